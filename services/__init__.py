@@ -1,0 +1,1 @@
+"""The domain: one package per area, each with models, operations (verbs) and queries (reads)."""

@@ -1,0 +1,1 @@
+"""The tenant's units (departments) and complaint categories."""

@@ -1,0 +1,91 @@
+"""Sending one e-mail after the transaction commits: SMTP, or the console/file/memory backends in development.
+
+The notification outbox will take this over; until then every e-mail leaves through send_mail().
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+import ssl
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate, make_msgid
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+from flask import current_app
+
+from tenants.context import current_tenant_id
+from tenants.db import after_commit
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Mail:
+    to: str
+    subject: str
+    text: str
+    html: str | None = None
+    lang: str = "en"
+
+
+def build_message(mail: Mail, sender: str) -> EmailMessage:
+    """The MIME message for `mail`: plain text, and HTML when given, with its language marked."""
+    message = EmailMessage()
+    message["From"] = sender
+    message["To"] = mail.to
+    message["Subject"] = mail.subject
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip(">"))
+    message["Content-Language"] = mail.lang
+    message.set_content(mail.text)
+    if mail.html:
+        message.add_alternative(mail.html, subtype="html")
+    return message
+
+
+def send_mail(mail: Mail) -> None:
+    """Deliver `mail` once the current transaction commits; nothing is sent if it rolls back."""
+    app = current_app._get_current_object()
+    tenant_id = current_tenant_id()
+
+    def deliver() -> None:
+        with app.app_context():
+            _deliver(app.config, build_message(mail, app.config["MAIL_FROM"]), app)
+        log.info("mail sent to %s: %s", mail.to, mail.subject, extra={"tenant_id": tenant_id})
+
+    after_commit(deliver)
+
+
+def _deliver(config, message: EmailMessage, app) -> None:
+    backend = config["MAIL_BACKEND"]
+    if backend == "smtp":
+        _send_smtp(config["SMTP_URL"], message)
+    elif backend == "file":
+        folder = Path(config["MAIL_FILE_DIR"])
+        folder.mkdir(parents=True, exist_ok=True)
+        name = message["Message-ID"].strip("<>").replace("@", "_").replace("/", "_")
+        (folder / f"{name}.eml").write_bytes(bytes(message))
+    elif backend == "memory":
+        app.extensions.setdefault("dadras.sent_mail", []).append(message)
+    else:  # console
+        log.warning("mail (console backend)\n%s", message.as_string())
+
+
+def _send_smtp(url: str, message: EmailMessage) -> None:
+    """Send through smtp://[user:pass@]host:port (STARTTLS when offered) or smtps://."""
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port
+    if parts.scheme == "smtps":
+        client: smtplib.SMTP = smtplib.SMTP_SSL(host, port or 465, context=ssl.create_default_context(), timeout=20)
+    else:
+        client = smtplib.SMTP(host, port or 25, timeout=20)
+    with client:
+        client.ehlo()
+        if parts.scheme == "smtp" and client.has_extn("starttls"):
+            client.starttls(context=ssl.create_default_context())
+        if parts.username:
+            client.login(unquote(parts.username), unquote(parts.password or ""))
+        client.send_message(message)

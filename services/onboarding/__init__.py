@@ -1,0 +1,1 @@
+"""Signing up an organization and giving it its industry's starting configuration."""

@@ -1,0 +1,1 @@
+"""The ground: database session, tenants, staff, tenant context and isolation."""

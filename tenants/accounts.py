@@ -1,0 +1,368 @@
+"""Staff accounts: passwords, login, invitations, password reset, roles and deactivation."""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+import sqlalchemy as sa
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from tenants import throttle
+from tenants.context import require_tenant_id
+from tenants.db import db, utcnow
+from tenants.models import StaffInvitation, StaffMember
+from tenants.roles import Permission, PermissionDenied, Role, require
+from tenants.text import normalize_email
+from tenants.tokens import TokenExpired, TokenInvalid, make_token, read_token
+
+log = logging.getLogger(__name__)
+_hasher = PasswordHasher()
+# Verified against when the e-mail is unknown, so a miss takes as long as a wrong password.
+_DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
+
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 128
+_COMMON_PASSWORDS = frozenset(
+    {
+        "password", "password1", "password123", "1234567890", "12345678910", "0123456789",
+        "qwertyuiop", "iloveyou12", "1q2w3e4r5t", "qwerty1234", "abcdefghij", "passw0rd12",
+        "1111111111", "0000000000", "1234512345", "asdfghjkl1", "zxcvbnm123", "admin12345",
+    }
+)  # fmt: skip
+
+
+class AccountError(Exception):
+    """A refused account operation; `message` is shown to the user, `field` names the input at fault."""
+
+    status = 422
+
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+class LoginThrottled(AccountError):
+    status = 429
+
+
+class NotFound(AccountError):
+    status = 404
+
+
+class Conflict(AccountError):
+    status = 409
+
+
+class Gone(AccountError):
+    """A link that was genuine but has expired, been used or been withdrawn."""
+
+    status = 410
+
+
+def hash_password(password: str) -> str:
+    """An argon2 hash of `password`."""
+    return _hasher.hash(password)
+
+
+def password_problem(password: str, email: str = "", name: str = "") -> str | None:
+    """Why `password` is too weak, or None."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        return _l("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+    if len(password) > MAX_PASSWORD_LENGTH:
+        return _l("Use at most %(n)d characters.", n=MAX_PASSWORD_LENGTH)
+    lowered = password.lower()
+    local_part = email.split("@", 1)[0].lower()
+    if (
+        lowered in _COMMON_PASSWORDS
+        or len(set(password)) < 4
+        or (len(local_part) >= 4 and local_part in lowered)
+        or (name and len(name) >= 4 and name.lower() in lowered)
+    ):
+        return _l("This password is too easy to guess; choose a longer, less common one.")
+    return None
+
+
+def _check_password(password: str, email: str, name: str = "") -> None:
+    problem = password_problem(password, email, name)
+    if problem:
+        raise AccountError(problem, field="password")
+
+
+def find_staff_by_email(email: str) -> StaffMember | None:
+    """The tenant's staff member with this e-mail, active or not."""
+    return db.session.scalar(sa.select(StaffMember).where(StaffMember.email == normalize_email(email)))
+
+
+def create_staff(email: str, name: str, password: str, role: Role) -> StaffMember:
+    """Add a staff member to the tenant in scope (sign-up's owner, an accepted invitation, the demo)."""
+    email = normalize_email(email)
+    _check_password(password, email, name)
+    if find_staff_by_email(email) is not None:
+        raise Conflict(_l("This e-mail address is already on the staff."), field="email")
+    member = StaffMember(email=email, name=name, password_hash=hash_password(password), role=role.value)
+    db.session.add(member)
+    db.session.flush()
+    return member
+
+
+def authenticate(email: str, password: str, ip: str) -> StaffMember:
+    """The active staff member with this e-mail and password; counts and throttles failures.
+
+    Failed attempts are limited per account and per IP; a wrong e-mail and a wrong password give the
+    same answer and take the same time.
+    """
+    tenant_id = str(require_tenant_id())
+    email = normalize_email(email)
+    if throttle.exceeded("login_account", tenant_id, email) or throttle.exceeded("login_ip", ip):
+        raise LoginThrottled(_l("Too many failed attempts. Wait a few minutes and try again."))
+    member = find_staff_by_email(email)
+    ok = False
+    try:
+        ok = _hasher.verify(member.password_hash if member else _DUMMY_HASH, password)
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok or member is None:
+        throttle.record("login_account", tenant_id, email)
+        throttle.record("login_ip", ip)
+        raise AccountError(_l("The e-mail address or the password is wrong."))
+    if not member.is_active:
+        raise AccountError(_l("This account has been deactivated. Ask an administrator of this organization."))
+    if _hasher.check_needs_rehash(member.password_hash):
+        member.password_hash = hash_password(password)
+    throttle.reset("login_account", tenant_id, email)
+    member.last_login_at = utcnow()
+    db.session.flush()
+    return member
+
+
+def set_locale(member: StaffMember, locale: str) -> None:
+    """Remember the staff member's language."""
+    member.locale = locale
+    db.session.flush()
+
+
+# Invitations -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    invitation: StaffInvitation
+    token: str
+
+
+def _active_owners() -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(StaffMember)
+        .where(StaffMember.role == Role.OWNER.value, StaffMember.is_active.is_(True))
+    )
+
+
+def _check_role_grant(actor: StaffMember, role: Role) -> None:
+    if role == Role.OWNER and actor.role != Role.OWNER.value:
+        raise PermissionDenied("only an owner may make an owner")
+
+
+def invite_staff(actor: StaffMember, email: str, role: Role) -> IssuedInvitation:
+    """Invite `email` to the tenant's staff as `role`; the caller e-mails the token's link after commit."""
+    require(actor, Permission.MANAGE_STAFF)
+    _check_role_grant(actor, role)
+    email = normalize_email(email)
+    existing = find_staff_by_email(email)
+    if existing is not None:
+        raise Conflict(_l("This e-mail address is already on the staff."), field="email")
+    now = utcnow()
+    # A new invitation replaces any open one for the same address.
+    for old in db.session.scalars(
+        sa.select(StaffInvitation).where(
+            StaffInvitation.email == email,
+            StaffInvitation.accepted_at.is_(None),
+            StaffInvitation.revoked_at.is_(None),
+        )
+    ):
+        old.revoked_at = now
+    ttl = current_app.config["INVITATION_TTL_SECONDS"]
+    invitation = StaffInvitation(
+        email=email,
+        role=role.value,
+        nonce=secrets.token_hex(16),
+        invited_by_id=actor.id,
+        expires_at=now + timedelta(seconds=ttl),
+    )
+    db.session.add(invitation)
+    db.session.flush()
+    token = make_token("invite", {"t": invitation.tenant_id, "i": invitation.id, "n": invitation.nonce})
+    return IssuedInvitation(invitation, token)
+
+
+def open_invitation(token: str) -> StaffInvitation:
+    """The invitation a token stands for, if it can still be accepted; raises AccountError."""
+    tenant_id = require_tenant_id()
+    try:
+        payload = read_token("invite", token, current_app.config["INVITATION_TTL_SECONDS"])
+    except TokenExpired as exc:
+        raise Gone(_l("This invitation has expired. Ask for a new one.")) from exc
+    except TokenInvalid as exc:
+        raise NotFound(_l("This invitation link is not valid.")) from exc
+    invitation = db.session.get(StaffInvitation, payload.get("i")) if payload.get("t") == tenant_id else None
+    if invitation is None or not secrets.compare_digest(invitation.nonce, str(payload.get("n", ""))):
+        raise NotFound(_l("This invitation link is not valid."))
+    if invitation.accepted_at is not None:
+        raise Gone(_l("This invitation has already been used. Log in instead."))
+    if invitation.revoked_at is not None:
+        raise Gone(_l("This invitation was replaced or withdrawn. Ask for a new one."))
+    if invitation.expires_at <= utcnow():
+        raise Gone(_l("This invitation has expired. Ask for a new one."))
+    return invitation
+
+
+def accept_invitation(token: str, name: str, password: str) -> StaffMember:
+    """Create the invited staff member; the invitation is used up."""
+    invitation = open_invitation(token)
+    member = create_staff(invitation.email, name, password, Role(invitation.role))
+    invitation.accepted_at = utcnow()
+    db.session.flush()
+    return member
+
+
+def revoke_invitation(actor: StaffMember, invitation_id: int) -> None:
+    """Withdraw an open invitation."""
+    require(actor, Permission.MANAGE_STAFF)
+    invitation = db.session.get(StaffInvitation, invitation_id)
+    if invitation is None or invitation.accepted_at is not None:
+        raise NotFound(_l("No such open invitation."))
+    invitation.revoked_at = utcnow()
+    db.session.flush()
+
+
+# Password reset ----------------------------------------------------------------------------------
+
+
+def request_password_reset(email: str) -> tuple[StaffMember, str] | None:
+    """A reset token for the active member with this e-mail, or None (the caller says the same either way)."""
+    member = find_staff_by_email(email)
+    if member is None or not member.is_active:
+        return None
+    token = make_token("reset", {"t": member.tenant_id, "m": member.id, "v": member.session_version})
+    return member, token
+
+
+def open_password_reset(token: str) -> StaffMember:
+    """The staff member a reset token stands for, if it can still be used; raises AccountError."""
+    tenant_id = require_tenant_id()
+    try:
+        payload = read_token("reset", token, current_app.config["PASSWORD_RESET_TTL_SECONDS"])
+    except TokenExpired as exc:
+        raise Gone(_l("This reset link has expired. Ask for a new one.")) from exc
+    except TokenInvalid as exc:
+        raise NotFound(_l("This reset link is not valid.")) from exc
+    member = db.session.get(StaffMember, payload.get("m")) if payload.get("t") == tenant_id else None
+    if member is None or not member.is_active:
+        raise NotFound(_l("This reset link is not valid."))
+    if member.session_version != payload.get("v"):
+        raise Gone(_l("This reset link has already been used. Ask for a new one."))
+    return member
+
+
+def reset_password(token: str, password: str) -> StaffMember:
+    """Set a new password from a reset token; the token and every older session stop working."""
+    member = open_password_reset(token)
+    _check_password(password, member.email, member.name)
+    member.password_hash = hash_password(password)
+    member.session_version += 1
+    db.session.flush()
+    return member
+
+
+# Staff management --------------------------------------------------------------------------------
+
+
+def list_staff() -> list[StaffMember]:
+    """The tenant's staff, active first, then by name."""
+    return list(
+        db.session.scalars(
+            sa.select(StaffMember).order_by(StaffMember.is_active.desc(), StaffMember.name, StaffMember.id)
+        )
+    )
+
+
+def list_open_invitations() -> list[StaffInvitation]:
+    """Invitations neither accepted, withdrawn nor expired, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(StaffInvitation)
+            .where(
+                StaffInvitation.accepted_at.is_(None),
+                StaffInvitation.revoked_at.is_(None),
+                StaffInvitation.expires_at > utcnow(),
+            )
+            .order_by(StaffInvitation.created_at.desc(), StaffInvitation.id.desc())
+        )
+    )
+
+
+def _get_member(member_id: int) -> StaffMember:
+    member = db.session.get(StaffMember, member_id)
+    if member is None:
+        raise NotFound(_l("No such staff member."))
+    return member
+
+
+def _guard_owner_change(actor: StaffMember, member: StaffMember) -> None:
+    if member.role == Role.OWNER.value and actor.role != Role.OWNER.value:
+        raise PermissionDenied("only an owner may change an owner")
+    if member.role == Role.OWNER.value and member.is_active and _active_owners() <= 1:
+        raise Conflict(_l("The organization needs at least one active owner."))
+
+
+def change_role(actor: StaffMember, member_id: int, role: Role) -> StaffMember:
+    """Give a staff member another role."""
+    require(actor, Permission.MANAGE_STAFF)
+    member = _get_member(member_id)
+    if member.role == role.value:
+        return member
+    _check_role_grant(actor, role)
+    _guard_owner_change(actor, member)
+    member.role = role.value
+    db.session.flush()
+    return member
+
+
+def deactivate_staff(actor: StaffMember, member_id: int) -> StaffMember:
+    """Stop a staff member from logging in; their history stays."""
+    require(actor, Permission.MANAGE_STAFF)
+    member = _get_member(member_id)
+    if member.id == actor.id:
+        raise Conflict(_l("You cannot deactivate yourself."))
+    if not member.is_active:
+        return member
+    _guard_owner_change(actor, member)
+    member.is_active = False
+    member.deactivated_at = utcnow()
+    member.session_version += 1
+    db.session.flush()
+    return member
+
+
+def reactivate_staff(actor: StaffMember, member_id: int) -> StaffMember:
+    """Let a deactivated staff member log in again."""
+    require(actor, Permission.MANAGE_STAFF)
+    member = _get_member(member_id)
+    if member.role == Role.OWNER.value and actor.role != Role.OWNER.value:
+        raise PermissionDenied("only an owner may change an owner")
+    member.is_active = True
+    member.deactivated_at = None
+    db.session.flush()
+    return member
+
+
+def count_active_staff() -> int:
+    """How many active staff members the tenant has."""
+    return db.session.scalar(sa.select(sa.func.count()).select_from(StaffMember).where(StaffMember.is_active.is_(True)))

@@ -1,0 +1,81 @@
+"""Tenant, staff member and staff invitation."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tenants.db import Base, TenantOwned, UTCDateTime, utcnow
+from tenants.roles import Role
+
+LOCALES = ("fa", "kk", "ru", "en")
+INDUSTRIES = ("clinic", "beauty_salon", "supplier", "retail", "public_office", "other")
+
+
+class Tenant(Base):
+    """An organization. The registry every request and job starts from; not itself tenant-owned."""
+
+    __tablename__ = "tenants"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(sa.String(40), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    industry: Mapped[str] = mapped_column(sa.String(30))
+    default_locale: Mapped[str] = mapped_column(sa.String(5))
+    timezone: Mapped[str] = mapped_column(sa.String(64))
+    is_active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class StaffMember(TenantOwned, Base):
+    """One person's membership of one tenant's staff. A person on two tenants has two, kept apart."""
+
+    __tablename__ = "staff_members"
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "email"),
+        sa.Index("ix_staff_members_tenant_id_role", "tenant_id", "role"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    name: Mapped[str] = mapped_column(sa.String(120))
+    password_hash: Mapped[str] = mapped_column(sa.String(255))
+    role: Mapped[str] = mapped_column(sa.String(20), default=Role.AGENT.value)
+    is_active: Mapped[bool] = mapped_column(default=True)
+    locale: Mapped[str | None] = mapped_column(sa.String(5))
+    # Bumped on password change and deactivation: every older session stops working.
+    session_version: Mapped[int] = mapped_column(default=1)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    # Flask-Login's user protocol.
+    @property
+    def is_authenticated(self) -> bool:
+        return True
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class StaffInvitation(TenantOwned, Base):
+    """An e-mailed invitation to join a tenant's staff: signed, expiring, used once."""
+
+    __tablename__ = "staff_invitations"
+    __table_args__ = (sa.Index("ix_staff_invitations_tenant_id_email", "tenant_id", "email"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(sa.String(254))
+    role: Mapped[str] = mapped_column(sa.String(20))
+    nonce: Mapped[str] = mapped_column(sa.String(64))
+    invited_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_members.id"))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

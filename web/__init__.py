@@ -1,0 +1,121 @@
+"""HTTP: the application factory."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Response, request
+from flask_wtf.csrf import CSRFError
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from tenants import isolation, throttle
+from tenants.db import db
+from tenants.roles import PermissionDenied
+from web import config as app_config
+from web import i18n, tenancy
+from web.extensions import babel, csrf, migrate
+
+MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
+
+# One explicit list: every blueprint the app serves.
+BLUEPRINTS = (
+    "web.health.views",
+    "web.common.views",
+    "web.signup.views",
+    "web.auth.views",
+    "web.console.views",
+    "web.settings.views",
+)
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app; `overrides` replace settings (tests)."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(app_config.load(Path(app.instance_path), overrides))
+    if app.config["TRUSTED_PROXY_COUNT"]:
+        n = app.config["TRUSTED_PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
+
+    db.init_app(app)
+    isolation.install()
+    migrate.init_app(app, db, directory=MIGRATIONS_DIR, compare_type=True)
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=i18n.select_locale, timezone_selector=i18n.select_timezone)
+    throttle.init_app(app)
+    tenancy.init_app(app)
+    i18n.init_app(app)
+    _import_models()
+
+    from importlib import import_module
+
+    for name in BLUEPRINTS:
+        app.register_blueprint(import_module(name).bp)
+
+    _register_request_wrapper(app)
+    _register_error_pages(app)
+    from web.cli import register_commands
+
+    register_commands(app)
+    app_config.validate(app.config)
+    return app
+
+
+def _import_models() -> None:
+    """Every model module, so the metadata (and Alembic) sees every table."""
+    import services.catalog.models  # noqa: F401
+    import tenants.models  # noqa: F401
+
+
+def _register_request_wrapper(app: Flask) -> None:
+    @app.after_request
+    def commit_or_roll_back(response: Response) -> Response:
+        # One commit per request; a refused request (4xx/5xx) keeps nothing it may have flushed.
+        if response.status_code < 400:
+            db.session.commit()
+        else:
+            db.session.rollback()
+        return response
+
+    @app.after_request
+    def security_headers(response: Response) -> Response:
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("X-Frame-Options", "DENY")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+            "font-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'self'",
+        )
+        if request.headers.get("HX-Request") is not None or response.mimetype == "text/html":
+            response.vary.add("HX-Request")
+        return response
+
+
+def _register_error_pages(app: Flask) -> None:
+    from flask_babel import gettext as _
+
+    from web.common.views import error_page
+
+    @app.errorhandler(CSRFError)
+    def csrf_failed(exc: CSRFError):
+        return error_page(
+            400,
+            _("This form has expired or did not come from this site. Reload the page and try again."),
+        )
+
+    @app.errorhandler(PermissionDenied)
+    def permission_denied(exc: PermissionDenied):
+        return error_page(403, _("Your role does not allow this."))
+
+    for code in (400, 403, 404, 405, 413, 429):
+
+        @app.errorhandler(code)
+        def http_error(exc, code=code):
+            return error_page(code)
+
+    @app.errorhandler(500)
+    def server_error(exc):
+        logging.getLogger(__name__).error("unhandled error", exc_info=exc)
+        return error_page(500)

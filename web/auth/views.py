@@ -1,0 +1,138 @@
+"""Staff log-in and log-out, accepting an invitation, and resetting a password, per tenant."""
+
+from __future__ import annotations
+
+from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user
+
+from services.mail import Mail, send_mail
+from tenants import throttle
+from tenants.accounts import (
+    AccountError,
+    accept_invitation,
+    authenticate,
+    open_invitation,
+    open_password_reset,
+    request_password_reset,
+    reset_password,
+)
+from web.auth.forms import AcceptInvitationForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
+from web.common.views import error_page, redirect_after_change, safe_next
+from web.tenancy import forget_login, remember_login, resolve_tenant
+
+bp = Blueprint("auth", __name__, url_prefix="/<tenant_slug>/console")
+bp.url_value_preprocessor(resolve_tenant)
+
+
+def _client_ip() -> str:
+    return request.remote_addr or "unknown"
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    """The tenant's staff log-in; failures are throttled per account and per IP."""
+    if current_user.is_authenticated:
+        return redirect(url_for("console.home"), code=303)
+    form = LoginForm()
+    if request.method == "GET":
+        form.next.data = request.args.get("next", "")
+    status = 200
+    if form.is_submitted():
+        status = 422
+    if form.validate_on_submit():
+        try:
+            member = authenticate(form.email.data, form.password.data, _client_ip())
+        except AccountError as exc:
+            form.add_errors(None, exc.message)
+            status = exc.status if exc.status == 429 else 401
+        else:
+            remember_login(member)
+            login_user(member)
+            target = safe_next(form.next.data, url_for("console.home"))
+            return redirect_after_change(target)
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Log out of this tenant's console only."""
+    forget_login()
+    flash(_("You have logged out."), "info")
+    return redirect_after_change(url_for("auth.login"))
+
+
+@bp.route("/invitations/<token>", methods=["GET", "POST"])
+def accept(token: str):
+    """Join the staff from an e-mailed invitation: name and password, then logged in."""
+    try:
+        invitation = open_invitation(token)
+    except AccountError as exc:
+        return error_page(exc.status, exc.message)
+    form = AcceptInvitationForm()
+    if form.validate_on_submit():
+        try:
+            member = accept_invitation(token, form.name.data, form.password.data)
+        except AccountError as exc:
+            form.add_errors(exc.field, exc.message)
+        else:
+            remember_login(member)
+            login_user(member)
+            flash(_("Welcome to %(name)s.", name=g.tenant.name), "success")
+            return redirect_after_change(url_for("console.home"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/accept.html", form=form, invitation=invitation), status
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+def forgot_password():
+    """Ask for a reset link; the answer is the same whether the address is on the staff or not."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        ip = _client_ip()
+        if throttle.exceeded("reset_request", ip):
+            form.add_errors(None, _("Too many requests. Wait a few minutes and try again."))
+            return render_template("auth/forgot.html", form=form), 429
+        throttle.record("reset_request", ip)
+        issued = request_password_reset(form.email.data)
+        if issued is not None:
+            member, token = issued
+            link = url_for("auth.reset", token=token, _external=True)
+            with force_locale(member.locale or g.tenant.default_locale):
+                send_mail(
+                    Mail(
+                        to=member.email,
+                        subject=_("Reset your password for %(org)s", org=g.tenant.name),
+                        text=render_template("mail/reset.txt", member=member, link=link),
+                        html=render_template("mail/reset.html", member=member, link=link),
+                        lang=member.locale or g.tenant.default_locale,
+                    )
+                )
+        flash(_("If this address belongs to an active staff member, a reset link is on its way."), "info")
+        return redirect_after_change(url_for("auth.login"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/forgot.html", form=form), status
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+def reset(token: str):
+    """Choose a new password from an e-mailed link; the link works once."""
+    try:
+        open_password_reset(token)
+    except AccountError as exc:
+        return error_page(exc.status, exc.message)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            member = reset_password(token, form.password.data)
+        except AccountError as exc:
+            form.add_errors(exc.field, exc.message)
+        else:
+            remember_login(member)
+            login_user(member)
+            flash(_("Your password has been changed."), "success")
+            return redirect_after_change(url_for("console.home"))
+    status = 422 if form.is_submitted() else 200
+    return render_template("auth/reset.html", form=form), status

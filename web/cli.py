@@ -1,0 +1,38 @@
+"""The `dadras` command: a Flask CLI group over web.create_app (run, db, seed-demo, …)."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+
+def _create_app() -> Flask:
+    from web import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app, help="Dadras: complaint handling after ISO 10002.")
+def cli() -> None:
+    pass
+
+
+@click.command("seed-demo")
+@click.option("--password", default="demo-password-2026", show_default=True, help="The demo owner's password.")
+@with_appcontext
+def seed_demo_command(password: str) -> None:
+    """Create the demo tenant (slug demo, a clinic, in Persian) with its owner, once."""
+    from services.onboarding.demo import DEMO_EMAIL, DEMO_SLUG, seed_demo
+    from tenants.db import db
+
+    created = seed_demo(password)
+    db.session.commit()
+    state = "created" if created else "already there"
+    click.echo(f"demo tenant {state}: http://127.0.0.1:5000/{DEMO_SLUG}/console/")
+    click.echo(f"  log in as {DEMO_EMAIL} with password {password}")
+
+
+def register_commands(app: Flask) -> None:
+    """Add the project's commands to `app.cli` (Flask-Migrate adds `db`)."""
+    app.cli.add_command(seed_demo_command)

@@ -1,0 +1,103 @@
+"""Settings from the environment, with overrides for tests, validated once at the end of create_app."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+from typing import Any
+
+ENVIRONMENTS = ("development", "testing", "production")
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or wrong; the app refuses to start."""
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None:
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _dev_secret(instance_path: Path) -> str:
+    """A per-checkout secret for development, kept under instance/ so sessions survive restarts."""
+    path = instance_path / "secret_key"
+    if not path.exists():
+        instance_path.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_urlsafe(48))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def database_url(url: str) -> str:
+    """A PostgreSQL URL with no driver named gets psycopg 3, the driver installed."""
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Every setting the app reads. Environment variables are documented in .env.example."""
+    env = os.environ
+    overrides = overrides or {}
+    environment = overrides.get("ENV", env.get("DADRAS_ENV", "development"))
+    redis_url = overrides.get("REDIS_URL", env.get("REDIS_URL") or None)
+    default_db = f"sqlite:///{instance_path / 'dadras.sqlite'}"
+    config: dict[str, Any] = {
+        "ENV": environment,
+        "SECRET_KEY": env.get("SECRET_KEY"),
+        "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL", default_db),
+        "MIGRATION_DATABASE_URL": env.get("MIGRATION_DATABASE_URL"),
+        "DATABASE_APP_ROLE": env.get("DATABASE_APP_ROLE", "dadras_app"),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_KEY_PREFIX": "dadras-limits",
+        "RATELIMITS": {
+            "login_account": env.get("LOGIN_LIMIT_PER_ACCOUNT", "5/15 minutes"),
+            "login_ip": env.get("LOGIN_LIMIT_PER_IP", "30/15 minutes"),
+            "reset_request": env.get("RESET_LIMIT_PER_IP", "10/hour"),
+        },
+        "BASE_URL": env.get("BASE_URL", "http://127.0.0.1:5000"),
+        "MAIL_BACKEND": env.get("MAIL_BACKEND") or ("smtp" if env.get("SMTP_URL") else "console"),
+        "SMTP_URL": env.get("SMTP_URL", "smtp://127.0.0.1:25"),
+        "MAIL_FROM": env.get("MAIL_FROM", "Dadras <no-reply@dadras.local>"),
+        "MAIL_FILE_DIR": env.get("MAIL_FILE_DIR", str(instance_path / "mail")),
+        "INVITATION_TTL_SECONDS": int(env.get("INVITATION_TTL_SECONDS", 7 * 24 * 3600)),
+        "PASSWORD_RESET_TTL_SECONDS": int(env.get("PASSWORD_RESET_TTL_SECONDS", 3600)),
+        "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), environment == "production"),
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "dadras_session",
+        "REMEMBER_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), environment == "production"),
+        "WTF_CSRF_TIME_LIMIT": None,
+        "WTF_CSRF_SSL_STRICT": True,
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", 25 * 1024 * 1024)),
+        "BABEL_DEFAULT_LOCALE": "en",
+        "BABEL_DEFAULT_TIMEZONE": "UTC",
+        "TRUSTED_PROXY_COUNT": int(env.get("TRUSTED_PROXY_COUNT", 0)),
+    }
+    config.update(overrides)
+    config["SQLALCHEMY_DATABASE_URI"] = database_url(config["SQLALCHEMY_DATABASE_URI"])
+    if config["MIGRATION_DATABASE_URL"]:
+        config["MIGRATION_DATABASE_URL"] = database_url(config["MIGRATION_DATABASE_URL"])
+    if config["ENV"] != "production" and not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = _dev_secret(instance_path)
+    return config
+
+
+def validate(config: dict[str, Any]) -> None:
+    """Refuse to start on settings that would run the app unsafely or not at all."""
+    if config["ENV"] not in ENVIRONMENTS:
+        raise ConfigError(f"DADRAS_ENV must be one of {', '.join(ENVIRONMENTS)}")
+    if not config.get("SECRET_KEY"):
+        raise ConfigError("SECRET_KEY is required outside development")
+    if config["ENV"] == "production" and len(config["SECRET_KEY"]) < 32:
+        raise ConfigError("SECRET_KEY must be at least 32 characters in production")
+    if config["MAIL_BACKEND"] not in {"smtp", "console", "file", "memory"}:
+        raise ConfigError("MAIL_BACKEND must be smtp, console, file or memory")
+    uri = config["SQLALCHEMY_DATABASE_URI"]
+    if not uri.startswith(("sqlite:", "postgresql")):
+        raise ConfigError("DATABASE_URL must be an sqlite:// or postgresql:// URL")

@@ -1,0 +1,28 @@
+"""The staff console: /<slug>/console/."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template
+from flask_login import login_required
+
+from services.catalog.queries import category_tree, list_units
+from tenants.accounts import count_active_staff, list_open_invitations
+from web.tenancy import resolve_tenant
+
+bp = Blueprint("console", __name__, url_prefix="/<tenant_slug>/console")
+bp.url_value_preprocessor(resolve_tenant)
+
+
+@bp.get("/")
+@login_required
+def home():
+    """The overview: who is on the staff and the configuration the organization starts from."""
+    categories = category_tree()
+    overview = {
+        "staff": count_active_staff(),
+        "units": list_units(),
+        "categories": categories,
+        "category_count": sum(1 + len(node.children) for node in categories),
+        "invitations": len(list_open_invitations()),
+    }
+    return render_template("console/home.html", overview=overview)

@@ -1,0 +1,27 @@
+"""The base form: every text input goes through tenants.text.normalize_input."""
+
+from __future__ import annotations
+
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+
+from tenants.text import normalize_input
+
+
+class BaseForm(FlaskForm):
+    """A FlaskForm (with CSRF) whose text fields normalize digits, letters and white space."""
+
+    class Meta:
+        def bind_field(self, form, unbound_field, options):
+            field_class = unbound_field.field_class
+            if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
+                options["filters"] = [normalize_input, *unbound_field.kwargs.get("filters", ())]
+            return unbound_field.bind(form=form, **options)
+
+    def add_errors(self, field: str | None, message: str) -> None:
+        """Attach a service's refusal to the field it names, or to the form as a whole."""
+        target = getattr(self, field, None) if field else None
+        if target is not None:
+            target.errors = [*target.errors, message]
+        else:
+            self.form_errors.append(message)

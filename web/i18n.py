@@ -1,0 +1,93 @@
+"""Languages, time zones and the one way dates and numbers are shown."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+import jdatetime
+from babel.dates import format_date, format_time
+from babel.numbers import format_decimal
+from flask import g, has_request_context, request, session
+from flask_babel import get_locale, get_timezone
+from flask_login import current_user
+
+from tenants.models import LOCALES
+from tenants.text import persian_digits
+
+LANGUAGE_NAMES = {"fa": "فارسی", "kk": "Қазақша", "ru": "Русский", "en": "English"}
+RTL_LOCALES = frozenset({"fa"})
+
+
+def select_locale() -> str:
+    """Staff: their own choice. Visitors: their choice this session, the tenant's default, the browser's."""
+    if not has_request_context():
+        return "en"
+    staff_locale = getattr(current_user, "locale", None) if current_user else None
+    if staff_locale in LOCALES:
+        return staff_locale
+    chosen = session.get("lang")
+    if chosen in LOCALES:
+        return chosen
+    tenant = g.get("tenant")
+    if tenant is not None and tenant.default_locale in LOCALES:
+        return tenant.default_locale
+    return request.accept_languages.best_match(LOCALES) or "en"
+
+
+def select_timezone() -> str:
+    """The tenant's time zone; UTC outside a tenant."""
+    tenant = g.get("tenant") if has_request_context() else None
+    return tenant.timezone if tenant is not None else "UTC"
+
+
+def locale_code() -> str:
+    return str(get_locale() or "en")
+
+
+def text_direction() -> str:
+    return "rtl" if locale_code() in RTL_LOCALES else "ltr"
+
+
+def localize_digits(text: str) -> str:
+    """Latin digits shown as Persian ones on Persian pages."""
+    return persian_digits(text) if locale_code() == "fa" else text
+
+
+def format_number(value: float | int) -> str:
+    """A number with the locale's grouping and digits."""
+    locale = locale_code()
+    text = format_decimal(value, locale="en" if locale == "fa" else locale)
+    return persian_digits(text.replace(",", "٬")) if locale == "fa" else text
+
+
+def format_when(value: datetime | date | None, kind: str = "datetime") -> str:
+    """A date or time in the reader's calendar, language and time zone: Jalali for Persian.
+
+    `kind` is "datetime", "date" or "time". Stored times are UTC; naive values are read as UTC.
+    """
+    if value is None:
+        return ""
+    locale = locale_code()
+    if isinstance(value, datetime):
+        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
+        local = aware.astimezone(ZoneInfo(str(get_timezone())))
+    else:
+        local = datetime(value.year, value.month, value.day)  # noqa: DTZ001 - a calendar date has no zone
+        kind = "date"
+    if locale == "fa":
+        jalali = jdatetime.datetime.fromgregorian(datetime=local.replace(tzinfo=None), locale="fa_IR")
+        pattern = {"date": "%-d %B %Y", "time": "%H:%M"}.get(kind, "%-d %B %Y، %H:%M")
+        pattern = pattern.replace("%-d", str(jalali.day))
+        return persian_digits(jalali.strftime(pattern))
+    day = format_date(local, "medium", locale=locale)
+    clock = format_time(local, "short", locale=locale)
+    return {"date": day, "time": clock}.get(kind, f"{day}, {clock}")
+
+
+def init_app(app) -> None:
+    """Template filters and globals for language, direction, digits and dates."""
+    app.jinja_env.filters["when"] = format_when
+    app.jinja_env.filters["num"] = format_number
+    app.jinja_env.filters["digits"] = localize_digits
+    app.jinja_env.globals.update(LANGUAGE_NAMES=LANGUAGE_NAMES, locale_code=locale_code, text_direction=text_direction)

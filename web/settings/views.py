@@ -1,0 +1,126 @@
+"""Tenant settings: /<slug>/console/settings/… (staff for now)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, g, render_template, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from services.mail import Mail, send_mail
+from tenants.accounts import (
+    AccountError,
+    change_role,
+    deactivate_staff,
+    invite_staff,
+    list_open_invitations,
+    list_staff,
+    reactivate_staff,
+    revoke_invitation,
+)
+from tenants.roles import Permission, Role, require
+from web.common.views import error_page, redirect_after_change, render_block, role_choices, wants_fragment
+from web.settings.forms import InviteForm, RoleForm
+from web.tenancy import resolve_tenant
+
+bp = Blueprint("settings", __name__, url_prefix="/<tenant_slug>/console/settings")
+bp.url_value_preprocessor(resolve_tenant)
+
+
+def _page(block: str | None = None, status: int = 200, **context):
+    context.setdefault("invite_form", InviteForm(formdata=None))
+    context.update(staff=list_staff(), invitations=list_open_invitations(), role_choices=role_choices())
+    if block and wants_fragment():
+        return render_block("settings/staff.html", block, **context), status
+    return render_template("settings/staff.html", **context), status
+
+
+@bp.get("/staff")
+@login_required
+def staff():
+    """Everyone on the staff, open invitations, and the invitation form."""
+    require(current_user, Permission.MANAGE_STAFF)
+    return _page("staff_table")
+
+
+@bp.post("/staff/invite")
+@login_required
+def invite():
+    """Invite someone by e-mail; the link goes out once the invitation is saved."""
+    require(current_user, Permission.MANAGE_STAFF)
+    form = InviteForm()
+    if form.validate_on_submit():
+        try:
+            issued = invite_staff(current_user, form.email.data, Role(form.role.data))
+        except AccountError as exc:
+            form.add_errors(exc.field, exc.message)
+        else:
+            link = url_for("auth.accept", token=issued.token, _external=True)
+            context = {"invitation": issued.invitation, "inviter": current_user, "link": link}
+            with force_locale(g.tenant.default_locale):
+                send_mail(
+                    Mail(
+                        to=issued.invitation.email,
+                        subject=_("Join %(org)s on Dadras", org=g.tenant.name),
+                        text=render_template("mail/invitation.txt", **context),
+                        html=render_template("mail/invitation.html", **context),
+                        lang=g.tenant.default_locale,
+                    )
+                )
+            if wants_fragment():
+                response = render_block(
+                    "settings/staff.html",
+                    "invite_form",
+                    invite_form=InviteForm(formdata=None),
+                    invited=issued.invitation.email,
+                )
+                return response, 200, {"HX-Trigger": "staff-changed"}
+            return redirect_after_change(url_for("settings.staff"))
+    return _page("invite_form", 422, invite_form=form)
+
+
+def _table_change(operation, member_id: int, *args):
+    try:
+        operation(current_user, member_id, *args)
+    except AccountError as exc:
+        if exc.status == 404:
+            return error_page(404, exc.message)
+        return _page("staff_table", exc.status, table_error=exc.message)
+    if wants_fragment():
+        return _page("staff_table")
+    return redirect_after_change(url_for("settings.staff"))
+
+
+@bp.post("/staff/<int:member_id>/role")
+@login_required
+def change_role_view(member_id: int):
+    """Give a staff member another role."""
+    require(current_user, Permission.MANAGE_STAFF)
+    form = RoleForm()
+    if not form.validate_on_submit():
+        return _page("staff_table", 422, table_error=_("Choose a role from the list."))
+    return _table_change(change_role, member_id, Role(form.role.data))
+
+
+@bp.post("/staff/<int:member_id>/deactivate")
+@login_required
+def deactivate(member_id: int):
+    """Stop a staff member from logging in."""
+    require(current_user, Permission.MANAGE_STAFF)
+    return _table_change(deactivate_staff, member_id)
+
+
+@bp.post("/staff/<int:member_id>/reactivate")
+@login_required
+def reactivate(member_id: int):
+    """Let a deactivated staff member log in again."""
+    require(current_user, Permission.MANAGE_STAFF)
+    return _table_change(reactivate_staff, member_id)
+
+
+@bp.post("/invitations/<int:invitation_id>/revoke")
+@login_required
+def revoke_invitation_view(invitation_id: int):
+    """Withdraw an open invitation."""
+    require(current_user, Permission.MANAGE_STAFF)
+    return _table_change(revoke_invitation, invitation_id)

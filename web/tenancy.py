@@ -1,0 +1,100 @@
+"""The request hook that resolves the tenant from the URL, and the staff session bound to it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask_babel import lazy_gettext as _l
+from flask_login import logout_user
+
+from tenants.context import enter_tenant, reset_scope
+from tenants.db import db
+from tenants.models import StaffMember, Tenant
+from web.extensions import login_manager
+
+SESSION_KEY = "staff"
+
+
+def resolve_tenant(endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """url_value_preprocessor of tenant blueprints: unknown or inactive slug is a 404, before any login."""
+    if values is None or "tenant_slug" not in values:
+        return
+    slug = values.pop("tenant_slug")
+    tenant = db.session.scalar(sa.select(Tenant).where(Tenant.slug == slug, Tenant.is_active.is_(True)))
+    if tenant is None:
+        abort(404)
+    g.tenant = tenant
+    enter_tenant(tenant.id)
+
+
+def _add_tenant_slug(endpoint: str, values: dict[str, Any]) -> None:
+    tenant = g.get("tenant")
+    if (
+        tenant is not None
+        and "tenant_slug" not in values
+        and current_app.url_map.is_endpoint_expecting(endpoint, "tenant_slug")
+    ):
+        values["tenant_slug"] = tenant.slug
+
+
+def current_staff() -> StaffMember | None:
+    """The staff member logged in to the tenant of this URL, if still active and not signed out."""
+    tenant = g.get("tenant")
+    if tenant is None:
+        return None
+    entry = session.get(SESSION_KEY, {}).get(str(tenant.id))
+    if not entry:
+        return None
+    member = db.session.get(StaffMember, entry.get("m"))
+    if member is None or not member.is_active or member.session_version != entry.get("v"):
+        return None
+    return member
+
+
+def remember_login(member: StaffMember) -> None:
+    """Bind `member` to this tenant in the session; other tenants' logins are kept apart."""
+    logins = dict(session.get(SESSION_KEY, {}))
+    logins[str(member.tenant_id)] = {"m": member.id, "v": member.session_version}
+    session[SESSION_KEY] = logins
+
+
+def forget_login() -> None:
+    """Log out of this tenant only."""
+    tenant = g.get("tenant")
+    logins = dict(session.get(SESSION_KEY, {}))
+    if tenant is not None:
+        logins.pop(str(tenant.id), None)
+    session[SESSION_KEY] = logins
+    logout_user()
+
+
+def _unauthorized():
+    # Someone logged in elsewhere learns nothing about this tenant's console: it does not exist for them.
+    if session.get(SESSION_KEY):
+        abort(404)
+    if g.get("tenant") is None:
+        abort(404)
+    target = url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None)
+    if request.headers.get("HX-Request"):
+        response = current_app.response_class(status=204)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target, code=303)
+
+
+def init_app(app: Flask) -> None:
+    """Wire the tenant hooks and the per-tenant staff session into `app`."""
+    app.url_defaults(_add_tenant_slug)
+
+    @app.teardown_request
+    def _leave_tenant(exc: BaseException | None) -> None:
+        reset_scope()
+
+    login_manager.init_app(app)
+    login_manager.login_message = _l("Please log in to see this page.")
+    login_manager.login_message_category = "info"
+    login_manager.user_loader(lambda _user_id: current_staff())
+    login_manager.request_loader(lambda _request: current_staff())
+    login_manager.unauthorized_handler(_unauthorized)
