@@ -20,17 +20,19 @@ def grant_app_role(role: str) -> list[str]:
     """Statements that let the application role read and write the data, and nothing more.
 
     The role owns no table and so cannot alter them or bypass RLS; it is granted only if it exists,
-    so a database can be migrated before the role is made (then run `dadras db grant`).
+    so a database can be migrated before the role is made (then run `dadras grant-app-role`).
     """
     quoted = '"' + role.replace('"', '""') + '"'
-    body = f"""  # noqa: S608 - the role comes from settings and is quoted as an identifier
-        GRANT USAGE ON SCHEMA public TO {quoted};
-        GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {quoted};
-        REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM {quoted};
-        GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {quoted};
-        ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {quoted};
-        ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {quoted};
-    """
     literal = "'" + role.replace("'", "''") + "'"
-    # The role name is quoted as an identifier and as a literal; it comes from settings, not users.
-    return [f"DO $$ BEGIN IF EXISTS (SELECT 1 FROM pg_roles WHERE rolname = {literal}) THEN {body} END IF; END $$"]
+    grants = (
+        "GRANT USAGE ON SCHEMA public TO {r}",
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO {r}",
+        "REVOKE INSERT, UPDATE, DELETE ON alembic_version FROM {r}",
+        "GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO {r}",
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {r}",
+        "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {r}",
+    )
+    body = "; ".join(g.format(r=quoted) for g in grants)
+    # The role name comes from settings, not from users, and is quoted as an identifier and a literal.
+    check = f"SELECT 1 FROM pg_roles WHERE rolname = {literal}"  # noqa: S608
+    return [f"DO $$ BEGIN IF EXISTS ({check}) THEN {body}; END IF; END $$"]

@@ -33,6 +33,27 @@ def seed_demo_command(password: str) -> None:
     click.echo(f"  log in as {DEMO_EMAIL} with password {password}")
 
 
+@click.command("grant-app-role")
+@with_appcontext
+def grant_app_role_command() -> None:
+    """Grant DATABASE_APP_ROLE its data rights on PostgreSQL (as the owner; migrations do this too)."""
+    import sqlalchemy as sa
+    from flask import current_app
+
+    from tenants.rls import grant_app_role
+
+    url = current_app.config.get("MIGRATION_DATABASE_URL") or current_app.config["SQLALCHEMY_DATABASE_URI"]
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    if engine.dialect.name != "postgresql":
+        raise click.ClickException("grant-app-role is for PostgreSQL")
+    with engine.begin() as connection:
+        for statement in grant_app_role(current_app.config["DATABASE_APP_ROLE"]):
+            connection.execute(sa.text(statement))
+    engine.dispose()
+    click.echo(f"granted {current_app.config['DATABASE_APP_ROLE']} its rights")
+
+
 def register_commands(app: Flask) -> None:
     """Add the project's commands to `app.cli` (Flask-Migrate adds `db`)."""
     app.cli.add_command(seed_demo_command)
+    app.cli.add_command(grant_app_role_command)

@@ -1,0 +1,36 @@
+# Dadras — `make run` serves a demo on http://127.0.0.1:5000; `make test` runs every check.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+export DADRAS_ENV ?= development
+
+.PHONY: run test lint translations bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+translations: $(STAMP)
+	$(BIN)/pybabel compile --use-fuzzy -q -d web/translations
+
+run: $(STAMP) translations
+	$(BIN)/dadras db upgrade
+	$(BIN)/dadras seed-demo
+	$(BIN)/dadras run --host 127.0.0.1 --port 5000
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports
+
+test: $(STAMP) translations lint
+	DADRAS_ENV=testing $(BIN)/pytest
+
+bench: $(STAMP) translations
+	$(BIN)/python -m bench
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache .ruff_cache test-artifacts

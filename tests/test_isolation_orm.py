@@ -1,0 +1,90 @@
+"""The ORM lock: filtered queries, stamped inserts, refusal with no tenant — on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from services.catalog.models import Unit
+from tenants.context import NoTenantInScope, platform_scope, tenant_scope
+from tenants.db import db
+from tenants.models import StaffMember
+
+
+def test_query_on_tenant_owned_model_with_no_tenant_raises(app, make_tenant):
+    make_tenant()
+    with app.app_context(), pytest.raises(NoTenantInScope):
+        db.session.scalars(sa.select(StaffMember)).all()
+
+
+def test_scope_a_sees_only_its_own_rows(app, make_tenant):
+    a, b = make_tenant(), make_tenant()
+    with app.app_context():
+        with tenant_scope(a.tenant.id):
+            emails = db.session.scalars(sa.select(StaffMember.email)).all()
+            units = db.session.scalars(sa.select(Unit.tenant_id)).all()
+        assert emails == [a.owner.email]
+        assert units and set(units) == {a.tenant.id}
+        assert b.owner.email not in emails
+
+
+def test_scope_a_cannot_load_b_row_by_id(app, make_tenant):
+    a, b = make_tenant(), make_tenant()
+    with app.app_context():
+        with tenant_scope(a.tenant.id):
+            assert db.session.get(StaffMember, b.owner.id) is None
+            assert db.session.get(StaffMember, a.owner.id) is not None
+
+
+def test_identity_map_does_not_leak_across_scopes(app, make_tenant):
+    a, b = make_tenant(), make_tenant()
+    with app.app_context():
+        with tenant_scope(b.tenant.id):
+            assert db.session.get(StaffMember, b.owner.id) is not None
+        with tenant_scope(a.tenant.id):
+            assert db.session.get(StaffMember, b.owner.id) is None
+
+
+def test_insert_is_stamped_with_tenant_in_scope(app, make_tenant):
+    a = make_tenant()
+    with app.app_context(), tenant_scope(a.tenant.id):
+        unit = Unit(key="extra", names={"en": "Extra"})
+        db.session.add(unit)
+        db.session.flush()
+        assert unit.tenant_id == a.tenant.id
+
+
+def test_insert_with_no_tenant_raises(app):
+    with app.app_context():
+        db.session.add(Unit(key="orphan", names={"en": "Orphan"}))
+        with pytest.raises(NoTenantInScope):
+            db.session.flush()
+        db.session.rollback()
+
+
+def test_writing_another_tenants_row_raises(app, make_tenant):
+    a, b = make_tenant(), make_tenant()
+    with app.app_context(), tenant_scope(a.tenant.id):
+        db.session.add(Unit(key="smuggled", names={"en": "X"}, tenant_id=b.tenant.id))
+        with pytest.raises(NoTenantInScope):
+            db.session.flush()
+        db.session.rollback()
+
+
+def test_bulk_update_touches_only_the_tenant_in_scope(app, make_tenant):
+    a, b = make_tenant(), make_tenant()
+    with app.app_context():
+        with tenant_scope(a.tenant.id):
+            db.session.execute(sa.update(Unit).values(is_active=False))
+            db.session.commit()
+        with tenant_scope(b.tenant.id):
+            assert all(db.session.scalars(sa.select(Unit.is_active)).all())
+
+
+def test_platform_scope_reads_the_tenant_registry(app, make_tenant):
+    a, b = make_tenant(), make_tenant()
+    from tenants.models import Tenant
+
+    with app.app_context(), platform_scope():
+        slugs = set(db.session.scalars(sa.select(Tenant.slug)).all())
+    assert {a.tenant.slug, b.tenant.slug} <= slugs
