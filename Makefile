@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DADRAS_ENV ?= development
 
-.PHONY: run test lint translations bench clean
+.PHONY: run test lint translations translations-extract bench clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -14,7 +14,12 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 translations: $(STAMP)
-	$(BIN)/pybabel compile --use-fuzzy -q -d web/translations
+	$(BIN)/pybabel compile -d web/translations
+
+# After adding or changing user-facing text: refresh the template and the fa/kk/ru catalogs, then translate.
+translations-extract: $(STAMP)
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output --project Dadras -o web/translations/messages.pot .
+	$(BIN)/pybabel update -i web/translations/messages.pot -d web/translations --no-fuzzy-matching
 
 run: $(STAMP) translations
 	$(BIN)/dadras db upgrade

@@ -39,10 +39,11 @@ def build_message(mail: Mail, sender: str) -> EmailMessage:
     message["Subject"] = mail.subject
     message["Date"] = formatdate(localtime=False)
     message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip(">"))
-    message["Content-Language"] = mail.lang
     message.set_content(mail.text)
     if mail.html:
         message.add_alternative(mail.html, subtype="html")
+    # After the content: setting content clears every Content-* header.
+    message["Content-Language"] = mail.lang
     return message
 
 

@@ -88,7 +88,11 @@ def after_commit(callback: Callable[[], None]) -> None:
 
     Enqueues and e-mails go through here, so nothing leaves before the data it speaks of is saved.
     """
-    db.session.info.setdefault("after_commit", []).append(callback)
+    session = db.session()
+    if not session.in_transaction():
+        # Begin now, so that a rollback before any SQL still fires the event that drops the callback.
+        session.begin()
+    session.info.setdefault("after_commit", []).append(callback)
 
 
 def tenant_owned_tables() -> list[sa.Table]:

@@ -73,7 +73,9 @@ def test_raw_update_cannot_reach_another_tenant(app, make_tenant):
     a, b = make_tenant(), make_tenant()
     with app.app_context():
         db.session.execute(SET_TENANT, {"t": str(a.tenant.id)})
-        result = db.session.execute(sa.text("UPDATE staff_members SET name = 'hijacked' WHERE id = :id"), {"id": b.owner.id})
+        result = db.session.execute(
+            sa.text("UPDATE staff_members SET name = 'hijacked' WHERE id = :id"), {"id": b.owner.id}
+        )
         assert result.rowcount == 0
 
 
@@ -81,9 +83,10 @@ def test_raw_insert_for_another_tenant_is_refused(app, make_tenant):
     a, b = make_tenant(), make_tenant()
     with app.app_context():
         db.session.execute(SET_TENANT, {"t": str(a.tenant.id)})
-        with pytest.raises(sa.exc.ProgrammingError, match="row-level security"):
-            with db.session.begin_nested():
-                db.session.execute(
-                    sa.text("INSERT INTO units (tenant_id, key, names, position, is_active) VALUES (:b, 'x', '{}', 0, true)"),
-                    {"b": b.tenant.id},
-                )
+        with pytest.raises(sa.exc.ProgrammingError, match="row-level security"), db.session.begin_nested():
+            db.session.execute(
+                sa.text(
+                    "INSERT INTO units (tenant_id, key, names, position, is_active) VALUES (:b, 'x', '{}', 0, true)"
+                ),
+                {"b": b.tenant.id},
+            )

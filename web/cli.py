@@ -57,3 +57,7 @@ def register_commands(app: Flask) -> None:
     """Add the project's commands to `app.cli` (Flask-Migrate adds `db`)."""
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(grant_app_role_command)
+
+
+if __name__ == "__main__":
+    cli()

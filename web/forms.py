@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, StringField
+from wtforms import PasswordField, SelectChoice, StringField
 
 from tenants.text import normalize_input
 
@@ -25,3 +25,8 @@ class BaseForm(FlaskForm):
             target.errors = [*target.errors, message]
         else:
             self.form_errors.append(message)
+
+
+def choices(labels: dict[str, object]) -> list[SelectChoice]:
+    """Select choices from value → label (labels may be lazy translations)."""
+    return [SelectChoice(value, str(label)) for value, label in labels.items()]

@@ -6,8 +6,8 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, SelectField
 from wtforms.validators import DataRequired, Email, Length
 
-from web.common.views import role_choices
-from web.forms import BaseForm
+from web.common.views import ROLE_NAMES
+from web.forms import BaseForm, choices
 
 
 class InviteForm(BaseForm):
@@ -16,7 +16,7 @@ class InviteForm(BaseForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = role_choices()
+        self.role.choices = choices(ROLE_NAMES)
         if not self.is_submitted():
             self.role.data = "agent"
 
@@ -26,4 +26,4 @@ class RoleForm(BaseForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = role_choices()
+        self.role.choices = choices(ROLE_NAMES)

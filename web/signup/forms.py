@@ -6,20 +6,20 @@ import zoneinfo
 from functools import cache
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField, SelectField, StringField
+from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from web.forms import BaseForm
+from web.forms import BaseForm, choices
 
-INDUSTRY_CHOICES = [
-    ("clinic", _l("Clinic or hospital")),
-    ("beauty_salon", _l("Beauty salon")),
-    ("supplier", _l("Raw-material supplier")),
-    ("retail", _l("Shop or retail")),
-    ("public_office", _l("Public office")),
-    ("other", _l("Other")),
-]
-LOCALE_CHOICES = [("fa", "فارسی"), ("kk", "Қазақша"), ("ru", "Русский"), ("en", "English")]
+INDUSTRY_NAMES = {
+    "clinic": _l("Clinic or hospital"),
+    "beauty_salon": _l("Beauty salon"),
+    "supplier": _l("Raw-material supplier"),
+    "retail": _l("Shop or retail"),
+    "public_office": _l("Public office"),
+    "other": _l("Other"),
+}
+LANGUAGE_NAMES = {"fa": "فارسی", "kk": "Қазақша", "ru": "Русский", "en": "English"}
 DEFAULT_TIMEZONE = {"fa": "Asia/Tehran", "kk": "Asia/Almaty", "ru": "Asia/Almaty", "en": "UTC"}
 COMMON_TIMEZONES = (
     "Asia/Tehran",
@@ -33,17 +33,17 @@ COMMON_TIMEZONES = (
 
 
 @cache
-def timezone_choices() -> list[tuple[str, str]]:
+def timezone_names() -> list[str]:
     """The common zones of our users first, then every other IANA zone."""
     rest = sorted(zoneinfo.available_timezones() - set(COMMON_TIMEZONES))
-    return [(z, z) for z in (*COMMON_TIMEZONES, *rest) if not z.startswith(("Etc/", "SystemV/"))]
+    return [z for z in (*COMMON_TIMEZONES, *rest) if not z.startswith(("Etc/", "SystemV/"))]
 
 
 class SignupForm(BaseForm):
     name = StringField(_l("Organization name"), validators=[DataRequired(), Length(min=2, max=200)])
     slug = StringField(_l("Web address"), validators=[DataRequired(), Length(min=3, max=40)])
-    industry = SelectField(_l("Industry"), choices=INDUSTRY_CHOICES, validators=[DataRequired()])
-    locale = SelectField(_l("Default language"), choices=LOCALE_CHOICES, validators=[DataRequired()])
+    industry = SelectField(_l("Industry"), validators=[DataRequired()])
+    locale = SelectField(_l("Default language"), validators=[DataRequired()])
     timezone = SelectField(_l("Time zone"), validators=[DataRequired()])
     owner_name = StringField(_l("Your name"), validators=[DataRequired(), Length(min=2, max=120)])
     owner_email = EmailField(_l("Your e-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
@@ -55,6 +55,10 @@ class SignupForm(BaseForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.timezone.choices = timezone_choices()
+        self.industry.choices = choices(INDUSTRY_NAMES)
+        self.locale.choices = [
+            SelectChoice(code, name, render_kw={"lang": code}) for code, name in LANGUAGE_NAMES.items()
+        ]
+        self.timezone.choices = [SelectChoice(z, z) for z in timezone_names()]
         if self.slug.data:
             self.slug.data = self.slug.data.lower()

@@ -1,0 +1,63 @@
+"""In real Chromium: sign up in Persian, see the RTL console with Persian digits, log out, log in again."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from babel.support import Translations
+
+from tests.fixtures.browser import ARTIFACTS
+
+pytestmark = pytest.mark.browser
+PASSWORD = "یک-رمز-عبور-بلند-۲۰۲۶"
+FA = Translations.load(str(Path(__file__).resolve().parent.parent / "web" / "translations"), ["fa"])
+
+
+def sign_up(page, base: str, slug: str) -> None:
+    page.goto(f"{base}/signup")
+    page.select_option("#lang-select", "fa")
+    page.wait_for_selector('html[lang="fa"][dir="rtl"]')
+    page.fill("#name", "درمانگاه آزمایشی")
+    page.fill("#slug", slug)
+    page.select_option("#industry", "clinic")
+    page.fill("#owner_name", "لیلا احمدی")
+    page.fill("#owner_email", "leila@azmayesh.example.com")
+    page.fill("#password", PASSWORD)
+    page.fill("#password_again", PASSWORD)
+    page.get_by_role("button", name=FA.gettext("Create my organization")).click()
+
+
+def test_persian_signup_console_logout_login(page, live_server):
+    sign_up(page, live_server, "azmayesh")
+    page.wait_for_url(f"{live_server}/azmayesh/console/")
+    assert page.get_attribute("html", "lang") == "fa"
+    assert page.get_attribute("html", "dir") == "rtl"
+    assert page.text_content("#stat-staff").strip() == "۱"
+    assert re.search(r"[۰-۹]", page.text_content("#stat-categories"))
+    assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "console-fa.png"), full_page=True)
+
+    page.get_by_role("button", name=FA.gettext("Log out")).click()
+    page.wait_for_url(re.compile(r".*/azmayesh/console/login$"))
+    assert page.get_attribute("html", "dir") == "rtl"
+    page.fill("#email", "leila@azmayesh.example.com")
+    page.fill("#password", PASSWORD)
+    page.get_by_role("button", name=FA.gettext("Log in")).click()
+    page.wait_for_url(f"{live_server}/azmayesh/console/")
+    assert "لیلا احمدی" in page.text_content("#user-menu")
+
+
+def test_signup_with_a_taken_slug_says_so_in_persian(page, live_server):
+    sign_up(page, live_server, "taken-slug")
+    page.wait_for_url(f"{live_server}/taken-slug/console/")
+    page.context.clear_cookies()
+    sign_up(page, live_server, "taken-slug")
+    error = page.locator("#slug-error")
+    error.wait_for()
+    assert error.text_content().strip() == FA.gettext("This address is already taken. Choose another one.")
+    assert page.input_value("#name") == "درمانگاه آزمایشی"
+    assert page.url == f"{live_server}/signup"
+    page.screenshot(path=str(ARTIFACTS / "signup-taken-fa.png"), full_page=True)

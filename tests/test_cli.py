@@ -1,0 +1,66 @@
+"""The `dadras` command: migrate a fresh database and seed the demo tenant."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from tests.fixtures.backends import mark_exercised
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def dadras(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "web.cli", *args],
+        check=False,
+        cwd=ROOT,
+        env=os.environ | env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_db_upgrade_and_seed_demo_on_a_fresh_sqlite_file(tmp_path):
+    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite'}", "DADRAS_ENV": "development"}
+    upgrade = dadras("db", "upgrade", env=env)
+    assert upgrade.returncode == 0, upgrade.stderr
+    seed = dadras("seed-demo", env=env)
+    assert seed.returncode == 0, seed.stderr
+    assert "owner@demo-clinic.example" in seed.stdout
+    again = dadras("seed-demo", env=env)
+    assert "already there" in again.stdout
+    engine = sa.create_engine(env["DATABASE_URL"])
+    with engine.connect() as conn:
+        assert conn.scalar(sa.text("SELECT name FROM tenants WHERE slug = 'demo'")) == "درمانگاه نمونه دادرس"
+        assert conn.scalar(sa.text("SELECT count(*) FROM staff_members")) == 4
+        assert conn.scalar(sa.text("SELECT count(*) FROM units")) > 0
+    engine.dispose()
+    mark_exercised("sqlite")
+
+
+def test_db_upgrade_migrates_a_fresh_postgresql_database(pg_database):
+    from tests.fixtures.app import _admin_engine, _url_as
+
+    name = pg_database["name"] + "_cli"
+    admin = _admin_engine()
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}" OWNER dadras_test_owner'))
+    try:
+        env = {"DATABASE_URL": _url_as("dadras_test_owner", name), "DADRAS_ENV": "development"}
+        result = dadras("db", "upgrade", env=env)
+        assert result.returncode == 0, result.stderr
+        engine = sa.create_engine(env["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://"))
+        with engine.connect() as conn:
+            forced = conn.scalar(sa.text("SELECT relforcerowsecurity FROM pg_class WHERE relname = 'staff_members'"))
+        engine.dispose()
+        assert forced is True
+    finally:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()

@@ -1,0 +1,135 @@
+"""Sign-up: a tenant with its owner and its industry's template; bad input answers 422 and keeps nothing."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from services.catalog.models import Category, Unit
+from tenants.context import platform_scope, tenant_scope
+from tenants.db import db
+from tenants.models import StaffMember, Tenant
+
+GOOD = {
+    "name": "Shifa Clinic",
+    "slug": "shifa",
+    "industry": "clinic",
+    "locale": "en",
+    "timezone": "Asia/Tehran",
+    "owner_name": "Leila Ahmadi",
+    "owner_email": "leila@shifa.example.com",
+    "password": "a-long-secret-phrase",
+    "password_again": "a-long-secret-phrase",
+}
+
+
+def tenant_count(app) -> int:
+    with app.app_context(), platform_scope():
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Tenant))
+
+
+def test_signup_lands_the_owner_logged_in_on_the_console(client):
+    response = client.post("/signup", data=GOOD)
+    assert response.status_code == 303
+    assert response.headers["Location"] == "/shifa/console/"
+    console = client.get("/shifa/console/")
+    assert console.status_code == 200
+    assert "Leila Ahmadi" in console.get_data(as_text=True)
+
+
+def test_signup_creates_the_owner_with_a_hashed_password(app, client):
+    client.post("/signup", data=GOOD)
+    with app.app_context():
+        tenant = db.session.scalar(sa.select(Tenant).where(Tenant.slug == "shifa"))
+        with tenant_scope(tenant.id):
+            owner = db.session.scalar(sa.select(StaffMember))
+    assert owner.role == "owner"
+    assert owner.email == "leila@shifa.example.com"
+    assert owner.password_hash.startswith("$argon2")
+
+
+@pytest.mark.parametrize(
+    ("industry", "unit_key"), [("clinic", "reception"), ("supplier", "quality-control"), ("beauty_salon", "hair")]
+)
+def test_signup_applies_the_industry_template(app, client, industry, unit_key):
+    from services.onboarding.templates import load_template
+
+    client.post("/signup", data=GOOD | {"industry": industry})
+    template = load_template(industry)
+    with app.app_context():
+        tenant = db.session.scalar(sa.select(Tenant).where(Tenant.slug == "shifa"))
+        with tenant_scope(tenant.id):
+            units = db.session.scalars(sa.select(Unit.key).order_by(Unit.position)).all()
+            categories = db.session.scalar(sa.select(sa.func.count()).select_from(Category))
+    assert units == [u["key"] for u in template["units"]]
+    assert unit_key in " ".join(units)
+    assert categories == sum(1 + len(c["children"]) for c in template["categories"])
+
+
+def test_signup_accepts_persian_digits_and_arabic_letters(app, client):
+    response = client.post("/signup", data=GOOD | {"name": "  كلينيك ۱۲ ", "slug": "clinic-۱۲"})
+    assert response.status_code == 303
+    with app.app_context():
+        tenant = db.session.scalar(sa.select(Tenant).where(Tenant.slug == "clinic-12"))
+    assert tenant.name == "کلینیک 12"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        ({"slug": "signup"}, "reserved"),
+        ({"slug": "track"}, "reserved"),
+        ({"slug": "Bad Slug!"}, "lower-case"),
+        ({"slug": "ab"}, "between 3 and 40"),
+        ({"owner_email": "not-an-address"}, "Invalid email"),
+        ({"password": "short", "password_again": "short"}, "at least 10"),
+        ({"password": "password123", "password_again": "password123"}, "too easy"),
+        ({"password_again": "something-else-entirely"}, "passwords differ"),
+        ({"name": "x" * 201}, "200"),
+        ({"owner_name": "y" * 121}, "120"),
+        ({"owner_email": "a" * 250 + "@example.com"}, "254"),
+        ({"industry": "casino"}, "Not a valid choice"),
+        ({"timezone": "Mars/Olympus"}, "Not a valid choice"),
+        ({"name": ""}, "This field is required"),
+    ],
+)
+def test_bad_signup_is_refused_with_a_message_and_creates_nothing(app, client, changes, message):
+    response = client.post("/signup", data=GOOD | changes)
+    assert response.status_code == 422
+    assert message.lower() in response.get_data(as_text=True).lower()
+    assert tenant_count(app) == 0
+
+
+def test_a_refused_signup_keeps_what_was_typed(client):
+    response = client.post("/signup", data=GOOD | {"slug": "api"})
+    body = response.get_data(as_text=True)
+    assert 'value="Shifa Clinic"' in body
+    assert 'value="leila@shifa.example.com"' in body
+
+
+def test_taken_slug_is_refused(app, client, make_tenant):
+    make_tenant(slug="shifa")
+    response = client.post("/signup", data=GOOD)
+    assert response.status_code == 422
+    assert "already taken" in response.get_data(as_text=True)
+    assert tenant_count(app) == 1
+
+
+def test_double_submit_creates_one_tenant(app, client):
+    first = client.post("/signup", data=GOOD)
+    second = client.post("/signup", data=GOOD)
+    assert first.status_code == 303
+    assert second.status_code == 422
+    assert tenant_count(app) == 1
+
+
+def test_missing_fields_are_refused(app, client):
+    response = client.post("/signup", data={})
+    assert response.status_code == 422
+    assert tenant_count(app) == 0
+
+
+def test_unknown_slug_is_404_before_authentication(client):
+    response = client.get("/no-such-org/console/")
+    assert response.status_code == 404
+    assert client.get("/no-such-org/console/login").status_code == 404
