@@ -61,3 +61,15 @@ def test_signup_with_a_taken_slug_says_so_in_persian(page, live_server):
     assert page.input_value("#name") == "درمانگاه آزمایشی"
     assert page.url == f"{live_server}/signup"
     page.screenshot(path=str(ARTIFACTS / "signup-taken-fa.png"), full_page=True)
+
+
+def test_the_persian_console_fits_a_phone(page, live_server):
+    sign_up(page, live_server, "phone-clinic")
+    page.wait_for_url(f"{live_server}/phone-clinic/console/")
+    page.set_viewport_size({"width": 375, "height": 740})
+    page.reload()
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    menu = page.get_by_text(FA.gettext("Menu"))
+    menu.click()
+    assert page.get_by_role("button", name=FA.gettext("Log out")).first.is_visible()
+    page.screenshot(path=str(ARTIFACTS / "console-fa-phone.png"), full_page=True)

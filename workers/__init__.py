@@ -1,0 +1,1 @@
+"""Background work on RQ: declared queues, the job wrapper, and in-process running without Redis."""

@@ -1,0 +1,28 @@
+"""Queues, declared once and named by purpose."""
+
+from __future__ import annotations
+
+from flask import current_app
+from redis import Redis
+from rq import Queue
+
+NOTIFY = "notify"  # notices to customers and staff
+INTAKE = "intake"  # e-mail and messenger intake
+DEFAULT = "default"  # everything else: sweeps, relays, housekeeping
+QUEUES = (NOTIFY, INTAKE, DEFAULT)
+
+JOB_TIMEOUT = 300
+RESULT_TTL = 3600
+FAILURE_TTL = 7 * 24 * 3600
+
+
+def connection() -> Redis:
+    """The Redis connection of REDIS_URL."""
+    return Redis.from_url(current_app.config["REDIS_URL"])
+
+
+def queue(name: str) -> Queue:
+    """One of QUEUES."""
+    if name not in QUEUES:
+        raise ValueError(f"unknown queue {name!r}")
+    return Queue(name, connection=connection(), default_timeout=JOB_TIMEOUT)
