@@ -187,6 +187,7 @@ def invite_staff(actor: StaffMember, email: str, role: Role) -> IssuedInvitation
             StaffInvitation.revoked_at.is_(None),
         )
     ):
+        _check_role_grant(actor, Role(old.role))
         old.revoked_at = now
     ttl = current_app.config["INVITATION_TTL_SECONDS"]
     invitation = StaffInvitation(
@@ -238,6 +239,7 @@ def revoke_invitation(actor: StaffMember, invitation_id: int) -> None:
     invitation = db.session.get(StaffInvitation, invitation_id)
     if invitation is None or invitation.accepted_at is not None:
         raise NotFound(_l("No such open invitation."))
+    _check_role_grant(actor, Role(invitation.role))
     invitation.revoked_at = utcnow()
     db.session.flush()
 

@@ -13,6 +13,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
+from sqlalchemy.sql.util import find_tables
 
 from tenants.context import (
     NoTenantInScope,
@@ -20,7 +21,7 @@ from tenants.context import (
     in_platform_scope,
     on_scope_change,
 )
-from tenants.db import TenantOwned, TenantSession, db
+from tenants.db import TenantOwned, TenantSession, db, tenant_owned_tables
 
 log = logging.getLogger(__name__)
 
@@ -43,7 +44,11 @@ def install() -> None:
 
 
 def _touches_tenant_owned(state: ORMExecuteState) -> bool:
-    return any(issubclass(m.class_, TenantOwned) for m in state.all_mappers)
+    """Whether the statement returns or merely reads (count, exists, joins) a tenant-owned table."""
+    if any(issubclass(m.class_, TenantOwned) for m in state.all_mappers):
+        return True
+    owned = {t.name for t in tenant_owned_tables()}
+    return any(t.name in owned for t in find_tables(state.statement, include_joins=True, include_aliases=True))
 
 
 def _filter_by_tenant(state: ORMExecuteState) -> None:
@@ -51,11 +56,13 @@ def _filter_by_tenant(state: ORMExecuteState) -> None:
         return
     if not (state.is_select or state.is_update or state.is_delete):
         return
-    if not _touches_tenant_owned(state):
-        return
     tenant_id = current_tenant_id()
     if tenant_id is None:
-        raise NoTenantInScope("query on a tenant-owned model with no tenant in scope")
+        if _touches_tenant_owned(state):
+            raise NoTenantInScope("query on a tenant-owned model with no tenant in scope")
+        return
+    # With a tenant in scope every ORM statement gets the criteria: it also reaches tables that are
+    # only counted or joined, which a check of the returned entities would miss.
     state.statement = state.statement.options(
         with_loader_criteria(TenantOwned, lambda cls: cls.tenant_id == tenant_id, include_aliases=True)
     )
@@ -99,6 +106,9 @@ def _follow_scope(tenant_id: int | None) -> None:
 
 
 def _run_after_commit(session: Session) -> None:
+    if session.in_nested_transaction():
+        # A released SAVEPOINT is not a commit: the outer transaction may still roll back.
+        return
     callbacks = session.info.pop("after_commit", [])
     for callback in callbacks:
         try:

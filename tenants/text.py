@@ -10,10 +10,20 @@ _TO_PERSIAN_LETTERS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک"})
 _TO_PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 
-def normalize_input(value: str | None) -> str | None:
-    """Persian and Arabic-Indic digits to Latin, Arabic ي/ك to Persian ی/ک, outer white space trimmed."""
+# C0 control characters but tab and newline, and DEL: never meant, and NUL breaks PostgreSQL.
+_CONTROLS = dict.fromkeys((*range(9), 11, 12, *range(14, 32), 127))
+
+
+def normalize_input(value: str | None, multiline: bool = False) -> str | None:
+    """Persian and Arabic-Indic digits to Latin, Arabic ي/ك to Persian ی/ک, outer white space trimmed.
+
+    Control characters go; line breaks become "\n" in multi-line text and a space elsewhere.
+    """
     if value is None:
         return None
+    value = value.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROLS)
+    if not multiline:
+        value = value.replace("\n", " ").replace("\t", " ")
     return value.translate(_TO_LATIN).translate(_TO_PERSIAN_LETTERS).strip()
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import sqlalchemy as sa
+
 from tests.fixtures.factories import PASSWORD
 
 NEW_PASSWORD = "another-long-passphrase"
@@ -12,7 +14,7 @@ NEW_PASSWORD = "another-long-passphrase"
 def sent_links(app) -> list[str]:
     messages = app.extensions.get("dadras.sent_mail", [])
     return [
-        re.search(r"http://\S+", m.get_body(("plain",)).get_content()).group(0).replace("http://localhost", "")
+        re.search(r"http://\S+", m.get_body(("plain",)).get_content()).group(0).replace("http://127.0.0.1:5000", "")
         for m in messages
     ]
 
@@ -181,3 +183,45 @@ def test_no_mail_leaves_when_the_transaction_rolls_back(app, make_tenant):
         db.session.rollback()
         db.session.commit()
     assert app.extensions.get("dadras.sent_mail", []) == []
+
+
+def test_emailed_links_use_base_url_not_the_host_header(app, client, make_tenant):
+    made = make_tenant()
+    client.post(
+        f"/{made.tenant.slug}/console/password/forgot",
+        data={"email": made.owner.email},
+        headers={"Host": "evil.example"},
+    )
+    text = app.extensions["dadras.sent_mail"][-1].get_body(("plain",)).get_content()
+    assert "evil.example" not in text
+    assert f"http://127.0.0.1:5000/{made.tenant.slug}/console/password/reset/" in text
+
+
+def test_an_admin_cannot_withdraw_an_owners_invitation(app, client, make_tenant, make_user, login_as):
+    made = make_tenant()
+    invite(app, client, made, login_as, email="co-owner@example.com", role="owner")
+    admin = make_user(made.tenant, role="admin")
+    admin_client = app.test_client()
+    login_as(admin_client, made.tenant, admin)
+    from tenants.context import tenant_scope
+    from tenants.db import db
+    from tenants.models import StaffInvitation
+
+    with app.app_context(), tenant_scope(made.tenant.id):
+        invitation_id = db.session.scalar(sa.select(StaffInvitation.id))
+    response = admin_client.post(f"/{made.tenant.slug}/console/settings/invitations/{invitation_id}/revoke")
+    assert response.status_code == 403
+    again = admin_client.post(
+        f"/{made.tenant.slug}/console/settings/staff/invite", data={"email": "co-owner@example.com", "role": "agent"}
+    )
+    assert again.status_code == 403
+
+
+def test_a_stale_login_is_asked_to_log_in_again_not_shown_a_404(app, client, make_tenant, login_as):
+    made = make_tenant()
+    login_as(client, made.tenant, made.owner)
+    link = request_reset(app, app.test_client(), made)
+    app.test_client().post(link, data={"password": NEW_PASSWORD, "password_again": NEW_PASSWORD})
+    response = client.get(f"/{made.tenant.slug}/console/")
+    assert response.status_code == 303
+    assert "/console/login" in response.headers["Location"]

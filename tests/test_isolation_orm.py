@@ -88,3 +88,34 @@ def test_platform_scope_reads_the_tenant_registry(app, make_tenant):
     with app.app_context(), platform_scope():
         slugs = set(db.session.scalars(sa.select(Tenant.slug)).all())
     assert {a.tenant.slug, b.tenant.slug} <= slugs
+
+
+def test_counts_and_joins_are_filtered_too(app, make_tenant):
+    a, b = make_tenant(), make_tenant()
+    with app.app_context():
+        with tenant_scope(a.tenant.id):
+            counted = db.session.scalar(sa.select(sa.func.count()).select_from(StaffMember))
+        assert counted == 1
+        with pytest.raises(NoTenantInScope):
+            db.session.scalar(sa.select(sa.func.count()).select_from(Unit))
+
+
+def test_the_overview_counts_only_the_tenants_own_staff(client, make_tenant, make_user, login_as):
+    a, b = make_tenant(), make_tenant()
+    for _ in range(3):
+        make_user(b.tenant)
+    login_as(client, a.tenant, a.owner)
+    assert 'id="stat-staff">1<' in client.get(f"/{a.tenant.slug}/console/").get_data(as_text=True)
+
+
+def test_a_released_savepoint_does_not_release_after_commit_work(app):
+    from tenants.db import after_commit
+
+    ran: list[str] = []
+    with app.app_context():
+        after_commit(lambda: ran.append("sent"))
+        with db.session.begin_nested():
+            pass
+        assert ran == []
+        db.session.rollback()
+    assert ran == []

@@ -133,3 +133,28 @@ def test_unknown_slug_is_404_before_authentication(client):
     response = client.get("/no-such-org/console/")
     assert response.status_code == 404
     assert client.get("/no-such-org/console/login").status_code == 404
+
+
+def test_control_characters_and_line_breaks_are_cleaned(app, client):
+    response = client.post("/signup", data=GOOD | {"name": "Shifa\x00 Clinic\r\nBranch", "owner_name": "Leila\x07"})
+    assert response.status_code == 303
+    with app.app_context():
+        tenant = db.session.scalar(sa.select(Tenant).where(Tenant.slug == "shifa"))
+    assert tenant.name == "Shifa Clinic Branch"
+
+
+def test_a_nul_in_the_login_form_is_not_a_server_error(client, make_tenant):
+    made = make_tenant()
+    response = client.post(f"/{made.tenant.slug}/console/login", data={"email": "a\x00b", "password": "x\x00y"})
+    assert response.status_code == 401
+
+
+def test_a_race_on_a_unique_row_answers_409_not_500(app, client, monkeypatch):
+    import services.onboarding.operations as ops
+
+    client.post("/signup", data=GOOD)
+    monkeypatch.setattr(ops, "slug_taken", lambda slug: False)  # as if both requests checked at once
+    other = app.test_client()
+    response = other.post("/signup", data=GOOD | {"owner_email": "second@shifa.example.com"})
+    assert response.status_code in {409, 422}
+    assert tenant_count(app) == 1

@@ -6,7 +6,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, request
+import sqlalchemy as sa
+from flask import Flask, Response, current_app, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -72,10 +73,20 @@ def _register_request_wrapper(app: Flask) -> None:
     @app.after_request
     def commit_or_roll_back(response: Response) -> Response:
         # One commit per request; a refused request (4xx/5xx) keeps nothing it may have flushed.
-        if response.status_code < 400:
-            db.session.commit()
-        else:
+        if response.status_code >= 400:
             db.session.rollback()
+            return response
+        try:
+            db.session.commit()
+        except sa.exc.IntegrityError:
+            # Two requests raced for the same row (a double submit); this one keeps nothing.
+            db.session.rollback()
+            from flask_babel import gettext as _
+
+            from web.common.views import error_page
+
+            body, status = error_page(409, _("Someone changed this at the same moment. Reload the page and try again."))
+            return current_app.make_response((body, status))
         return response
 
     @app.after_request

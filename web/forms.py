@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectChoice, StringField
+from wtforms import PasswordField, SelectChoice, StringField, TextAreaField
 
 from tenants.text import normalize_input
 
@@ -15,7 +15,11 @@ class BaseForm(FlaskForm):
         def bind_field(self, form, unbound_field, options):
             field_class = unbound_field.field_class
             if issubclass(field_class, StringField) and not issubclass(field_class, PasswordField):
-                options["filters"] = [normalize_input, *unbound_field.kwargs.get("filters", ())]
+                multiline = issubclass(field_class, TextAreaField)
+                options["filters"] = [
+                    lambda v, multiline=multiline: normalize_input(v, multiline),
+                    *unbound_field.kwargs.get("filters", ()),
+                ]
             return unbound_field.bind(form=form, **options)
 
     def add_errors(self, field: str | None, message: str) -> None:

@@ -49,6 +49,10 @@ def current_staff() -> StaffMember | None:
         return None
     member = db.session.get(StaffMember, entry.get("m"))
     if member is None or not member.is_active or member.session_version != entry.get("v"):
+        # Stale (deactivated, password changed): forget it, so the visitor is asked to log in again.
+        logins = dict(session.get(SESSION_KEY, {}))
+        logins.pop(str(tenant.id), None)
+        session[SESSION_KEY] = logins
         return None
     return member
 
@@ -71,10 +75,12 @@ def forget_login() -> None:
 
 
 def _unauthorized():
-    # Someone logged in elsewhere learns nothing about this tenant's console: it does not exist for them.
-    if session.get(SESSION_KEY):
+    tenant = g.get("tenant")
+    if tenant is None:
         abort(404)
-    if g.get("tenant") is None:
+    # Someone logged in to another tenant learns nothing about this tenant's console: it does not exist
+    # for them (its log-in page stays open for a person who is staff of both).
+    if any(key != str(tenant.id) for key in session.get(SESSION_KEY, {})):
         abort(404)
     target = url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None)
     if request.headers.get("HX-Request"):

@@ -19,7 +19,7 @@ from tenants.accounts import (
     reset_password,
 )
 from web.auth.forms import AcceptInvitationForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
-from web.common.views import error_page, redirect_after_change, safe_next
+from web.common.views import error_page, external_url, redirect_after_change, safe_next
 from web.tenancy import forget_login, remember_login, resolve_tenant
 
 bp = Blueprint("auth", __name__, url_prefix="/<tenant_slug>/console")
@@ -99,7 +99,7 @@ def forgot_password():
         issued = request_password_reset(form.email.data)
         if issued is not None:
             member, token = issued
-            link = url_for("auth.reset", token=token, _external=True)
+            link = external_url("auth.reset", token=token)
             with force_locale(member.locale or g.tenant.default_locale):
                 send_mail(
                     Mail(

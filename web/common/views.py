@@ -14,6 +14,7 @@ from flask import (
     render_template,
     request,
     session,
+    url_for,
 )
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -35,6 +36,7 @@ ERROR_TITLES = {
     403: lambda: _("Not allowed"),
     404: lambda: _("Page not found"),
     405: lambda: _("Not allowed"),
+    409: lambda: _("A conflict"),
     410: lambda: _("This link can no longer be used"),
     413: lambda: _("Too large"),
     422: lambda: _("Please correct the form"),
@@ -60,6 +62,11 @@ def error_page(code: int, message: str | None = None) -> tuple[str, int]:
     if request.accept_mimetypes.best == "application/json":
         return current_app.json.response({"error": title, "message": text}), code  # type: ignore[return-value]
     return render_template("errors/error.html", code=code, title=title, message=text), code
+
+
+def external_url(endpoint: str, **values: object) -> str:
+    """An absolute link for e-mails, on BASE_URL: never on the Host header a request happened to send."""
+    return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
 
 
 def safe_next(target: str | None, default: str) -> str:

@@ -19,7 +19,7 @@ from tenants.accounts import (
     revoke_invitation,
 )
 from tenants.roles import Permission, Role, require
-from web.common.views import error_page, redirect_after_change, render_block, role_choices, wants_fragment
+from web.common.views import error_page, external_url, redirect_after_change, render_block, role_choices, wants_fragment
 from web.settings.forms import InviteForm, RoleForm
 from web.tenancy import resolve_tenant
 
@@ -55,7 +55,7 @@ def invite():
         except AccountError as exc:
             form.add_errors(exc.field, exc.message)
         else:
-            link = url_for("auth.accept", token=issued.token, _external=True)
+            link = external_url("auth.accept", token=issued.token)
             context = {"invitation": issued.invitation, "inviter": current_user, "link": link}
             with force_locale(g.tenant.default_locale):
                 send_mail(
