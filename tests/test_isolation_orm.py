@@ -91,7 +91,7 @@ def test_platform_scope_reads_the_tenant_registry(app, make_tenant):
 
 
 def test_counts_and_joins_are_filtered_too(app, make_tenant):
-    a, b = make_tenant(), make_tenant()
+    a, _b = make_tenant(), make_tenant()
     with app.app_context():
         with tenant_scope(a.tenant.id):
             counted = db.session.scalar(sa.select(sa.func.count()).select_from(StaffMember))
