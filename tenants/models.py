@@ -12,6 +12,9 @@ from tenants.roles import Role
 
 LOCALES = ("fa", "kk", "ru", "en")
 INDUSTRIES = ("clinic", "beauty_salon", "supplier", "retail", "public_office", "other")
+COUNTRIES = ("IR", "KZ")
+# Iran's rial and toman (ten rials, the everyday unit) and Kazakhstan's tenge.
+CURRENCIES = ("IRR", "IRT", "KZT")
 
 
 class Tenant(Base):
@@ -25,6 +28,9 @@ class Tenant(Base):
     industry: Mapped[str] = mapped_column(sa.String(30))
     default_locale: Mapped[str] = mapped_column(sa.String(5))
     timezone: Mapped[str] = mapped_column(sa.String(64))
+    # Where the organization works: its phone numbers' region, its official holidays, its legal deadlines.
+    country: Mapped[str] = mapped_column(sa.String(2), default="IR")
+    currency: Mapped[str] = mapped_column(sa.String(3), default="IRR")
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -45,6 +51,8 @@ class StaffMember(TenantOwned, Base):
     role: Mapped[str] = mapped_column(sa.String(20), default=Role.AGENT.value)
     is_active: Mapped[bool] = mapped_column(default=True)
     locale: Mapped[str | None] = mapped_column(sa.String(5))
+    # A unit member works on their unit's complaints only.
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("units.id", ondelete="SET NULL", use_alter=True))
     # Bumped on password change and deactivation: every older session stops working.
     session_version: Mapped[int] = mapped_column(default=1)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 POLICY = "tenant_isolation"
+# The follow-up log: the application may add lines, never change or remove one.
+APPEND_ONLY = ("complaint_events",)
 _CURRENT = "NULLIF(current_setting('app.tenant_id', true), '')::integer"
 
 
@@ -32,7 +34,11 @@ def grant_app_role(role: str) -> list[str]:
         "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {r}",
         "ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {r}",
     )
-    body = "; ".join(g.format(r=quoted) for g in grants)
+    revokes = tuple(
+        f"IF to_regclass('public.{t}') IS NOT NULL THEN REVOKE UPDATE, DELETE, TRUNCATE ON {t} FROM {{r}}; END IF"
+        for t in APPEND_ONLY
+    )
+    body = "; ".join(g.format(r=quoted) for g in (*grants, *revokes))
     # The role name comes from settings, not from users, and is quoted as an identifier and a literal.
     check = f"SELECT 1 FROM pg_roles WHERE rolname = {literal}"  # noqa: S608
     return [f"DO $$ BEGIN IF EXISTS ({check}) THEN {body}; END IF; END $$"]

@@ -16,6 +16,7 @@ from tenants.db import db
 from tenants.roles import PermissionDenied
 from web import config as app_config
 from web import i18n, tenancy
+from web.console import labels
 from web.extensions import babel, csrf, migrate
 
 MIGRATIONS_DIR = str(Path(__file__).resolve().parent.parent / "migrations")
@@ -47,6 +48,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     throttle.init_app(app)
     tenancy.init_app(app)
     i18n.init_app(app)
+    labels.init_app(app)
     _import_models()
 
     from importlib import import_module
@@ -65,7 +67,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 def _import_models() -> None:
     """Every model module, so the metadata (and Alembic) sees every table."""
-    import services.catalog.models  # noqa: F401
+    import services.calendar.models
+    import services.catalog.models
+    import services.complaints.models  # noqa: F401
     import tenants.models  # noqa: F401
 
 

@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import re
+from datetime import date
+
+import jdatetime
+from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectChoice, StringField, TextAreaField
 
 from tenants.text import normalize_input
+from web.i18n import locale_code, localize_digits
+
+_DATE = re.compile(r"(\d{4})[/\-.](\d{1,2})[/\-.](\d{1,2})")
 
 
 class BaseForm(FlaskForm):
@@ -34,3 +42,67 @@ class BaseForm(FlaskForm):
 def choices(labels: dict[str, object]) -> list[SelectChoice]:
     """Select choices from value → label (labels may be lazy translations)."""
     return [SelectChoice(value, str(label)) for value, label in labels.items()]
+
+
+class LocalDateField(StringField):
+    """A date typed in the reader's calendar (Jalali on Persian pages) with any digits; stored Gregorian.
+
+    Accepts "1403/05/12" or "1403-05-12"; on a Persian page a year before 1700 is read as Jalali.
+    """
+
+    def __init__(self, label=None, validators=None, **kwargs):
+        super().__init__(label, validators, **kwargs)
+        self.date_value = None
+
+    def process_formdata(self, valuelist):
+        super().process_formdata(valuelist)
+        self.date_value = None
+        text = normalize_input(self.data or "") or ""
+        if not text:
+            self.data = None
+            return
+        self.data = text
+        parsed = parse_local_date(text)
+        if parsed is None:
+            raise ValueError(date_hint())
+        self.date_value = parsed
+
+    def process_data(self, value):
+        self.date_value = value
+        self.data = value
+
+    def _value(self):
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.date_value is None:
+            return ""
+        return date_input_value(self.date_value)
+
+
+def parse_local_date(text: str) -> date | None:
+    """A Gregorian date from "Y/M/D" in the reader's calendar, or None."""
+    match = _DATE.fullmatch(text.strip())
+    if not match:
+        return None
+    year, month, day = (int(x) for x in match.groups())
+    try:
+        if locale_code() == "fa" and year < 1700:
+            return jdatetime.date(year, month, day).togregorian()
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def date_input_value(value: date) -> str:
+    """A date as typed back into a form: Jalali with Persian digits on Persian pages."""
+    if locale_code() == "fa":
+        j = jdatetime.date.fromgregorian(date=value)
+        return localize_digits(f"{j.year:04d}/{j.month:02d}/{j.day:02d}")
+    return value.isoformat()
+
+
+def date_hint() -> str:
+    """How to type a date, in the reader's calendar."""
+    if locale_code() == "fa":
+        return _("Enter a date like %(example)s.", example="۱۴۰۵/۰۹/۰۲")
+    return _("Enter a date like %(example)s.", example="2026-11-23")

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import jdatetime
-from babel.dates import format_date, format_time
+from babel.dates import format_date, format_time, format_timedelta
 from babel.numbers import format_decimal
 from flask import g, has_request_context, request, session
 from flask_babel import get_locale, get_timezone
@@ -85,9 +85,19 @@ def format_when(value: datetime | date | None, kind: str = "datetime") -> str:
     return {"date": day, "time": clock}.get(kind, f"{day}, {clock}")
 
 
+def format_duration(value: timedelta | None) -> str:
+    """A length of time, rounded to its largest unit ("3 hours", "2 days"), in the reader's language and digits."""
+    if value is None:
+        return ""
+    locale = locale_code()
+    text = format_timedelta(abs(value), threshold=1.5, locale=locale)
+    return persian_digits(text) if locale == "fa" else text
+
+
 def init_app(app) -> None:
     """Template filters and globals for language, direction, digits and dates."""
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["num"] = format_number
     app.jinja_env.filters["digits"] = localize_digits
+    app.jinja_env.filters["duration"] = format_duration
     app.jinja_env.globals.update(LANGUAGE_NAMES=LANGUAGE_NAMES, locale_code=locale_code, text_direction=text_direction)

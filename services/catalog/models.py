@@ -42,3 +42,16 @@ class Category(TenantOwned, Base):
     is_active: Mapped[bool] = mapped_column(default=True)
 
     children: Mapped[list[Category]] = relationship(order_by="Category.position", lazy="raise")
+
+
+class RootCause(TenantOwned, Base):
+    """A cause the organization names for what went wrong; corrective actions point at one."""
+
+    __tablename__ = "root_causes"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(sa.String(60))
+    names: Mapped[dict[str, str]] = mapped_column(Translations)
+    position: Mapped[int] = mapped_column(default=0)
+    is_active: Mapped[bool] = mapped_column(default=True)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from services.calendar.deadlines import set_up_calendar
 from services.onboarding.templates import apply_template
 from tenants.accounts import AccountError, create_staff
 from tenants.context import enter_tenant
@@ -73,6 +74,18 @@ RESERVED_SLUGS = frozenset(
 )
 
 
+KAZAKHSTAN_TIMEZONES = frozenset(
+    {"Asia/Almaty", "Asia/Aqtau", "Asia/Aqtobe", "Asia/Atyrau", "Asia/Oral", "Asia/Qostanay", "Asia/Qyzylorda"}
+)
+
+
+def country_of(timezone: str, locale: str) -> str:
+    """Where a new organization works, from its time zone, else its language: "KZ" or "IR"."""
+    if timezone in KAZAKHSTAN_TIMEZONES or (timezone != "Asia/Tehran" and locale in ("kk", "ru")):
+        return "KZ"
+    return "IR"
+
+
 @dataclass(frozen=True)
 class SignUp:
     name: str
@@ -125,6 +138,8 @@ def sign_up(data: SignUp) -> tuple[Tenant, StaffMember]:
         industry=data.industry,
         default_locale=data.locale,
         timezone=data.timezone,
+        country=(country := country_of(data.timezone, data.locale)),
+        currency="KZT" if country == "KZ" else "IRR",
     )
     db.session.add(tenant)
     try:
@@ -137,4 +152,5 @@ def sign_up(data: SignUp) -> tuple[Tenant, StaffMember]:
     owner = create_staff(data.owner_email, data.owner_name, data.password, Role.OWNER)
     owner.locale = data.locale
     apply_template(data.industry)
+    set_up_calendar(country, data.locale)
     return tenant, owner

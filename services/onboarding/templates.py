@@ -7,7 +7,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from services.catalog.models import Category, Unit
+from services.catalog.models import Category, RootCause, Unit
 from tenants.db import db
 from tenants.models import INDUSTRIES
 
@@ -21,9 +21,17 @@ def load_template(industry: str) -> dict[str, Any]:
     return json.loads(text)
 
 
+@cache
+def load_root_causes() -> list[dict[str, Any]]:
+    """The root causes every organization starts with."""
+    return json.loads(resources.files("services.onboarding").joinpath("root_causes.json").read_text("utf-8"))
+
+
 def apply_template(industry: str) -> None:
-    """Create the units and categories of `industry` for the tenant in scope."""
+    """Create the units, categories and root causes of `industry` for the tenant in scope."""
     template = load_template(industry)
+    for position, cause in enumerate(load_root_causes()):
+        db.session.add(RootCause(key=cause["key"], names=dict(cause["names"]), position=position))
     for position, unit in enumerate(template["units"]):
         db.session.add(Unit(key=unit["key"], names=dict(unit["names"]), position=position))
     for position, top in enumerate(template["categories"]):

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, render_template
+from flask import render_template
 from flask_login import login_required
 
+import web.console.complaints
+import web.console.inbox  # noqa: F401 - the inbox's and the complaint page's routes, on bp
 from services.catalog.queries import category_tree, list_units
 from tenants.accounts import count_active_staff, list_open_invitations
-from web.tenancy import resolve_tenant
-
-bp = Blueprint("console", __name__, url_prefix="/<tenant_slug>/console")
-bp.url_value_preprocessor(resolve_tenant)
+from web.console.blueprint import bp
 
 
 @bp.get("/")

@@ -1,0 +1,1 @@
+"""The tenant's working calendar, holidays and deadlines."""

@@ -1,0 +1,1 @@
+"""Complaints: registration, the lifecycle, corrective actions and the follow-up log."""

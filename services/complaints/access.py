@@ -1,0 +1,43 @@
+"""Who sees which complaints: everyone with the right to see all, a unit member only their unit's."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from services.complaints.errors import NotFound
+from services.complaints.models import Complaint
+from tenants.db import db
+from tenants.models import StaffMember
+from tenants.roles import Permission, PermissionDenied, can, require
+
+
+def visible_to(actor: StaffMember) -> sa.ColumnElement[bool]:
+    """The condition on Complaint rows that `actor` may see (nothing, for an inactive member)."""
+    if not actor.is_active:
+        return sa.false()
+    if can(actor.role, Permission.VIEW_ALL_COMPLAINTS):
+        return sa.true()
+    if can(actor.role, Permission.HANDLE_COMPLAINTS) and actor.unit_id is not None:
+        return Complaint.unit_id == actor.unit_id
+    return sa.false()
+
+
+def may_handle(actor: StaffMember) -> None:
+    """Raise PermissionDenied unless `actor` handles complaints at all."""
+    require(actor, Permission.HANDLE_COMPLAINTS)
+
+
+def get_complaint(actor: StaffMember, complaint_id: int, *, for_update: bool = False) -> Complaint:
+    """The complaint, if `actor` may see it; NotFound otherwise (never a hint that it exists)."""
+    try:
+        may_handle(actor)
+    except PermissionDenied:
+        raise NotFound(_l("There is no such complaint.")) from None
+    query = sa.select(Complaint).where(Complaint.id == complaint_id, visible_to(actor))
+    if for_update:
+        query = query.with_for_update()
+    complaint = db.session.scalar(query)
+    if complaint is None:
+        raise NotFound(_l("There is no such complaint."))
+    return complaint

@@ -1,0 +1,136 @@
+"""Corrective actions (the seed's procedure P-02): root cause, action, owner, due date, verification."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from services.catalog.models import RootCause, Unit
+from services.complaints.access import get_complaint
+from services.complaints.errors import ComplaintError, NotAllowed, NotFound, StaleEdit
+from services.complaints.lifecycle import Action, check
+from services.complaints.log import changes, record
+from services.complaints.models import ActionStatus, CorrectiveAction
+from services.complaints.stale import touch
+from tenants.db import db, utcnow
+from tenants.models import StaffMember
+
+S = ActionStatus
+# Where an action may go from each status; verified ineffective reopens it.
+NEXT_STATUS: dict[ActionStatus, frozenset[ActionStatus]] = {
+    S.PLANNED: frozenset({S.IN_PROGRESS, S.DONE, S.DEFERRED}),
+    S.IN_PROGRESS: frozenset({S.DONE, S.DEFERRED}),
+    S.DONE: frozenset({S.VERIFIED_EFFECTIVE, S.VERIFIED_INEFFECTIVE, S.IN_PROGRESS}),
+    S.VERIFIED_INEFFECTIVE: frozenset({S.IN_PROGRESS, S.DONE, S.DEFERRED}),
+    S.DEFERRED: frozenset({S.PLANNED, S.IN_PROGRESS}),
+    S.VERIFIED_EFFECTIVE: frozenset(),
+}
+
+
+@dataclass
+class ActionInput:
+    description: str
+    root_cause_id: int | None = None
+    root_cause_text: str | None = None
+    owner_id: int | None = None
+    unit_id: int | None = None
+    due_on: date | None = None
+
+
+def _check_refs(data: ActionInput) -> None:
+    if not data.description.strip():
+        raise ComplaintError(_l("Describe the action."), field="description")
+    if data.root_cause_id is None and not (data.root_cause_text or "").strip():
+        raise ComplaintError(_l("Choose a root cause or describe it."), field="root_cause_id")
+    if data.root_cause_id is not None and db.session.get(RootCause, data.root_cause_id) is None:
+        raise ComplaintError(_l("Choose a root cause from the list."), field="root_cause_id")
+    if data.unit_id is not None and db.session.get(Unit, data.unit_id) is None:
+        raise ComplaintError(_l("Choose a unit from the list."), field="unit_id")
+    if data.owner_id is not None:
+        owner = db.session.get(StaffMember, data.owner_id)
+        if owner is None or not owner.is_active:
+            raise ComplaintError(_l("Choose an active staff member as the owner."), field="owner_id")
+
+
+def add_action(actor: StaffMember, complaint_id: int, data: ActionInput) -> CorrectiveAction:
+    """Plan a corrective action on the complaint."""
+    complaint = get_complaint(actor, complaint_id)
+    check(complaint, actor, Action.ADD_ACTION)
+    _check_refs(data)
+    action = CorrectiveAction(
+        complaint_id=complaint.id,
+        description=data.description,
+        root_cause_id=data.root_cause_id,
+        root_cause_text=data.root_cause_text or None,
+        owner_id=data.owner_id,
+        unit_id=data.unit_id,
+        due_on=data.due_on,
+        created_by_id=actor.id,
+        status=S.PLANNED.value,
+    )
+    db.session.add(action)
+    db.session.flush()
+    touch(complaint, actor)
+    record(
+        complaint,
+        "action_added",
+        actor,
+        data={"description": data.description, "due_on": data.due_on.isoformat() if data.due_on else None},
+        action_id=action.id,
+    )
+    return action
+
+
+def get_action(actor: StaffMember, complaint_id: int, action_id: int) -> CorrectiveAction:
+    """A corrective action of a complaint `actor` may see."""
+    complaint = get_complaint(actor, complaint_id)
+    action = db.session.scalar(
+        sa.select(CorrectiveAction).where(
+            CorrectiveAction.id == action_id, CorrectiveAction.complaint_id == complaint.id
+        )
+    )
+    if action is None:
+        raise NotFound(_l("There is no such corrective action."))
+    return action
+
+
+def update_action_status(
+    actor: StaffMember, complaint_id: int, action_id: int, *, status: str, note: str | None, version: int
+) -> CorrectiveAction:
+    """Move an action on: in progress, done, verified (with a note), deferred (with a reason)."""
+    complaint = get_complaint(actor, complaint_id)
+    check(complaint, actor, Action.UPDATE_ACTION)
+    action = get_action(actor, complaint_id, action_id)
+    if version != action.version:
+        raise StaleEdit(
+            _l("Someone else changed this action after you opened it. Reload the page and try again."),
+            changed_by=None,
+            changed_at=action.updated_at,
+        )
+    try:
+        to = ActionStatus(status)
+    except ValueError:
+        raise ComplaintError(_l("Choose a status from the list."), field="status") from None
+    current = ActionStatus(action.status)
+    if to not in NEXT_STATUS[current]:
+        raise NotAllowed(_l("The action cannot move to this status from its present one."))
+    note = (note or "").strip() or None
+    if to == S.DEFERRED and not note:
+        raise ComplaintError(_l("Write why the action is deferred."), field="note")
+    if to in (S.VERIFIED_EFFECTIVE, S.VERIFIED_INEFFECTIVE) and not note:
+        raise ComplaintError(_l("Write how the effectiveness was verified."), field="note")
+    before = {"status": action.status}
+    action.status = to.value
+    if to == S.DEFERRED:
+        action.deferred_reason = note
+    if to in (S.VERIFIED_EFFECTIVE, S.VERIFIED_INEFFECTIVE):
+        action.verification_note = note
+    action.updated_at = utcnow()
+    touch(complaint, actor)
+    record(
+        complaint, "action_updated", actor, data=changes(before, {"status": to.value}), body=note, action_id=action.id
+    )
+    return action

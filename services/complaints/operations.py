@@ -1,0 +1,372 @@
+"""Registering a complaint and changing its file: edits, assignment, notes, messages and files."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, fields
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from services.calendar.deadlines import compute_due_dates, load_calendar
+from services.catalog.models import Category, Unit
+from services.complaints.access import get_complaint, may_handle, visible_to
+from services.complaints.errors import ComplaintError, NotFound
+from services.complaints.lifecycle import Action, check, set_next_due
+from services.complaints.log import changes, record
+from services.complaints.models import (
+    Attachment,
+    Channel,
+    Complaint,
+    ContactChannel,
+    CorrectiveAction,
+    Kind,
+    Priority,
+    State,
+    TrackingCode,
+)
+from services.complaints.search import build_search_text
+from services.complaints.stale import check_version, touch
+from services.complaints.tracking import new_code
+from services.contacts import ContactError, check_national_id, normalize_phone
+from services.files.checking import CheckedFile, check_total
+from services.files.storage import Storage
+from tenants.db import db, utcnow
+from tenants.models import LOCALES, StaffMember, Tenant
+from tenants.roles import Role
+from tenants.text import normalize_email
+
+log = logging.getLogger(__name__)
+
+MAX_FILE_BYTES = 15 * 1024 * 1024
+MAX_COMPLAINT_BYTES = 60 * 1024 * 1024
+# A clock a few minutes ahead of ours is not a complaint from the future.
+_CLOCK_SKEW = timedelta(minutes=5)
+_CODE_ATTEMPTS = 5
+
+
+@dataclass
+class ComplaintInput:
+    """The registration record (the seed's form F-06-02-01), as typed; validated by `register_complaint`."""
+
+    channel: str
+    complainant_name: str
+    subject: str
+    description: str
+    received_at: datetime | None = None
+    kind: str = Kind.COMPLAINT.value
+    phone: str | None = None
+    email: str | None = None
+    national_id: str | None = None
+    preferred_contact: str | None = None
+    preferred_locale: str | None = None
+    representative_name: str | None = None
+    representative_relation: str | None = None
+    remedy_sought: str | None = None
+    category_id: int | None = None
+    priority: str = Priority.NORMAL.value
+    safety: bool = False
+    about_staff_id: int | None = None
+
+
+EDITABLE = (
+    "kind",
+    "channel",
+    "complainant_name",
+    "phone",
+    "email",
+    "national_id",
+    "preferred_contact",
+    "preferred_locale",
+    "representative_name",
+    "representative_relation",
+    "subject",
+    "description",
+    "remedy_sought",
+    "category_id",
+    "priority",
+    "safety",
+    "about_staff_id",
+)
+
+
+def _clean(tenant: Tenant, data: ComplaintInput) -> dict[str, Any]:
+    """The record's fields checked and normalized; raises ComplaintError naming the first field at fault."""
+    values = {f.name: getattr(data, f.name) for f in fields(data)}
+    for name, allowed, message in (
+        ("kind", set(Kind), _l("Choose a kind from the list.")),
+        ("channel", set(Channel), _l("Choose a channel from the list.")),
+        ("priority", set(Priority), _l("Choose a priority from the list.")),
+    ):
+        if values[name] not in allowed:
+            raise ComplaintError(message, field=name)
+    if values["preferred_contact"] and values["preferred_contact"] not in set(ContactChannel):
+        raise ComplaintError(_l("Choose a contact channel from the list."), field="preferred_contact")
+    if values["preferred_locale"] not in LOCALES:
+        values["preferred_locale"] = tenant.default_locale
+    for name in ("complainant_name", "subject", "description"):
+        if not (values[name] or "").strip():
+            raise ComplaintError(_l("This field is required."), field=name)
+    _clean_contact(tenant, values)
+    _check_refs(values)
+    return values
+
+
+def _clean_contact(tenant: Tenant, values: dict[str, Any]) -> None:
+    try:
+        values["phone"] = normalize_phone(values["phone"], tenant.country) if values["phone"] else None
+        national_id = values["national_id"]
+        values["national_id"] = check_national_id(national_id, tenant.country) if national_id else None
+    except ContactError as exc:
+        raise ComplaintError(exc.message, field=exc.field) from exc
+    values["email"] = normalize_email(values["email"]) if values["email"] else None
+    if values["preferred_contact"] in (ContactChannel.PHONE, ContactChannel.SMS) and not values["phone"]:
+        raise ComplaintError(_l("Give a phone number to be reached by phone or SMS."), field="phone")
+    if values["preferred_contact"] == ContactChannel.EMAIL and not values["email"]:
+        raise ComplaintError(_l("Give an e-mail address to be reached by e-mail."), field="email")
+
+
+def _check_refs(values: dict[str, Any]) -> None:
+    if values["category_id"] is not None:
+        found = db.session.scalar(
+            sa.select(Category.id).where(Category.id == values["category_id"], Category.is_active.is_(True))
+        )
+        if found is None:
+            raise ComplaintError(_l("Choose a category from the list."), field="category_id")
+    if values["about_staff_id"] is not None and db.session.get(StaffMember, values["about_staff_id"]) is None:
+        raise ComplaintError(_l("Choose a staff member from the list."), field="about_staff_id")
+
+
+def register_complaint(actor: StaffMember | None, tenant: Tenant, data: ComplaintInput) -> Complaint:
+    """Register a complaint with a new tracking code and its due dates; the log's first entry.
+
+    `actor` is the staff member filing it, or None when it comes from the portal or a channel.
+    """
+    if actor is not None:
+        may_handle(actor)
+    values = _clean(tenant, data)
+    now = utcnow()
+    received_at = values.pop("received_at") or now
+    if received_at > now + _CLOCK_SKEW:
+        raise ComplaintError(_l("The arrival time cannot be in the future."), field="received_at")
+    complaint = Complaint(
+        **values,
+        state=State.RECEIVED.value,
+        received_at=received_at,
+        registered_at=now,
+        registered_by_id=actor.id if actor else None,
+        updated_by_id=actor.id if actor else None,
+        updated_at=now,
+        code=_reserve_code(tenant),
+    )
+    due = compute_due_dates(load_calendar(tenant), received_at, complaint.priority, complaint.category_id)
+    complaint.acknowledge_due_at, complaint.respond_due_at = due.acknowledge, due.respond
+    complaint.resolve_due_at, complaint.legal_due_at = due.resolve, due.legal
+    complaint.deadline_policy = {"cycle_1": due.policy}
+    set_next_due(complaint)
+    complaint.search_text = build_search_text(complaint)
+    db.session.add(complaint)
+    db.session.flush()
+    record(
+        complaint,
+        "registered",
+        actor,
+        data={"channel": complaint.channel, "received_at": received_at.isoformat()},
+        customer_visible=True,
+        actor_kind=None if actor else "customer",
+    )
+    return complaint
+
+
+def _reserve_code(tenant: Tenant) -> str:
+    """A fresh tracking code, registered platform-wide; a collision (one in 10^12) draws again."""
+    for _ in range(_CODE_ATTEMPTS):
+        code = new_code()
+        try:
+            with db.session.begin_nested():
+                db.session.add(TrackingCode(code=code, tenant_id=tenant.id))
+                db.session.flush()
+        except sa.exc.IntegrityError:
+            log.warning("tracking code collision tenant_id=%s", tenant.id)
+            continue
+        return code
+    raise RuntimeError("no free tracking code after several attempts")
+
+
+def edit_complaint(actor: StaffMember, tenant: Tenant, complaint_id: int, data: ComplaintInput, version: int) -> bool:
+    """Correct the registration record; returns whether anything changed. Due dates follow priority and category."""
+    complaint = get_complaint(actor, complaint_id)
+    check(complaint, actor, Action.EDIT)
+    check_version(complaint, version)
+    values = _clean(tenant, data)
+    values.pop("received_at")
+    before = {k: getattr(complaint, k) for k in EDITABLE}
+    diff = changes(before, values)
+    if not diff:
+        return False
+    if (
+        "about_staff_id" in diff
+        and values["about_staff_id"] is not None
+        and (values["about_staff_id"] == complaint.handler_id)
+    ):
+        raise ComplaintError(_l("The handler cannot be the person the complaint is about."), field="about_staff_id")
+    for key in diff:
+        setattr(complaint, key, values[key])
+    if "priority" in diff or "category_id" in diff:
+        due = compute_due_dates(load_calendar(tenant), complaint.received_at, complaint.priority, complaint.category_id)
+        complaint.acknowledge_due_at, complaint.respond_due_at = due.acknowledge, due.respond
+        complaint.resolve_due_at, complaint.legal_due_at = due.resolve, due.legal
+        complaint.deadline_policy = {**(complaint.deadline_policy or {}), f"cycle_{complaint.cycle}": due.policy}
+        set_next_due(complaint)
+    complaint.search_text = build_search_text(complaint)
+    touch(complaint, actor)
+    record(complaint, "edited", actor, data={k: [_plain(a), _plain(b)] for k, (a, b) in diff.items()})
+    return True
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _check_assignee(complaint: Complaint, unit_id: int | None, handler_id: int | None) -> StaffMember | None:
+    if unit_id is not None and db.session.scalar(sa.select(Unit.id).where(Unit.id == unit_id)) is None:
+        raise ComplaintError(_l("Choose a unit from the list."), field="unit_id")
+    handler = None
+    if handler_id is not None:
+        handler = db.session.get(StaffMember, handler_id)
+        if handler is None or not handler.is_active:
+            raise ComplaintError(_l("Choose an active staff member as the handler."), field="handler_id")
+        if handler.id == complaint.about_staff_id:
+            raise ComplaintError(_l("The handler cannot be the person the complaint is about."), field="handler_id")
+        if handler.role == Role.UNIT_MEMBER and handler.unit_id != unit_id:
+            raise ComplaintError(_l("This handler does not work in the chosen unit."), field="handler_id")
+    return handler
+
+
+def assign(actor: StaffMember, complaint_id: int, unit_id: int | None, handler_id: int | None, version: int) -> None:
+    """Assign the complaint to a unit and a handler (never the person it is about)."""
+    complaint = get_complaint(actor, complaint_id)
+    check(complaint, actor, Action.ASSIGN)
+    check_version(complaint, version)
+    _apply_assignment(actor, complaint, unit_id, handler_id)
+
+
+def _apply_assignment(actor: StaffMember, complaint: Complaint, unit_id: int | None, handler_id: int | None) -> bool:
+    _check_assignee(complaint, unit_id, handler_id)
+    diff = changes(
+        {"unit_id": complaint.unit_id, "handler_id": complaint.handler_id},
+        {"unit_id": unit_id, "handler_id": handler_id},
+    )
+    if not diff:
+        return False
+    complaint.unit_id, complaint.handler_id = unit_id, handler_id
+    touch(complaint, actor)
+    record(complaint, "assigned", actor, data=diff)
+    return True
+
+
+@dataclass
+class BulkResult:
+    assigned: int
+    refused: list[tuple[str, str]]
+
+
+def bulk_assign(
+    actor: StaffMember, complaint_ids: list[int], unit_id: int | None, handler_id: int | None
+) -> BulkResult:
+    """Assign several complaints at once; those that cannot take this assignee are listed, not changed."""
+    ids = sorted(set(complaint_ids))[:200]
+    rows = db.session.scalars(sa.select(Complaint).where(Complaint.id.in_(ids), visible_to(actor))).all()
+    result = BulkResult(0, [])
+    for complaint in rows:
+        try:
+            check(complaint, actor, Action.ASSIGN)
+            if _apply_assignment(actor, complaint, unit_id, handler_id):
+                result.assigned += 1
+        except ComplaintError as exc:
+            result.refused.append((complaint.code, str(exc.message)))
+    return result
+
+
+def add_note(actor: StaffMember, complaint_id: int, body: str) -> None:
+    """An internal note, for the staff only."""
+    complaint = get_complaint(actor, complaint_id)
+    check(complaint, actor, Action.NOTE)
+    if not body.strip():
+        raise ComplaintError(_l("Write the note."), field="body")
+    record(complaint, "note", actor, body=body)
+
+
+def message_customer(actor: StaffMember, complaint_id: int, body: str) -> None:
+    """A message to the customer: a log entry the customer sees (the notifications deliver it)."""
+    complaint = get_complaint(actor, complaint_id)
+    check(complaint, actor, Action.MESSAGE)
+    if not body.strip():
+        raise ComplaintError(_l("Write the message."), field="body")
+    record(complaint, "message", actor, body=body, customer_visible=True)
+
+
+def attach_file(
+    actor: StaffMember | None,
+    complaint: Complaint,
+    upload: CheckedFile,
+    storage: Storage,
+    *,
+    action_id: int | None = None,
+    customer_visible: bool = False,
+) -> Attachment:
+    """Keep a checked file on the complaint (or one of its corrective actions) within the size limits.
+
+    The bytes are stored before the row; if the transaction rolls back, the stored file is orphaned,
+    never the row.
+    """
+    if actor is not None:
+        check(complaint, actor, Action.ATTACH)
+    used = db.session.scalar(
+        sa.select(sa.func.coalesce(sa.func.sum(Attachment.size), 0)).where(Attachment.complaint_id == complaint.id)
+    )
+    check_total(int(used or 0), upload.size, max_total=MAX_COMPLAINT_BYTES)
+    if action_id is not None:
+        owner = db.session.scalar(
+            sa.select(CorrectiveAction.id).where(
+                CorrectiveAction.id == action_id, CorrectiveAction.complaint_id == complaint.id
+            )
+        )
+        if owner is None:
+            raise NotFound(_l("There is no such corrective action."))
+    attachment = Attachment(
+        complaint_id=complaint.id,
+        action_id=action_id,
+        storage_key=storage.put(upload.data),
+        filename=upload.filename,
+        content_type=upload.content_type,
+        size=upload.size,
+        sha256=upload.sha256,
+        customer_visible=customer_visible,
+        uploaded_by_id=actor.id if actor else None,
+    )
+    db.session.add(attachment)
+    db.session.flush()
+    record(
+        complaint,
+        "file",
+        actor,
+        data={"filename": upload.filename, "size": upload.size},
+        customer_visible=customer_visible,
+        attachment_id=attachment.id,
+        action_id=action_id,
+    )
+    return attachment
+
+
+def get_attachment(actor: StaffMember, complaint_id: int, attachment_id: int) -> Attachment:
+    """A file of a complaint `actor` may see."""
+    complaint = get_complaint(actor, complaint_id)
+    attachment = db.session.scalar(
+        sa.select(Attachment).where(Attachment.id == attachment_id, Attachment.complaint_id == complaint.id)
+    )
+    if attachment is None:
+        raise NotFound(_l("There is no such file."))
+    return attachment

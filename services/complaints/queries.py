@@ -1,0 +1,244 @@
+"""Reading complaints: the inbox (filters, search, keyset pages, counts) and one complaint's file."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlalchemy.orm import aliased
+
+from services.catalog.models import Category, RootCause, Unit
+from services.complaints.access import get_complaint, visible_to
+from services.complaints.models import (
+    OPEN_STATES,
+    Attachment,
+    Complaint,
+    ComplaintEvent,
+    CorrectiveAction,
+    Decision,
+    State,
+)
+from services.complaints.search import search_condition
+from tenants.db import db, utcnow
+from tenants.models import StaffMember
+
+PAGE_SIZE = 25
+NEAR_DUE = timedelta(hours=24)
+SORTS = ("newest", "oldest", "due")
+TABS = ("open", *(s.value for s in State), "all")
+
+
+@dataclass
+class InboxFilter:
+    """What the inbox shows; every field comes from the URL."""
+
+    tab: str = "open"
+    category_id: int | None = None
+    unit_id: int | None = None
+    handler: str | None = None  # "me", "none" or a staff id
+    priority: str | None = None
+    channel: str | None = None
+    overdue: bool = False
+    escalated: bool = False
+    safety: bool = False
+    received_from: date | None = None
+    received_to: date | None = None
+    q: str | None = None
+    sort: str = "newest"
+    after: str | None = None
+
+
+@dataclass
+class InboxRow:
+    complaint: Complaint
+    category_names: dict[str, str] | None
+    unit_names: dict[str, str] | None
+    handler_name: str | None
+
+
+@dataclass
+class InboxPage:
+    rows: list[InboxRow]
+    next_cursor: str | None
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+def _conditions(actor: StaffMember, f: InboxFilter, tz: ZoneInfo, now: datetime) -> list[sa.ColumnElement[bool]]:
+    """The filters, without the tab (the counts per tab share them)."""
+    conds: list[sa.ColumnElement[bool]] = [visible_to(actor)]
+    if f.category_id is not None:
+        children = sa.select(Category.id).where(Category.parent_id == f.category_id)
+        conds.append(sa.or_(Complaint.category_id == f.category_id, Complaint.category_id.in_(children)))
+    if f.unit_id is not None:
+        conds.append(Complaint.unit_id == f.unit_id)
+    if f.handler:
+        conds.append(_handler_condition(actor, f.handler))
+    if f.priority:
+        conds.append(Complaint.priority == f.priority)
+    if f.channel:
+        conds.append(Complaint.channel == f.channel)
+    if f.overdue:
+        conds.append(Complaint.next_due_at < now)
+    if f.escalated:
+        conds.append(Complaint.escalation_level > 0)
+    if f.safety:
+        conds.append(Complaint.safety.is_(True))
+    if f.received_from:
+        conds.append(Complaint.received_at >= datetime.combine(f.received_from, time(), tzinfo=tz))
+    if f.received_to:
+        conds.append(Complaint.received_at < datetime.combine(f.received_to + timedelta(days=1), time(), tzinfo=tz))
+    if f.q:
+        found = search_condition(f.q)
+        if found is not None:
+            conds.append(found)
+    return conds
+
+
+def _handler_condition(actor: StaffMember, handler: str) -> sa.ColumnElement[bool]:
+    if handler == "me":
+        return Complaint.handler_id == actor.id
+    if handler == "none":
+        return Complaint.handler_id.is_(None)
+    return Complaint.handler_id == int(handler) if handler.isdigit() else sa.true()
+
+
+def _tab_condition(tab: str) -> sa.ColumnElement[bool] | None:
+    if tab == "open":
+        return Complaint.state.in_([s.value for s in OPEN_STATES])
+    if tab in {s.value for s in State}:
+        return Complaint.state == tab
+    return None
+
+
+def encode_cursor(c: Complaint, sort: str) -> str:
+    key = c.next_due_at if sort == "due" else c.received_at
+    return f"{int(key.timestamp() * 1_000_000)}.{c.id}"
+
+
+def decode_cursor(value: str | None) -> tuple[datetime, int] | None:
+    """The (time, id) a page continues after; a malformed cursor starts from the top."""
+    if not value:
+        return None
+    micros, _, ident = value.partition(".")
+    if not (micros.lstrip("-").isdigit() and ident.isdigit()):
+        return None
+    try:
+        moment = datetime.fromtimestamp(int(micros) / 1_000_000, UTC)
+    except (OverflowError, ValueError, OSError):
+        return None
+    return moment, int(ident)
+
+
+def inbox(actor: StaffMember, f: InboxFilter, tz: ZoneInfo, *, with_counts: bool = True) -> InboxPage:
+    """One page of the inbox, and the count per tab under the same filters: three queries at most."""
+    now = utcnow()
+    conds = _conditions(actor, f, tz, now)
+    tab = _tab_condition(f.tab)
+    handler = aliased(StaffMember)
+    query = (
+        sa.select(Complaint, Category.names, Unit.names, handler.name)
+        .outerjoin(Category, Category.id == Complaint.category_id)
+        .outerjoin(Unit, Unit.id == Complaint.unit_id)
+        .outerjoin(handler, handler.id == Complaint.handler_id)
+        .where(*conds)
+    )
+    if tab is not None:
+        query = query.where(tab)
+    cursor = decode_cursor(f.after)
+    if f.sort == "due":
+        key = Complaint.next_due_at
+        query = query.where(key.is_not(None))
+        if cursor:
+            query = query.where(sa.tuple_(key, Complaint.id) > sa.tuple_(*cursor))
+        query = query.order_by(key.asc(), Complaint.id.asc())
+    elif f.sort == "oldest":
+        key = Complaint.received_at
+        if cursor:
+            query = query.where(sa.tuple_(key, Complaint.id) > sa.tuple_(*cursor))
+        query = query.order_by(key.asc(), Complaint.id.asc())
+    else:
+        key = Complaint.received_at
+        if cursor:
+            query = query.where(sa.tuple_(key, Complaint.id) < sa.tuple_(*cursor))
+        query = query.order_by(key.desc(), Complaint.id.desc())
+    results = db.session.execute(query.limit(PAGE_SIZE + 1)).all()
+    rows = [InboxRow(c, cat, unit, name) for c, cat, unit, name in results[:PAGE_SIZE]]
+    next_cursor = encode_cursor(rows[-1].complaint, f.sort) if len(results) > PAGE_SIZE else None
+    counts = tab_counts(conds) if with_counts else {}
+    return InboxPage(rows, next_cursor, counts)
+
+
+def tab_counts(conds: list[sa.ColumnElement[bool]]) -> dict[str, int]:
+    """How many complaints each tab holds under the filters."""
+    per_state = dict(
+        db.session.execute(sa.select(Complaint.state, sa.func.count()).where(*conds).group_by(Complaint.state)).all()
+    )
+    counts = {s.value: per_state.get(s.value, 0) for s in State}
+    counts["open"] = sum(counts[s.value] for s in OPEN_STATES)
+    counts["all"] = sum(per_state.values())
+    return counts
+
+
+def is_near_due(c: Complaint, now: datetime) -> bool:
+    return c.next_due_at is not None and now <= c.next_due_at < now + NEAR_DUE
+
+
+def is_overdue(c: Complaint, now: datetime) -> bool:
+    return c.next_due_at is not None and c.next_due_at < now
+
+
+@dataclass
+class ComplaintFile:
+    """Everything the complaint page shows, read in a fixed number of queries."""
+
+    complaint: Complaint
+    category: Category | None
+    unit: Unit | None
+    handler: StaffMember | None
+    about: StaffMember | None
+    decision: Decision | None
+    decisions: list[Decision]
+    actions: list[CorrectiveAction]
+    events: list[ComplaintEvent]
+    attachments: list[Attachment]
+    staff: dict[int, StaffMember]
+    root_causes: dict[int, RootCause]
+    units: dict[int, Unit]
+
+
+def complaint_file(actor: StaffMember, complaint_id: int) -> ComplaintFile:
+    """The complaint page's data, if `actor` may see the complaint."""
+    c = get_complaint(actor, complaint_id)
+    staff = {m.id: m for m in db.session.scalars(sa.select(StaffMember))}
+    units = {u.id: u for u in db.session.scalars(sa.select(Unit).order_by(Unit.position, Unit.id))}
+    causes = {r.id: r for r in db.session.scalars(sa.select(RootCause).order_by(RootCause.position, RootCause.id))}
+    decisions = list(
+        db.session.scalars(sa.select(Decision).where(Decision.complaint_id == c.id).order_by(Decision.cycle))
+    )
+    return ComplaintFile(
+        complaint=c,
+        category=db.session.get(Category, c.category_id) if c.category_id else None,
+        unit=units.get(c.unit_id) if c.unit_id else None,
+        handler=staff.get(c.handler_id) if c.handler_id else None,
+        about=staff.get(c.about_staff_id) if c.about_staff_id else None,
+        decision=next((d for d in decisions if d.cycle == c.cycle), None),
+        decisions=decisions,
+        actions=list(
+            db.session.scalars(
+                sa.select(CorrectiveAction).where(CorrectiveAction.complaint_id == c.id).order_by(CorrectiveAction.id)
+            )
+        ),
+        events=list(
+            db.session.scalars(
+                sa.select(ComplaintEvent).where(ComplaintEvent.complaint_id == c.id).order_by(ComplaintEvent.id)
+            )
+        ),
+        attachments=list(
+            db.session.scalars(sa.select(Attachment).where(Attachment.complaint_id == c.id).order_by(Attachment.id))
+        ),
+        staff=staff,
+        root_causes=causes,
+        units=units,
+    )

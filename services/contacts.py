@@ -1,0 +1,143 @@
+"""A complainant's contact details checked and stored in one form: phone numbers and national IDs.
+
+E-mail addresses are normalized by `tenants.text.normalize_email`; their syntax is the forms' to check.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from datetime import date
+
+import phonenumbers
+from flask_babel import lazy_gettext as _l
+
+from tenants.text import latin_digits
+
+# Iran's کد ملی: 10 digits. Kazakhstan's ЖСН/ИИН: 12 digits. Elsewhere: anything plausible.
+IR_NATIONAL_ID_DIGITS = 10
+KZ_IIN_DIGITS = 12
+OTHER_NATIONAL_ID_DIGITS = (5, 20)
+
+_KZ_WEIGHTS_1 = tuple(range(1, 12))
+_KZ_WEIGHTS_2 = (3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2)
+# The IIN's 7th digit: century of birth and sex (odd for men, even for women).
+_KZ_CENTURIES = {"1": 1800, "2": 1800, "3": 1900, "4": 1900, "5": 2000, "6": 2000}
+# Dashes, dots and the Arabic-script ones typed or pasted between the digits; white space and invisible
+# format characters (ZWNJ, LRM/RLM) too, see _clean_digits.
+_SEPARATORS = frozenset("-_.\u2212\u0640\u06d4\u066b\u066c")
+
+
+class ContactError(ValueError):
+    """A refused contact detail; `field` names the input at fault, `message` (lazy) says what to fix."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def _phone_error() -> ContactError:
+    return ContactError("phone", _l("Enter a valid phone number, for example 0912 123 4567 or +7 701 123 4567."))
+
+
+def _national_id_error(message: str | None = None) -> ContactError:
+    return ContactError("national_id", message or _l("This national ID is not valid: check its digits."))
+
+
+def normalize_phone(text: str, region: str) -> str:
+    """The phone number in `text` in E.164 ("+989121234567"); national numbers read as in `region`.
+
+    `region` is the tenant's country ("IR", "KZ"); a number written with its country code may be from anywhere.
+    """
+    cleaned = "".join(char for char in latin_digits(text or "") if unicodedata.category(char) != "Cf")
+    try:
+        number = phonenumbers.parse(cleaned, region.upper())
+    except phonenumbers.NumberParseException:
+        raise _phone_error() from None
+    if not phonenumbers.is_valid_number(number):
+        raise _phone_error()
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def format_phone(e164: str) -> str:
+    """A stored E.164 number for display, in international format ("+98 912 123 4567")."""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return e164
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.INTERNATIONAL)
+
+
+def _is_separator(char: str) -> bool:
+    return char in _SEPARATORS or char.isspace() or unicodedata.category(char) in {"Pd", "Cf"}
+
+
+def _clean_digits(text: str) -> str:
+    """Latin digits of `text` without separators; ContactError if anything else is in it."""
+    kept = []
+    for char in latin_digits(text or ""):
+        if "0" <= char <= "9":
+            kept.append(char)
+        elif not _is_separator(char):
+            raise _national_id_error()
+    return "".join(kept)
+
+
+def _ir_national_id_valid(digits: str) -> bool:
+    if len(set(digits)) == 1:  # 0000000000 … 9999999999 pass the checksum but are never issued
+        return False
+    total = sum(int(digits[i]) * (10 - i) for i in range(9)) % 11
+    check = int(digits[9])
+    return check == total if total < 2 else check == 11 - total
+
+
+def _kz_iin_valid(digits: str) -> bool:
+    century = _KZ_CENTURIES.get(digits[6])
+    if century is None:
+        return False
+    try:
+        date(century + int(digits[0:2]), int(digits[2:4]), int(digits[4:6]))
+    except ValueError:
+        return False
+    return _kz_iin_check_digit(digits[:11]) == digits[11]
+
+
+def _kz_iin_check_digit(first_eleven: str) -> str | None:
+    """The check digit of an IIN's first 11 digits, or None if none exists (such IINs are never issued)."""
+    values = [int(d) for d in first_eleven]
+    total = sum(v * w for v, w in zip(values, _KZ_WEIGHTS_1, strict=True)) % 11
+    if total == 10:
+        total = sum(v * w for v, w in zip(values, _KZ_WEIGHTS_2, strict=True)) % 11
+        if total == 10:
+            return None
+    return str(total)
+
+
+def check_national_id(text: str, country: str) -> str:
+    """The national ID in `text` as bare Latin digits, checked by `country`'s rules; ContactError if wrong.
+
+    IR: the 10-digit کد ملی and its check digit. KZ: a person's 12-digit ЖСН/ИИН, its birth date,
+    century-and-sex digit (1-6) and check digit. Elsewhere: 5 to 20 digits.
+    """
+    digits = _clean_digits(text)
+    country = country.upper()
+    if country == "IR":
+        expected = IR_NATIONAL_ID_DIGITS
+    elif country == "KZ":
+        expected = KZ_IIN_DIGITS
+    else:
+        low, high = OTHER_NATIONAL_ID_DIGITS
+        if not low <= len(digits) <= high:
+            raise _national_id_error(_l("This national ID should have %(low)d to %(high)d digits.", low=low, high=high))
+        return digits
+    if len(digits) != expected:
+        raise _national_id_error(
+            _l(
+                "This national ID should have %(count)d digits: check that none is missing or extra.",
+                count=expected,
+            )
+        )
+    valid = _ir_national_id_valid(digits) if country == "IR" else _kz_iin_valid(digits)
+    if not valid:
+        raise _national_id_error()
+    return digits

@@ -1,0 +1,1 @@
+"""Attachments: content checks and storage."""

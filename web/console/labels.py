@@ -1,0 +1,122 @@
+"""The names of the complaint file's states, kinds, channels and steps, in the reader's language."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from tenants.db import utcnow
+from web.forms import date_input_value
+
+STATE_NAMES = {
+    "received": _l("Received"),
+    "acknowledged": _l("Acknowledged"),
+    "investigating": _l("Under investigation"),
+    "action": _l("Corrective action"),
+    "responded": _l("Answered"),
+    "closed": _l("Closed"),
+    "withdrawn": _l("Withdrawn"),
+}
+TAB_NAMES = {"open": _l("Open"), **STATE_NAMES, "all": _l("All")}
+KIND_NAMES = {"complaint": _l("Complaint"), "suggestion": _l("Suggestion"), "compliment": _l("Compliment")}
+CHANNEL_NAMES = {
+    "web": _l("Web form"),
+    "phone": _l("Phone"),
+    "letter": _l("Letter"),
+    "in_person": _l("In person"),
+    "suggestion_box": _l("Suggestion box"),
+    "email": _l("E-mail"),
+    "sms": _l("SMS"),
+    "messenger": _l("Messenger"),
+    "api": _l("Another system (API)"),
+}
+CONTACT_NAMES = {
+    "phone": _l("Phone call"),
+    "sms": _l("SMS"),
+    "email": _l("E-mail"),
+    "messenger": _l("Messenger"),
+    "letter": _l("Letter"),
+}
+PRIORITY_NAMES = {"low": _l("Low"), "normal": _l("Normal"), "high": _l("High"), "urgent": _l("Urgent")}
+ACTION_STATUS_NAMES = {
+    "planned": _l("Planned"),
+    "in_progress": _l("In progress"),
+    "done": _l("Done"),
+    "verified_effective": _l("Verified effective"),
+    "verified_ineffective": _l("Verified ineffective"),
+    "deferred": _l("Deferred"),
+}
+# The button that takes each step.
+STEP_NAMES = {
+    "acknowledge": _l("Acknowledge receipt"),
+    "investigate": _l("Start investigation"),
+    "decide": _l("Record the decision"),
+    "approve": _l("Approve the decision"),
+    "respond": _l("Send the answer"),
+    "close": _l("Close"),
+    "reopen": _l("Customer rejected the answer"),
+    "withdraw": _l("Withdrawn by the customer"),
+    "escalate": _l("Escalate"),
+}
+EVENT_NAMES = {
+    "registered": _l("Registered"),
+    "transition": _l("State changed"),
+    "decision": _l("Decision recorded"),
+    "decision_approved": _l("Decision approved"),
+    "assigned": _l("Assigned"),
+    "escalated": _l("Escalated"),
+    "edited": _l("Record corrected"),
+    "note": _l("Internal note"),
+    "message": _l("Message to the customer"),
+    "customer_message": _l("Message from the customer"),
+    "action_added": _l("Corrective action planned"),
+    "action_updated": _l("Corrective action updated"),
+    "file": _l("File added"),
+}
+FIELD_NAMES = {
+    "kind": _l("Kind"),
+    "channel": _l("Channel"),
+    "complainant_name": _l("Complainant"),
+    "phone": _l("Mobile phone"),
+    "email": _l("E-mail address"),
+    "national_id": _l("National ID"),
+    "preferred_contact": _l("Preferred contact"),
+    "preferred_locale": _l("Language"),
+    "representative_name": _l("Representative"),
+    "representative_relation": _l("Relation to the customer"),
+    "subject": _l("Subject"),
+    "description": _l("Description"),
+    "remedy_sought": _l("Remedy sought"),
+    "category_id": _l("Category"),
+    "priority": _l("Priority"),
+    "safety": _l("Safety issue"),
+    "about_staff_id": _l("Staff member the complaint is about"),
+    "unit_id": _l("Unit"),
+    "handler_id": _l("Handler"),
+    "status": _l("Status"),
+    "level": _l("Escalation level"),
+    "state": _l("State"),
+}
+
+
+def label(names: dict[str, object], value: str | None) -> str:
+    """The translated name of `value`, or the value itself."""
+    if value is None:
+        return ""
+    return str(names.get(value, value))
+
+
+def init_app(app) -> None:
+    app.jinja_env.globals.update(
+        STATE_NAMES=STATE_NAMES,
+        TAB_NAMES=TAB_NAMES,
+        KIND_NAMES=KIND_NAMES,
+        CHANNEL_NAMES=CHANNEL_NAMES,
+        CONTACT_NAMES=CONTACT_NAMES,
+        PRIORITY_NAMES=PRIORITY_NAMES,
+        ACTION_STATUS_NAMES=ACTION_STATUS_NAMES,
+        STEP_NAMES=STEP_NAMES,
+        EVENT_NAMES=EVENT_NAMES,
+        FIELD_NAMES=FIELD_NAMES,
+        label=label,
+        date_placeholder=lambda: date_input_value(utcnow().date()),
+    )
