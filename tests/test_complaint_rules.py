@@ -208,7 +208,9 @@ def test_verified_ineffective_reopens_the_action(app, make_tenant, make_complain
             db.session.flush()
         assert not action.is_settled
         assert action.verification_note == "Queues still long"
-        corrective.update_action_status(s.owner, c.id, action.id, status="in_progress", note=None, version=action.version)
+        corrective.update_action_status(
+            s.owner, c.id, action.id, status="in_progress", note=None, version=action.version
+        )
         db.session.flush()
         assert action.status == "in_progress"
 
@@ -225,7 +227,9 @@ def test_an_action_cannot_skip_to_verified_or_defer_without_a_reason(app, make_t
                 s.owner, c.id, action.id, status="verified_effective", note="ok", version=action.version
             )
         with pytest.raises(ComplaintError, match="deferred") as refused:
-            corrective.update_action_status(s.owner, c.id, action.id, status="deferred", note="", version=action.version)
+            corrective.update_action_status(
+                s.owner, c.id, action.id, status="deferred", note="", version=action.version
+            )
         assert refused.value.field == "note"
         assert db.session.get(CorrectiveAction, action.id).status == "planned"
 
