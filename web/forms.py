@@ -8,7 +8,7 @@ from datetime import date
 import jdatetime
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import PasswordField, SelectChoice, StringField, TextAreaField
+from wtforms import Field, PasswordField, SelectChoice, StringField, TextAreaField
 
 from tenants.text import normalize_input
 from web.i18n import locale_code, localize_digits
@@ -33,7 +33,7 @@ class BaseForm(FlaskForm):
     def add_errors(self, field: str | None, message: str) -> None:
         """Attach a service's refusal to the field it names, or to the form as a whole."""
         target = getattr(self, field, None) if field else None
-        if target is not None:
+        if isinstance(target, Field):
             target.errors = [*target.errors, message]
         else:
             self.form_errors.append(message)
