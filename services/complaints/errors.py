@@ -1,45 +1,9 @@
-"""Why a complaint operation was refused; `status` is the HTTP answer a view gives."""
+"""The refusals complaint operations raise (the shared service errors, under the complaint file's names)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from services.errors import Forbidden, NotAllowed, NotFound, ServiceError, StaleEdit
 
+ComplaintError = ServiceError
 
-class ComplaintError(Exception):
-    """Refused: `message` is shown to the user, `field` names the input at fault. Bad input: 422."""
-
-    status = 422
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
-
-
-class NotAllowed(ComplaintError):
-    """Not from the complaint's current state."""
-
-    status = 409
-
-
-class Forbidden(ComplaintError):
-    """Not for the actor's role."""
-
-    status = 403
-
-
-class NotFound(ComplaintError):
-    """No such complaint, action or file here, or not one the actor may see."""
-
-    status = 404
-
-
-class StaleEdit(ComplaintError):
-    """Someone saved the complaint after the actor loaded it; nothing was changed."""
-
-    status = 409
-
-    def __init__(self, message: str, changed_by: str | None, changed_at: datetime | None) -> None:
-        super().__init__(message)
-        self.changed_by = changed_by
-        self.changed_at = changed_at
+__all__ = ["ComplaintError", "Forbidden", "NotAllowed", "NotFound", "StaleEdit"]

@@ -1,10 +1,12 @@
-"""The demo tenant that `make run` opens: a clinic, in Persian."""
+"""The demo tenant that `make run` opens: a clinic, in Persian, with a living inbox."""
 
 from __future__ import annotations
 
+from services.onboarding.demo_file import seed_demo_file
 from services.onboarding.operations import SignUp, sign_up, slug_taken
 from tenants.accounts import create_staff
 from tenants.context import tenant_scope
+from tenants.db import db
 from tenants.roles import Role
 
 DEMO_SLUG = "demo"
@@ -33,7 +35,11 @@ def seed_demo(password: str) -> bool:
         )
     )
     with tenant_scope(tenant.id):
+        staff = {}
         for name, email, role in DEMO_STAFF:
             member = create_staff(email, name, password, role)
             member.locale = "fa"
+            staff[role.value] = member
+        db.session.flush()
+        seed_demo_file(tenant, staff)
     return True

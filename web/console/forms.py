@@ -159,7 +159,7 @@ class ActionForm(BaseForm):
     root_cause_id = SelectField(_l("Root cause"), default=NONE)
     root_cause_text = TextAreaField(_l("Root cause in detail"), validators=[Optional(), Length(max=5000)])
     description = TextAreaField(_l("Action"), validators=[DataRequired(), Length(max=5000)])
-    owner_id = SelectField(_l("Owner"), default=NONE)
+    owner_id = SelectField(_l("Responsible person"), default=NONE)
     unit_id = SelectField(_l("Unit"), default=NONE)
     due_on = LocalDateField(_l("Due date"))
 

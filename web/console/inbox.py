@@ -23,6 +23,7 @@ from web.console.complaints import select_options
 from web.console.forms import BulkAssignForm, optional_id
 from web.console.labels import CHANNEL_NAMES, PRIORITY_NAMES
 from web.forms import parse_local_date
+from web.i18n import format_number
 
 
 def _tz() -> ZoneInfo:
@@ -128,7 +129,7 @@ def bulk_assign_view():
         )
     except ComplaintError as exc:
         return error_page(exc.status, str(exc.message))
-    flash(_("%(n)s complaints assigned.", n=result.assigned), "success")
+    flash(_("%(n)s complaints assigned.", n=format_number(result.assigned)), "success")
     for code, reason in result.refused:
         flash(f"{format_code(code)}: {reason}", "warning")
     return redirect_after_change(back)

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, SelectField
-from wtforms.validators import DataRequired, Email, Length
+from wtforms import EmailField, IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
 
+from tenants.models import LOCALES
 from web.common.views import ROLE_NAMES
-from web.forms import BaseForm, choices
+from web.forms import BaseForm, LocalDateField, choices
 
 
 class InviteForm(BaseForm):
@@ -27,3 +28,96 @@ class RoleForm(BaseForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.role.choices = choices(ROLE_NAMES)
+
+
+class NamesForm(BaseForm):
+    """A name in each of the four languages; at least one."""
+
+    name_fa = StringField(_l("Name in Persian"), validators=[Optional(), Length(max=200)])
+    name_kk = StringField(_l("Name in Kazakh"), validators=[Optional(), Length(max=200)])
+    name_ru = StringField(_l("Name in Russian"), validators=[Optional(), Length(max=200)])
+    name_en = StringField(_l("Name in English"), validators=[Optional(), Length(max=200)])
+
+    def names(self) -> dict[str, str | None]:
+        return {lang: getattr(self, f"name_{lang}").data for lang in LOCALES}
+
+    def fill(self, names: dict[str, str]) -> None:
+        for lang in LOCALES:
+            getattr(self, f"name_{lang}").data = names.get(lang, "")
+
+
+class CategoryForm(NamesForm):
+    parent_id = SelectField(_l("Under"), default="")
+
+    def __init__(self, *args, parents=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.parent_id.choices = choices({"": _l("— a top category —"), **dict(parents)})
+
+
+class UnitForm(NamesForm):
+    head_id = SelectField(_l("Head of the unit"), default="")
+
+    def __init__(self, *args, staff=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.head_id.choices = choices({"": "—", **dict(staff)})
+
+
+class MemberUnitForm(BaseForm):
+    unit_id = SelectField(_l("Unit"), default="")
+
+    def __init__(self, *args, units=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.unit_id.choices = choices({"": "—", **dict(units)})
+
+
+class HolidayForm(BaseForm):
+    day = LocalDateField(_l("Date"), validators=[DataRequired()])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+
+
+class ImportHolidaysForm(BaseForm):
+    country = SelectField(_l("Country"))
+    year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(min=2000, max=2100)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = choices({"IR": _l("Iran"), "KZ": _l("Kazakhstan")})
+
+
+class RegionForm(BaseForm):
+    country = SelectField(_l("Country"))
+    currency = SelectField(_l("Currency of compensation"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.country.choices = choices({"IR": _l("Iran"), "KZ": _l("Kazakhstan")})
+        self.currency.choices = choices(
+            {"IRR": _l("Iranian rial (IRR)"), "IRT": _l("Iranian toman (IRT)"), "KZT": _l("Kazakh tenge (KZT)")}
+        )
+
+
+UNIT_CHOICES = {"working_hours": _l("working hours"), "calendar_days": _l("calendar days")}
+
+
+class RuleForm(BaseForm):
+    """A deadline rule: the three stages, each an amount and a unit, and the legal deadline."""
+
+    priority = SelectField(_l("Priority"), default="")
+    category_id = SelectField(_l("Category"), default="")
+    acknowledge_amount = IntegerField(_l("Acknowledge within"), validators=[Optional(), NumberRange(min=1, max=8760)])
+    acknowledge_unit = SelectField(_l("Unit"))
+    respond_amount = IntegerField(_l("Answer within"), validators=[Optional(), NumberRange(min=1, max=8760)])
+    respond_unit = SelectField(_l("Unit"))
+    resolve_amount = IntegerField(_l("Resolve within"), validators=[Optional(), NumberRange(min=1, max=8760)])
+    resolve_unit = SelectField(_l("Unit"))
+    legal_days = IntegerField(
+        _l("Legal deadline (calendar days)"), validators=[Optional(), NumberRange(min=1, max=365)]
+    )
+    legal_basis = StringField(_l("The law that sets it"), validators=[Optional(), Length(max=500)])
+
+    def __init__(self, *args, priorities=(), categories=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.priority.choices = choices({"": _l("Any priority"), **dict(priorities)})
+        self.category_id.choices = choices({"": _l("Any category"), **dict(categories)})
+        for stage in ("acknowledge", "respond", "resolve"):
+            getattr(self, f"{stage}_unit").choices = choices(UNIT_CHOICES)

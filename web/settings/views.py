@@ -1,12 +1,19 @@
-"""Tenant settings: /<slug>/console/settings/… (staff for now)."""
+"""Tenant settings: /<slug>/console/settings/… — the staff here; the catalog and the calendar beside it."""
 
 from __future__ import annotations
 
-from flask import Blueprint, g, render_template, url_for
+import sqlalchemy as sa
+from flask import g, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+import web.settings.calendar
+import web.settings.catalog  # noqa: F401 - the catalog's and the calendar's routes, on bp
+from services.catalog.models import Unit
+from services.catalog.operations import set_member_unit
+from services.errors import ServiceError
+from services.i18n import localized
 from services.mail import Mail, send_mail
 from tenants.accounts import (
     AccountError,
@@ -18,18 +25,25 @@ from tenants.accounts import (
     reactivate_staff,
     revoke_invitation,
 )
+from tenants.db import db
 from tenants.roles import Permission, Role, require
 from web.common.views import error_page, external_url, redirect_after_change, render_block, role_choices, wants_fragment
-from web.settings.forms import InviteForm, RoleForm
-from web.tenancy import resolve_tenant
+from web.console.forms import optional_id
+from web.i18n import locale_code
+from web.settings.blueprint import bp
+from web.settings.forms import InviteForm, MemberUnitForm, RoleForm
 
-bp = Blueprint("settings", __name__, url_prefix="/<tenant_slug>/console/settings")
-bp.url_value_preprocessor(resolve_tenant)
+
+def _unit_choices() -> list[tuple[str, str]]:
+    rows = db.session.scalars(sa.select(Unit).where(Unit.is_active.is_(True)).order_by(Unit.position, Unit.id))
+    return [(str(u.id), localized(u.names, locale_code())) for u in rows]
 
 
 def _page(block: str | None = None, status: int = 200, **context):
     context.setdefault("invite_form", InviteForm(formdata=None))
-    context.update(staff=list_staff(), invitations=list_open_invitations(), role_choices=role_choices())
+    context.update(
+        staff=list_staff(), invitations=list_open_invitations(), role_choices=role_choices(), units=_unit_choices()
+    )
     if block and wants_fragment():
         return render_block("settings/staff.html", block, **context), status
     return render_template("settings/staff.html", **context), status
@@ -100,6 +114,25 @@ def change_role_view(member_id: int):
     if not form.validate_on_submit():
         return _page("staff_table", 422, table_error=_("Choose a role from the list."))
     return _table_change(change_role, member_id, Role(form.role.data))
+
+
+@bp.post("/staff/<int:member_id>/unit")
+@login_required
+def member_unit(member_id: int):
+    """The unit a staff member works in; a unit member sees that unit's complaints."""
+    require(current_user, Permission.MANAGE_STAFF)
+    form = MemberUnitForm(units=_unit_choices())
+    if not form.validate_on_submit():
+        return _page("staff_table", 422, table_error=_("Choose a unit from the list."))
+    try:
+        set_member_unit(current_user, member_id, optional_id(form.unit_id.data))
+    except ServiceError as exc:
+        if exc.status == 404:
+            return error_page(404, str(exc.message))
+        return _page("staff_table", exc.status, table_error=str(exc.message))
+    if wants_fragment():
+        return _page("staff_table")
+    return redirect_after_change(url_for("settings.staff"))
 
 
 @bp.post("/staff/<int:member_id>/deactivate")

@@ -1,0 +1,275 @@
+"""Settings: the region and currency, the working week, holidays, and the deadline policy."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import flash, g, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from services.calendar import operations as calendar_ops
+from services.calendar.models import STAGES, WorkingCalendar
+from services.calendar.worktime import PRESETS, hours_from_json
+from services.catalog.queries import category_tree
+from services.errors import ServiceError
+from services.i18n import localized
+from tenants.db import db, utcnow
+from tenants.roles import Permission, require
+from tenants.text import normalize_input
+from web.common.views import error_page, redirect_after_change
+from web.console.forms import optional_id
+from web.console.labels import PRIORITY_NAMES
+from web.i18n import format_number, locale_code
+from web.settings.blueprint import bp
+from web.settings.forms import HolidayForm, ImportHolidaysForm, RegionForm, RuleForm
+
+# Saturday first, as the week is read in Iran; Python numbers Monday 0.
+WEEKDAYS = (5, 6, 0, 1, 2, 3, 4)
+INTERVALS = 2
+
+
+def _week_rows() -> dict[int, list[tuple[str, str]]]:
+    row = db.session.scalar(sa.select(WorkingCalendar))
+    data = row.hours if row else {}
+    return {day: [tuple(pair) for pair in data.get(str(day), [])] for day in range(7)}
+
+
+def _calendar_page(status: int = 200, **context):
+    require(current_user, Permission.MANAGE_SETTINGS)
+    region = context.pop("region_form", None) or RegionForm(formdata=None)
+    if not region.is_submitted():
+        region.country.data, region.currency.data = g.tenant.country, g.tenant.currency
+    importer = context.pop("import_form", None) or ImportHolidaysForm(formdata=None)
+    if importer.year.data is None:
+        importer.year.data = utcnow().year
+        importer.country.data = g.tenant.country
+    context.setdefault("week", _week_rows())
+    return render_template(
+        "settings/calendar.html",
+        region_form=region,
+        import_form=importer,
+        holiday_form=context.pop("holiday_form", None) or HolidayForm(formdata=None),
+        holidays=calendar_ops.list_holidays(),
+        weekdays=WEEKDAYS,
+        intervals=INTERVALS,
+        presets=PRESETS,
+        **context,
+    ), status
+
+
+@bp.get("/calendar")
+@login_required
+def calendar():
+    """The working week with its presets, the holidays, and the region."""
+    return _calendar_page()
+
+
+@bp.post("/calendar/region")
+@login_required
+def region():
+    """Country and currency."""
+    require(current_user, Permission.MANAGE_SETTINGS)
+    form = RegionForm()
+    if not form.validate_on_submit():
+        return _calendar_page(422, region_form=form)
+    try:
+        calendar_ops.set_region(current_user, g.tenant, form.country.data, form.currency.data)
+    except ServiceError as exc:
+        form.add_errors(exc.field, str(exc.message))
+        return _calendar_page(exc.status, region_form=form)
+    flash(_("Saved."), "success")
+    return redirect_after_change(url_for("settings.calendar"))
+
+
+def _clock(name: str) -> str:
+    return (normalize_input(request.form.get(name, "")) or "").replace("٫", ":").replace(".", ":")
+
+
+@bp.post("/calendar/week")
+@login_required
+def week():
+    """Working intervals for each weekday."""
+    require(current_user, Permission.MANAGE_SETTINGS)
+    data: dict[str, list[list[str]]] = {}
+    typed: dict[int, list[tuple[str, str]]] = {}
+    for day in range(7):
+        pairs = [(_clock(f"d{day}_start{i}"), _clock(f"d{day}_end{i}")) for i in range(1, INTERVALS + 1)]
+        typed[day] = pairs
+        filled = [[start, end] for start, end in pairs if start or end]
+        if filled:
+            data[str(day)] = filled
+    try:
+        hours = hours_from_json(data)
+        calendar_ops.set_week(current_user, hours)
+    except ValueError:
+        error = _("Check the hours: each interval needs a start before its end, like 08:00 to 16:00, without overlaps.")
+        return _calendar_page(422, week=typed, week_error=error)
+    except ServiceError as exc:
+        return _calendar_page(exc.status, week=typed, week_error=str(exc.message))
+    flash(_("Saved."), "success")
+    return redirect_after_change(url_for("settings.calendar"))
+
+
+@bp.post("/calendar/preset")
+@login_required
+def preset():
+    """Iran's or Kazakhstan's working week in one click."""
+    require(current_user, Permission.MANAGE_SETTINGS)
+    try:
+        calendar_ops.apply_preset(current_user, request.form.get("preset", ""))
+    except ServiceError as exc:
+        return error_page(exc.status, str(exc.message))
+    flash(_("Saved."), "success")
+    return redirect_after_change(url_for("settings.calendar"))
+
+
+@bp.post("/calendar/holidays")
+@login_required
+def add_holiday():
+    """Add a day off."""
+    require(current_user, Permission.MANAGE_SETTINGS)
+    form = HolidayForm()
+    if not form.validate_on_submit():
+        return _calendar_page(422, holiday_form=form)
+    try:
+        calendar_ops.add_holiday(current_user, form.day.date_value, form.name.data)
+    except ServiceError as exc:
+        form.add_errors(exc.field, str(exc.message))
+        return _calendar_page(exc.status, holiday_form=form)
+    flash(_("Saved."), "success")
+    return redirect_after_change(url_for("settings.calendar"))
+
+
+@bp.post("/calendar/holidays/<int:holiday_id>/delete")
+@login_required
+def remove_holiday(holiday_id: int):
+    """The organization works on this day after all."""
+    require(current_user, Permission.MANAGE_SETTINGS)
+    try:
+        calendar_ops.remove_holiday(current_user, holiday_id)
+    except ServiceError as exc:
+        return error_page(exc.status, str(exc.message))
+    return redirect_after_change(url_for("settings.calendar"))
+
+
+@bp.post("/calendar/holidays/import")
+@login_required
+def import_holidays():
+    """The year's official holidays of Iran or Kazakhstan."""
+    require(current_user, Permission.MANAGE_SETTINGS)
+    form = ImportHolidaysForm()
+    if not form.validate_on_submit():
+        return _calendar_page(422, import_form=form)
+    try:
+        added = calendar_ops.import_official_holidays(current_user, form.country.data, form.year.data, locale_code())
+    except ServiceError as exc:
+        form.add_errors(exc.field, str(exc.message))
+        return _calendar_page(exc.status, import_form=form)
+    flash(_("%(n)s official holidays added.", n=format_number(added)), "success")
+    return redirect_after_change(url_for("settings.calendar"))
+
+
+# The deadline policy
+
+
+def _category_choices() -> list[tuple[str, str]]:
+    out: list[tuple[str, str]] = []
+    for node in category_tree():
+        top = localized(node.category.names, locale_code())
+        out.append((str(node.category.id), top))
+        out += [(str(c.id), f"{top} › {localized(c.names, locale_code())}") for c in node.children]
+    return out
+
+
+def _rule_form(formdata=None) -> RuleForm:
+    return RuleForm(formdata=formdata, priorities=list(PRIORITY_NAMES.items()), categories=_category_choices())
+
+
+def _deadlines_page(status: int = 200, *, new_form=None, errors: dict[int, str] | None = None, typed=None):
+    require(current_user, Permission.MANAGE_SETTINGS)
+    rules = calendar_ops.list_rules()
+    forms = {}
+    for rule in rules:
+        form = _rule_form()
+        form.process(obj=rule)
+        form.priority.data = rule.priority or ""
+        form.category_id.data = str(rule.category_id or "")
+        forms[rule.id] = form
+    if typed:
+        forms.update(typed)
+    return render_template(
+        "settings/deadlines.html",
+        rules=rules,
+        forms=forms,
+        new_form=new_form or _rule_form(),
+        errors=errors or {},
+        categories=dict(_category_choices()),
+    ), status
+
+
+@bp.get("/deadlines")
+@login_required
+def deadlines():
+    """The default deadlines, the overrides per priority and category, and the legal deadline."""
+    return _deadlines_page()
+
+
+def _save(rule_id: int | None, form: RuleForm) -> None:
+    amounts = {stage: (getattr(form, f"{stage}_amount").data, getattr(form, f"{stage}_unit").data) for stage in STAGES}
+    calendar_ops.save_rule(
+        current_user,
+        rule_id,
+        priority=form.priority.data or None,
+        category_id=optional_id(form.category_id.data),
+        amounts=amounts,
+        legal_days=form.legal_days.data,
+        legal_basis=form.legal_basis.data,
+    )
+
+
+@bp.post("/deadlines")
+@login_required
+def add_rule():
+    """Add an override for a priority or a category."""
+    require(current_user, Permission.MANAGE_SETTINGS)
+    form = _rule_form(request.form)
+    if not form.validate_on_submit():
+        return _deadlines_page(422, new_form=form)
+    try:
+        _save(None, form)
+    except ServiceError as exc:
+        form.add_errors(exc.field, str(exc.message))
+        return _deadlines_page(exc.status, new_form=form)
+    flash(_("Saved."), "success")
+    return redirect_after_change(url_for("settings.deadlines"))
+
+
+@bp.post("/deadlines/<int:rule_id>")
+@login_required
+def save_rule(rule_id: int):
+    """Change a rule."""
+    require(current_user, Permission.MANAGE_SETTINGS)
+    form = _rule_form(request.form)
+    if not form.validate_on_submit():
+        return _deadlines_page(422, errors={rule_id: _("Correct the marked fields.")}, typed={rule_id: form})
+    try:
+        _save(rule_id, form)
+    except ServiceError as exc:
+        if exc.status == 404:
+            return error_page(404, str(exc.message))
+        form.add_errors(exc.field, str(exc.message))
+        return _deadlines_page(exc.status, errors={rule_id: str(exc.message)}, typed={rule_id: form})
+    flash(_("Saved."), "success")
+    return redirect_after_change(url_for("settings.deadlines"))
+
+
+@bp.post("/deadlines/<int:rule_id>/delete")
+@login_required
+def remove_rule(rule_id: int):
+    """Drop an override."""
+    require(current_user, Permission.MANAGE_SETTINGS)
+    try:
+        calendar_ops.remove_rule(current_user, rule_id)
+    except ServiceError as exc:
+        return error_page(exc.status, str(exc.message))
+    return redirect_after_change(url_for("settings.deadlines"))

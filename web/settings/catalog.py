@@ -1,0 +1,162 @@
+"""Settings: categories (two levels), units with their heads, root causes; each staff member's unit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import flash, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+
+from services.catalog import operations as catalog
+from services.catalog.models import Category, RootCause, Unit
+from services.errors import ServiceError
+from services.i18n import localized
+from tenants.db import db
+from tenants.roles import Permission, require
+from web.common.views import error_page, redirect_after_change
+from web.console.forms import optional_id
+from web.i18n import locale_code
+from web.settings.blueprint import bp
+from web.settings.forms import CategoryForm, NamesForm, UnitForm
+
+
+@dataclass(frozen=True)
+class Kind:
+    model: type
+    title: object
+    add_label: object
+
+
+KINDS = {
+    "categories": Kind(Category, _l("Categories"), _l("Add a category")),
+    "units": Kind(Unit, _l("Units"), _l("Add a unit")),
+    "root-causes": Kind(RootCause, _l("Root causes"), _l("Add a root cause")),
+}
+
+
+def _staff_choices() -> list[tuple[str, str]]:
+    return [(str(m.id), m.name) for m in catalog.unit_members()]
+
+
+def _parents() -> list[tuple[str, str]]:
+    rows = db.session.scalars(
+        sa.select(Category).where(Category.parent_id.is_(None)).order_by(Category.position, Category.id)
+    )
+    return [(str(c.id), localized(c.names, locale_code())) for c in rows]
+
+
+def _new_form(kind: str, formdata=None):
+    if kind == "categories":
+        return CategoryForm(formdata=formdata, parents=_parents())
+    if kind == "units":
+        return UnitForm(formdata=formdata, staff=_staff_choices())
+    return NamesForm(formdata=formdata)
+
+
+def _rows(kind: str) -> list:
+    model = KINDS[kind].model
+    rows = list(db.session.scalars(sa.select(model).order_by(model.position, model.id)))
+    if kind != "categories":
+        return rows
+    # Children right under their parent.
+    tops = [r for r in rows if r.parent_id is None]
+    ordered = []
+    for top in tops:
+        ordered.append(top)
+        ordered += [r for r in rows if r.parent_id == top.id]
+    return ordered
+
+
+def _page(kind: str, status: int = 200, *, add_form=None, error: str | None = None, error_row: int | None = None):
+    rows = _rows(kind)
+    edit_forms = {}
+    for row in rows:
+        form = UnitForm(formdata=None, staff=_staff_choices()) if kind == "units" else NamesForm(formdata=None)
+        form.fill(row.names)
+        if kind == "units":
+            form.head_id.data = str(row.head_id or "")
+        edit_forms[row.id] = form
+    context = {
+        "kind": kind,
+        "meta": KINDS[kind],
+        "rows": rows,
+        "add_form": add_form or _new_form(kind),
+        "edit_forms": edit_forms,
+        "error": error,
+        "error_row": error_row,
+    }
+    return render_template("settings/catalog.html", **context), status
+
+
+def _kind_or_404(kind: str):
+    if kind not in KINDS:
+        return error_page(404)
+    require(current_user, Permission.MANAGE_SETTINGS)
+    return None
+
+
+@bp.get("/<any(categories, units, 'root-causes'):kind>")
+@login_required
+def catalog_list(kind: str):
+    """Categories, units or root causes, with forms to add, rename and retire."""
+    return _kind_or_404(kind) or _page(kind)
+
+
+@bp.post("/<any(categories, units, 'root-causes'):kind>")
+@login_required
+def catalog_add(kind: str):
+    """Add a category, unit or root cause."""
+    if (refused := _kind_or_404(kind)) is not None:
+        return refused
+    form = _new_form(kind, request.form)
+    if not form.validate_on_submit():
+        return _page(kind, 422, add_form=form)
+    try:
+        if kind == "categories":
+            catalog.add_category(current_user, form.names(), optional_id(form.parent_id.data))
+        elif kind == "units":
+            catalog.add_unit(current_user, form.names(), optional_id(form.head_id.data))
+        else:
+            catalog.add_root_cause(current_user, form.names())
+    except ServiceError as exc:
+        form.add_errors(exc.field, str(exc.message))
+        return _page(kind, exc.status, add_form=form, error=str(exc.message))
+    flash(_("Saved."), "success")
+    return redirect_after_change(url_for("settings.catalog_list", kind=kind))
+
+
+@bp.post("/<any(categories, units, 'root-causes'):kind>/<int:row_id>")
+@login_required
+def catalog_edit(kind: str, row_id: int):
+    """Rename an entry (and, for a unit, set its head)."""
+    if (refused := _kind_or_404(kind)) is not None:
+        return refused
+    form = UnitForm(staff=_staff_choices()) if kind == "units" else NamesForm()
+    if not form.validate_on_submit():
+        return _page(kind, 422, error=_("Check the names: at most 200 characters each."), error_row=row_id)
+    try:
+        catalog.rename(current_user, KINDS[kind].model, row_id, form.names())
+        if kind == "units":
+            catalog.set_unit_head(current_user, row_id, optional_id(form.head_id.data))
+    except ServiceError as exc:
+        if exc.status == 404:
+            return error_page(404, str(exc.message))
+        return _page(kind, exc.status, error=str(exc.message), error_row=row_id)
+    flash(_("Saved."), "success")
+    return redirect_after_change(url_for("settings.catalog_list", kind=kind))
+
+
+@bp.post("/<any(categories, units, 'root-causes'):kind>/<int:row_id>/active")
+@login_required
+def catalog_active(kind: str, row_id: int):
+    """Retire an entry or bring it back; complaints that use it keep it."""
+    if (refused := _kind_or_404(kind)) is not None:
+        return refused
+    try:
+        catalog.set_active(current_user, KINDS[kind].model, row_id, request.form.get("active") == "1")
+    except ServiceError as exc:
+        return error_page(exc.status, str(exc.message))
+    return redirect_after_change(url_for("settings.catalog_list", kind=kind))
