@@ -183,7 +183,7 @@ def test_two_staff_saving_the_same_complaint_the_second_is_told_who_changed_it(
     login_as(second, made.tenant, made.owner)
     url = f"/{made.tenant.slug}/console/complaints/{complaint.id}"
     page = second.get(url).get_data(as_text=True)
-    version = re.search(r'name="version" type="hidden" value="(\d+)"', page).group(1)
+    version = re.search(r'name="version" value="(\d+)"', page).group(1)
     assert first.post(f"{url}/steps/escalate", data={"version": version, "body": "Director asked"}).status_code == 303
     response = second.post(f"{url}/steps/withdraw", data={"version": version, "body": "Customer withdrew"})
     assert response.status_code == 409

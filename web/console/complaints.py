@@ -52,9 +52,10 @@ from web.console.forms import (
     FileForm,
     NoteForm,
     StepForm,
+    VersionedForm,
     optional_id,
 )
-from web.i18n import format_when, locale_code
+from web.i18n import format_when, locale_code, localize_digits
 
 
 def _tz() -> ZoneInfo:
@@ -148,10 +149,14 @@ def register():
             form.files.errors = [str(exc.message)]
             return render_template("console/register.html", form=form), exc.status
         except ComplaintError as exc:
-            form.add_errors(exc.field, str(exc.message))
+            form.add_errors("received_on" if exc.field == "received_at" else exc.field, str(exc.message))
         else:
             flash(
-                _("Complaint registered. Its tracking code is %(code)s.", code=format_code(complaint.code)), "success"
+                _(
+                    "Complaint registered. Its tracking code is %(code)s.",
+                    code=localize_digits(format_code(complaint.code)),
+                ),
+                "success",
             )
             return redirect_after_change(url_for("console.complaint_detail", complaint_id=complaint.id))
         return render_template("console/register.html", form=form), 422
@@ -162,16 +167,27 @@ def register():
 # the complaint page
 
 
+# Several forms share one page: each has its own prefix, so ids and names never collide.
+def _assign_form(options, **kwargs) -> AssignForm:
+    return AssignForm(prefix="assign", units=options["units"], staff=options["staff"], **kwargs)
+
+
+def _action_form(options, **kwargs) -> ActionForm:
+    return ActionForm(
+        prefix="action", causes=options["causes"], staff=options["staff"], units=options["units"], **kwargs
+    )
+
+
 def _forms_for(data, overrides: dict[str, Any]) -> dict[str, Any]:
     c: Complaint = data.complaint
     options = select_options()
     version = str(c.version)
     forms: dict[str, Any] = {
-        "assign": AssignForm(formdata=None, units=options["units"], staff=options["staff"], version=version),
-        "decision": DecisionForm(formdata=None, version=version),
-        "action": ActionForm(formdata=None, causes=options["causes"], staff=options["staff"], units=options["units"]),
-        "note": NoteForm(formdata=None),
-        "file": FileForm(formdata=None),
+        "assign": _assign_form(options, formdata=None, version=version),
+        "decision": DecisionForm(formdata=None, prefix="decision", version=version),
+        "action": _action_form(options, formdata=None),
+        "note": NoteForm(formdata=None, prefix="note"),
+        "file": FileForm(formdata=None, prefix="file"),
     }
     forms["assign"].unit_id.data = str(c.unit_id or "")
     forms["assign"].handler_id.data = str(c.handler_id or "")
@@ -187,12 +203,19 @@ def _forms_for(data, overrides: dict[str, Any]) -> dict[str, Any]:
     for action in data.actions:
         forms[f"status_{action.id}"] = ActionStatusForm(formdata=None, version=str(action.version))
     forms.update(overrides)
+    for form in forms.values():
+        # After a refusal the typed text stays, carried on the complaint as it is now.
+        if isinstance(form, VersionedForm):
+            form.version.data = version
     return forms
 
 
 def _render_file(complaint_id: int, status: int = 200, *, error: str | None = None, panel: str | None = None, **forms):
     """The complaint page, or only its file region for htmx; `forms` keep what was typed after a refusal."""
-    data = complaint_file(current_user, complaint_id)
+    try:
+        data = complaint_file(current_user, complaint_id)
+    except ComplaintError as exc:
+        return error_page(exc.status, str(exc.message))
     calendar = load_calendar(g.tenant)
     now = utcnow()
     c = data.complaint
@@ -238,10 +261,7 @@ def _changed(complaint_id: int):
 @login_required
 def complaint_detail(complaint_id: int):
     """The complaint file: header, complainant, the allowed steps, decision, actions, files, timeline."""
-    try:
-        return _render_file(complaint_id)
-    except ComplaintError as exc:
-        return error_page(exc.status, str(exc.message))
+    return _render_file(complaint_id)
 
 
 @bp.route("/complaints/<int:complaint_id>/edit", methods=["GET", "POST"])
@@ -306,8 +326,7 @@ def _record_obj(c: Complaint) -> _Record:
 @login_required
 def assign_view(complaint_id: int):
     """Assign to a unit and a handler."""
-    options = select_options()
-    form = AssignForm(units=options["units"], staff=options["staff"])
+    form = _assign_form(select_options())
     if not form.validate_on_submit():
         return _render_file(complaint_id, 422, error=_("Choose a unit or a handler from the list."), panel="assign")
     try:
@@ -362,7 +381,7 @@ def step(complaint_id: int, step: str):
 @login_required
 def decision(complaint_id: int):
     """Record or revise the decision of the current cycle."""
-    form = DecisionForm()
+    form = DecisionForm(prefix="decision")
     if not form.validate_on_submit():
         return _render_file(complaint_id, 422, error=_("Correct the decision form."), panel="decision", decision=form)
     data = DecisionInput(
@@ -384,8 +403,7 @@ def decision(complaint_id: int):
 @login_required
 def add_action_view(complaint_id: int):
     """Plan a corrective action."""
-    options = select_options()
-    form = ActionForm(causes=options["causes"], staff=options["staff"], units=options["units"])
+    form = _action_form(select_options())
     if not form.validate_on_submit():
         return _render_file(complaint_id, 422, error=_("Correct the action form."), panel="actions", action=form)
     data = corrective.ActionInput(
@@ -425,7 +443,7 @@ def action_status(complaint_id: int, action_id: int):
 @login_required
 def note(complaint_id: int):
     """An internal note or a message to the customer."""
-    form = NoteForm()
+    form = NoteForm(prefix="note")
     if not form.validate_on_submit():
         return _render_file(complaint_id, 422, error=_("Write the text first."), panel="note", note=form)
     try:
@@ -442,7 +460,7 @@ def note(complaint_id: int):
 @login_required
 def upload(complaint_id: int):
     """Add files to the complaint."""
-    form = FileForm()
+    form = FileForm(prefix="file")
     if not form.validate_on_submit() or not _uploads(form.files):
         return _render_file(complaint_id, 422, error=_("Choose a file to upload."), panel="files", file=form)
     try:

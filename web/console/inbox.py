@@ -23,7 +23,7 @@ from web.console.complaints import select_options
 from web.console.forms import BulkAssignForm, optional_id
 from web.console.labels import CHANNEL_NAMES, PRIORITY_NAMES
 from web.forms import parse_local_date
-from web.i18n import format_number
+from web.i18n import format_number, localize_digits
 
 
 def _tz() -> ZoneInfo:
@@ -131,5 +131,5 @@ def bulk_assign_view():
         return error_page(exc.status, str(exc.message))
     flash(_("%(n)s complaints assigned.", n=format_number(result.assigned)), "success")
     for code, reason in result.refused:
-        flash(f"{format_code(code)}: {reason}", "warning")
+        flash(f"{localize_digits(format_code(code))}: {reason}", "warning")
     return redirect_after_change(back)
