@@ -61,6 +61,9 @@ def _filter_by_tenant(state: ORMExecuteState) -> None:
         if _touches_tenant_owned(state):
             raise NoTenantInScope("query on a tenant-owned model with no tenant in scope")
         return
+    if not state.is_orm_statement and _touches_tenant_owned(state):
+        # A Core statement on a bare Table gets no loader criteria: refuse it rather than run it unfiltered.
+        raise NoTenantInScope("Core statement on a tenant-owned table; select through its model")
     # With a tenant in scope every ORM statement gets the criteria: it also reaches tables that are
     # only counted or joined, which a check of the returned entities would miss.
     state.statement = state.statement.options(

@@ -119,3 +119,15 @@ def test_a_released_savepoint_does_not_release_after_commit_work(app):
         assert ran == []
         db.session.rollback()
     assert ran == []
+
+
+def test_a_core_statement_on_a_tenant_owned_table_is_refused_even_in_scope(app, make_tenant):
+    import sqlalchemy as sa
+
+    from tenants.context import NoTenantInScope, tenant_scope
+    from tenants.db import db
+    from tenants.models import StaffMember
+
+    made = make_tenant()
+    with app.app_context(), tenant_scope(made.tenant.id), pytest.raises(NoTenantInScope):
+        db.session.execute(sa.select(StaffMember.__table__))

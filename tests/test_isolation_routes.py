@@ -62,3 +62,121 @@ def test_b_login_form_refuses_a_credentials(app, two):
         f"/{b.tenant.slug}/console/login", data={"email": a.owner.email, "password": PASSWORD}
     )
     assert response.status_code == 401
+
+
+SECRET = "Sekret-B-7731"
+
+
+def _b_world(app, b, make_complaint):
+    """Rows of every kind in tenant B, with a marker text; returns their ids by URL parameter name."""
+    import io
+
+    import sqlalchemy as sa
+
+    from services.calendar.models import DeadlineRule, Holiday
+    from services.catalog.models import Category, RootCause, Unit
+    from services.complaints import actions as corrective
+    from services.complaints.models import Complaint
+    from services.complaints.operations import attach_file
+    from services.files.checking import check_upload
+    from services.files.storage import storage_from_config
+    from tenants.context import tenant_scope
+    from tenants.db import db
+    from tenants.models import StaffMember
+    from tests.test_files import make_pdf
+
+    complaint = make_complaint(b, subject=SECRET, complainant_name=SECRET)
+    with app.app_context(), tenant_scope(b.tenant.id):
+        owner = db.session.get(StaffMember, b.owner.id)
+        c = db.session.get(Complaint, complaint.id)
+        c.state = "investigating"
+        attachment = attach_file(
+            owner,
+            c,
+            check_upload(io.BytesIO(make_pdf()).read(), "x.pdf", max_bytes=10**7),
+            storage_from_config(app.config["UPLOAD_STORAGE"]),
+        )
+        action = corrective.add_action(owner, c.id, corrective.ActionInput(SECRET, None, SECRET))
+        holiday = Holiday(day=__import__("datetime").date(2030, 1, 1), name=SECRET)
+        db.session.add(holiday)
+        db.session.commit()
+        ids = {
+            "complaint_id": c.id,
+            "attachment_id": attachment.id,
+            "action_id": action.id,
+            "member_id": b.owner.id,
+            "holiday_id": holiday.id,
+            "rule_id": db.session.scalar(sa.select(DeadlineRule.id)),
+            "invitation_id": 1,
+            "categories": db.session.scalar(sa.select(Category.id)),
+            "units": db.session.scalar(sa.select(Unit.id)),
+            "root-causes": db.session.scalar(sa.select(RootCause.id)),
+        }
+    return ids
+
+
+def _snapshot(app, tenant_id):
+    import sqlalchemy as sa
+
+    from tenants.context import tenant_scope
+    from tenants.db import Base, db
+
+    with app.app_context(), tenant_scope(tenant_id):
+        snapshot = {}
+        for mapper in Base.registry.mappers:
+            model = mapper.class_
+            if "tenant_id" in mapper.columns:
+                rows = db.session.scalars(sa.select(model)).all()
+                snapshot[model.__tablename__] = sorted(
+                    repr(sorted((c.key, getattr(row, c.key)) for c in mapper.column_attrs)) for row in rows
+                )
+        return snapshot
+
+
+def _console_rules(app):
+    """Every staff route (the console and the settings); the public login and reset pages aside."""
+    for rule in app.url_map.iter_rules():
+        if rule.endpoint.startswith(("console.", "settings.")):
+            yield rule
+
+
+def test_no_console_route_shows_or_changes_anything_of_another_tenant(app, make_tenant, make_complaint, login_as):
+    a, b = make_tenant(), make_tenant()
+    ids = _b_world(app, b, make_complaint)
+    before = _snapshot(app, b.tenant.id)
+    client = app.test_client()
+    login_as(client, a.tenant, a.owner)
+    checked = 0
+    for rule in _console_rules(app):
+        for kind in ("categories", "units", "root-causes") if "kind" in rule.arguments else (None,):
+            values = {name: ids.get(kind if name == "row_id" else name, 1) for name in rule.arguments}
+            values.pop("tenant_slug", None)
+            if kind:
+                values["kind"] = kind
+            if "step" in rule.arguments:
+                values["step"] = "withdraw"
+            path = rule.rule
+            for name, value in values.items():
+                path = path.replace(f"<int:{name}>", str(value)).replace(f"<{name}>", str(value))
+                path = path.replace(f"<any(categories, units, 'root-causes'):{name}>", str(value))
+            for method in sorted((rule.methods or set()) & {"GET", "POST"}):
+                data = {
+                    "body": "x",
+                    "version": "1",
+                    "name_en": "x",
+                    "reasons": "x",
+                    "justified": "yes",
+                    "status": "done",
+                }
+                for slug in (a.tenant.slug, b.tenant.slug):
+                    url = path.replace("<tenant_slug>", slug)
+                    response = client.open(url, method=method, data=data if method == "POST" else None)
+                    text = response.get_data(as_text=True)
+                    assert SECRET not in text, url
+                    if slug == b.tenant.slug:
+                        assert response.status_code == 404, url
+                    elif any(name in rule.arguments for name in ids) or "row_id" in rule.arguments:
+                        assert response.status_code in (403, 404, 409, 422), (method, url, response.status_code)
+                    checked += 1
+    assert checked > 40
+    assert _snapshot(app, b.tenant.id) == before
