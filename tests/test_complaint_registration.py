@@ -180,3 +180,33 @@ def test_another_tenant_cannot_download_a_file(app, make_tenant, make_user, logi
     url = f"/complaints/{complaint.id}/files/{attachment_id}"
     assert outsider.get(f"/{theirs.tenant.slug}/console{url}").status_code == 404
     assert outsider.get(f"/{ours.tenant.slug}/console{url}").status_code in (303, 404)
+
+
+def test_evidence_files_hang_on_their_corrective_action(app, make_tenant, make_complaint, login_as):
+    from services.complaints import actions as corrective
+    from services.complaints import lifecycle
+    from tenants.models import StaffMember
+
+    made = make_tenant()
+    complaint = make_complaint(made)
+    with app.app_context(), tenant_scope(made.tenant.id):
+        owner = db.session.get(StaffMember, made.owner.id)
+        c = db.session.get(Complaint, complaint.id)
+        lifecycle.acknowledge(owner, c, c.version)
+        lifecycle.investigate(owner, c, c.version)
+        action_id = corrective.add_action(owner, c.id, corrective.ActionInput("Fix the sign", None, "No sign")).id
+        db.session.commit()
+    client = app.test_client()
+    login_as(client, made.tenant, made.owner)
+    url = f"/{made.tenant.slug}/console/complaints/{complaint.id}/actions/{action_id}/files"
+    data = {f"evidence-{action_id}-files": (io.BytesIO(make_pdf()), "photo-of-sign.pdf")}
+    assert client.post(url, data=data, content_type="multipart/form-data").status_code == 303
+    with app.app_context(), tenant_scope(made.tenant.id):
+        attachment = db.session.scalars(sa.select(Attachment)).one()
+    assert attachment.action_id == action_id
+    page = client.get(f"/{made.tenant.slug}/console/complaints/{complaint.id}").get_data(as_text=True)
+    assert "photo-of-sign.pdf" in page
+    broken = {f"evidence-{action_id}-files": (io.BytesIO(make_pdf()[:40]), "cut.pdf")}
+    response = client.post(url, data=broken, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "damaged" in response.get_data(as_text=True)

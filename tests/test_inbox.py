@@ -196,3 +196,29 @@ def test_another_tenant_sees_none_of_the_complaints(app, make_tenant, make_compl
     assert client.post(f"{base}/steps/acknowledge", data={"version": "1"}).status_code == 404
     assert client.post(f"{base}/notes", data={"body": "x", "audience": "note"}).status_code == 404
     assert client.post(f"{base}/assign", data={"version": "1"}).status_code == 404
+
+
+def test_bulk_assign_sets_the_ticked_complaints_and_names_those_it_refused(app, clinic, make_user, make_complaint):
+    made, client = clinic
+    nurse = make_user(made.tenant, "agent", name="Nurse Aliya")
+    first, second = make_complaint(made), make_complaint(made)
+    about_nurse = make_complaint(made, about_staff_id=nurse.id)
+    untouched = make_complaint(made)
+    response = client.post(
+        f"/{made.tenant.slug}/console/complaints/bulk-assign",
+        data={"ids": [first.id, second.id, about_nurse.id], "handler_id": str(nurse.id), "unit_id": ""},
+    )
+    assert response.status_code == 303
+    with app.app_context(), tenant_scope(made.tenant.id):
+        handlers = dict(db.session.execute(sa.select(Complaint.id, Complaint.handler_id)).all())
+    assert handlers[first.id] == handlers[second.id] == nurse.id
+    assert handlers[about_nurse.id] is None
+    assert handlers[untouched.id] is None
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert persian_digits(format_code(about_nurse.code)) in page
+
+
+def test_bulk_assign_with_nothing_ticked_says_so(app, clinic):
+    made, client = clinic
+    response = client.post(f"/{made.tenant.slug}/console/complaints/bulk-assign", data={"handler_id": ""})
+    assert response.status_code == 422

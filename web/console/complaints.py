@@ -474,6 +474,26 @@ def upload(complaint_id: int):
     return _changed(complaint_id)
 
 
+@bp.post("/complaints/<int:complaint_id>/actions/<int:action_id>/files")
+@login_required
+def upload_evidence(complaint_id: int, action_id: int):
+    """Evidence for a corrective action: files kept on the complaint, linked to the action."""
+    form = FileForm(prefix=f"evidence-{action_id}")
+    panel = f"status_{action_id}"
+    if not form.validate_on_submit() or not _uploads(form.files):
+        return _render_file(complaint_id, 422, error=_("Choose a file to upload."), panel=panel)
+    try:
+        complaint = get_complaint(current_user, complaint_id)
+        lifecycle.check(complaint, current_user, Action.UPDATE_ACTION)
+        for checked in _check_files(form.files):
+            attach_file(current_user, complaint, checked, _storage(), action_id=action_id)
+    except FileRejected as exc:
+        return _render_file(complaint_id, exc.status, error=str(exc.message), panel=panel)
+    except ComplaintError as exc:
+        return _refused(complaint_id, exc, panel)
+    return _changed(complaint_id)
+
+
 @bp.get("/complaints/<int:complaint_id>/files/<int:attachment_id>")
 @login_required
 def download(complaint_id: int, attachment_id: int):
