@@ -49,7 +49,7 @@ def _action_status(page, status: str) -> None:
     before = _events(page)
     article = page.locator("#actions article").first
     article.locator("select[name=status]").select_option(status)
-    article.locator("button[type=submit]").click()
+    article.locator("form[action$='/status'] button[type=submit]").click()
     _after(page, before)
 
 
