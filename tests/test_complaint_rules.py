@@ -281,3 +281,30 @@ def _get_visible(actor, complaint_id):
     from services.complaints.access import get_complaint
 
     return get_complaint(actor, complaint_id)
+
+
+def test_a_save_racing_another_between_check_and_write_answers_409(
+    app, make_tenant, make_complaint, login_as, monkeypatch
+):
+    """The version check passed, then someone else's write landed first: the mapper's version refuses ours."""
+    from services.complaints import stale
+
+    made = make_tenant()
+    complaint = make_complaint(made)
+    real_check = stale.check_version
+
+    def check_then_lose_the_race(c, version):
+        real_check(c, version)
+        db.session.execute(
+            sa.update(Complaint).where(Complaint.id == c.id).values(version=Complaint.version + 1),
+            execution_options={"synchronize_session": False},
+        )
+
+    monkeypatch.setattr(lifecycle, "check_version", check_then_lose_the_race)
+    client = app.test_client()
+    login_as(client, made.tenant, made.owner)
+    url = f"/{made.tenant.slug}/console/complaints/{complaint.id}/steps/escalate"
+    response = client.post(url, data={"version": "1", "body": "Director asked"})
+    assert response.status_code == 409
+    with _in(app, made):
+        assert db.session.get(Complaint, complaint.id).escalation_level == 0

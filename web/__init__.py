@@ -82,8 +82,9 @@ def _register_request_wrapper(app: Flask) -> None:
             return response
         try:
             db.session.commit()
-        except sa.exc.IntegrityError:
-            # Two requests raced for the same row (a double submit); this one keeps nothing.
+        except (sa.exc.IntegrityError, sa.orm.exc.StaleDataError):
+            # Two requests raced for the same row (a double submit, or two saves of one complaint);
+            # this one keeps nothing.
             db.session.rollback()
             from flask_babel import gettext as _
 
@@ -119,6 +120,12 @@ def _register_error_pages(app: Flask) -> None:
             400,
             _("This form has expired or did not come from this site. Reload the page and try again."),
         )
+
+    @app.errorhandler(sa.orm.exc.StaleDataError)
+    def stale_row(exc: sa.orm.exc.StaleDataError):
+        # The row's version moved between our read and our write: someone saved it at the same moment.
+        db.session.rollback()
+        return error_page(409, _("Someone changed this at the same moment. Reload the page and try again."))
 
     @app.errorhandler(PermissionDenied)
     def permission_denied(exc: PermissionDenied):
