@@ -43,3 +43,13 @@ class StaleEdit(ServiceError):
         super().__init__(message)
         self.changed_by = changed_by
         self.changed_at = changed_at
+
+
+class Duplicate(ServiceError):
+    """The same submission arrived again; `existing_id` is what the first one made."""
+
+    status = 409
+
+    def __init__(self, message: str, existing_id: int) -> None:
+        super().__init__(message)
+        self.existing_id = existing_id

@@ -210,3 +210,27 @@ def test_evidence_files_hang_on_their_corrective_action(app, make_tenant, make_c
     response = client.post(url, data=broken, content_type="multipart/form-data")
     assert response.status_code == 422
     assert "damaged" in response.get_data(as_text=True)
+
+
+def test_the_same_form_sent_twice_registers_one_complaint(app, make_tenant, login_as):
+    made = make_tenant(locale="fa")
+    client = app.test_client()
+    login_as(client, made.tenant, made.owner)
+    first = _register(client, made.tenant.slug, submission_key="k" * 32)
+    again = _register(client, made.tenant.slug, submission_key="k" * 32)
+    assert first.status_code == again.status_code == 303
+    assert again.headers["Location"] == first.headers["Location"]
+    _only_complaint(app, made.tenant.id)
+
+
+def test_the_registration_form_carries_a_fresh_submission_key(app, make_tenant, login_as):
+    made = make_tenant()
+    client = app.test_client()
+    login_as(client, made.tenant, made.owner)
+    keys = {
+        re.search(r'name="submission_key" type="hidden" value="([^"]+)"', client.get(url).get_data(as_text=True)).group(
+            1
+        )
+        for url in [f"/{made.tenant.slug}/console/complaints/new"] * 2
+    }
+    assert len(keys) == 2

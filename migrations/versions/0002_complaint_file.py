@@ -158,6 +158,7 @@ def upgrade() -> None:
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("updated_by_id", sa.Integer(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("submission_key", sa.String(length=64), nullable=True),
         sa.Column("tenant_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(
             ["about_staff_id"],
@@ -194,6 +195,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_complaints")),
         sa.UniqueConstraint("tenant_id", "code", name=op.f("uq_complaints_tenant_id_code")),
+        sa.UniqueConstraint("tenant_id", "submission_key", name=op.f("uq_complaints_tenant_id_submission_key")),
     )
     with op.batch_alter_table("complaints", schema=None) as batch_op:
         batch_op.create_index("ix_complaints_tenant_id_handler_id", ["tenant_id", "handler_id"], unique=False)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from services.errors import Forbidden, NotAllowed, NotFound, ServiceError, StaleEdit
+from services.errors import Duplicate, Forbidden, NotAllowed, NotFound, ServiceError, StaleEdit
 
 ComplaintError = ServiceError
 
-__all__ = ["ComplaintError", "Forbidden", "NotAllowed", "NotFound", "StaleEdit"]
+__all__ = ["ComplaintError", "Duplicate", "Forbidden", "NotAllowed", "NotFound", "StaleEdit"]

@@ -92,6 +92,7 @@ class Complaint(TenantOwned, Base):
     __tablename__ = "complaints"
     __table_args__ = (
         sa.UniqueConstraint("tenant_id", "code"),
+        sa.UniqueConstraint("tenant_id", "submission_key"),
         sa.Index("ix_complaints_tenant_id_received_at_id", "tenant_id", "received_at", "id"),
         sa.Index("ix_complaints_tenant_id_state_received_at_id", "tenant_id", "state", "received_at", "id"),
         sa.Index("ix_complaints_tenant_id_next_due_at", "tenant_id", "next_due_at"),
@@ -152,6 +153,8 @@ class Complaint(TenantOwned, Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_members.id", ondelete="SET NULL"))
     version: Mapped[int] = mapped_column(default=1)
+    # The form's one-time key: a double click or a resent form finds this complaint instead of a second one.
+    submission_key: Mapped[str | None] = mapped_column(sa.String(64))
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 

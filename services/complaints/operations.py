@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from services.calendar.deadlines import compute_due_dates, load_calendar
 from services.catalog.models import Category, Unit
 from services.complaints.access import get_complaint, may_handle, visible_to
-from services.complaints.errors import ComplaintError, NotFound
+from services.complaints.errors import ComplaintError, Duplicate, NotFound
 from services.complaints.lifecycle import Action, check, set_next_due
 from services.complaints.log import changes, record
 from services.complaints.models import (
@@ -69,6 +69,8 @@ class ComplaintInput:
     priority: str = Priority.NORMAL.value
     safety: bool = False
     about_staff_id: int | None = None
+    # A random key the form carries, so that sending it twice registers one complaint.
+    submission_key: str | None = None
 
 
 EDITABLE = (
@@ -147,6 +149,7 @@ def register_complaint(actor: StaffMember | None, tenant: Tenant, data: Complain
     if actor is not None:
         may_handle(actor)
     values = _clean(tenant, data)
+    _refuse_resubmission(values["submission_key"])
     now = utcnow()
     received_at = values.pop("received_at") or now
     if received_at > now + _CLOCK_SKEW:
@@ -168,7 +171,13 @@ def register_complaint(actor: StaffMember | None, tenant: Tenant, data: Complain
     set_next_due(complaint)
     complaint.search_text = build_search_text(complaint)
     db.session.add(complaint)
-    db.session.flush()
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        # The same form, sent twice at the same moment: the other request registered it.
+        _refuse_resubmission(values["submission_key"])
+        raise
     record(
         complaint,
         "registered",
@@ -178,6 +187,14 @@ def register_complaint(actor: StaffMember | None, tenant: Tenant, data: Complain
         actor_kind=None if actor else "customer",
     )
     return complaint
+
+
+def _refuse_resubmission(key: str | None) -> None:
+    if not key:
+        return
+    existing = db.session.scalar(sa.select(Complaint.id).where(Complaint.submission_key == key))
+    if existing is not None:
+        raise Duplicate(_l("This complaint was already registered; here it is."), existing_id=existing)
 
 
 def _reserve_code(tenant: Tenant) -> str:
@@ -202,6 +219,7 @@ def edit_complaint(actor: StaffMember, tenant: Tenant, complaint_id: int, data: 
     check_version(complaint, version)
     values = _clean(tenant, data)
     values.pop("received_at")
+    values.pop("submission_key")
     before = {k: getattr(complaint, k) for k in EDITABLE}
     diff = changes(before, values)
     if not diff:

@@ -16,7 +16,7 @@ from services.catalog.queries import category_tree
 from services.complaints import actions as corrective
 from services.complaints import lifecycle
 from services.complaints.access import get_complaint, may_handle
-from services.complaints.errors import ComplaintError, StaleEdit
+from services.complaints.errors import ComplaintError, Duplicate, StaleEdit
 from services.complaints.lifecycle import Action, DecisionInput, available
 from services.complaints.models import Complaint
 from services.complaints.operations import (
@@ -118,6 +118,7 @@ def _complaint_input(form: ComplaintForm) -> ComplaintInput:
         priority=form.priority.data,
         safety=bool(form.safety.data),
         about_staff_id=form.int_or_none("about_staff_id"),
+        submission_key=form.submission_key.data or None,
     )
 
 
@@ -148,6 +149,9 @@ def register():
         except FileRejected as exc:
             form.files.errors = [str(exc.message)]
             return render_template("console/register.html", form=form), exc.status
+        except Duplicate as exc:
+            flash(str(exc.message), "info")
+            return redirect_after_change(url_for("console.complaint_detail", complaint_id=exc.existing_id))
         except ComplaintError as exc:
             form.add_errors("received_on" if exc.field == "received_at" else exc.field, str(exc.message))
         else:

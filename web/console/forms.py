@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 from datetime import datetime, time
 
 from flask_babel import lazy_gettext as _l
@@ -84,6 +85,7 @@ class ComplaintForm(VersionedForm):
     safety = BooleanField(_l("A safety issue: handle first"))
     about_staff_id = SelectField(_l("Staff member the complaint is about"), default=NONE)
     files = MultipleFileField(_l("Files"))
+    submission_key = HiddenField(validators=[Optional(), Length(max=64)])
 
     def __init__(self, *args, categories=(), staff=(), default_locale: str = "en", **kwargs):
         super().__init__(*args, **kwargs)
@@ -96,6 +98,8 @@ class ComplaintForm(VersionedForm):
         self.about_staff_id.choices = choices({NONE: "—", **dict(staff)})
         if not self.is_submitted() and not self.preferred_locale.data:
             self.preferred_locale.data = default_locale
+        if not self.is_submitted():
+            self.submission_key.data = secrets.token_urlsafe(24)
 
     def validate_received_time(self, field):
         if field.data and not _TIME.fullmatch(field.data):
