@@ -105,11 +105,11 @@ class RuleForm(BaseForm):
     priority = SelectField(_l("Priority"), default="")
     category_id = SelectField(_l("Category"), default="")
     acknowledge_amount = IntegerField(_l("Acknowledge within"), validators=[Optional(), NumberRange(min=1, max=8760)])
-    acknowledge_unit = SelectField(_l("Unit"))
+    acknowledge_unit = SelectField(_l("Counted in"))
     respond_amount = IntegerField(_l("Answer within"), validators=[Optional(), NumberRange(min=1, max=8760)])
-    respond_unit = SelectField(_l("Unit"))
+    respond_unit = SelectField(_l("Counted in"))
     resolve_amount = IntegerField(_l("Resolve within"), validators=[Optional(), NumberRange(min=1, max=8760)])
-    resolve_unit = SelectField(_l("Unit"))
+    resolve_unit = SelectField(_l("Counted in"))
     legal_days = IntegerField(
         _l("Legal deadline (calendar days)"), validators=[Optional(), NumberRange(min=1, max=365)]
     )
