@@ -118,17 +118,9 @@ class ComplaintForm(VersionedForm):
         return _optional_int(getattr(self, name).data)
 
 
-class AssignForm(VersionedForm):
-    unit_id = SelectField(_l("Unit"), default=NONE)
-    handler_id = SelectField(_l("Handler"), default=NONE)
-
-    def __init__(self, *args, units=(), staff=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.unit_id.choices = choices({NONE: "—", **dict(units)})
-        self.handler_id.choices = choices({NONE: "—", **dict(staff)})
-
-
 class BulkAssignForm(BaseForm):
+    """A unit and a handler, for several complaints at once."""
+
     unit_id = SelectField(_l("Unit"), default=NONE)
     handler_id = SelectField(_l("Handler"), default=NONE)
 
@@ -136,6 +128,10 @@ class BulkAssignForm(BaseForm):
         super().__init__(*args, **kwargs)
         self.unit_id.choices = choices({NONE: "—", **dict(units)})
         self.handler_id.choices = choices({NONE: "—", **dict(staff)})
+
+
+class AssignForm(VersionedForm, BulkAssignForm):
+    """A unit and a handler for one complaint, as loaded."""
 
 
 class StepForm(VersionedForm):
