@@ -1,13 +1,21 @@
-"""Run every benchmark and print its figures."""
+"""Run every benchmark and print its figures; `python -m bench inbox` runs only the inbox one."""
 
 from __future__ import annotations
 
-from bench import console_pages
+import sys
+
+from bench import console_pages, inbox
+
+BENCHMARKS = {"console_pages": console_pages.main, "inbox": inbox.main}
 
 
-def main() -> None:
-    console_pages.main()
+def main(names: list[str]) -> None:
+    unknown = [n for n in names if n not in BENCHMARKS]
+    if unknown:
+        sys.exit(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(BENCHMARKS)}")
+    for name in names or list(BENCHMARKS):
+        BENCHMARKS[name]()
 
 
 if __name__ == "__main__":
-    main()
+    main(sys.argv[1:])

@@ -53,10 +53,34 @@ def grant_app_role_command() -> None:
     click.echo(f"granted {current_app.config['DATABASE_APP_ROLE']} its rights")
 
 
+@click.command("allow-indexed-search")
+@with_appcontext
+def allow_indexed_search_command() -> None:
+    """Let complaint search use its index under row-level security (run once per database, as a superuser)."""
+    import sqlalchemy as sa
+    from flask import current_app
+
+    from tenants.rls import SEARCH_LEAKPROOF
+
+    url = current_app.config.get("MIGRATION_DATABASE_URL") or current_app.config["SQLALCHEMY_DATABASE_URI"]
+    engine = sa.create_engine(url, poolclass=sa.pool.NullPool)
+    if engine.dialect.name != "postgresql":
+        raise click.ClickException("allow-indexed-search is for PostgreSQL")
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text(SEARCH_LEAKPROOF))
+    except sa.exc.ProgrammingError as exc:
+        raise click.ClickException("this needs a superuser: set MIGRATION_DATABASE_URL to one") from exc
+    finally:
+        engine.dispose()
+    click.echo("complaint search may now use its index")
+
+
 def register_commands(app: Flask) -> None:
     """Add the project's commands to `app.cli` (Flask-Migrate adds `db`)."""
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(grant_app_role_command)
+    app.cli.add_command(allow_indexed_search_command)
 
 
 if __name__ == "__main__":
