@@ -9,7 +9,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from tests.fixtures.backends import mark_exercised
+from tests.fixtures.backends import ADMIN_DATABASE_URL, mark_exercised
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -56,10 +56,20 @@ def test_db_upgrade_migrates_a_fresh_postgresql_database(pg_database):
         result = dadras("db", "upgrade", env=env)
         assert result.returncode == 0, result.stderr
         engine = sa.create_engine(env["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://"))
+        leakproof = sa.text("SELECT proleakproof FROM pg_proc WHERE oid = 'textlike'::regproc")
         with engine.connect() as conn:
             forced = conn.scalar(sa.text("SELECT relforcerowsecurity FROM pg_class WHERE relname = 'staff_members'"))
-        engine.dispose()
         assert forced is True
+        refused = dadras("allow-indexed-search", env=env)
+        assert refused.returncode != 0
+        assert "superuser" in refused.stderr
+        admin_user = sa.make_url(ADMIN_DATABASE_URL).username or "postgres"
+        superuser = {"DATABASE_URL": _url_as(admin_user, name), "DADRAS_ENV": "development"}
+        allowed = dadras("allow-indexed-search", env=superuser)
+        assert allowed.returncode == 0, allowed.stderr
+        with engine.connect() as conn:
+            assert conn.scalar(leakproof) is True
+        engine.dispose()
     finally:
         with admin.connect() as conn:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
