@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 _TO_LATIN = str.maketrans(
     "۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩",
     "01234567890123456789",
@@ -40,3 +42,15 @@ def persian_digits(value: str) -> str:
 def normalize_email(value: str) -> str:
     """An e-mail address as stored and compared: normalized and lower-cased."""
     return (normalize_input(value) or "").lower()
+
+
+_ID = re.compile(r"[0-9]{1,9}")
+
+
+def parse_id(value: object) -> int | None:
+    """A row id or a count typed or sent as text: ASCII digits only, at most nine; None otherwise.
+
+    `str.isdigit` accepts "²" and `int` accepts any length; neither is fit for a database id.
+    """
+    text = str(value if value is not None else "").strip()
+    return int(text) if _ID.fullmatch(text) else None

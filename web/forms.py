@@ -79,6 +79,9 @@ class LocalDateField(StringField):
         return date_input_value(self.date_value)
 
 
+_EARLIEST, _LATEST = date(1900, 1, 1), date(2100, 12, 31)
+
+
 def parse_local_date(text: str) -> date | None:
     """A Gregorian date from "Y/M/D" in the reader's calendar, or None."""
     match = _DATE.fullmatch(text.strip())
@@ -87,10 +90,13 @@ def parse_local_date(text: str) -> date | None:
     year, month, day = (int(x) for x in match.groups())
     try:
         if locale_code() == "fa" and year < 1700:
-            return jdatetime.date(year, month, day).togregorian()
-        return date(year, month, day)
+            found = jdatetime.date(year, month, day).togregorian()
+        else:
+            found = date(year, month, day)
     except ValueError:
         return None
+    # Beyond these a date is a typo, and arithmetic on it would overflow.
+    return found if _EARLIEST <= found <= _LATEST else None
 
 
 def date_input_value(value: date) -> str:

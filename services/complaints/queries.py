@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -23,6 +24,7 @@ from services.complaints.models import (
 from services.complaints.search import search_condition
 from tenants.db import db, utcnow
 from tenants.models import StaffMember
+from tenants.text import parse_id
 
 PAGE_SIZE = 25
 NEAR_DUE = timedelta(hours=24)
@@ -101,7 +103,8 @@ def _handler_condition(actor: StaffMember, handler: str) -> sa.ColumnElement[boo
         return Complaint.handler_id == actor.id
     if handler == "none":
         return Complaint.handler_id.is_(None)
-    return Complaint.handler_id == int(handler) if handler.isdigit() else sa.true()
+    handler_id = parse_id(handler)
+    return Complaint.handler_id == handler_id if handler_id is not None else sa.true()
 
 
 def _tab_condition(tab: str) -> sa.ColumnElement[bool] | None:
@@ -117,18 +120,22 @@ def encode_cursor(c: Complaint, sort: str) -> str:
     return f"{int(key.timestamp() * 1_000_000)}.{c.id}"
 
 
+_MICROS = re.compile(r"-?[0-9]{1,17}")
+
+
 def decode_cursor(value: str | None) -> tuple[datetime, int] | None:
     """The (time, id) a page continues after; a malformed cursor starts from the top."""
     if not value:
         return None
     micros, _, ident = value.partition(".")
-    if not (micros.lstrip("-").isdigit() and ident.isdigit()):
+    row_id = parse_id(ident)
+    if row_id is None or not _MICROS.fullmatch(micros):
         return None
     try:
         moment = datetime.fromtimestamp(int(micros) / 1_000_000, UTC)
     except (OverflowError, ValueError, OSError):
         return None
-    return moment, int(ident)
+    return moment, row_id
 
 
 def inbox(actor: StaffMember, f: InboxFilter, tz: ZoneInfo, *, with_counts: bool = True) -> InboxPage:
@@ -206,6 +213,7 @@ class ComplaintFile:
     staff: dict[int, StaffMember]
     root_causes: dict[int, RootCause]
     units: dict[int, Unit]
+    categories: dict[int, Category]
 
 
 def complaint_file(actor: StaffMember, complaint_id: int) -> ComplaintFile:
@@ -214,12 +222,13 @@ def complaint_file(actor: StaffMember, complaint_id: int) -> ComplaintFile:
     staff = {m.id: m for m in db.session.scalars(sa.select(StaffMember))}
     units = {u.id: u for u in db.session.scalars(sa.select(Unit).order_by(Unit.position, Unit.id))}
     causes = {r.id: r for r in db.session.scalars(sa.select(RootCause).order_by(RootCause.position, RootCause.id))}
+    categories = {k.id: k for k in db.session.scalars(sa.select(Category))}
     decisions = list(
         db.session.scalars(sa.select(Decision).where(Decision.complaint_id == c.id).order_by(Decision.cycle))
     )
     return ComplaintFile(
         complaint=c,
-        category=db.session.get(Category, c.category_id) if c.category_id else None,
+        category=categories.get(c.category_id) if c.category_id else None,
         unit=units.get(c.unit_id) if c.unit_id else None,
         handler=staff.get(c.handler_id) if c.handler_id else None,
         about=staff.get(c.about_staff_id) if c.about_staff_id else None,
@@ -241,4 +250,5 @@ def complaint_file(actor: StaffMember, complaint_id: int) -> ComplaintFile:
         staff=staff,
         root_causes=causes,
         units=units,
+        categories=categories,
     )

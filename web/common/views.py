@@ -61,6 +61,12 @@ def error_page(code: int, message: str | None = None) -> tuple[str, int]:
     text = message or ERROR_MESSAGES.get(code, ERROR_MESSAGES[400])()
     if request.accept_mimetypes.best == "application/json":
         return current_app.json.response({"error": title, "message": text}), code  # type: ignore[return-value]
+    if request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
+        # A panel's request: the message goes to the page's alert area, and the panel stays as it was.
+        response = make_response(render_template("errors/_alert.html", title=title, message=text), code)
+        response.headers["HX-Retarget"] = "#page-alert"
+        response.headers["HX-Reswap"] = "innerHTML show:top"
+        return response  # type: ignore[return-value]
     return render_template("errors/error.html", code=code, title=title, message=text), code
 
 

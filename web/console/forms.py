@@ -21,6 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from tenants.models import LOCALES
+from tenants.text import parse_id
 from web.console.labels import (
     ACTION_STATUS_NAMES,
     CHANNEL_NAMES,
@@ -40,16 +41,15 @@ def optional_id(value: object) -> int | None:
     text = str(value or "").strip()
     if not text:
         return None
-    return int(text) if text.isdigit() else -1
+    found = parse_id(text)
+    return -1 if found is None else found
 
 
 def _optional_int(value: object) -> int | None:
     if value in (None, "", NONE):
         return None
-    try:
-        return int(str(value))
-    except ValueError:
-        return -1  # no such row: the service refuses it with the field's message
+    found = parse_id(value)
+    return -1 if found is None else found  # -1: no such row, which the service refuses with the field's message
 
 
 class VersionedForm(BaseForm):
@@ -58,8 +58,7 @@ class VersionedForm(BaseForm):
     version = HiddenField()
 
     def version_value(self) -> int | None:
-        text = (self.version.data or "").strip()
-        return int(text) if text.isdigit() else None
+        return parse_id(self.version.data)
 
 
 class ComplaintForm(VersionedForm):
@@ -168,6 +167,12 @@ class ActionForm(BaseForm):
         self.root_cause_id.choices = choices({NONE: "—", **dict(causes)})
         self.owner_id.choices = choices({NONE: "—", **dict(staff)})
         self.unit_id.choices = choices({NONE: "—", **dict(units)})
+
+
+class EditActionForm(ActionForm):
+    """A corrective action's plan corrected; carries the action's version."""
+
+    version = HiddenField()
 
 
 class ActionStatusForm(BaseForm):

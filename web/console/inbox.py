@@ -13,10 +13,11 @@ from services.complaints import lifecycle
 from services.complaints.access import may_handle
 from services.complaints.errors import ComplaintError
 from services.complaints.operations import bulk_assign
-from services.complaints.queries import SORTS, TABS, InboxFilter, inbox, is_near_due, is_overdue
-from services.complaints.tracking import format_code
+from services.complaints.queries import SORTS, TABS, InboxFilter, InboxPage, inbox, is_near_due, is_overdue
+from services.complaints.tracking import CodeError, format_code, parse_code
 from tenants.db import utcnow
 from tenants.roles import Role
+from tenants.text import parse_id
 from web.common.views import error_page, redirect_after_change, render_block, wants_fragment
 from web.console.blueprint import bp
 from web.console.complaints import select_options
@@ -31,8 +32,7 @@ def _tz() -> ZoneInfo:
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return parse_id(request.args.get(name))
 
 
 def _filter_from_args() -> InboxFilter:
@@ -85,9 +85,12 @@ def inbox_view():
     """The inbox: tabs with counts, filters in the URL, search, keyset pages; htmx swaps only the results."""
     may_handle(current_user)
     f = _filter_from_args()
-    page = inbox(current_user, f, _tz())
+    code_typo = _is_code_typo(f.q)
+    # A mistyped tracking code is caught by its check digit, before any lookup.
+    page = InboxPage(rows=[], next_cursor=None) if code_typo else inbox(current_user, f, _tz())
     context = {
         "page": page,
+        "code_typo": code_typo,
         "f": f,
         "filter_args": lambda **c: _filter_args(f, **c),
         "options": select_options(),
@@ -103,6 +106,17 @@ def inbox_view():
     return render_template("console/inbox.html", **context)
 
 
+def _is_code_typo(query: str | None) -> bool:
+    """Whether the search is a 13-digit tracking code whose check digit does not match."""
+    if not query:
+        return False
+    try:
+        parse_code(query)
+    except CodeError as exc:
+        return exc.reason == "typo"
+    return False
+
+
 def _assign_options() -> dict[str, list[tuple[str, str]]]:
     options = select_options()
     return {"units": options["units"], "staff": options["staff"]}
@@ -114,7 +128,7 @@ def bulk_assign_view():
     """Assign the ticked complaints to a unit and a handler."""
     may_handle(current_user)
     form = BulkAssignForm(**_assign_options())
-    ids = [int(v) for v in request.form.getlist("ids") if v.isdigit()]
+    ids = [i for i in map(parse_id, request.form.getlist("ids")) if i is not None]
     back = url_for("console.inbox_view", **{k: v for k, v in request.args.items() if k != "after"})
     if not ids:
         return error_page(422, _("Tick at least one complaint to assign."))

@@ -5,3 +5,11 @@ document.addEventListener("change", function (event) {
     el.form.requestSubmit();
   }
 });
+
+// A refusal shown in the page's alert area belongs to the request that caused it: clear it on the next one.
+document.addEventListener("htmx:beforeRequest", function () {
+  var alert = document.getElementById("page-alert");
+  if (alert) {
+    alert.replaceChildren();
+  }
+});
