@@ -5,6 +5,8 @@ from __future__ import annotations
 POLICY = "tenant_isolation"
 # The follow-up log: the application may add lines, never change or remove one.
 APPEND_ONLY = ("complaint_events",)
+# Records kept for good: a complaint and its tracking code are closed or withdrawn, never deleted.
+NEVER_DELETED = ("complaints", "tracking_codes")
 _CURRENT = "NULLIF(current_setting('app.tenant_id', true), '')::integer"
 
 
@@ -37,6 +39,9 @@ def grant_app_role(role: str) -> list[str]:
     revokes = tuple(
         f"IF to_regclass('public.{t}') IS NOT NULL THEN REVOKE UPDATE, DELETE, TRUNCATE ON {t} FROM {{r}}; END IF"
         for t in APPEND_ONLY
+    ) + tuple(
+        f"IF to_regclass('public.{t}') IS NOT NULL THEN REVOKE DELETE, TRUNCATE ON {t} FROM {{r}}; END IF"
+        for t in NEVER_DELETED
     )
     body = "; ".join(g.format(r=quoted) for g in (*grants, *revokes))
     # The role name comes from settings, not from users, and is quoted as an identifier and a literal.
@@ -45,8 +50,10 @@ def grant_app_role(role: str) -> list[str]:
 
 
 # Row-level security lets PostgreSQL use a condition inside an index only if its function is LEAKPROOF; LIKE's
-# is not, so the trigram search index would never serve the application role. textlike can fail only on a
-# malformed pattern (the query's own text), never because of a row it reads, so marking it leaks nothing.
+# is not, so the trigram search index would never serve the application role. textlike raises an error only
+# for a malformed pattern; our queries always pass a constant, escaped pattern, so no row's content can show
+# through an error. The mark is database-wide: any query comparing a column as a pattern (`x LIKE column`)
+# could reveal that column's malformed values through errors, and no query of ours does so.
 SEARCH_LEAKPROOF = "ALTER FUNCTION pg_catalog.textlike(text, text) LEAKPROOF"
 
 

@@ -63,9 +63,16 @@ def test_no_route_edits_or_deletes_a_log_entry(app):
 
 @pytest.mark.parametrize("db_backend", ["postgresql"])
 @pytest.mark.parametrize(
-    "statement", ["UPDATE complaint_events SET body = 'rewritten'", "DELETE FROM complaint_events"]
+    "statement",
+    [
+        "UPDATE complaint_events SET body = 'rewritten'",
+        "DELETE FROM complaint_events",
+        "DELETE FROM complaints",
+        "DELETE FROM tracking_codes",
+    ],
 )
 def test_the_application_role_cannot_update_or_delete_the_log(app, make_tenant, make_complaint, statement):
+    """Nor delete a complaint or its code, which would take the log with it."""
     made = make_tenant()
     make_complaint(made)
     with app.app_context(), tenant_scope(made.tenant.id):

@@ -110,6 +110,7 @@ class Complaint(TenantOwned, Base):
                 "escalation_level",
                 "safety",
                 "next_due_at",
+                "about_staff_id",
             ],
         ),
         sa.Index("ix_complaints_tenant_id_next_due_at", "tenant_id", "next_due_at"),
@@ -222,6 +223,7 @@ class CorrectiveAction(TenantOwned, Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_members.id", ondelete="SET NULL"))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_members.id", ondelete="SET NULL"))
     version: Mapped[int] = mapped_column(default=1)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
@@ -257,7 +259,8 @@ class ComplaintEvent(TenantOwned, Base):
     __table_args__ = (sa.Index("ix_complaint_events_tenant_id_complaint_id_id", "tenant_id", "complaint_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaints.id", ondelete="CASCADE"))
+    # No cascade: a complaint with a log cannot be deleted, so neither can its log.
+    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaints.id"))
     at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # "staff", "customer" or "system"; actor_id is the staff member when there is one.
     actor_kind: Mapped[str] = mapped_column(sa.String(10), default="staff")
