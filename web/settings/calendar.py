@@ -34,21 +34,25 @@ def _week_rows() -> dict[int, list[tuple[str, str]]]:
     return {day: [tuple(pair) for pair in data.get(str(day), [])] for day in range(7)}
 
 
+# Each form on the calendar page has its own prefix, so that no two inputs share an id.
+REGION, IMPORT, HOLIDAY = "region", "import", "holiday"
+
+
 def _calendar_page(status: int = 200, **context):
+    """The calendar page; a refused form comes in as submitted, the others are filled from what is stored."""
     require(current_user, Permission.MANAGE_SETTINGS)
-    region = context.pop("region_form", None) or RegionForm(formdata=None)
-    if not region.is_submitted():
-        region.country.data, region.currency.data = g.tenant.country, g.tenant.currency
-    importer = context.pop("import_form", None) or ImportHolidaysForm(formdata=None)
-    if importer.year.data is None:
-        importer.year.data = utcnow().year
-        importer.country.data = g.tenant.country
+    region = context.pop("region_form", None) or RegionForm(
+        formdata=None, prefix=REGION, data={"country": g.tenant.country, "currency": g.tenant.currency}
+    )
+    importer = context.pop("import_form", None) or ImportHolidaysForm(
+        formdata=None, prefix=IMPORT, data={"country": g.tenant.country, "year": utcnow().year}
+    )
     context.setdefault("week", _week_rows())
     return render_template(
         "settings/calendar.html",
         region_form=region,
         import_form=importer,
-        holiday_form=context.pop("holiday_form", None) or HolidayForm(formdata=None),
+        holiday_form=context.pop("holiday_form", None) or HolidayForm(formdata=None, prefix=HOLIDAY),
         holidays=calendar_ops.list_holidays(),
         weekdays=WEEKDAYS,
         intervals=INTERVALS,
@@ -69,7 +73,7 @@ def calendar():
 def region():
     """Country and currency."""
     require(current_user, Permission.MANAGE_SETTINGS)
-    form = RegionForm()
+    form = RegionForm(prefix=REGION)
     if not form.validate_on_submit():
         return _calendar_page(422, region_form=form)
     try:
@@ -128,7 +132,7 @@ def preset():
 def add_holiday():
     """Add a day off."""
     require(current_user, Permission.MANAGE_SETTINGS)
-    form = HolidayForm()
+    form = HolidayForm(prefix=HOLIDAY)
     if not form.validate_on_submit():
         return _calendar_page(422, holiday_form=form)
     try:
@@ -157,7 +161,7 @@ def remove_holiday(holiday_id: int):
 def import_holidays():
     """The year's official holidays of Iran or Kazakhstan."""
     require(current_user, Permission.MANAGE_SETTINGS)
-    form = ImportHolidaysForm()
+    form = ImportHolidaysForm(prefix=IMPORT)
     if not form.validate_on_submit():
         return _calendar_page(422, import_form=form)
     try:
@@ -181,16 +185,30 @@ def _category_choices() -> list[tuple[str, str]]:
     return out
 
 
-def _rule_form(formdata=None) -> RuleForm:
-    return RuleForm(formdata=formdata, priorities=list(PRIORITY_NAMES.items()), categories=_category_choices())
+def _rule_form(prefix: str, formdata=None, categories=None) -> RuleForm:
+    """A rule's form: prefix `rule-<id>` for a rule, `new` for the add form, so that ids stay apart."""
+    return RuleForm(
+        formdata=formdata,
+        prefix=prefix,
+        priorities=list(PRIORITY_NAMES.items()),
+        categories=_category_choices() if categories is None else categories,
+    )
 
 
-def _deadlines_page(status: int = 200, *, new_form=None, errors: dict[int, str] | None = None, typed=None):
+def _deadlines_page(
+    status: int = 200,
+    *,
+    new_form: RuleForm | None = None,
+    errors: dict[int, str] | None = None,
+    typed: dict[int, RuleForm] | None = None,
+):
+    """The rules page; `typed` holds refused rules' forms as submitted, shown instead of the stored values."""
     require(current_user, Permission.MANAGE_SETTINGS)
     rules = calendar_ops.list_rules()
+    categories = _category_choices()
     forms = {}
     for rule in rules:
-        form = _rule_form()
+        form = _rule_form(f"rule-{rule.id}", categories=categories)
         form.process(obj=rule)
         form.priority.data = rule.priority or ""
         form.category_id.data = str(rule.category_id or "")
@@ -201,9 +219,9 @@ def _deadlines_page(status: int = 200, *, new_form=None, errors: dict[int, str] 
         "settings/deadlines.html",
         rules=rules,
         forms=forms,
-        new_form=new_form or _rule_form(),
+        new_form=new_form or _rule_form("new", categories=categories),
         errors=errors or {},
-        categories=dict(_category_choices()),
+        categories=dict(categories),
     ), status
 
 
@@ -232,7 +250,7 @@ def _save(rule_id: int | None, form: RuleForm) -> None:
 def add_rule():
     """Add an override for a priority or a category."""
     require(current_user, Permission.MANAGE_SETTINGS)
-    form = _rule_form(request.form)
+    form = _rule_form("new", request.form)
     if not form.validate_on_submit():
         return _deadlines_page(422, new_form=form)
     try:
@@ -249,7 +267,7 @@ def add_rule():
 def save_rule(rule_id: int):
     """Change a rule."""
     require(current_user, Permission.MANAGE_SETTINGS)
-    form = _rule_form(request.form)
+    form = _rule_form(f"rule-{rule_id}", request.form)
     if not form.validate_on_submit():
         return _deadlines_page(422, errors={rule_id: _("Correct the marked fields.")}, typed={rule_id: form})
     try:

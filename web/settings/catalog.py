@@ -49,11 +49,20 @@ def _parents() -> list[tuple[str, str]]:
 
 
 def _new_form(kind: str, formdata=None):
+    """The add form; its prefix keeps its ids apart from the rows' forms."""
     if kind == "categories":
-        return CategoryForm(formdata=formdata, parents=_parents())
+        return CategoryForm(formdata=formdata, prefix="new", parents=_parents())
     if kind == "units":
-        return UnitForm(formdata=formdata, staff=_staff_choices())
-    return NamesForm(formdata=formdata)
+        return UnitForm(formdata=formdata, prefix="new", staff=_staff_choices())
+    return NamesForm(formdata=formdata, prefix="new")
+
+
+def _edit_form(kind: str, row_id: int, formdata=None, staff=None):
+    """A row's rename form, prefixed with the row so that each row's ids are its own."""
+    prefix = f"row-{row_id}"
+    if kind == "units":
+        return UnitForm(formdata=formdata, prefix=prefix, staff=_staff_choices() if staff is None else staff)
+    return NamesForm(formdata=formdata, prefix=prefix)
 
 
 def _rows(kind: str) -> list:
@@ -70,15 +79,26 @@ def _rows(kind: str) -> list:
     return ordered
 
 
-def _page(kind: str, status: int = 200, *, add_form=None, error: str | None = None, error_row: int | None = None):
+def _page(
+    kind: str,
+    status: int = 200,
+    *,
+    add_form=None,
+    error: str | None = None,
+    error_row: int | None = None,
+    typed: dict[int, NamesForm] | None = None,
+):
+    """The list page; `typed` holds refused rows' forms as submitted, shown instead of the stored values."""
     rows = _rows(kind)
+    staff = _staff_choices() if kind == "units" else None
     edit_forms = {}
     for row in rows:
-        form = UnitForm(formdata=None, staff=_staff_choices()) if kind == "units" else NamesForm(formdata=None)
+        form = _edit_form(kind, row.id, staff=staff)
         form.fill(row.names)
         if kind == "units":
             form.head_id.data = str(row.head_id or "")
         edit_forms[row.id] = form
+    edit_forms.update((row_id, form) for row_id, form in (typed or {}).items() if row_id in edit_forms)
     context = {
         "kind": kind,
         "meta": KINDS[kind],
@@ -134,9 +154,10 @@ def catalog_edit(kind: str, row_id: int):
     """Rename an entry (and, for a unit, set its head)."""
     if (refused := _kind_or_404(kind)) is not None:
         return refused
-    form = UnitForm(staff=_staff_choices()) if kind == "units" else NamesForm()
+    form = _edit_form(kind, row_id, request.form)
     if not form.validate_on_submit():
-        return _page(kind, 422, error=_("Check the names: at most 200 characters each."), error_row=row_id)
+        error = _("Check the names: at most 200 characters each.")
+        return _page(kind, 422, error=error, error_row=row_id, typed={row_id: form})
     try:
         catalog.rename(current_user, KINDS[kind].model, row_id, form.names())
         if kind == "units":
@@ -144,7 +165,8 @@ def catalog_edit(kind: str, row_id: int):
     except ServiceError as exc:
         if exc.status == 404:
             return error_page(404, str(exc.message))
-        return _page(kind, exc.status, error=str(exc.message), error_row=row_id)
+        form.add_errors(exc.field, str(exc.message))
+        return _page(kind, exc.status, error=str(exc.message), error_row=row_id, typed={row_id: form})
     flash(_("Saved."), "success")
     return redirect_after_change(url_for("settings.catalog_list", kind=kind))
 
