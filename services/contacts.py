@@ -1,6 +1,5 @@
-"""A complainant's contact details checked and stored in one form: phone numbers and national IDs.
-
-E-mail addresses are normalized by `tenants.text.normalize_email`; their syntax is the forms' to check.
+"""A complainant's contact details checked and stored in one form: phone numbers, e-mail addresses and
+national IDs.
 """
 
 from __future__ import annotations
@@ -9,9 +8,10 @@ import unicodedata
 from datetime import date
 
 import phonenumbers
+from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
-from tenants.text import latin_digits
+from tenants.text import latin_digits, normalize_email
 
 # Iran's کد ملی: 10 digits. Kazakhstan's ЖСН/ИИН: 12 digits. Elsewhere: anything plausible.
 IR_NATIONAL_ID_DIGITS = 10
@@ -34,6 +34,16 @@ class ContactError(ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
+
+
+def check_email(value: str) -> str:
+    """The address normalized, if its syntax is an e-mail address's (no lookup: it may be offline)."""
+    email = normalize_email(value)
+    try:
+        validate_email(email, check_deliverability=False)
+    except EmailNotValidError:
+        raise ContactError("email", _l("Enter a valid e-mail address, for example name@example.com.")) from None
+    return email
 
 
 def _phone_error() -> ContactError:

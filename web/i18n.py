@@ -61,13 +61,19 @@ def format_number(value: float | int) -> str:
     return persian_digits(text.replace(",", "٬")) if locale == "fa" else text
 
 
-def format_when(value: datetime | date | None, kind: str = "datetime") -> str:
+def format_when(value: datetime | date | str | None, kind: str = "datetime") -> str:
     """A date or time in the reader's calendar, language and time zone: Jalali for Persian.
 
-    `kind` is "datetime", "date" or "time". Stored times are UTC; naive values are read as UTC.
+    `kind` is "datetime", "date" or "time". Stored times are UTC; naive values are read as UTC. A string is
+    read as ISO 8601 (as the follow-up log keeps dates); one that is not is shown as it is.
     """
     if value is None:
         return ""
+    if isinstance(value, str):
+        try:
+            value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
+        except ValueError:
+            return value
     locale = locale_code()
     if isinstance(value, datetime):
         aware = value if value.tzinfo else value.replace(tzinfo=UTC)

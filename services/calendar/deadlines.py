@@ -107,7 +107,9 @@ def _rules_for(priority: str, category_id: int | None) -> list[DeadlineRule]:
     if category_id is not None:
         parent_id = db.session.scalar(sa.select(Category.parent_id).where(Category.id == category_id))
         for cid in (category_id, parent_id):
-            chain += [r for r in rules if cid is not None and r.category_id == cid and r.priority in (None, priority)]
+            # For one category, its rule for this priority comes before its rule for any priority.
+            chain += [r for r in rules if cid is not None and r.category_id == cid and r.priority == priority]
+            chain += [r for r in rules if cid is not None and r.category_id == cid and r.priority is None]
     chain += [r for r in rules if r.category_id is None and r.priority == priority]
     chain += [r for r in rules if r.is_default]
     return chain

@@ -9,7 +9,7 @@ from services.complaints.errors import NotFound
 from services.complaints.models import Complaint
 from tenants.db import db
 from tenants.models import StaffMember
-from tenants.roles import Permission, PermissionDenied, can, require
+from tenants.roles import Permission, PermissionDenied, Role, can, require
 
 
 def visible_to(actor: StaffMember) -> sa.ColumnElement[bool]:
@@ -17,10 +17,29 @@ def visible_to(actor: StaffMember) -> sa.ColumnElement[bool]:
     if not actor.is_active:
         return sa.false()
     if can(actor.role, Permission.VIEW_ALL_COMPLAINTS):
-        return sa.true()
-    if can(actor.role, Permission.HANDLE_COMPLAINTS) and actor.unit_id is not None:
-        return Complaint.unit_id == actor.unit_id
-    return sa.false()
+        scope: sa.ColumnElement[bool] = sa.true()
+    elif can(actor.role, Permission.HANDLE_COMPLAINTS) and actor.unit_id is not None:
+        scope = Complaint.unit_id == actor.unit_id
+    else:
+        return sa.false()
+    if is_impartial_exempt(actor):
+        return scope
+    return sa.and_(scope, sa.or_(Complaint.about_staff_id.is_(None), Complaint.about_staff_id != actor.id))
+
+
+def is_impartial_exempt(actor: StaffMember) -> bool:
+    """Whether `actor` sees complaints about themselves: only the owner, whom nobody above can take over from.
+
+    Anyone else neither sees nor handles a complaint about them (ISO 10002's objectivity).
+    """
+    return actor.role == Role.OWNER
+
+
+def is_about(complaint: Complaint, actor: StaffMember) -> bool:
+    """Whether the complaint is about `actor`, who must then keep out of it."""
+    return (
+        complaint.about_staff_id is not None and complaint.about_staff_id == actor.id and not is_impartial_exempt(actor)
+    )
 
 
 def may_handle(actor: StaffMember) -> None:

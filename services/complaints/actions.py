@@ -40,7 +40,11 @@ class ActionInput:
     due_on: date | None = None
 
 
-def _check_refs(data: ActionInput) -> None:
+EDITABLE = ("description", "root_cause_id", "root_cause_text", "owner_id", "unit_id", "due_on")
+
+
+def _check_refs(data: ActionInput, current: CorrectiveAction | None = None) -> None:
+    """The action's fields checked; an edit may keep an owner or a root cause that has since been retired."""
     if not data.description.strip():
         raise ComplaintError(_l("Describe the action."), field="description")
     if data.root_cause_id is None and not (data.root_cause_text or "").strip():
@@ -49,7 +53,7 @@ def _check_refs(data: ActionInput) -> None:
         raise ComplaintError(_l("Choose a root cause from the list."), field="root_cause_id")
     if data.unit_id is not None and db.session.get(Unit, data.unit_id) is None:
         raise ComplaintError(_l("Choose a unit from the list."), field="unit_id")
-    if data.owner_id is not None:
+    if data.owner_id is not None and not (current is not None and current.owner_id == data.owner_id):
         owner = db.session.get(StaffMember, data.owner_id)
         if owner is None or not owner.is_active:
             raise ComplaintError(_l("Choose an active staff member as the owner."), field="owner_id")
@@ -97,6 +101,49 @@ def get_action(actor: StaffMember, complaint_id: int, action_id: int) -> Correct
     return action
 
 
+def _check_action_version(action: CorrectiveAction, version: int) -> None:
+    if version != action.version:
+        changed_by = db.session.get(StaffMember, action.updated_by_id) if action.updated_by_id else None
+        raise StaleEdit(
+            _l("Someone else changed this action after you opened it. Reload the page and try again."),
+            changed_by=changed_by.name if changed_by else None,
+            changed_at=action.updated_at,
+        )
+
+
+def edit_action(actor: StaffMember, complaint_id: int, action_id: int, data: ActionInput, version: int) -> bool:
+    """Correct an action's plan: description, root cause, owner, unit, due date. Returns whether anything changed.
+
+    An action verified effective is finished and stays as it was verified.
+    """
+    complaint = get_complaint(actor, complaint_id)
+    check(complaint, actor, Action.UPDATE_ACTION)
+    action = get_action(actor, complaint_id, action_id)
+    _check_action_version(action, version)
+    if action.status == S.VERIFIED_EFFECTIVE:
+        raise NotAllowed(_l("An action verified effective is finished and cannot be changed."))
+    _check_refs(data, action)
+    after = {
+        "description": data.description,
+        "root_cause_id": data.root_cause_id,
+        "root_cause_text": (data.root_cause_text or "").strip() or None,
+        "owner_id": data.owner_id,
+        "unit_id": data.unit_id,
+        "due_on": data.due_on,
+    }
+    diff = changes({k: getattr(action, k) for k in EDITABLE}, after)
+    if not diff:
+        return False
+    for key in diff:
+        setattr(action, key, after[key])
+    action.updated_at = utcnow()
+    action.updated_by_id = actor.id
+    touch(complaint, actor)
+    plain = {k: [v.isoformat() if isinstance(v, date) else v for v in pair] for k, pair in diff.items()}
+    record(complaint, "action_edited", actor, data=plain, action_id=action.id)
+    return True
+
+
 def update_action_status(
     actor: StaffMember, complaint_id: int, action_id: int, *, status: str, note: str | None, version: int
 ) -> CorrectiveAction:
@@ -104,12 +151,7 @@ def update_action_status(
     complaint = get_complaint(actor, complaint_id)
     check(complaint, actor, Action.UPDATE_ACTION)
     action = get_action(actor, complaint_id, action_id)
-    if version != action.version:
-        raise StaleEdit(
-            _l("Someone else changed this action after you opened it. Reload the page and try again."),
-            changed_by=None,
-            changed_at=action.updated_at,
-        )
+    _check_action_version(action, version)
     try:
         to = ActionStatus(status)
     except ValueError:
@@ -129,6 +171,7 @@ def update_action_status(
     if to in (S.VERIFIED_EFFECTIVE, S.VERIFIED_INEFFECTIVE):
         action.verification_note = note
     action.updated_at = utcnow()
+    action.updated_by_id = actor.id
     touch(complaint, actor)
     record(
         complaint, "action_updated", actor, data=changes(before, {"status": to.value}), body=note, action_id=action.id

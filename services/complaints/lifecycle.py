@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from services.calendar.deadlines import compute_due_dates, load_calendar
+from services.complaints.access import is_about
 from services.complaints.errors import ComplaintError, Forbidden, NotAllowed
 from services.complaints.log import record
 from services.complaints.models import (
@@ -91,6 +92,7 @@ def allowed(complaint: Complaint, actor: StaffMember, action: Action) -> bool:
     rule = RULES[action]
     return (
         actor.is_active
+        and not is_about(complaint, actor)
         and Role(actor.role) in rule.roles
         and State(complaint.state) in rule.states
         and Kind(complaint.kind) in rule.kinds
@@ -102,6 +104,8 @@ def check(complaint: Complaint, actor: StaffMember, action: Action) -> None:
     rule = RULES[action]
     if not actor.is_active or Role(actor.role) not in rule.roles:
         raise Forbidden(_l("Your role does not allow this."))
+    if is_about(complaint, actor):
+        raise Forbidden(_l("This complaint is about you; someone else handles it."))
     if Kind(complaint.kind) not in rule.kinds:
         raise NotAllowed(_l("Suggestions and compliments need no decision or corrective action."))
     if State(complaint.state) not in rule.states:
@@ -292,9 +296,10 @@ def reopen(
         load_calendar(tenant), now, complaint.priority, complaint.category_id, stages=("respond", "resolve")
     )
     complaint.respond_due_at, complaint.resolve_due_at = due.respond, due.resolve
+    complaint.legal_due_at = due.legal
     complaint.responded_at = None
     policy = dict(complaint.deadline_policy or {})
-    policy[f"cycle_{complaint.cycle}"] = due.policy
+    policy[f"cycle_{complaint.cycle}"] = {**due.policy, "start": now.isoformat()}
     complaint.deadline_policy = policy
     _move(
         complaint,

@@ -13,15 +13,17 @@ from flask_babel import lazy_gettext as _l
 from services.calendar.deadlines import compute_due_dates, load_calendar
 from services.catalog.models import Category, Unit
 from services.complaints.access import get_complaint, may_handle, visible_to
-from services.complaints.errors import ComplaintError, Duplicate, NotFound
+from services.complaints.errors import ComplaintError, Duplicate, Forbidden, NotFound
 from services.complaints.lifecycle import Action, check, set_next_due
 from services.complaints.log import changes, record
 from services.complaints.models import (
     Attachment,
     Channel,
     Complaint,
+    ComplaintEvent,
     ContactChannel,
     CorrectiveAction,
+    Decision,
     Kind,
     Priority,
     State,
@@ -30,13 +32,12 @@ from services.complaints.models import (
 from services.complaints.search import build_search_text
 from services.complaints.stale import check_version, touch
 from services.complaints.tracking import new_code
-from services.contacts import ContactError, check_national_id, normalize_phone
+from services.contacts import ContactError, check_email, check_national_id, normalize_phone
 from services.files.checking import CheckedFile, check_total
 from services.files.storage import Storage
 from tenants.db import db, utcnow
 from tenants.models import LOCALES, StaffMember, Tenant
 from tenants.roles import Role
-from tenants.text import normalize_email
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,11 @@ MAX_FILE_BYTES = 15 * 1024 * 1024
 MAX_COMPLAINT_BYTES = 60 * 1024 * 1024
 # A clock a few minutes ahead of ours is not a complaint from the future.
 _CLOCK_SKEW = timedelta(minutes=5)
+# A complaint that arrived longer ago than this is a mistyped date.
+_OLDEST_ARRIVAL = timedelta(days=366)
 _CODE_ATTEMPTS = 5
+# The same note or message sent again within this time is the same submission.
+_REPEAT_WINDOW = timedelta(minutes=2)
 
 
 @dataclass
@@ -94,7 +99,7 @@ EDITABLE = (
 )
 
 
-def _clean(tenant: Tenant, data: ComplaintInput) -> dict[str, Any]:
+def _clean(tenant: Tenant, data: ComplaintInput, current: Complaint | None = None) -> dict[str, Any]:
     """The record's fields checked and normalized; raises ComplaintError naming the first field at fault."""
     values = {f.name: getattr(data, f.name) for f in fields(data)}
     for name, allowed, message in (
@@ -112,7 +117,7 @@ def _clean(tenant: Tenant, data: ComplaintInput) -> dict[str, Any]:
         if not (values[name] or "").strip():
             raise ComplaintError(_l("This field is required."), field=name)
     _clean_contact(tenant, values)
-    _check_refs(values)
+    _check_refs(values, current)
     return values
 
 
@@ -121,17 +126,19 @@ def _clean_contact(tenant: Tenant, values: dict[str, Any]) -> None:
         values["phone"] = normalize_phone(values["phone"], tenant.country) if values["phone"] else None
         national_id = values["national_id"]
         values["national_id"] = check_national_id(national_id, tenant.country) if national_id else None
+        values["email"] = check_email(values["email"]) if values["email"] else None
     except ContactError as exc:
         raise ComplaintError(exc.message, field=exc.field) from exc
-    values["email"] = normalize_email(values["email"]) if values["email"] else None
     if values["preferred_contact"] in (ContactChannel.PHONE, ContactChannel.SMS) and not values["phone"]:
         raise ComplaintError(_l("Give a phone number to be reached by phone or SMS."), field="phone")
     if values["preferred_contact"] == ContactChannel.EMAIL and not values["email"]:
         raise ComplaintError(_l("Give an e-mail address to be reached by e-mail."), field="email")
 
 
-def _check_refs(values: dict[str, Any]) -> None:
-    if values["category_id"] is not None:
+def _check_refs(values: dict[str, Any], current: Complaint | None) -> None:
+    """The category must be in use, unless an edit keeps the one the complaint already has."""
+    kept = current is not None and values["category_id"] == current.category_id
+    if values["category_id"] is not None and not kept:
         found = db.session.scalar(
             sa.select(Category.id).where(Category.id == values["category_id"], Category.is_active.is_(True))
         )
@@ -149,11 +156,18 @@ def register_complaint(actor: StaffMember | None, tenant: Tenant, data: Complain
     if actor is not None:
         may_handle(actor)
     values = _clean(tenant, data)
+    if actor is not None and actor.role == Role.UNIT_MEMBER:
+        # A unit member sees only their unit's complaints, so what they register is their unit's.
+        if actor.unit_id is None:
+            raise Forbidden(_l("You belong to no unit yet; ask an administrator to add you to one."))
+        values["unit_id"] = actor.unit_id
     _refuse_resubmission(values["submission_key"])
     now = utcnow()
     received_at = values.pop("received_at") or now
     if received_at > now + _CLOCK_SKEW:
         raise ComplaintError(_l("The arrival time cannot be in the future."), field="received_at")
+    if received_at < now - _OLDEST_ARRIVAL:
+        raise ComplaintError(_l("The arrival date cannot be more than a year ago."), field="received_at")
     complaint = Complaint(
         **values,
         state=State.RECEIVED.value,
@@ -217,13 +231,16 @@ def edit_complaint(actor: StaffMember, tenant: Tenant, complaint_id: int, data: 
     complaint = get_complaint(actor, complaint_id)
     check(complaint, actor, Action.EDIT)
     check_version(complaint, version)
-    values = _clean(tenant, data)
+    values = _clean(tenant, data, complaint)
     values.pop("received_at")
     values.pop("submission_key")
     before = {k: getattr(complaint, k) for k in EDITABLE}
     diff = changes(before, values)
     if not diff:
         return False
+    if "kind" in diff and values["kind"] != Kind.COMPLAINT and _has_decision_or_action(complaint):
+        # A suggestion needs no decision: turning a decided complaint into one would skip its gates.
+        raise ComplaintError(_l("A complaint with a decision or corrective actions stays a complaint."), field="kind")
     if (
         "about_staff_id" in diff
         and values["about_staff_id"] is not None
@@ -233,15 +250,43 @@ def edit_complaint(actor: StaffMember, tenant: Tenant, complaint_id: int, data: 
     for key in diff:
         setattr(complaint, key, values[key])
     if "priority" in diff or "category_id" in diff:
-        due = compute_due_dates(load_calendar(tenant), complaint.received_at, complaint.priority, complaint.category_id)
-        complaint.acknowledge_due_at, complaint.respond_due_at = due.acknowledge, due.respond
-        complaint.resolve_due_at, complaint.legal_due_at = due.resolve, due.legal
-        complaint.deadline_policy = {**(complaint.deadline_policy or {}), f"cycle_{complaint.cycle}": due.policy}
-        set_next_due(complaint)
+        recompute_due_dates(tenant, complaint)
     complaint.search_text = build_search_text(complaint)
     touch(complaint, actor)
     record(complaint, "edited", actor, data={k: [_plain(a), _plain(b)] for k, (a, b) in diff.items()})
     return True
+
+
+def _has_decision_or_action(complaint: Complaint) -> bool:
+    return any(
+        db.session.scalar(sa.select(model.id).where(model.complaint_id == complaint.id).limit(1)) is not None
+        for model in (Decision, CorrectiveAction)
+    )
+
+
+def recompute_due_dates(tenant: Tenant, complaint: Complaint) -> None:
+    """Due dates after a change of priority or category, counted from where the current cycle began.
+
+    The first cycle counts every stage from the arrival; a reopened one only respond and resolve (and the
+    legal time) from its reopening, as `reopen` did.
+    """
+    key = f"cycle_{complaint.cycle}"
+    policy = dict(complaint.deadline_policy or {})
+    started = (policy.get(key) or {}).get("start")
+    calendar = load_calendar(tenant)
+    if complaint.cycle == 1 or not started:
+        due = compute_due_dates(calendar, complaint.received_at, complaint.priority, complaint.category_id)
+        complaint.acknowledge_due_at = due.acknowledge
+    else:
+        start = datetime.fromisoformat(started)
+        due = compute_due_dates(
+            calendar, start, complaint.priority, complaint.category_id, stages=("respond", "resolve")
+        )
+        due.policy["start"] = started
+    complaint.respond_due_at, complaint.resolve_due_at, complaint.legal_due_at = due.respond, due.resolve, due.legal
+    policy[key] = due.policy
+    complaint.deadline_policy = policy
+    set_next_due(complaint)
 
 
 def _plain(value: Any) -> Any:
@@ -314,7 +359,8 @@ def add_note(actor: StaffMember, complaint_id: int, body: str) -> None:
     check(complaint, actor, Action.NOTE)
     if not body.strip():
         raise ComplaintError(_l("Write the note."), field="body")
-    record(complaint, "note", actor, body=body)
+    if not _is_repeat(complaint, actor, "note", body):
+        record(complaint, "note", actor, body=body)
 
 
 def message_customer(actor: StaffMember, complaint_id: int, body: str) -> None:
@@ -323,7 +369,23 @@ def message_customer(actor: StaffMember, complaint_id: int, body: str) -> None:
     check(complaint, actor, Action.MESSAGE)
     if not body.strip():
         raise ComplaintError(_l("Write the message."), field="body")
-    record(complaint, "message", actor, body=body, customer_visible=True)
+    if not _is_repeat(complaint, actor, "message", body):
+        record(complaint, "message", actor, body=body, customer_visible=True)
+
+
+def _is_repeat(complaint: Complaint, actor: StaffMember, kind: str, body: str) -> bool:
+    """Whether this person's last note (or message) here is this very text, a moment ago: a double submit."""
+    last = db.session.scalar(
+        sa.select(ComplaintEvent)
+        .where(
+            ComplaintEvent.complaint_id == complaint.id,
+            ComplaintEvent.kind == kind,
+            ComplaintEvent.actor_id == actor.id,
+        )
+        .order_by(ComplaintEvent.id.desc())
+        .limit(1)
+    )
+    return last is not None and last.body == body and utcnow() - last.at < _REPEAT_WINDOW
 
 
 def attach_file(
@@ -341,7 +403,8 @@ def attach_file(
     never the row.
     """
     if actor is not None:
-        check(complaint, actor, Action.ATTACH)
+        # Evidence of a corrective action may come after closing, as its verification may.
+        check(complaint, actor, Action.UPDATE_ACTION if action_id is not None else Action.ATTACH)
     used = db.session.scalar(
         sa.select(sa.func.coalesce(sa.func.sum(Attachment.size), 0)).where(Attachment.complaint_id == complaint.id)
     )

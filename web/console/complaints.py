@@ -11,14 +11,14 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from services.calendar.deadlines import load_calendar
-from services.catalog.models import RootCause, Unit
+from services.catalog.models import Category, RootCause, Unit
 from services.catalog.queries import category_tree
 from services.complaints import actions as corrective
 from services.complaints import lifecycle
 from services.complaints.access import get_complaint, may_handle
 from services.complaints.errors import ComplaintError, Duplicate, StaleEdit
 from services.complaints.lifecycle import Action, DecisionInput, available
-from services.complaints.models import Complaint
+from services.complaints.models import Complaint, CorrectiveAction
 from services.complaints.operations import (
     MAX_FILE_BYTES,
     ComplaintInput,
@@ -41,6 +41,7 @@ from services.files.storage import storage_from_config
 from services.i18n import localized
 from tenants.db import db, utcnow
 from tenants.models import StaffMember
+from tenants.text import parse_id
 from web.common.views import error_page, redirect_after_change, render_block, wants_fragment
 from web.console.blueprint import bp
 from web.console.forms import (
@@ -49,6 +50,7 @@ from web.console.forms import (
     AssignForm,
     ComplaintForm,
     DecisionForm,
+    EditActionForm,
     FileForm,
     NoteForm,
     StepForm,
@@ -182,6 +184,15 @@ def _action_form(options, **kwargs) -> ActionForm:
     )
 
 
+def _edit_action_form(options, action: CorrectiveAction | None, action_id: int, **kwargs) -> EditActionForm:
+    """The edit form of one action; its owner and root cause stay choosable even if retired since."""
+    causes, staff = options["causes"], options["staff"]
+    if action is not None:
+        causes = _keeping(causes, action.root_cause_id, _cause_label)
+        staff = _keeping(staff, action.owner_id, _staff_label)
+    return EditActionForm(prefix=f"edit-{action_id}", causes=causes, staff=staff, units=options["units"], **kwargs)
+
+
 def _forms_for(data, overrides: dict[str, Any]) -> dict[str, Any]:
     c: Complaint = data.complaint
     options = select_options()
@@ -206,11 +217,20 @@ def _forms_for(data, overrides: dict[str, Any]) -> dict[str, Any]:
         forms[f"step_{step.value}"] = StepForm(formdata=None, version=version)
     for action in data.actions:
         forms[f"status_{action.id}"] = ActionStatusForm(formdata=None, version=str(action.version))
+        edit = _edit_action_form(options, action, action.id, formdata=None, version=str(action.version))
+        edit.description.data, edit.root_cause_text.data = action.description, action.root_cause_text
+        edit.root_cause_id.data = str(action.root_cause_id or "")
+        edit.owner_id.data, edit.unit_id.data = str(action.owner_id or ""), str(action.unit_id or "")
+        edit.due_on.process_data(action.due_on)
+        forms[f"edit_{action.id}"] = edit
     forms.update(overrides)
     for form in forms.values():
         # After a refusal the typed text stays, carried on the complaint as it is now.
         if isinstance(form, VersionedForm):
             form.version.data = version
+    for action in data.actions:
+        for key in (f"status_{action.id}", f"edit_{action.id}"):
+            forms[key].version.data = str(action.version)
     return forms
 
 
@@ -278,7 +298,10 @@ def edit(complaint_id: int):
     except ComplaintError as exc:
         return error_page(exc.status, str(exc.message))
     options = select_options()
-    kwargs = {"categories": options["categories"], "staff": options["staff"]}
+    kwargs = {
+        "categories": _keeping(options["categories"], complaint.category_id, _category_label),
+        "staff": _keeping(options["staff"], complaint.about_staff_id, _staff_label),
+    }
     if request.method == "GET":
         form = ComplaintForm(formdata=None, obj=_record_obj(complaint), **kwargs)
         return render_template("console/edit.html", form=form, c=complaint, format_code=format_code)
@@ -295,6 +318,28 @@ def edit(complaint_id: int):
         else:
             return redirect_after_change(url_for("console.complaint_detail", complaint_id=complaint_id))
     return render_template("console/edit.html", form=form, c=complaint, format_code=format_code), 422
+
+
+def _keeping(options: list[tuple[str, str]], current: int | None, label) -> list[tuple[str, str]]:
+    """`options` with the complaint's current value, even if it has since been retired, so an edit keeps it."""
+    if current is None or any(value == str(current) for value, _text in options):
+        return options
+    return [*options, (str(current), label(current))]
+
+
+def _category_label(category_id: int) -> str:
+    category = db.session.get(Category, category_id)
+    return localized(category.names, locale_code()) if category else str(category_id)
+
+
+def _cause_label(cause_id: int) -> str:
+    cause = db.session.get(RootCause, cause_id)
+    return localized(cause.names, locale_code()) if cause else str(cause_id)
+
+
+def _staff_label(member_id: int) -> str:
+    member = db.session.get(StaffMember, member_id)
+    return member.name if member else str(member_id)
 
 
 def _refused_message(exc: StaleEdit) -> str:
@@ -332,7 +377,9 @@ def assign_view(complaint_id: int):
     """Assign to a unit and a handler."""
     form = _assign_form(select_options())
     if not form.validate_on_submit():
-        return _render_file(complaint_id, 422, error=_("Choose a unit or a handler from the list."), panel="assign")
+        return _render_file(
+            complaint_id, 422, error=_("Choose a unit or a handler from the list."), panel="assign", assign=form
+        )
     try:
         assign(
             current_user,
@@ -368,9 +415,12 @@ def step(complaint_id: int, step: str):
         return error_page(404)
     form = StepForm()
     if not form.validate_on_submit():
-        return _render_file(complaint_id, 422, error=_("Check the text and try again."), panel=f"step_{step}")
+        return _render_file(
+            complaint_id, 422, error=_("Check the text and try again."), panel=f"step_{step}", **{f"step_{step}": form}
+        )
     text = form.body.data or ""
-    version = form.version_value() or -1
+    version = parse_id(form.version.data)
+    version = -1 if version is None else version
     try:
         complaint = get_complaint(current_user, complaint_id)
         _STEP_CALLS[action](current_user, complaint, text, version)
@@ -403,14 +453,8 @@ def decision(complaint_id: int):
     return _changed(complaint_id)
 
 
-@bp.post("/complaints/<int:complaint_id>/actions")
-@login_required
-def add_action_view(complaint_id: int):
-    """Plan a corrective action."""
-    form = _action_form(select_options())
-    if not form.validate_on_submit():
-        return _render_file(complaint_id, 422, error=_("Correct the action form."), panel="actions", action=form)
-    data = corrective.ActionInput(
+def _action_input(form: ActionForm) -> corrective.ActionInput:
+    return corrective.ActionInput(
         description=form.description.data or "",
         root_cause_id=optional_id(form.root_cause_id.data),
         root_cause_text=form.root_cause_text.data or None,
@@ -418,10 +462,41 @@ def add_action_view(complaint_id: int):
         unit_id=optional_id(form.unit_id.data),
         due_on=form.due_on.date_value,
     )
+
+
+@bp.post("/complaints/<int:complaint_id>/actions")
+@login_required
+def add_action_view(complaint_id: int):
+    """Plan a corrective action."""
+    form = _action_form(select_options())
+    if not form.validate_on_submit():
+        return _render_file(complaint_id, 422, error=_("Correct the action form."), panel="actions", action=form)
+    data = _action_input(form)
     try:
         corrective.add_action(current_user, complaint_id, data)
     except ComplaintError as exc:
         return _refused(complaint_id, exc, "actions", action=form)
+    return _changed(complaint_id)
+
+
+@bp.post("/complaints/<int:complaint_id>/actions/<int:action_id>/edit")
+@login_required
+def edit_action_view(complaint_id: int, action_id: int):
+    """Correct a corrective action's plan: description, root cause, owner, unit, due date."""
+    key = f"edit_{action_id}"
+    try:
+        action = corrective.get_action(current_user, complaint_id, action_id)
+    except ComplaintError as exc:
+        return error_page(exc.status, str(exc.message))
+    form = _edit_action_form(select_options(), action, action_id)
+    if not form.validate_on_submit():
+        return _render_file(complaint_id, 422, error=_("Correct the action form."), panel=key, **{key: form})
+    data = _action_input(form)
+    version = parse_id(form.version.data)
+    try:
+        corrective.edit_action(current_user, complaint_id, action_id, data, -1 if version is None else version)
+    except ComplaintError as exc:
+        return _refused(complaint_id, exc, key, **{key: form})
     return _changed(complaint_id)
 
 
@@ -433,7 +508,8 @@ def action_status(complaint_id: int, action_id: int):
     key = f"status_{action_id}"
     if not form.validate_on_submit():
         return _render_file(complaint_id, 422, error=_("Choose a status from the list."), panel=key, **{key: form})
-    version = int(form.version.data) if (form.version.data or "").isdigit() else -1
+    version = parse_id(form.version.data)
+    version = -1 if version is None else version
     try:
         corrective.update_action_status(
             current_user, complaint_id, action_id, status=form.status.data, note=form.note.data, version=version

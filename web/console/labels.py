@@ -70,6 +70,7 @@ EVENT_NAMES = {
     "customer_message": _l("Message from the customer"),
     "action_added": _l("Corrective action planned"),
     "action_updated": _l("Corrective action updated"),
+    "action_edited": _l("Corrective action's plan changed"),
     "file": _l("File added"),
 }
 FIELD_NAMES = {
@@ -95,6 +96,10 @@ FIELD_NAMES = {
     "status": _l("Status"),
     "level": _l("Escalation level"),
     "state": _l("State"),
+    "root_cause_id": _l("Root cause"),
+    "root_cause_text": _l("Root cause in detail"),
+    "owner_id": _l("Responsible person"),
+    "due_on": _l("Due date"),
 }
 
 
