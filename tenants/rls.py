@@ -20,6 +20,15 @@ def enable_rls(table: str) -> list[str]:
     ]
 
 
+# The slug-less tracking page finds a code's organization: tracking_codes (code and tenant id, nothing of the
+# complaint) may be read across tenants while a transaction has switched app.code_directory on, for one query.
+CODE_DIRECTORY = [
+    "DROP POLICY IF EXISTS code_directory ON tracking_codes",
+    "CREATE POLICY code_directory ON tracking_codes FOR SELECT "
+    "USING (current_setting('app.code_directory', true) = 'on')",
+]
+
+
 def grant_app_role(role: str) -> list[str]:
     """Statements that let the application role read and write the data, and nothing more.
 

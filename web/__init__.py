@@ -69,7 +69,10 @@ def _import_models() -> None:
     """Every model module, so the metadata (and Alembic) sees every table."""
     import services.calendar.models
     import services.catalog.models
-    import services.complaints.models  # noqa: F401
+    import services.complaints.models
+    import services.forms.models
+    import services.notifications.models
+    import services.portal.models  # noqa: F401
     import tenants.models  # noqa: F401
 
 

@@ -266,12 +266,33 @@ def respond(actor: StaffMember, complaint: Complaint, message: str, version: int
     _move(complaint, actor, Action.RESPOND, State.RESPONDED, body=message, customer_visible=True)
 
 
-def close(actor: StaffMember, complaint: Complaint, note: str | None, version: int) -> None:
-    """Close: the customer accepted the answer (or, later, never reacted within the tenant's time)."""
-    check(complaint, actor, Action.CLOSE)
-    check_version(complaint, version)
+def check_customer(complaint: Complaint, action: Action) -> None:
+    """Raise NotAllowed unless the customer (on the portal) may take `action` now: the states of its rule."""
+    if State(complaint.state) not in RULES[action].states:
+        raise NotAllowed(_l("This cannot be done while the complaint is in its present state."))
+
+
+def close(actor: StaffMember | None, complaint: Complaint, note: str | None, version: int | None) -> None:
+    """Close: the customer accepted the answer (or, later, never reacted within the tenant's time).
+
+    `actor` is None when the customer accepts on the portal.
+    """
+    if actor is not None:
+        check(complaint, actor, Action.CLOSE)
+    else:
+        check_customer(complaint, Action.CLOSE)
+    if version is not None:
+        check_version(complaint, version)
     complaint.closed_at = utcnow()
-    _move(complaint, actor, Action.CLOSE, State.CLOSED, body=note or None, customer_visible=True)
+    _move(
+        complaint,
+        actor,
+        Action.CLOSE,
+        State.CLOSED,
+        body=note or None,
+        customer_visible=True,
+        actor_kind="customer" if actor is None else "staff",
+    )
 
 
 def reopen(
@@ -283,8 +304,8 @@ def reopen(
     """
     if actor is not None:
         check(complaint, actor, Action.REOPEN)
-    elif complaint.state != State.RESPONDED:
-        raise NotAllowed(_l("This cannot be done while the complaint is in its present state."))
+    else:
+        check_customer(complaint, Action.REOPEN)
     if version is not None:
         check_version(complaint, version)
     if not reason.strip():
@@ -312,14 +333,26 @@ def reopen(
     )
 
 
-def withdraw(actor: StaffMember, complaint: Complaint, reason: str, version: int) -> None:
-    """The customer withdrew the complaint."""
-    check(complaint, actor, Action.WITHDRAW)
-    check_version(complaint, version)
+def withdraw(actor: StaffMember | None, complaint: Complaint, reason: str, version: int | None) -> None:
+    """The customer withdrew the complaint: told to the staff, or done on the portal (`actor` None)."""
+    if actor is not None:
+        check(complaint, actor, Action.WITHDRAW)
+    else:
+        check_customer(complaint, Action.WITHDRAW)
+    if version is not None:
+        check_version(complaint, version)
     if not reason.strip():
         raise ComplaintError(_l("Write why the complaint is withdrawn."), field="reason")
     complaint.withdrawn_at = utcnow()
-    _move(complaint, actor, Action.WITHDRAW, State.WITHDRAWN, body=reason, customer_visible=True)
+    _move(
+        complaint,
+        actor,
+        Action.WITHDRAW,
+        State.WITHDRAWN,
+        body=reason,
+        customer_visible=True,
+        actor_kind="customer" if actor is None else "staff",
+    )
 
 
 def escalate(actor: StaffMember, complaint: Complaint, reason: str, version: int) -> None:

@@ -173,6 +173,9 @@ class Complaint(TenantOwned, Base):
     version: Mapped[int] = mapped_column(default=1)
     # The form's one-time key: a double click or a resent form finds this complaint instead of a second one.
     submission_key: Mapped[str | None] = mapped_column(sa.String(64))
+    # The version of the tenant's form it was filed on, and the answers to the tenant's own fields.
+    form_version_id: Mapped[int | None] = mapped_column(sa.ForeignKey("form_versions.id"))
+    answers: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 

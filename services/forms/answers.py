@@ -1,0 +1,105 @@
+"""Answers to the tenant's own fields: checked against the version they were given on, stored as JSON."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from flask_babel import lazy_gettext as _l
+
+from services.contacts import ContactError, check_email, normalize_phone
+from services.forms.models import FormVersion
+from services.forms.schema import FormError, fields_for
+
+SHORT_TEXT = 500
+LONG_TEXT = 5000
+# Numbers as people type them on a form: quantities, amounts, file numbers.
+NUMBER_LIMIT = Decimal(10) ** 15
+
+
+def _empty(value: Any) -> bool:
+    return value is None or value is False or value in ("", [])
+
+
+def clean_answers(
+    version: FormVersion | None,
+    values: dict[str, Any],
+    *,
+    audience: str,
+    category_id: int | None,
+    country: str,
+) -> dict[str, Any]:
+    """The answers to the fields `audience` sees, checked and made JSON; FormError names the field at fault.
+
+    `values` holds what the form parsed: text, a Decimal, a date, an option's key or keys, a bool. File
+    fields are answered separately (their attachments), so they are left out here.
+    """
+    cleaned: dict[str, Any] = {}
+    for item in fields_for(version, audience=audience, category_id=category_id):
+        key, kind = item["key"], item["type"]
+        if kind == "file":
+            continue
+        value = values.get(key)
+        if _empty(value):
+            if item["required"]:
+                message = _l("Tick this box.") if kind == "checkbox" else _l("This field is required.")
+                raise FormError(message, field=key)
+            continue
+        try:
+            cleaned[key] = _CLEANERS[kind](item, value, country)
+        except ContactError as exc:
+            raise FormError(exc.message, field=key) from exc
+    return cleaned
+
+
+def _text(item: dict[str, Any], value: Any, _country: str) -> str:
+    text = str(value).strip()
+    limit = SHORT_TEXT if item["type"] == "short_text" else LONG_TEXT
+    if len(text) > limit:
+        raise FormError(_l("At most %(n)d characters.", n=limit), field=item["key"])
+    return text
+
+
+def _number(item: dict[str, Any], value: Any, _country: str) -> str:
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        raise FormError(_l("Enter a number."), field=item["key"]) from None
+    if not number.is_finite() or abs(number) >= NUMBER_LIMIT:
+        raise FormError(_l("Enter a number."), field=item["key"])
+    return str(int(number)) if number == number.to_integral() else str(number.normalize())
+
+
+def _date(item: dict[str, Any], value: Any, _country: str) -> str:
+    if not isinstance(value, date):
+        raise FormError(_l("Enter a date."), field=item["key"])
+    return value.isoformat()
+
+
+def _choice(item: dict[str, Any], value: Any, _country: str) -> str | list[str]:
+    keys = {o["key"] for o in item["options"]}
+    chosen = value if isinstance(value, list) else [value]
+    if any(c not in keys for c in chosen):
+        raise FormError(_l("Choose from the list."), field=item["key"])
+    return chosen if item["type"] == "multi_choice" else chosen[0]
+
+
+_CLEANERS = {
+    "short_text": _text,
+    "long_text": _text,
+    "number": _number,
+    "date": _date,
+    "choice": _choice,
+    "multi_choice": _choice,
+    "checkbox": lambda _item, _value, _country: True,
+    "phone": lambda _item, value, country: normalize_phone(str(value), country),
+    "email": lambda _item, value, _country: check_email(str(value)),
+}
+
+
+def answered_fields(version: FormVersion | None, answers: dict[str, Any]) -> list[tuple[dict[str, Any], Any]]:
+    """Each answered field with its answer, under the labels of the version it was given on, in its order."""
+    if version is None:
+        return []
+    return [(item, answers[item["key"]]) for item in version.fields if item["key"] in answers]

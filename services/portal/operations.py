@@ -1,0 +1,331 @@
+"""The customer's side of a complaint: filing on the tenant's form, tracking by code, proving to be the
+complainant, and the customer's answers (a message, a file, accept, reject, withdraw, rate)."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass, replace
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from services.complaints import lifecycle
+from services.complaints.errors import ComplaintError, Duplicate, NotAllowed, NotFound
+from services.complaints.lifecycle import Action
+from services.complaints.log import record
+from services.complaints.models import OPEN_STATES, Attachment, Channel, Complaint, ComplaintEvent, State, TrackingCode
+from services.complaints.operations import ComplaintInput, attach_file, register_complaint
+from services.complaints.tracking import parse_code
+from services.files.checking import CheckedFile
+from services.files.storage import Storage
+from services.forms.answers import clean_answers
+from services.forms.models import FormVersion
+from services.forms.schema import core_state, published
+from services.notifications.outbox import notify_customer, notify_staff
+from services.portal.models import CustomerProof, PortalSettings, SatisfactionRating
+from tenants.context import platform_scope
+from tenants.db import db, utcnow
+from tenants.models import StaffMember, Tenant
+from tenants.tokens import TokenExpired, TokenInvalid, make_token, read_token
+
+log = logging.getLogger(__name__)
+
+PROOF_DIGITS = 6
+PROOF_LIFETIME = timedelta(minutes=10)
+LINK_PURPOSE = "customer-link"
+LINK_LIFETIME = timedelta(days=60)
+MAX_MESSAGE = 5000
+MAX_REASON = 2000
+# The core fields as ComplaintInput names them; "attachments" is the form's, not the record's.
+_CORE_INPUTS = {
+    "phone": "phone",
+    "email": "email",
+    "national_id": "national_id",
+    "preferred_contact": "preferred_contact",
+    "representative_name": "representative_name",
+    "remedy_sought": "remedy_sought",
+    "category_id": "category_id",
+}
+
+
+def portal_settings() -> PortalSettings:
+    """The tenant's portal settings, or the defaults before any were saved (not added to the session)."""
+    row = db.session.scalar(sa.select(PortalSettings).limit(1))
+    return row if row is not None else PortalSettings(colour="#0d6efd", intro={}, channels=[], outside_bodies=[])
+
+
+# Filing
+
+
+def file_complaint(
+    tenant: Tenant,
+    data: ComplaintInput,
+    values: dict[str, Any],
+    files: list[CheckedFile],
+    storage: Storage,
+) -> Complaint:
+    """A complaint from the portal, on the tenant's published form; the acknowledgement notice is queued.
+
+    `values` are the answers to the tenant's own fields; `files` are the attachments, already checked.
+    """
+    version = published()
+    data = replace(data, channel=Channel.WEB.value)
+    _apply_core(version, data, files)
+    complaint = register_complaint(None, tenant, data)
+    complaint.form_version_id = version.id if version else None
+    complaint.answers = clean_answers(
+        version, values, audience="customer", category_id=complaint.category_id, country=tenant.country
+    )
+    db.session.flush()
+    for upload in files:
+        attach_file(None, complaint, upload, storage, customer_visible=True)
+    notify_customer(complaint, "registered", data={"link_token": link_token(complaint)})
+    return complaint
+
+
+def _apply_core(version: FormVersion | None, data: ComplaintInput, files: list[CheckedFile]) -> None:
+    """Hidden core fields are dropped; required ones must be answered."""
+    for name, attribute in _CORE_INPUTS.items():
+        state = core_state(version, name)
+        if state == "hidden":
+            setattr(data, attribute, None)
+        elif state == "required" and getattr(data, attribute) in (None, ""):
+            raise ComplaintError(_l("This field is required."), field=attribute)
+    if core_state(version, "attachments") == "required" and not files:
+        raise ComplaintError(_l("Attach at least one file."), field="attachments")
+    if core_state(version, "attachments") == "hidden" and files:
+        raise ComplaintError(_l("This form takes no files."), field="attachments")
+
+
+# Finding a complaint by its code
+
+
+def find_by_code(text: str) -> Complaint | None:
+    """The tenant's complaint with this code, or None (unknown and another tenant's look the same).
+
+    Raises CodeError when the code cannot be right (a typo), before any lookup.
+    """
+    code = parse_code(text)
+    return db.session.scalar(sa.select(Complaint).where(Complaint.code == code))
+
+
+_DIRECTORY_ON = sa.text("SELECT set_config('app.code_directory', 'on', true)")
+_DIRECTORY_OFF = sa.text("SELECT set_config('app.code_directory', '', true)")
+
+
+def tenant_for_code(text: str) -> Tenant | None:
+    """The organization that issued a code (codes are unique across tenants), for the slug-less /track.
+
+    The one cross-tenant read of the portal: in the platform scope, and on PostgreSQL through the tracking
+    codes' directory policy, switched on for this one query. Raises CodeError for a code that cannot be right.
+    """
+    code = parse_code(text)
+    postgres = db.session.get_bind().dialect.name == "postgresql"
+    with platform_scope():
+        if postgres:
+            db.session.execute(_DIRECTORY_ON)
+        try:
+            tenant_id = db.session.scalar(sa.select(TrackingCode.tenant_id).where(TrackingCode.code == code))
+        finally:
+            if postgres:
+                db.session.execute(_DIRECTORY_OFF)
+        tenant = db.session.get(Tenant, tenant_id) if tenant_id is not None else None
+    return tenant if tenant is not None and tenant.is_active else None
+
+
+def get_for_customer(complaint_id: int) -> Complaint:
+    complaint = db.session.get(Complaint, complaint_id)
+    if complaint is None:
+        raise NotFound(_l("There is no such complaint."))
+    return complaint
+
+
+# Proof of being the complainant
+
+
+@dataclass(frozen=True)
+class ContactChoice:
+    channel: str  # "sms" or "email"
+    masked: str  # what the page shows of the address
+
+
+def mask(channel: str, address: str) -> str:
+    """Enough of a phone or an address for its owner to recognize it, and no more."""
+    if channel == "sms":
+        return address[:4] + "•" * max(len(address) - 6, 0) + address[-2:]
+    name, _, domain = address.partition("@")
+    return f"{name[:1]}•••@{domain}"
+
+
+def contact_choices(complaint: Complaint) -> list[ContactChoice]:
+    """Where a one-time code can be sent: the phone and the e-mail on file."""
+    choices = []
+    if complaint.phone:
+        choices.append(ContactChoice("sms", mask("sms", complaint.phone)))
+    if complaint.email:
+        choices.append(ContactChoice("email", mask("email", complaint.email)))
+    return choices
+
+
+def _hash(proof_id: int, code: str) -> str:
+    key = current_app.config["SECRET_KEY"].encode()
+    return hmac.new(key, f"{proof_id}:{code}".encode(), hashlib.sha256).hexdigest()
+
+
+def send_proof(complaint: Complaint, channel: str) -> str:
+    """Queue a fresh one-time code to the phone or e-mail on file; returns the code (for the development log).
+
+    Earlier unused codes of the complaint stop working.
+    """
+    address = {"sms": complaint.phone, "email": complaint.email}.get(channel)
+    if not address:
+        raise ComplaintError(_l("Choose where to send the code."), field="channel")
+    now = utcnow()
+    for old in db.session.scalars(
+        sa.select(CustomerProof).where(CustomerProof.complaint_id == complaint.id, CustomerProof.used_at.is_(None))
+    ):
+        old.used_at = now
+    code = f"{secrets.randbelow(10**PROOF_DIGITS):0{PROOF_DIGITS}d}"
+    proof = CustomerProof(complaint_id=complaint.id, channel=channel, code_hash="", expires_at=now + PROOF_LIFETIME)
+    db.session.add(proof)
+    db.session.flush()
+    proof.code_hash = _hash(proof.id, code)
+    notify_customer(complaint, "verification_code", key=str(proof.id), data={"code": code}, address=(channel, address))
+    return code
+
+
+def check_proof(complaint: Complaint, code: str) -> bool:
+    """Whether `code` is the complaint's latest unexpired one-time code; a right code is used up."""
+    code = "".join(ch for ch in code if ch.isdigit())
+    proof = db.session.scalar(
+        sa.select(CustomerProof)
+        .where(CustomerProof.complaint_id == complaint.id, CustomerProof.used_at.is_(None))
+        .order_by(CustomerProof.id.desc())
+        .limit(1)
+    )
+    now = utcnow()
+    if proof is None or proof.expires_at <= now:
+        return False
+    if not hmac.compare_digest(proof.code_hash, _hash(proof.id, code)):
+        return False
+    proof.used_at = now
+    return True
+
+
+def link_token(complaint: Complaint) -> str:
+    """A signed token for the links in the customer's notices: proof of being the complainant until it expires."""
+    return make_token(LINK_PURPOSE, {"t": complaint.tenant_id, "c": complaint.id})
+
+
+def complaint_id_from_link(tenant: Tenant, token: str) -> int | None:
+    """The complaint a link's token was made for, if genuine, unexpired and this tenant's."""
+    try:
+        payload = read_token(LINK_PURPOSE, token, int(LINK_LIFETIME.total_seconds()))
+    except (TokenExpired, TokenInvalid):
+        return None
+    if payload.get("t") != tenant.id or not isinstance(payload.get("c"), int):
+        return None
+    return payload["c"]
+
+
+# The customer's answers
+
+
+def _handler_told(tenant: Tenant, complaint: Complaint, event: str, key: str) -> None:
+    member = db.session.get(StaffMember, complaint.handler_id) if complaint.handler_id else None
+    if member is not None:
+        notify_staff(member, complaint, event, key=key, default_locale=tenant.default_locale)
+
+
+def _text(value: str, limit: int, field: str, missing: str) -> str:
+    text = (value or "").strip()
+    if not text:
+        raise ComplaintError(missing, field=field)
+    if len(text) > limit:
+        raise ComplaintError(_l("At most %(n)d characters.", n=limit), field=field)
+    return text
+
+
+def customer_message(tenant: Tenant, complaint: Complaint, body: str) -> ComplaintEvent:
+    """The customer adds to the complaint; the handler is told."""
+    lifecycle.check_customer(complaint, Action.MESSAGE)
+    text = _text(body, MAX_MESSAGE, "body", str(_l("Write your message.")))
+    last = db.session.scalar(
+        sa.select(ComplaintEvent)
+        .where(ComplaintEvent.complaint_id == complaint.id, ComplaintEvent.kind == "customer_message")
+        .order_by(ComplaintEvent.id.desc())
+        .limit(1)
+    )
+    if last is not None and last.body == text and utcnow() - last.at < timedelta(minutes=2):
+        return last  # the same message sent twice
+    event = record(complaint, "customer_message", None, body=text, customer_visible=True, actor_kind="customer")
+    db.session.flush()
+    _handler_told(tenant, complaint, "customer_replied", str(event.id))
+    return event
+
+
+def customer_file(tenant: Tenant, complaint: Complaint, upload: CheckedFile, storage: Storage) -> Attachment:
+    """The customer adds a file; logged, and the handler is told."""
+    if State(complaint.state) not in OPEN_STATES:
+        raise NotAllowed(_l("This cannot be done while the complaint is in its present state."))
+    attachment = attach_file(None, complaint, upload, storage, customer_visible=True)
+    _handler_told(tenant, complaint, "customer_replied", f"file-{attachment.id}")
+    return attachment
+
+
+def accept(tenant: Tenant, complaint: Complaint) -> None:
+    """The customer accepts the answer: closed, and the closing notice carries the satisfaction link."""
+    lifecycle.close(None, complaint, None, None)
+    notify_customer(complaint, "closed", data={"link_token": link_token(complaint)})
+    _handler_told(tenant, complaint, "customer_accepted", str(complaint.cycle))
+
+
+def reject(tenant: Tenant, complaint: Complaint, reason: str) -> None:
+    """The customer rejects the answer: back to investigation, a new cycle (the seed's 4-5)."""
+    text = _text(reason, MAX_REASON, "reason", str(_l("Write why the answer does not satisfy you.")))
+    lifecycle.reopen(None, tenant, complaint, text)
+    notify_customer(complaint, "reopened", data={"link_token": link_token(complaint)})
+    _handler_told(tenant, complaint, "customer_rejected", str(complaint.cycle))
+
+
+def withdraw(tenant: Tenant, complaint: Complaint, reason: str) -> None:
+    """The customer withdraws the complaint."""
+    text = _text(reason, MAX_REASON, "reason", str(_l("Write why you withdraw the complaint.")))
+    lifecycle.withdraw(None, complaint, text, None)
+    _handler_told(tenant, complaint, "customer_withdrew", str(complaint.cycle))
+
+
+def existing_rating(complaint: Complaint) -> SatisfactionRating | None:
+    return db.session.scalar(sa.select(SatisfactionRating).where(SatisfactionRating.complaint_id == complaint.id))
+
+
+def rate(complaint: Complaint, score: int, comment: str | None) -> SatisfactionRating:
+    """The customer's rating of the handling, once per complaint, after closing (ISO 10004)."""
+    if complaint.state != State.CLOSED:
+        raise NotAllowed(_l("The handling can be rated once the complaint is closed."))
+    if score not in range(1, 6):
+        raise ComplaintError(_l("Choose from 1 to 5."), field="score")
+    comment = (comment or "").strip() or None
+    if comment is not None and len(comment) > MAX_MESSAGE:
+        raise ComplaintError(_l("At most %(n)d characters.", n=MAX_MESSAGE), field="comment")
+    found = existing_rating(complaint)
+    if found is not None:
+        raise Duplicate(_l("You have already rated this complaint. Thank you."), existing_id=found.id)
+    rating = SatisfactionRating(complaint_id=complaint.id, score=score, comment=comment)
+    db.session.add(rating)
+    try:
+        with db.session.begin_nested():
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        found = existing_rating(complaint)
+        raise Duplicate(
+            _l("You have already rated this complaint. Thank you."), existing_id=found.id if found else 0
+        ) from None
+    record(complaint, "rated", None, data={"score": score}, body=comment, actor_kind="customer")
+    return rating
