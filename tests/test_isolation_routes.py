@@ -181,3 +181,37 @@ def test_no_console_route_shows_or_changes_anything_of_another_tenant(app, make_
                     checked += 1
     assert checked > 40
     assert _snapshot(app, b.tenant.id) == before
+
+
+def test_no_portal_route_shows_or_changes_anything_of_another_tenant(app, make_tenant, make_complaint):
+    """Every portal URL of A, given B's code and file ids, even by a browser that proved itself on B: 404."""
+    from tenants.context import tenant_scope
+    from tenants.db import db
+
+    a, b = make_tenant(), make_tenant()
+    ids = _b_world(app, b, make_complaint)
+    with app.app_context(), tenant_scope(b.tenant.id):
+        from services.complaints.models import Complaint
+        from services.portal.operations import link_token
+
+        complaint = db.session.get(Complaint, ids["complaint_id"])
+        code, token = complaint.code, link_token(complaint)
+    before = _snapshot(app, b.tenant.id)
+    client = app.test_client()
+    assert client.get(f"/{b.tenant.slug}/track/{code}", query_string={"t": token}).status_code == 303
+    checked = 0
+    for rule in app.url_map.iter_rules():
+        if not rule.endpoint.startswith("portal.") or "code" not in rule.arguments:
+            continue
+        path = rule.rule.replace("<tenant_slug>", a.tenant.slug).replace("<code>", code)
+        path = path.replace("<int:attachment_id>", str(ids["attachment_id"]))
+        for method in sorted((rule.methods or set()) & {"GET", "POST"}):
+            data = {"body": "x", "reason": "x", "reject-reason": "x", "withdraw-reason": "x", "score": "5"}
+            response = client.open(path, method=method, data=data if method == "POST" else None)
+            assert response.status_code == 404, (method, path, response.status_code)
+            assert SECRET not in response.get_data(as_text=True)
+            checked += 1
+        with_token = client.get(f"/{a.tenant.slug}/track/{code}", query_string={"t": token})
+        assert with_token.status_code == 404
+    assert checked >= 9
+    assert _snapshot(app, b.tenant.id) == before

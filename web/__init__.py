@@ -29,6 +29,8 @@ BLUEPRINTS = (
     "web.auth.views",
     "web.console.views",
     "web.settings.views",
+    "web.portal.views",
+    "web.portal.directory",
 )
 
 

@@ -396,6 +396,7 @@ def attach_file(
     *,
     action_id: int | None = None,
     customer_visible: bool = False,
+    actor_kind: str | None = None,
 ) -> Attachment:
     """Keep a checked file on the complaint (or one of its corrective actions) within the size limits.
 
@@ -438,6 +439,7 @@ def attach_file(
         customer_visible=customer_visible,
         attachment_id=attachment.id,
         action_id=action_id,
+        actor_kind=actor_kind,
     )
     return attachment
 

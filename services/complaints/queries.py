@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
@@ -22,6 +23,8 @@ from services.complaints.models import (
     State,
 )
 from services.complaints.search import search_condition
+from services.forms.answers import answered_fields
+from services.forms.models import FormVersion
 from tenants.db import db, utcnow
 from tenants.models import StaffMember
 from tenants.text import parse_id
@@ -214,6 +217,8 @@ class ComplaintFile:
     root_causes: dict[int, RootCause]
     units: dict[int, Unit]
     categories: dict[int, Category]
+    # (field, answer) for the tenant's own fields, under the labels of the form version it was filed on.
+    answers: list[tuple[dict[str, Any], Any]]
 
 
 def complaint_file(actor: StaffMember, complaint_id: int) -> ComplaintFile:
@@ -251,4 +256,7 @@ def complaint_file(actor: StaffMember, complaint_id: int) -> ComplaintFile:
         root_causes=causes,
         units=units,
         categories=categories,
+        answers=answered_fields(
+            db.session.get(FormVersion, c.form_version_id) if c.form_version_id else None, c.answers or {}
+        ),
     )

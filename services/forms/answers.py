@@ -8,9 +8,11 @@ from typing import Any
 
 from flask_babel import lazy_gettext as _l
 
+from services.complaints.models import Complaint
 from services.contacts import ContactError, check_email, normalize_phone
 from services.forms.models import FormVersion
-from services.forms.schema import FormError, fields_for
+from services.forms.schema import FormError, fields_for, published
+from tenants.models import Tenant
 
 SHORT_TEXT = 500
 LONG_TEXT = 5000
@@ -103,3 +105,12 @@ def answered_fields(version: FormVersion | None, answers: dict[str, Any]) -> lis
     if version is None:
         return []
     return [(item, answers[item["key"]]) for item in version.fields if item["key"] in answers]
+
+
+def record_answers(tenant: Tenant, complaint: Complaint, values: dict[str, Any], *, audience: str) -> None:
+    """File the complaint on the form in use: its version and the answers to the tenant's own fields."""
+    version = published()
+    complaint.form_version_id = version.id if version else None
+    complaint.answers = clean_answers(
+        version, values, audience=audience, category_id=complaint.category_id, country=tenant.country
+    )

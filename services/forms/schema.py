@@ -106,6 +106,16 @@ def draft(actor: StaffMember) -> FormVersion:
     return row
 
 
+def editing() -> FormVersion | None:
+    """What the form builder shows: the draft if there is one, else the published version (read only)."""
+    row = db.session.scalar(sa.select(FormVersion).where(FormVersion.number.is_(None)).limit(1))
+    return row if row is not None else published()
+
+
+def has_draft() -> bool:
+    return db.session.scalar(sa.select(FormVersion.id).where(FormVersion.number.is_(None)).limit(1)) is not None
+
+
 def core_state(version: FormVersion | None, name: str) -> str:
     """ "required", "optional" or "hidden" for a core field under `version` (optional without a form)."""
     if version is None:

@@ -24,11 +24,11 @@ from services.complaints.operations import ComplaintInput, attach_file, register
 from services.complaints.tracking import parse_code
 from services.files.checking import CheckedFile
 from services.files.storage import Storage
-from services.forms.answers import clean_answers
+from services.forms.answers import record_answers
 from services.forms.models import FormVersion
 from services.forms.schema import core_state, published
 from services.notifications.outbox import notify_customer, notify_staff
-from services.portal.models import CustomerProof, PortalSettings, SatisfactionRating
+from services.portal.models import CustomerProof, SatisfactionRating
 from tenants.context import platform_scope
 from tenants.db import db, utcnow
 from tenants.models import StaffMember, Tenant
@@ -54,12 +54,6 @@ _CORE_INPUTS = {
 }
 
 
-def portal_settings() -> PortalSettings:
-    """The tenant's portal settings, or the defaults before any were saved (not added to the session)."""
-    row = db.session.scalar(sa.select(PortalSettings).limit(1))
-    return row if row is not None else PortalSettings(colour="#0d6efd", intro={}, channels=[], outside_bodies=[])
-
-
 # Filing
 
 
@@ -78,13 +72,10 @@ def file_complaint(
     data = replace(data, channel=Channel.WEB.value)
     _apply_core(version, data, files)
     complaint = register_complaint(None, tenant, data)
-    complaint.form_version_id = version.id if version else None
-    complaint.answers = clean_answers(
-        version, values, audience="customer", category_id=complaint.category_id, country=tenant.country
-    )
+    record_answers(tenant, complaint, values, audience="customer")
     db.session.flush()
     for upload in files:
-        attach_file(None, complaint, upload, storage, customer_visible=True)
+        attach_file(None, complaint, upload, storage, customer_visible=True, actor_kind="customer")
     notify_customer(complaint, "registered", data={"link_token": link_token(complaint)})
     return complaint
 
@@ -274,7 +265,7 @@ def customer_file(tenant: Tenant, complaint: Complaint, upload: CheckedFile, sto
     """The customer adds a file; logged, and the handler is told."""
     if State(complaint.state) not in OPEN_STATES:
         raise NotAllowed(_l("This cannot be done while the complaint is in its present state."))
-    attachment = attach_file(None, complaint, upload, storage, customer_visible=True)
+    attachment = attach_file(None, complaint, upload, storage, customer_visible=True, actor_kind="customer")
     _handler_told(tenant, complaint, "customer_replied", f"file-{attachment.id}")
     return attachment
 

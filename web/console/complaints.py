@@ -38,6 +38,8 @@ from services.complaints.queries import (
 from services.complaints.tracking import format_code
 from services.files.checking import FileRejected, check_upload
 from services.files.storage import storage_from_config
+from services.forms.answers import record_answers
+from services.forms.schema import published
 from services.i18n import localized
 from tenants.db import db, utcnow
 from tenants.models import StaffMember
@@ -58,6 +60,7 @@ from web.console.forms import (
     optional_id,
 )
 from web.i18n import format_when, locale_code, localize_digits
+from web.portal.forms import add_custom_fields
 
 
 def _tz() -> ZoneInfo:
@@ -139,13 +142,14 @@ def register():
     """Register a complaint on the customer's behalf (phone, letter, in person, suggestion box …)."""
     may_handle(current_user)
     options = select_options()
-    form = ComplaintForm(
-        categories=options["categories"], staff=options["staff"], default_locale=g.tenant.default_locale
-    )
+    form_class = add_custom_fields(ComplaintForm, published(), locale_code(), audience="staff")
+    form = form_class(categories=options["categories"], staff=options["staff"], default_locale=g.tenant.default_locale)
     if form.validate_on_submit():
         try:
             checked = _check_files(form.files)
+            checked += [check_upload(f.read(), f.filename, max_bytes=MAX_FILE_BYTES) for _k, f in form.custom_files()]
             complaint = register_complaint(current_user, g.tenant, _complaint_input(form))
+            record_answers(g.tenant, complaint, form.custom_values(), audience="staff")
             for upload in checked:
                 attach_file(current_user, complaint, upload, _storage())
         except FileRejected as exc:

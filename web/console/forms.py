@@ -31,6 +31,7 @@ from web.console.labels import (
 )
 from web.forms import BaseForm, LocalDateField, choices
 from web.i18n import LANGUAGE_NAMES
+from web.portal.forms import CustomFields
 
 _TIME = re.compile(r"([01]?\d|2[0-3])[:٫.]([0-5]\d)")
 NONE = ""
@@ -61,7 +62,7 @@ class VersionedForm(BaseForm):
         return parse_id(self.version.data)
 
 
-class ComplaintForm(VersionedForm):
+class ComplaintForm(CustomFields, VersionedForm):
     """The registration record (the seed's form F-06-02-01)."""
 
     kind = SelectField(_l("Kind"), default="complaint")

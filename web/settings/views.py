@@ -9,7 +9,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 import web.settings.calendar
-import web.settings.catalog  # noqa: F401 - the catalog's and the calendar's routes, on bp
+import web.settings.catalog
+import web.settings.form_builder
+import web.settings.portal  # noqa: F401 - the catalog's, calendar's, form's and portal's routes, on bp
 from services.catalog.models import Unit
 from services.catalog.operations import set_member_unit
 from services.errors import ServiceError

@@ -13,3 +13,78 @@ document.addEventListener("htmx:beforeRequest", function () {
     alert.replaceChildren();
   }
 });
+
+document.documentElement.classList.add("js");
+
+// The portal's copy and print buttons.
+document.addEventListener("click", function (event) {
+  var copy = event.target.closest && event.target.closest("[data-copy]");
+  if (copy) {
+    var source = document.querySelector(copy.getAttribute("data-copy"));
+    if (source && navigator.clipboard) {
+      navigator.clipboard.writeText(source.getAttribute("data-code") || source.textContent.trim());
+      copy.classList.add("btn-success");
+    }
+  }
+  if (event.target.closest && event.target.closest("[data-print]")) {
+    window.print();
+  }
+});
+
+// The complaint form's proof of work (ALTCHA's protocol): find the number whose SHA-256 with the salt is the
+// challenge, then hide the sum that browsers without JavaScript answer instead.
+(function () {
+  var form = document.querySelector("form[data-pow]");
+  if (!form || !window.crypto || !window.crypto.subtle || !window.TextEncoder) {
+    return;
+  }
+  var challenge = JSON.parse(form.getAttribute("data-pow"));
+  var encoder = new TextEncoder();
+  function hex(buffer) {
+    return Array.prototype.map.call(new Uint8Array(buffer), function (b) {
+      return ("0" + b.toString(16)).slice(-2);
+    }).join("");
+  }
+  async function solve() {
+    for (var n = 0; n <= challenge.maxnumber; n++) {
+      var digest = await window.crypto.subtle.digest("SHA-256", encoder.encode(challenge.salt + n));
+      if (hex(digest) === challenge.challenge) {
+        return n;
+      }
+    }
+    return null;
+  }
+  solve().then(function (number) {
+    if (number === null) {
+      return;
+    }
+    var payload = {
+      algorithm: challenge.algorithm,
+      challenge: challenge.challenge,
+      number: number,
+      salt: challenge.salt,
+      signature: challenge.signature
+    };
+    form.querySelector("input[name=altcha]").value = btoa(JSON.stringify(payload));
+    var question = document.getElementById("question");
+    if (question) {
+      question.classList.add("pow-done");
+    }
+  });
+})();
+
+// A field the tenant shows only for some topics follows the chosen topic.
+(function () {
+  var topic = document.getElementById("category_id");
+  if (!topic) {
+    return;
+  }
+  function follow() {
+    document.querySelectorAll(".custom-field[data-categories]").forEach(function (box) {
+      var ids = box.getAttribute("data-categories").split(" ");
+      box.hidden = topic.value !== "" && ids.indexOf(topic.value) === -1;
+    });
+  }
+  topic.addEventListener("change", follow);
+  follow();
+})();

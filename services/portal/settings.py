@@ -1,0 +1,186 @@
+"""The portal's settings: the organization's look, its channels, and where else a customer may turn."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from services.errors import ServiceError
+from services.files.checking import CheckedFile
+from services.files.storage import Storage
+from services.portal.models import PortalSettings
+from tenants.db import after_commit, db, utcnow
+from tenants.models import LOCALES, StaffMember, Tenant
+from tenants.roles import Permission, require
+
+CHANNEL_KINDS = (
+    "phone",
+    "email",
+    "telegram",
+    "bale",
+    "eitaa",
+    "rubika",
+    "whatsapp",
+    "postal",
+    "suggestion_box",
+    "in_person",
+)
+MAX_OUTSIDE = 4
+MAX_TEXT = 500
+LOGO_TYPES = frozenset({"image/png", "image/jpeg", "image/webp"})
+MAX_LOGO_BYTES = 1024 * 1024
+_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
+# Where a customer may turn outside the organization, by country, until the tenant says otherwise.
+OUTSIDE_BY_COUNTRY = {
+    "IR": [
+        {
+            "name": {
+                "fa": "سامانهٔ ۱۲۴ سازمان حمایت مصرف‌کنندگان و تولیدکنندگان",
+                "en": "Iran's consumer and producer protection organization (124)",
+                "ru": "Организация защиты потребителей и производителей Ирана (124)",
+                "kk": "Иранның тұтынушылар мен өндірушілерді қорғау ұйымы (124)",
+            },
+            "contact": "124",
+            "url": "https://124.ir",
+        }
+    ],
+    "KZ": [
+        {
+            "name": {
+                "kk": "«E-Otinish» өтініштер порталы",
+                "ru": "Портал обращений «E-Otinish»",
+                "en": "The E-Otinish portal for appeals",
+                "fa": "درگاه درخواست‌های «E-Otinish»",
+            },
+            "contact": "",
+            "url": "https://eotinish.kz",
+        }
+    ],
+}
+
+
+class PortalSettingsError(ServiceError):
+    """A refused portal setting, naming the input at fault."""
+
+
+def current(tenant: Tenant) -> PortalSettings:
+    """The tenant's portal settings; before any are saved, the defaults (not added to the session)."""
+    row = db.session.scalar(sa.select(PortalSettings).limit(1))
+    if row is not None:
+        return row
+    return PortalSettings(
+        colour="#0d6efd",
+        intro={},
+        channels=[],
+        inside_body={},
+        outside_bodies=[dict(b) for b in OUTSIDE_BY_COUNTRY.get(tenant.country, [])],
+        show_staff_names=False,
+    )
+
+
+def _row(actor: StaffMember, tenant: Tenant) -> PortalSettings:
+    require(actor, Permission.MANAGE_SETTINGS)
+    row = current(tenant)
+    if row.id is None:
+        db.session.add(row)
+    return row
+
+
+@dataclass
+class PortalInput:
+    colour: str
+    intro: dict[str, str] = field(default_factory=dict)
+    # {kind: the value shown, e.g. "021-1234" or "@clinic_bot"}
+    channels: dict[str, str] = field(default_factory=dict)
+    inside_name: dict[str, str] = field(default_factory=dict)
+    inside_contact: str = ""
+    # [{"name": {locale: text}, "contact": "...", "url": "..."}]
+    outside: list[dict] = field(default_factory=list)
+    show_staff_names: bool = False
+
+
+def _texts(values: dict[str, str], name: str) -> dict[str, str]:
+    cleaned = {}
+    for locale in LOCALES:
+        text = (values.get(locale) or "").strip()
+        if len(text) > MAX_TEXT:
+            raise PortalSettingsError(_l("At most %(n)d characters.", n=MAX_TEXT), field=f"{name}_{locale}")
+        if text:
+            cleaned[locale] = text
+    return cleaned
+
+
+def _short(value: str, name: str) -> str:
+    text = (value or "").strip()
+    if len(text) > MAX_TEXT:
+        raise PortalSettingsError(_l("At most %(n)d characters.", n=MAX_TEXT), field=name)
+    return text
+
+
+def _url(value: str, name: str) -> str:
+    text = _short(value, name)
+    if text and (urlsplit(text).scheme not in ("http", "https") or not urlsplit(text).netloc):
+        raise PortalSettingsError(_l("Enter a web address that starts with https://."), field=name)
+    return text
+
+
+def save(actor: StaffMember, tenant: Tenant, data: PortalInput) -> PortalSettings:
+    """Save the portal's look, channels and bodies."""
+    if not _COLOUR.fullmatch(data.colour or ""):
+        raise PortalSettingsError(_l("Choose a colour."), field="colour")
+    channels = []
+    for kind in CHANNEL_KINDS:
+        value = _short(data.channels.get(kind, ""), f"channel_{kind}")
+        if value:
+            channels.append({"kind": kind, "value": value})
+    outside = []
+    for index, body in enumerate(data.outside[:MAX_OUTSIDE]):
+        names = _texts(body.get("name") or {}, f"outside_{index}_name")
+        contact = _short(body.get("contact", ""), f"outside_{index}_contact")
+        url = _url(body.get("url", ""), f"outside_{index}_url")
+        if names:
+            outside.append({"name": names, "contact": contact, "url": url})
+        elif contact or url:
+            raise PortalSettingsError(_l("Give the body's name."), field=f"outside_{index}_name_{LOCALES[0]}")
+    row = _row(actor, tenant)
+    row.colour = data.colour.lower()
+    row.intro = _texts(data.intro, "intro")
+    row.channels = channels
+    inside_name = _texts(data.inside_name, "inside_name")
+    row.inside_body = (
+        {"name": inside_name, "contact": _short(data.inside_contact, "inside_contact")} if inside_name else {}
+    )
+    row.outside_bodies = outside
+    row.show_staff_names = bool(data.show_staff_names)
+    row.updated_at = utcnow()
+    db.session.flush()
+    return row
+
+
+def set_logo(actor: StaffMember, tenant: Tenant, upload: CheckedFile, storage: Storage) -> PortalSettings:
+    """The organization's logo: a PNG, JPEG or WebP image of at most 1 MB."""
+    if upload.content_type not in LOGO_TYPES:
+        raise PortalSettingsError(_l("The logo must be a PNG, JPEG or WebP image."), field="logo")
+    if upload.size > MAX_LOGO_BYTES:
+        raise PortalSettingsError(_l("The logo may be at most 1 MB."), field="logo")
+    row = _row(actor, tenant)
+    old = row.logo_key
+    row.logo_key, row.logo_type = storage.put(upload.data), upload.content_type
+    row.updated_at = utcnow()
+    db.session.flush()
+    if old:
+        after_commit(lambda: storage.delete(old))
+    return row
+
+
+def remove_logo(actor: StaffMember, tenant: Tenant, storage: Storage) -> None:
+    row = _row(actor, tenant)
+    old = row.logo_key
+    row.logo_key = row.logo_type = None
+    db.session.flush()
+    if old:
+        after_commit(lambda: storage.delete(old))

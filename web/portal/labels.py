@@ -1,0 +1,55 @@
+"""What the customer reads: where a complaint stands and what happens next, in plain words."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+STATE_WORDS = {
+    "received": (_l("Received"), _l("We have your complaint. We will confirm that it has reached the right people.")),
+    "acknowledged": (_l("Receipt confirmed"), _l("The right people have it and will start looking into it.")),
+    "investigating": (_l("Being looked into"), _l("We are finding out what happened and what can be done.")),
+    "action": (_l("Being put right"), _l("We found the complaint justified and are putting things right.")),
+    "responded": (
+        _l("Answered"),
+        _l("We have answered. Please tell us whether the answer settles the matter for you."),
+    ),
+    "closed": (_l("Closed"), _l("The complaint is closed. Please tell us how we handled it.")),
+    "withdrawn": (_l("Withdrawn"), _l("The complaint was withdrawn. Nothing more will be done on it.")),
+}
+# What the date on the status page means in each state.
+DUE_WORDS = {
+    "received": _l("Receipt confirmed by"),
+    "acknowledged": _l("An answer by"),
+    "investigating": _l("An answer by"),
+    "action": _l("An answer by"),
+    "responded": _l("Please answer by"),
+}
+EVENT_WORDS = {
+    "registered": _l("Complaint received"),
+    "message": _l("Message from us"),
+    "customer_message": _l("Your message"),
+    "file": _l("File added"),
+    "rated": _l("Your rating"),
+}
+TRANSITION_WORDS = {
+    "acknowledge": _l("Receipt confirmed"),
+    "investigate": _l("Investigation started"),
+    "decide": _l("Decision taken"),
+    "respond": _l("Our answer"),
+    "close": _l("Closed"),
+    "reopen": _l("You did not accept the answer; investigation resumed"),
+    "withdraw": _l("Withdrawn"),
+}
+CHANNEL_WORDS = {
+    "phone": _l("Complaint phone line"),
+    "sms": _l("SMS"),
+    "email": _l("E-mail"),
+    "telegram": _l("Telegram"),
+    "bale": _l("Bale"),
+    "eitaa": _l("Eitaa"),
+    "rubika": _l("Rubika"),
+    "whatsapp": _l("WhatsApp"),
+    "postal": _l("Postal address"),
+    "in_person": _l("In person"),
+    "suggestion_box": _l("Suggestion boxes"),
+}

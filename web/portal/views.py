@@ -1,0 +1,604 @@
+"""The tenant's public portal: how to complain, the complaint form, the receipt, tracking by code, proof of
+being the complainant, and the customer's answers. Every page works without JavaScript."""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+import segno
+import sqlalchemy as sa
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
+
+from services.calendar.models import DeadlineRule
+from services.catalog.queries import category_tree
+from services.complaints.errors import ComplaintError, Duplicate
+from services.complaints.models import OPEN_STATES, Attachment, Complaint, ComplaintEvent, State
+from services.complaints.operations import MAX_FILE_BYTES, ComplaintInput
+from services.complaints.tracking import CodeError, format_code, parse_code
+from services.files.checking import FileRejected, check_upload
+from services.files.storage import storage_from_config
+from services.forms.answers import answered_fields
+from services.forms.models import FormVersion
+from services.forms.schema import FormError, published
+from services.i18n import localized
+from services.portal import operations as portal
+from services.portal import settings as portal_settings
+from tenants import throttle
+from tenants.db import db
+from tenants.models import StaffMember
+from web.common.views import error_page
+from web.forms import choices
+from web.i18n import locale_code
+from web.portal import guard
+from web.portal.forms import (
+    AcceptForm,
+    MessageForm,
+    ProofForm,
+    ProofRequestForm,
+    RatingForm,
+    ReasonForm,
+    TrackForm,
+    build_form,
+)
+from web.portal.labels import CHANNEL_WORDS, DUE_WORDS, EVENT_WORDS, STATE_WORDS, TRANSITION_WORDS
+from web.tenancy import resolve_tenant
+
+log = logging.getLogger(__name__)
+
+bp = Blueprint("portal", __name__, url_prefix="/<tenant_slug>")
+bp.url_value_preprocessor(resolve_tenant)
+
+SESSION_KEY = "portal"
+# How long a proof of being the complainant lasts in this browser.
+PROOF_SECONDS = 2 * 3600
+
+
+@bp.context_processor
+def _portal_context() -> dict[str, Any]:
+    return {"settings": portal_settings.current(g.tenant), "CHANNEL_WORDS": CHANNEL_WORDS}
+
+
+def _storage():
+    return storage_from_config(current_app.config["UPLOAD_STORAGE"])
+
+
+def _limited(name: str, *identifiers: str) -> bool:
+    """Count one request against the limit `name`; True when the limit was already reached."""
+    if throttle.exceeded(name, *identifiers):
+        return True
+    throttle.record(name, *identifiers)
+    return False
+
+
+def _too_many():
+    return error_page(429, _("Too many attempts. Wait a few minutes and try again."))
+
+
+# Proof of being the complainant, kept in this browser's session
+
+
+def _proven() -> dict[str, float]:
+    return dict(session.get(SESSION_KEY, {}).get(str(g.tenant.id), {}))
+
+
+def _remember_proof(complaint_id: int) -> None:
+    proofs = {k: v for k, v in _proven().items() if v > time.time()}
+    proofs[str(complaint_id)] = time.time() + PROOF_SECONDS
+    every = dict(session.get(SESSION_KEY, {}))
+    every[str(g.tenant.id)] = proofs
+    session[SESSION_KEY] = every
+
+
+def _is_proven(complaint: Complaint) -> bool:
+    return _proven().get(str(complaint.id), 0) > time.time()
+
+
+# How to complain
+
+
+def _promised_deadlines() -> dict[str, tuple[int, str]]:
+    rule = db_default_rule()
+    if rule is None:
+        return {}
+    promised = {}
+    for stage in ("acknowledge", "respond", "resolve"):
+        amount, unit = getattr(rule, f"{stage}_amount"), getattr(rule, f"{stage}_unit")
+        if amount:
+            promised[stage] = (amount, unit)
+    if rule.legal_days:
+        promised["legal"] = (rule.legal_days, "calendar_days")
+    return promised
+
+
+def db_default_rule() -> DeadlineRule | None:
+    return db.session.scalar(
+        sa.select(DeadlineRule).where(DeadlineRule.category_id.is_(None), DeadlineRule.priority.is_(None)).limit(1)
+    )
+
+
+@bp.get("/")
+def home():
+    """The organization's portal: how to complain, through which channels, what it promises, where else to turn."""
+    return render_template("portal/home.html", promised=_promised_deadlines(), default_rule=db_default_rule())
+
+
+@bp.get("/logo")
+def logo():
+    settings = portal_settings.current(g.tenant)
+    if not settings.logo_key:
+        abort(404)
+    try:
+        handle = _storage().open(settings.logo_key)
+    except (FileNotFoundError, ValueError):
+        abort(404)
+    response = send_file(handle, mimetype=settings.logo_type or "image/png", max_age=3600)
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# Filing
+
+
+def category_choices() -> list[tuple[str, str]]:
+    locale = locale_code()
+    options = []
+    for node in category_tree():
+        if not node.category.is_active:
+            continue
+        top = localized(node.category.names, locale)
+        options.append((str(node.category.id), top))
+        options += [(str(c.id), f"{top} › {localized(c.names, locale)}") for c in node.children if c.is_active]
+    return options
+
+
+def _complaint_form(version: FormVersion | None):
+    return build_form(version, locale_code())(categories=category_choices())
+
+
+def _render_new(form, version: FormVersion | None, status: int = 200):
+    a, b, token = guard.new_question()
+    form.question_token.data = token
+    form.question_answer.data = ""
+    return (
+        render_template(
+            "portal/new.html",
+            form=form,
+            version=version,
+            challenge=guard.new_challenge(),
+            question=(a, b),
+        ),
+        status,
+    )
+
+
+def _input_from(form) -> ComplaintInput:
+    def value(name: str) -> Any:
+        f = getattr(form, name, None)
+        return f.data if f is not None else None
+
+    category = value("category_id")
+    return ComplaintInput(
+        channel="web",
+        kind=value("kind") or "complaint",
+        complainant_name=value("complainant_name") or "",
+        subject=value("subject") or "",
+        description=value("description") or "",
+        phone=value("phone") or None,
+        email=value("email") or None,
+        national_id=value("national_id") or None,
+        preferred_contact=value("preferred_contact") or None,
+        preferred_locale=locale_code(),
+        representative_name=value("representative_name") or None,
+        representative_relation=value("representative_relation") or None,
+        remedy_sought=value("remedy_sought") or None,
+        category_id=int(category) if category and category.isascii() and category.isdigit() else None,
+        submission_key=value("submission_key") or None,
+    )
+
+
+def _checked_files(form) -> list:
+    uploads = []
+    attachments = getattr(form, "attachments", None)
+    if attachments is not None:
+        uploads += [f for f in (attachments.data or []) if getattr(f, "filename", "")]
+    uploads += [upload for _key, upload in form.custom_files()]
+    return [check_upload(f.read(), f.filename, max_bytes=MAX_FILE_BYTES) for f in uploads]
+
+
+@bp.route("/complaints/new", methods=["GET", "POST"])
+def new_complaint():
+    """The tenant's complaint form, in the visitor's language; a double submit files one complaint."""
+    version = published()
+    form = _complaint_form(version)
+    if request.method == "GET":
+        return _render_new(form, version)
+    ip = guard.client_ip()
+    if throttle.exceeded("portal_file_ip", ip) or throttle.exceeded("portal_file_tenant", str(g.tenant.id)):
+        return _too_many()
+    if not form.validate_on_submit():
+        return _render_new(form, version, 422)
+    if form.website.data:
+        form.form_errors.append(_("The form could not be accepted. Please try again."))
+        return _render_new(form, version, 422)
+    if not guard.human(form.altcha.data, form.question_token.data, form.question_answer.data):
+        form.question_answer.errors = [_("Please answer the sum, so we know a person is filing.")]
+        return _render_new(form, version, 422)
+    return _file(form, version, ip)
+
+
+def _file(form, version: FormVersion | None, ip: str):
+    try:
+        files = _checked_files(form)
+        complaint = portal.file_complaint(g.tenant, _input_from(form), form.custom_values(), files, _storage())
+    except FileRejected as exc:
+        target = "attachments" if getattr(form, "attachments", None) is not None else None
+        form.add_errors(target, str(exc.message))
+        return _render_new(form, version, exc.status)
+    except Duplicate as exc:
+        complaint = portal.get_for_customer(exc.existing_id)
+    except (ComplaintError, FormError) as exc:
+        form.add_errors(exc.field, str(exc.message))
+        return _render_new(form, version, exc.status)
+    else:
+        throttle.record("portal_file_ip", ip)
+        throttle.record("portal_file_tenant", str(g.tenant.id))
+    _remember_proof(complaint.id)
+    return redirect(url_for("portal.receipt", code=complaint.code), code=303)
+
+
+def _tracking_link(complaint: Complaint) -> str:
+    base = current_app.config["BASE_URL"].rstrip("/")
+    return base + url_for("portal.status", code=complaint.code)
+
+
+@bp.get("/complaints/<code>/receipt")
+def receipt(code: str):
+    """After filing: the code, large and grouped, a copy button, a printable receipt and a QR code."""
+    complaint = _lookup(code)
+    if not isinstance(complaint, Complaint):
+        return complaint
+    if not _is_proven(complaint):
+        return redirect(url_for("portal.status", code=complaint.code), code=303)
+    qr = segno.make(_tracking_link(complaint), error="m")
+    return render_template(
+        "portal/receipt.html",
+        c=complaint,
+        code=format_code(complaint.code),
+        link=_tracking_link(complaint),
+        qr_svg=qr.svg_inline(scale=4, title=_("Tracking link")),
+    )
+
+
+# Tracking
+
+
+def _lookup(code: str):
+    """The complaint for a typed code, or the page to answer with: a typo (422) or no such code (404).
+
+    Unknown codes and other organizations' codes get the same answer from the same indexed lookup.
+    """
+    try:
+        complaint = portal.find_by_code(code)
+    except CodeError as exc:
+        return _code_problem(exc, code)
+    if complaint is None:
+        return render_template("portal/track.html", form=_track_form(code), not_found=True), 404
+    return complaint
+
+
+def _track_form(code: str = "") -> TrackForm:
+    form = TrackForm(formdata=None)
+    form.code.data = code
+    return form
+
+
+def code_message(exc: CodeError) -> str:
+    """What is wrong with a typed code, in the visitor's language."""
+    messages = {
+        "typo": _("This code has a typo: a digit is wrong or two are swapped. Check it against your receipt."),
+        "length": _("A tracking code has 13 digits. Check it against your receipt."),
+        "invalid": _("A tracking code has only digits, with spaces or dashes between them if you like."),
+        "empty": _("Type your tracking code."),
+    }
+    return messages[exc.reason]
+
+
+def _code_problem(exc: CodeError, typed: str):
+    form = _track_form(typed)
+    form.code.errors = [code_message(exc)]
+    return render_template("portal/track.html", form=form), 422
+
+
+@bp.route("/track", methods=["GET", "POST"])
+def track():
+    """Type a tracking code; any digits, spaces and dashes."""
+    typed = request.values.get("code", "") if request.method == "POST" or "code" in request.args else None
+    if typed is None:
+        return render_template("portal/track.html", form=_track_form())
+    form = TrackForm(formdata=request.form if request.method == "POST" else request.args, meta={"csrf": False})
+    form.validate()
+    return _go_to_code(form.code.data or "")
+
+
+def _go_to_code(typed: str):
+    if _limited("portal_track_ip", guard.client_ip()):
+        return _too_many()
+    try:
+        code = parse_code(typed)
+    except CodeError as exc:
+        return _code_problem(exc, typed)
+    return redirect(url_for("portal.status", code=code), code=303)
+
+
+def _timeline(complaint: Complaint) -> list[ComplaintEvent]:
+    return list(
+        db.session.scalars(
+            sa.select(ComplaintEvent)
+            .where(ComplaintEvent.complaint_id == complaint.id, ComplaintEvent.customer_visible.is_(True))
+            .order_by(ComplaintEvent.id)
+        )
+    )
+
+
+def _status_page(complaint: Complaint, status: int = 200, **forms):
+    proven = _is_proven(complaint)
+    settings = portal_settings.current(g.tenant)
+    events = _timeline(complaint)
+    staff: dict[int, StaffMember] = {}
+    if settings.show_staff_names:
+        ids = {e.actor_id for e in events if e.actor_id}
+        staff = {m.id: m for m in db.session.scalars(sa.select(StaffMember).where(StaffMember.id.in_(ids)))}
+    files: list[Attachment] = []
+    answers: list = []
+    if proven:
+        files = list(
+            db.session.scalars(
+                sa.select(Attachment)
+                .where(Attachment.complaint_id == complaint.id, Attachment.customer_visible.is_(True))
+                .order_by(Attachment.id)
+            )
+        )
+        version = db.session.get(FormVersion, complaint.form_version_id) if complaint.form_version_id else None
+        answers = [(item, value) for item, value in answered_fields(version, complaint.answers)]
+        answers = [(item, value) for item, value in answers if item["audience"] == "customer"]
+    state = State(complaint.state)
+    proof_request = ProofRequestForm(formdata=None)
+    proof_request.channel.choices = choices({c.channel: c.masked for c in portal.contact_choices(complaint)})
+    context = {
+        "c": complaint,
+        "code": format_code(complaint.code),
+        "proven": proven,
+        "events": events,
+        "staff": staff,
+        "files": files,
+        "answers": answers,
+        "state_words": STATE_WORDS[state.value],
+        "due_words": DUE_WORDS.get(state.value),
+        "EVENT_WORDS": EVENT_WORDS,
+        "TRANSITION_WORDS": TRANSITION_WORDS,
+        "rating": portal.existing_rating(complaint) if state == State.CLOSED else None,
+        "can_add": state in OPEN_STATES,
+        "can_answer": state == State.RESPONDED,
+        "show_bodies": complaint.reopen_count >= 2 or request.args.get("help") == "1",
+        "proof_request": proof_request,
+        "proof": ProofForm(formdata=None),
+        "message": MessageForm(formdata=None),
+        "reject": ReasonForm(formdata=None, prefix="reject"),
+        "withdraw": ReasonForm(formdata=None, prefix="withdraw"),
+        "accept": AcceptForm(formdata=None),
+        "rate": RatingForm(formdata=None),
+    }
+    context.update(forms)
+    return render_template("portal/status.html", **context), status
+
+
+def _complaint_for(code: str):
+    """The complaint, counting a lookup against the visitor's and the code's limits."""
+    if _limited("portal_track_ip", guard.client_ip()):
+        return _too_many()
+    complaint = _lookup(code)
+    if isinstance(complaint, Complaint) and _limited("portal_track_code", complaint.code):
+        return _too_many()
+    return complaint
+
+
+@bp.get("/track/<code>")
+def status(code: str):
+    """Where the complaint stands, what happens next and by when; its text and messages once proven."""
+    complaint = _complaint_for(code)
+    if not isinstance(complaint, Complaint):
+        return complaint
+    token = request.args.get("t")
+    if token:
+        if portal.complaint_id_from_link(g.tenant, token) == complaint.id:
+            _remember_proof(complaint.id)
+            return redirect(url_for("portal.status", code=complaint.code), code=303)
+        flash(_("This link has expired or is not valid. Ask for a code instead."), "error")
+    return _status_page(complaint)
+
+
+@bp.post("/track/<code>/proof")
+def send_proof(code: str):
+    """Send a one-time code to the phone or e-mail on file."""
+    complaint = _complaint_for(code)
+    if not isinstance(complaint, Complaint):
+        return complaint
+    form = ProofRequestForm()
+    form.channel.choices = choices({c.channel: c.masked for c in portal.contact_choices(complaint)})
+    if not form.validate_on_submit():
+        return _status_page(complaint, 422, proof_request=form)
+    if _limited("portal_proof_send", str(complaint.id)):
+        return _too_many()
+    sent = portal.send_proof(complaint, form.channel.data)
+    if current_app.config["ENV"] != "production":
+        log.info("one-time code for complaint %s: %s", complaint.code, sent)
+    flash(_("We have sent a code. It works for 10 minutes."), "success")
+    return redirect(url_for("portal.status", code=complaint.code, _anchor="prove"), code=303)
+
+
+@bp.post("/track/<code>/verify")
+def verify(code: str):
+    """Check the one-time code; attempts per complaint are limited."""
+    complaint = _complaint_for(code)
+    if not isinstance(complaint, Complaint):
+        return complaint
+    form = ProofForm()
+    if not form.validate_on_submit():
+        return _status_page(complaint, 422, proof=form)
+    if _limited("portal_verify", str(complaint.id)):
+        return _too_many()
+    if not portal.check_proof(complaint, form.code.data):
+        form.code.errors = [_("This code is wrong or has expired. Ask for a new one.")]
+        return _status_page(complaint, 422, proof=form)
+    _remember_proof(complaint.id)
+    return redirect(url_for("portal.status", code=complaint.code), code=303)
+
+
+def _proven_complaint(code: str):
+    complaint = _complaint_for(code)
+    if not isinstance(complaint, Complaint):
+        return complaint
+    if not _is_proven(complaint):
+        return error_page(403, _("First prove that you filed this complaint: ask for a code below."))
+    return complaint
+
+
+def _after(complaint: Complaint, message: str):
+    flash(message, "success")
+    return redirect(url_for("portal.status", code=complaint.code), code=303)
+
+
+@bp.post("/track/<code>/message")
+def message(code: str):
+    """Add a message or a file; the handler is told."""
+    complaint = _proven_complaint(code)
+    if not isinstance(complaint, Complaint):
+        return complaint
+    if _limited("portal_answer_ip", guard.client_ip()):
+        return _too_many()
+    form = MessageForm()
+    uploads = [f for f in (form.files.data or []) if getattr(f, "filename", "")]
+    if form.validate_on_submit() and not (form.body.data or "").strip() and not uploads:
+        form.body.errors = [_("Write a message or choose a file.")]
+    if form.errors:
+        return _status_page(complaint, 422, message=form)
+    try:
+        checked = [check_upload(f.read(), f.filename, max_bytes=MAX_FILE_BYTES) for f in uploads]
+        if (form.body.data or "").strip():
+            portal.customer_message(g.tenant, complaint, form.body.data)
+        for upload in checked:
+            portal.customer_file(g.tenant, complaint, upload, _storage())
+    except FileRejected as exc:
+        form.files.errors = [str(exc.message)]
+        return _status_page(complaint, exc.status, message=form)
+    except ComplaintError as exc:
+        form.add_errors(exc.field, str(exc.message))
+        return _status_page(complaint, exc.status, message=form)
+    return _after(complaint, _("Thank you. Your message has been added to the complaint."))
+
+
+@bp.post("/track/<code>/accept")
+def accept(code: str):
+    complaint = _proven_complaint(code)
+    if not isinstance(complaint, Complaint):
+        return complaint
+    form = AcceptForm()
+    if not form.validate_on_submit():
+        return _status_page(complaint, 422)
+    try:
+        portal.accept(g.tenant, complaint)
+    except ComplaintError as exc:
+        return _status_page(complaint, exc.status, error=str(exc.message))
+    return _after(complaint, _("Thank you. The complaint is closed."))
+
+
+@bp.post("/track/<code>/reject")
+def reject(code: str):
+    complaint = _proven_complaint(code)
+    if not isinstance(complaint, Complaint):
+        return complaint
+    form = ReasonForm(prefix="reject")
+    if not form.validate_on_submit():
+        return _status_page(complaint, 422, reject=form)
+    try:
+        portal.reject(g.tenant, complaint, form.reason.data)
+    except ComplaintError as exc:
+        form.add_errors(exc.field, str(exc.message))
+        return _status_page(complaint, exc.status, reject=form)
+    return _after(complaint, _("We are looking into it again and will answer you."))
+
+
+@bp.post("/track/<code>/withdraw")
+def withdraw(code: str):
+    complaint = _proven_complaint(code)
+    if not isinstance(complaint, Complaint):
+        return complaint
+    form = ReasonForm(prefix="withdraw")
+    if not form.validate_on_submit():
+        return _status_page(complaint, 422, withdraw=form)
+    try:
+        portal.withdraw(g.tenant, complaint, form.reason.data)
+    except ComplaintError as exc:
+        form.add_errors(exc.field, str(exc.message))
+        return _status_page(complaint, exc.status, withdraw=form)
+    return _after(complaint, _("The complaint is withdrawn."))
+
+
+@bp.post("/track/<code>/rate")
+def rate(code: str):
+    complaint = _proven_complaint(code)
+    if not isinstance(complaint, Complaint):
+        return complaint
+    form = RatingForm()
+    if not form.validate_on_submit():
+        return _status_page(complaint, 422, rate=form)
+    try:
+        portal.rate(complaint, int(form.score.data), form.comment.data)
+    except Duplicate:
+        return _after(complaint, _("You have already rated this complaint. Thank you."))
+    except ComplaintError as exc:
+        form.add_errors(exc.field, str(exc.message))
+        return _status_page(complaint, exc.status, rate=form)
+    return _after(complaint, _("Thank you for your rating."))
+
+
+@bp.get("/track/<code>/files/<int:attachment_id>")
+def file(code: str, attachment_id: int):
+    """A file the customer may see, as a download, once proven."""
+    complaint = _proven_complaint(code)
+    if not isinstance(complaint, Complaint):
+        return complaint
+    attachment = db.session.scalar(
+        sa.select(Attachment).where(
+            Attachment.id == attachment_id,
+            Attachment.complaint_id == complaint.id,
+            Attachment.customer_visible.is_(True),
+        )
+    )
+    if attachment is None:
+        return error_page(404, _("There is no such file."))
+    try:
+        handle = _storage().open(attachment.storage_key)
+    except (FileNotFoundError, ValueError):
+        return error_page(404, _("This file is missing from the store."))
+    response = send_file(
+        handle, mimetype=attachment.content_type, as_attachment=True, download_name=attachment.filename, max_age=0
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
