@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import sys
 
-from bench import console_pages, inbox
+from bench import console_pages, inbox, portal
 
-BENCHMARKS = {"console_pages": console_pages.main, "inbox": inbox.main}
+BENCHMARKS = {"console_pages": console_pages.main, "inbox": inbox.main, "portal": portal.main}
 
 
 def main(names: list[str]) -> None:

@@ -120,7 +120,9 @@ def _free_port() -> int:
 
 
 @contextmanager
-def _server(app_url: str) -> Iterator[tuple[str, int]]:
+def _server(
+    app_url: str, app_spec: str = "web:create_app()", extra_env: dict[str, str] | None = None
+) -> Iterator[tuple[str, int]]:
     """The app under gunicorn (2 sync workers, as deploy/README serves it) in production settings."""
     port = _free_port()
     env = {k: v for k, v in os.environ.items() if k not in ("REDIS_URL", "MIGRATION_DATABASE_URL", "SMTP_URL")}
@@ -136,6 +138,7 @@ def _server(app_url: str) -> Iterator[tuple[str, int]]:
             "TRUSTED_PROXY_COUNT": "0",
         }
     )
+    env.update(extra_env or {})
     command = [
         sys.executable,
         "-m",
@@ -146,7 +149,7 @@ def _server(app_url: str) -> Iterator[tuple[str, int]]:
         f"127.0.0.1:{port}",
         "--log-level",
         "warning",
-        "web:create_app()",
+        app_spec,
     ]
     with tempfile.TemporaryFile() as log:
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -171,7 +174,7 @@ def _wait_ready(proc: subprocess.Popen[bytes], port: int, log: Any) -> None:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/healthz")
-            if conn.getresponse().status == 200:
+            if conn.getresponse().status in (200, 404):
                 conn.close()
                 return
         except OSError:

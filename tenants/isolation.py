@@ -21,7 +21,7 @@ from tenants.context import (
     in_platform_scope,
     on_scope_change,
 )
-from tenants.db import TenantOwned, TenantSession, db, tenant_owned_tables
+from tenants.db import Base, TenantOwned, TenantSession, db, tenant_owned_tables
 
 log = logging.getLogger(__name__)
 
@@ -47,8 +47,20 @@ def _touches_tenant_owned(state: ORMExecuteState) -> bool:
     """Whether the statement returns or merely reads (count, exists, joins) a tenant-owned table."""
     if any(issubclass(m.class_, TenantOwned) for m in state.all_mappers):
         return True
-    owned = {t.name for t in tenant_owned_tables()}
+    owned = _owned_names()
     return any(t.name in owned for t in find_tables(state.statement, include_joins=True, include_aliases=True))
+
+
+_owned: tuple[int, frozenset[str]] = (-1, frozenset())
+
+
+def _owned_names() -> frozenset[str]:
+    """The tenant-owned tables' names, worked out again only when a table was added to the metadata."""
+    global _owned  # noqa: PLW0603 - a cache of the metadata, which only grows
+    count = len(Base.metadata.tables)
+    if _owned[0] != count:
+        _owned = (count, frozenset(t.name for t in tenant_owned_tables()))
+    return _owned[1]
 
 
 def _filter_by_tenant(state: ORMExecuteState) -> None:

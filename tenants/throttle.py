@@ -29,6 +29,11 @@ def exceeded(name: str, *identifiers: str) -> bool:
     return not _limiter().test(limit(name), name, *identifiers)
 
 
+def hit(name: str, *identifiers: str) -> bool:
+    """Count one attempt if the window has room; False (and nothing counted) when it is full."""
+    return _limiter().hit(limit(name), name, *identifiers)
+
+
 def record(name: str, *identifiers: str) -> None:
     """Count one attempt."""
     _limiter().hit(limit(name), name, *identifiers)

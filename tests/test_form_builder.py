@@ -153,7 +153,8 @@ def test_the_portal_settings_change_what_customers_see(app, admin):
     }
     assert client.post(f"/{slug}/console/settings/portal", data=data).status_code == 303
     home = app.test_client().get(f"/{slug}/").get_data(as_text=True)
-    for text in ("#8a2be2", "به درمانگاه ما خوش آمدید", "021-8888 1234", "@clinic_bot", "مدیر درمانگاه", "124.ir"):
+    assert "--brand: #8a2be2" in app.test_client().get(f"/{slug}/brand.css").get_data(as_text=True)
+    for text in ("به درمانگاه ما خوش آمدید", "021-8888 1234", "@clinic_bot", "مدیر درمانگاه", "124.ir"):
         assert text in home
 
 

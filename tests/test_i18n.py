@@ -42,8 +42,13 @@ def test_catalog_is_complete_and_keeps_placeholders(locale):
     translated = {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
     assert ids - set(translated) == set(), f"untranslated in {locale}"
     for msgid, text in translated.items():
-        placeholders = sorted(re.findall(r"%\(\w+\)[sd]", msgid))
-        assert sorted(re.findall(r"%\(\w+\)[sd]", text)) == placeholders, msgid
+        # A plural entry has a tuple of ids (singular, plural) and of translations, one per plural form.
+        ids_ = msgid if isinstance(msgid, tuple) else (msgid,)
+        texts = text if isinstance(text, tuple) else (text,)
+        placeholders = sorted(set(re.findall(r"%\(\w+\)[sd]", " ".join(ids_))))
+        for form in texts:
+            assert form, f"an empty plural form in {locale}: {msgid}"
+            assert sorted(set(re.findall(r"%\(\w+\)[sd]", form))) == placeholders, msgid
 
 
 def test_every_template_string_is_in_the_catalog_template():

@@ -70,7 +70,17 @@ PROOF_SECONDS = 2 * 3600
 
 @bp.context_processor
 def _portal_context() -> dict[str, Any]:
-    return {"settings": portal_settings.current(g.tenant), "CHANNEL_WORDS": CHANNEL_WORDS}
+    tenant = g.get("tenant")
+    if tenant is None:  # an unknown organization's address: the plain error page
+        return {}
+    return {"settings": _settings(), "CHANNEL_WORDS": CHANNEL_WORDS}
+
+
+def _settings():
+    """The portal's settings, read once per request."""
+    if "portal_settings" not in g:
+        g.portal_settings = portal_settings.current(g.tenant)
+    return g.portal_settings
 
 
 def _storage():
@@ -79,10 +89,7 @@ def _storage():
 
 def _limited(name: str, *identifiers: str) -> bool:
     """Count one request against the limit `name`; True when the limit was already reached."""
-    if throttle.exceeded(name, *identifiers):
-        return True
-    throttle.record(name, *identifiers)
-    return False
+    return not throttle.hit(name, *identifiers)
 
 
 def _too_many():
@@ -137,9 +144,18 @@ def home():
     return render_template("portal/home.html", promised=_promised_deadlines(), default_rule=db_default_rule())
 
 
+@bp.get("/brand.css")
+def brand_css():
+    """The organization's colour as a style sheet (the pages allow no inline styles)."""
+    colour = _settings().colour
+    response = current_app.response_class(f":root {{ --brand: {colour}; }}\n", mimetype="text/css")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 @bp.get("/logo")
 def logo():
-    settings = portal_settings.current(g.tenant)
+    settings = _settings()
     if not settings.logo_key:
         abort(404)
     try:
@@ -357,7 +373,7 @@ def _timeline(complaint: Complaint) -> list[ComplaintEvent]:
 
 def _status_page(complaint: Complaint, status: int = 200, **forms):
     proven = _is_proven(complaint)
-    settings = portal_settings.current(g.tenant)
+    settings = _settings()
     events = _timeline(complaint)
     staff: dict[int, StaffMember] = {}
     if settings.show_staff_names:
@@ -377,8 +393,6 @@ def _status_page(complaint: Complaint, status: int = 200, **forms):
         answers = [(item, value) for item, value in answered_fields(version, complaint.answers)]
         answers = [(item, value) for item, value in answers if item["audience"] == "customer"]
     state = State(complaint.state)
-    proof_request = ProofRequestForm(formdata=None)
-    proof_request.channel.choices = choices({c.channel: c.masked for c in portal.contact_choices(complaint)})
     context = {
         "c": complaint,
         "code": format_code(complaint.code),
@@ -391,18 +405,26 @@ def _status_page(complaint: Complaint, status: int = 200, **forms):
         "due_words": DUE_WORDS.get(state.value),
         "EVENT_WORDS": EVENT_WORDS,
         "TRANSITION_WORDS": TRANSITION_WORDS,
-        "rating": portal.existing_rating(complaint) if state == State.CLOSED else None,
+        "rating": portal.existing_rating(complaint) if proven and state == State.CLOSED else None,
         "can_add": state in OPEN_STATES,
         "can_answer": state == State.RESPONDED,
         "show_bodies": complaint.reopen_count >= 2 or request.args.get("help") == "1",
-        "proof_request": proof_request,
-        "proof": ProofForm(formdata=None),
-        "message": MessageForm(formdata=None),
-        "reject": ReasonForm(formdata=None, prefix="reject"),
-        "withdraw": ReasonForm(formdata=None, prefix="withdraw"),
-        "accept": AcceptForm(formdata=None),
-        "rate": RatingForm(formdata=None),
     }
+    # Only the forms the page shows: a stranger's page has the proof forms alone.
+    if not proven:
+        proof_request = ProofRequestForm(formdata=None)
+        proof_request.channel.choices = choices({c.channel: c.masked for c in portal.contact_choices(complaint)})
+        if proof_request.channel.choices:
+            proof_request.channel.data = proof_request.channel.choices[0].value
+        context.update(proof_request=proof_request, proof=ProofForm(formdata=None))
+    else:
+        context.update(
+            message=MessageForm(formdata=None),
+            reject=ReasonForm(formdata=None, prefix="reject"),
+            withdraw=ReasonForm(formdata=None, prefix="withdraw"),
+            accept=AcceptForm(formdata=None),
+            rate=RatingForm(formdata=None),
+        )
     context.update(forms)
     return render_template("portal/status.html", **context), status
 

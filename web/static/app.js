@@ -32,12 +32,14 @@ document.addEventListener("click", function (event) {
 });
 
 // The complaint form's proof of work (ALTCHA's protocol): find the number whose SHA-256 with the salt is the
-// challenge, then hide the sum that browsers without JavaScript answer instead.
-(function () {
-  var form = document.querySelector("form[data-pow]");
-  if (!form || !window.crypto || !window.crypto.subtle || !window.TextEncoder) {
+// challenge, then hide the sum that browsers without JavaScript answer instead. Started on every page load,
+// boosted navigations included.
+function startProofOfWork(root) {
+  var form = root.querySelector && root.querySelector("form[data-pow]");
+  if (!form || form.dataset.powStarted || !window.crypto || !window.crypto.subtle || !window.TextEncoder) {
     return;
   }
+  form.dataset.powStarted = "1";
   var challenge = JSON.parse(form.getAttribute("data-pow"));
   var encoder = new TextEncoder();
   function hex(buffer) {
@@ -66,25 +68,38 @@ document.addEventListener("click", function (event) {
       signature: challenge.signature
     };
     form.querySelector("input[name=altcha]").value = btoa(JSON.stringify(payload));
-    var question = document.getElementById("question");
+    var question = form.querySelector("#question");
     if (question) {
       question.classList.add("pow-done");
     }
   });
-})();
+}
 
 // A field the tenant shows only for some topics follows the chosen topic.
-(function () {
-  var topic = document.getElementById("category_id");
-  if (!topic) {
+function followTopic(root) {
+  var topic = root.querySelector && root.querySelector("form[data-pow] #category_id, .form-preview #category_id");
+  if (!topic || topic.dataset.followed) {
     return;
   }
+  topic.dataset.followed = "1";
+  var scope = topic.form || topic.closest(".form-preview");
   function follow() {
-    document.querySelectorAll(".custom-field[data-categories]").forEach(function (box) {
+    scope.querySelectorAll(".custom-field[data-categories]").forEach(function (box) {
       var ids = box.getAttribute("data-categories").split(" ");
       box.hidden = topic.value !== "" && ids.indexOf(topic.value) === -1;
     });
   }
   topic.addEventListener("change", follow);
   follow();
-})();
+}
+
+function enhance(root) {
+  startProofOfWork(root);
+  followTopic(root);
+}
+document.addEventListener("DOMContentLoaded", function () {
+  enhance(document);
+});
+document.addEventListener("htmx:load", function (event) {
+  enhance(event.detail.elt.ownerDocument || document);
+});

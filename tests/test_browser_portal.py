@@ -1,0 +1,231 @@
+"""In real Chromium, as a customer: file a complaint, track it, prove it is yours, reply with a file, reject
+the first answer, accept the second and rate the handling; in Persian and in Russian. And an axe-core check
+of every portal page in Persian and English."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from services.complaints import lifecycle
+from services.complaints.models import Complaint
+from services.notifications.models import Notice
+from tenants.context import enter_tenant, leave_tenant, tenant_scope
+from tenants.db import db
+from tenants.models import StaffMember, Tenant
+from tenants.text import persian_digits
+from tests.fixtures.app import base_overrides
+from tests.fixtures.factories import PASSWORD
+from tests.test_files import make_pdf
+from web import create_app
+
+pytestmark = pytest.mark.browser
+
+PERSIAN = {
+    "slug": "fa-clinic",
+    "locale": "fa",
+    "name": "مریم رضایی",
+    "phone": "۰۹۱۲ ۱۲۳ ۴۵۶۷",
+    "subject": "نوبت دیرهنگام",
+    "description": "دو ساعت منتظر ماندم و کسی توضیحی نداد.",
+    "reply": "رسید پرداخت را پیوست کردم.",
+    "reason": "پاسخ به رسید من اشاره‌ای نکرد.",
+}
+RUSSIAN = {
+    "slug": "ru-clinic",
+    "locale": "ru",
+    "name": "Айгерим Бекова",
+    "phone": "+7 701 123 4567",
+    "subject": "Долгое ожидание",
+    "description": "Я ждала два часа, и никто ничего не объяснил.",
+    "reply": "Прикладываю чек об оплате.",
+    "reason": "В ответе не учтён мой чек.",
+}
+
+
+@pytest.fixture
+def live_app(tmp_path, live_server):
+    """An app on the live server's database, for what the staff do through the services."""
+    app = create_app(base_overrides(tmp_path) | {"SQLALCHEMY_DATABASE_URI": f"sqlite:///{tmp_path / 'live.sqlite'}"})
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def _organization(app, slug: str, locale: str) -> int:
+    from services.onboarding.operations import SignUp, sign_up
+
+    token = enter_tenant(None)
+    with app.app_context():
+        tenant, _owner = sign_up(
+            SignUp(
+                name="Shafa" if locale != "fa" else "درمانگاه شفا",
+                slug=slug,
+                industry="clinic",
+                locale=locale,
+                timezone="Asia/Tehran" if locale == "fa" else "Asia/Almaty",
+                owner_name="Owner",
+                owner_email=f"owner@{slug}.example.com",
+                password=PASSWORD,
+            )
+        )
+        db.session.commit()
+        tenant_id = tenant.id
+    leave_tenant(token)
+    return tenant_id
+
+
+def _staff_answer(app, tenant_id: int, answer: str) -> None:
+    """Through the services, as the owner: take the complaint as far as an answer."""
+    with app.app_context(), tenant_scope(tenant_id):
+        c = db.session.scalars(sa.select(Complaint)).one()
+        owner = db.session.scalars(sa.select(StaffMember)).first()
+        tenant = db.session.get(Tenant, tenant_id)
+        if c.state == "received":
+            lifecycle.acknowledge(owner, c, c.version)
+            lifecycle.investigate(owner, c, c.version)
+        lifecycle.decide(owner, tenant, c, lifecycle.DecisionInput(False, "No fault found."), c.version)
+        lifecycle.respond(owner, c, answer, c.version)
+        db.session.commit()
+
+
+def _one_time_code(app, tenant_id: int) -> str:
+    with app.app_context(), tenant_scope(tenant_id):
+        notice = db.session.scalars(
+            sa.select(Notice).where(Notice.event == "verification_code").order_by(Notice.id.desc())
+        ).first()
+        return notice.data["code"]
+
+
+def _wait_for_proof_of_work(page) -> None:
+    from playwright.sync_api import expect
+
+    expect(page.locator("input[name=altcha]")).not_to_have_value("", timeout=30_000)
+
+
+def _state(page) -> str:
+    return page.locator(".state-card").get_attribute("data-state")
+
+
+def _customer_flow(page, base: str, app, who: dict, tmp_path: Path) -> None:
+    tenant_id = _organization(app, who["slug"], who["locale"])
+    slug = who["slug"]
+    page.goto(f"{base}/{slug}/")
+    assert page.get_attribute("html", "lang") == who["locale"]
+    page.locator(f"a[href='/{slug}/complaints/new']").first.click()
+    page.fill("#complainant_name", who["name"])
+    page.fill("#phone", who["phone"])
+    page.fill("#subject", who["subject"])
+    page.fill("#description", who["description"])
+    # The browser solves the proof of work and hides the sum meant for pages without JavaScript.
+    _wait_for_proof_of_work(page)
+    assert not page.locator("#question").is_visible()
+    page.locator("form[data-pow] button[type=submit]").click()
+    page.wait_for_url(f"{base}/{slug}/complaints/*/receipt")
+    code = page.locator("#tracking-code").get_attribute("data-code")
+    assert len(code.replace("-", "")) == 13
+    assert page.locator(".qr svg").count() == 1
+
+    # Track it: the code typed in Persian digits with spaces, in a fresh browser (no proof yet).
+    context = page.context.browser.new_context(viewport={"width": 390, "height": 844})
+    visitor = context.new_page()
+    visitor.goto(f"{base}/{slug}/track")
+    visitor.fill("#code", persian_digits(code.replace("-", " ")))
+    visitor.locator("main form button[type=submit]").click()
+    visitor.wait_for_url(f"{base}/{slug}/track/{code.replace('-', '')}")
+    assert _state(visitor) == "received"
+    assert who["description"] not in visitor.content()
+
+    # Prove it with the one-time code, typed in Persian digits.
+    with visitor.expect_navigation():
+        visitor.locator("#prove form[action$='/proof'] button[type=submit]").click()
+    visitor.fill("#prove input[name=code]", persian_digits(_one_time_code(app, tenant_id)))
+    visitor.locator("#prove form[action$='/verify'] button[type=submit]").click()
+    visitor.wait_for_selector("#reply")
+    assert who["description"] in visitor.content()
+
+    # Reply with a file.
+    receipt = tmp_path / "receipt.pdf"
+    receipt.write_bytes(make_pdf())
+    visitor.fill("#reply textarea[name=body]", who["reply"])
+    visitor.set_input_files("#reply input[type=file]", str(receipt))
+    visitor.locator("#reply button[type=submit]").click()
+    visitor.wait_for_selector("[data-event='customer_message']")
+    assert visitor.locator("[data-event='file']").count() == 1
+
+    # The staff answer; the customer rejects, and the complaint is investigated again.
+    _staff_answer(app, tenant_id, "First answer")
+    visitor.reload()
+    assert _state(visitor) == "responded"
+    visitor.fill("#answer textarea", who["reason"])
+    visitor.locator("#answer form[action$='/reject'] button[type=submit]").click()
+    visitor.wait_for_selector(".state-card[data-state='investigating']")
+
+    # A second answer; accepted; rated.
+    _staff_answer(app, tenant_id, "Second answer")
+    visitor.reload()
+    visitor.locator("#answer form[action$='/accept'] button[type=submit]").click()
+    visitor.wait_for_selector(".state-card[data-state='closed']")
+    visitor.locator("#rating input[name=score][value='5']").check()
+    visitor.fill("#rating textarea", "OK")
+    visitor.locator("#rating button[type=submit]").click()
+    visitor.wait_for_selector("#rating p")
+    events = visitor.locator(".timeline [data-event]").evaluate_all("els => els.map(e => e.dataset.event)")
+    assert events.count("customer_message") == 1
+    assert events.count("transition") >= 6
+    with app.app_context(), tenant_scope(tenant_id):
+        c = db.session.scalars(sa.select(Complaint)).one()
+        assert (c.state, c.reopen_count, c.phone) == ("closed", 1, c.phone)
+    context.close()
+
+
+def test_a_customer_in_persian_files_tracks_replies_rejects_accepts_and_rates(page, live_server, live_app, tmp_path):
+    _customer_flow(page, live_server, live_app, PERSIAN, tmp_path)
+    assert page.get_attribute("html", "dir") == "rtl"
+
+
+def test_a_customer_in_russian_does_the_same(page, live_server, live_app, tmp_path):
+    _customer_flow(page, live_server, live_app, RUSSIAN, tmp_path)
+
+
+def _serious(page) -> list[str]:
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    return [
+        f"{v['id']}: {v['help']} ({len(v['nodes'])})"
+        for v in results.response["violations"]
+        if v.get("impact") in ("serious", "critical")
+    ]
+
+
+@pytest.mark.parametrize("locale", ["fa", "en"])
+def test_every_portal_page_passes_axe(page, live_server, live_app, locale):
+    slug = f"axe-{locale}"
+    tenant_id = _organization(live_app, slug, locale)
+    page.goto(f"{live_server}/{slug}/complaints/new")
+    page.fill("#complainant_name", "Test")
+    page.fill("#phone", "+98 912 123 4567")
+    page.fill("#subject", "Subject")
+    page.fill("#description", "Description")
+    _wait_for_proof_of_work(page)
+    found = {"new": _serious(page)}
+    page.locator("form[data-pow] button[type=submit]").click()
+    page.wait_for_url("**/receipt")
+    found["receipt"] = _serious(page)
+    code = page.locator("#tracking-code").get_attribute("data-code").replace("-", "")
+    for name, path in (("home", "/"), ("track", "/track"), ("status-proven", f"/track/{code}")):
+        page.goto(f"{live_server}/{slug}{path}")
+        found[name] = _serious(page)
+    stranger = page.context.browser.new_context().new_page()
+    stranger.goto(f"{live_server}/{slug}/track/{code}")
+    found["status"] = _serious(stranger)
+    stranger.goto(f"{live_server}/track")
+    found["directory"] = _serious(stranger)
+    _staff_answer(live_app, tenant_id, "An answer")
+    page.goto(f"{live_server}/{slug}/track/{code}")
+    found["status-answered"] = _serious(page)
+    stranger.context.close()
+    assert {name: v for name, v in found.items() if v} == {}
