@@ -161,6 +161,8 @@ def main() -> None:
         unlimited = {
             "PORTAL_TRACK_LIMIT_PER_IP": "100000000/minute",
             "PORTAL_TRACK_LIMIT_PER_CODE": "100000000/minute",
+            # As deployed: the limits live in Redis, shared by the workers.
+            "REDIS_URL": os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/14"),
         }
         with _server(urls["app"], extra_env=unlimited) as (host, port):
             paths = [f"/{s}/track/{c}" for s, c in codes]

@@ -102,8 +102,11 @@ def _pg_value(tenant_id: int | None) -> str:
 
 
 def _set_pg_tenant_on_begin(session: Session, transaction: Any, connection: sa.Connection) -> None:
-    if connection.dialect.name == "postgresql":
-        connection.execute(_SET_TENANT, {"tenant_id": _pg_value(current_tenant_id())})
+    # The setting is local to a transaction (set_config's third argument), so a new one starts unset: only a
+    # tenant in scope needs saying.
+    tenant_id = current_tenant_id()
+    if connection.dialect.name == "postgresql" and tenant_id is not None:
+        connection.execute(_SET_TENANT, {"tenant_id": _pg_value(tenant_id)})
 
 
 def _follow_scope(tenant_id: int | None) -> None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+import time
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from services.errors import ServiceError
@@ -82,8 +85,43 @@ def current(tenant: Tenant) -> PortalSettings:
     )
 
 
+# The portal reads its settings on every page; each process keeps them this long (a change shows within it).
+SNAPSHOT_SECONDS = 30.0
+
+
+def _snapshots() -> dict[int, tuple[float, SimpleNamespace]]:
+    """This app's kept snapshots (per app, so that two apps on two databases never share one)."""
+    return current_app.extensions.setdefault("dadras.portal_snapshots", {})
+
+
+def snapshot(tenant: Tenant) -> SimpleNamespace:
+    """The settings as plain read-only values for the portal's pages, kept per process for SNAPSHOT_SECONDS."""
+    now = time.monotonic()
+    kept = _snapshots().get(tenant.id)
+    if kept is not None and now - kept[0] < SNAPSHOT_SECONDS:
+        return kept[1]
+    row = current(tenant)
+    values = SimpleNamespace(
+        colour=row.colour,
+        logo_key=row.logo_key,
+        logo_type=row.logo_type,
+        intro=dict(row.intro or {}),
+        channels=[dict(c) for c in row.channels or []],
+        inside_body=dict(row.inside_body or {}),
+        outside_bodies=[dict(b) for b in row.outside_bodies or []],
+        show_staff_names=bool(row.show_staff_names),
+    )
+    _snapshots()[tenant.id] = (now, values)
+    return values
+
+
+def _forget(tenant: Tenant) -> None:
+    _snapshots().pop(tenant.id, None)
+
+
 def _row(actor: StaffMember, tenant: Tenant) -> PortalSettings:
     require(actor, Permission.MANAGE_SETTINGS)
+    _forget(tenant)
     row = current(tenant)
     if row.id is None:
         db.session.add(row)

@@ -79,7 +79,7 @@ def _portal_context() -> dict[str, Any]:
 def _settings():
     """The portal's settings, read once per request."""
     if "portal_settings" not in g:
-        g.portal_settings = portal_settings.current(g.tenant)
+        g.portal_settings = portal_settings.snapshot(g.tenant)
     return g.portal_settings
 
 
