@@ -20,13 +20,23 @@ def enable_rls(table: str) -> list[str]:
     ]
 
 
-# The slug-less tracking page finds a code's organization: tracking_codes (code and tenant id, nothing of the
-# complaint) may be read across tenants while a transaction has switched app.code_directory on, for one query.
-CODE_DIRECTORY = [
-    "DROP POLICY IF EXISTS code_directory ON tracking_codes",
-    "CREATE POLICY code_directory ON tracking_codes FOR SELECT "
-    "USING (current_setting('app.code_directory', true) = 'on')",
-]
+# The slug-less tracking page finds a code's organization. The application role never reads another tenant's
+# rows: it calls tenant_of_code, owned by the tables' owner (SECURITY DEFINER), which answers one exact code's
+# tenant id and nothing else; the owner may read every tracking code (a policy for that role alone).
+def code_directory(app_role: str) -> list[str]:
+    quoted = '"' + app_role.replace('"', '""') + '"'
+    literal = "'" + app_role.replace("'", "''") + "'"
+    grant = f"SELECT 1 FROM pg_roles WHERE rolname = {literal}"  # noqa: S608 - a setting, quoted
+    return [
+        "DROP POLICY IF EXISTS code_directory ON tracking_codes",
+        "CREATE POLICY code_directory ON tracking_codes FOR SELECT TO CURRENT_USER USING (true)",
+        "CREATE OR REPLACE FUNCTION tenant_of_code(code text) RETURNS integer LANGUAGE sql STABLE "
+        "SECURITY DEFINER SET search_path = pg_catalog, public "
+        "AS $$ SELECT tenant_id FROM public.tracking_codes WHERE tracking_codes.code = $1 $$",
+        "REVOKE ALL ON FUNCTION tenant_of_code(text) FROM PUBLIC",
+        f"DO $$ BEGIN IF EXISTS ({grant}) THEN GRANT EXECUTE ON FUNCTION tenant_of_code(text) TO {quoted}; "
+        "END IF; END $$",
+    ]
 
 
 def grant_app_role(role: str) -> list[str]:
@@ -52,7 +62,11 @@ def grant_app_role(role: str) -> list[str]:
         f"IF to_regclass('public.{t}') IS NOT NULL THEN REVOKE DELETE, TRUNCATE ON {t} FROM {{r}}; END IF"
         for t in NEVER_DELETED
     )
-    body = "; ".join(g.format(r=quoted) for g in (*grants, *revokes))
+    functions = (
+        "IF to_regprocedure('tenant_of_code(text)') IS NOT NULL THEN "
+        "GRANT EXECUTE ON FUNCTION tenant_of_code(text) TO {r}; END IF",
+    )
+    body = "; ".join(g.format(r=quoted) for g in (*grants, *revokes, *functions))
     # The role name comes from settings, not from users, and is quoted as an identifier and a literal.
     check = f"SELECT 1 FROM pg_roles WHERE rolname = {literal}"  # noqa: S608
     return [f"DO $$ BEGIN IF EXISTS ({check}) THEN {body}; END IF; END $$"]

@@ -193,3 +193,72 @@ def test_a_logo_is_uploaded_and_served_and_a_non_image_refused(app, admin):
     )
     assert refused.status_code in (415, 422)
     assert re.search(r"PNG|JPEG", refused.get_data(as_text=True))
+
+
+def _publish_field(client, slug: str, kind: str, **extra) -> None:
+    _add(client, slug, kind, "Field", "فیلد", **extra)
+    assert client.post(f"/{slug}/console/settings/form/publish").status_code == 303
+
+
+def test_a_required_field_for_one_category_does_not_block_another(app, admin):
+    from services.catalog.models import Category
+
+    made, client = admin
+    slug = made.tenant.slug
+    with app.app_context(), tenant_scope(made.tenant.id):
+        first, second = db.session.scalars(sa.select(Category.id).order_by(Category.id)).all()[:2]
+    _publish_field(client, slug, "short_text", required="y", categories=str(first))
+    key = _keys(app, made)[0]
+    assert _file(app.test_client(), slug, category_id=str(second)).status_code == 303
+    refused = _file(app.test_client(), slug, category_id=str(first))
+    assert refused.status_code == 422
+    assert _file(app.test_client(), slug, category_id=str(first), **{key: "A-1"}).status_code == 303
+
+
+def test_a_file_field_keeps_its_files_as_its_answer_and_a_required_one_is_enforced(app, admin):
+    from tests.test_files import make_pdf
+
+    made, client = admin
+    slug = made.tenant.slug
+    _publish_field(client, slug, "file", required="y")
+    key = _keys(app, made)[0]
+    assert _file(app.test_client(), slug).status_code == 422
+    visitor = app.test_client()
+    from tests.test_portal import _filing, _form_page
+
+    data = _filing(_form_page(visitor, slug)) | {key: [(io.BytesIO(make_pdf()), "prescription.pdf")]}
+    response = visitor.post(f"/{slug}/complaints/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 303
+    with app.app_context(), tenant_scope(made.tenant.id):
+        from services.complaints.models import Attachment
+
+        complaint = db.session.scalar(sa.select(Complaint))
+        attachment = db.session.scalar(sa.select(Attachment))
+        assert complaint.answers[key] == [attachment.id]
+        assert attachment.filename == "prescription.pdf"
+
+
+def test_a_number_typed_with_a_decimal_comma_in_russian(app, make_tenant, login_as):
+    made = make_tenant(locale="ru")
+    client = app.test_client()
+    login_as(client, made.tenant, made.owner)
+    slug = made.tenant.slug
+    _publish_field(client, slug, "number")
+    key = _keys(app, made)[0]
+    assert _file(app.test_client(), slug, phone="+7 701 123 4567", **{key: "1,5"}).status_code == 303
+    with app.app_context(), tenant_scope(made.tenant.id):
+        assert db.session.scalar(sa.select(Complaint)).answers[key] == "1.5"
+
+
+def test_phone_and_email_cannot_both_be_hidden(app, admin):
+    made, client = admin
+    core = {f"core-{n}": "optional" for n in ("national_id", "preferred_contact", "representative_name")}
+    core |= {"core-phone": "hidden", "core-email": "hidden", "core-remedy_sought": "optional"}
+    core |= {"core-category_id": "optional", "core-attachments": "optional"}
+    assert client.post(f"/{made.tenant.slug}/console/settings/form/core", data=core).status_code == 422
+
+
+def test_a_malformed_web_address_is_refused_not_an_error(app, admin):
+    made, client = admin
+    data = {"colour": "#123456", "outside_0_name_en": "Body", "outside_0_url": "http://[x"}
+    assert client.post(f"/{made.tenant.slug}/console/settings/portal", data=data).status_code == 422

@@ -316,3 +316,26 @@ def test_a_signed_link_proves_the_customer(app, org, make_complaint):
     stranger = app.test_client()
     page = stranger.get(url, query_string={"t": token + "tampered"}).get_data(as_text=True)
     assert "A private description" not in page
+
+
+def test_a_filing_needs_a_phone_or_an_email(app, org):
+    response = _file(app.test_client(), org.tenant.slug, phone="", preferred_contact="")
+    assert response.status_code == 422
+    assert "قطع مکرر اینترنت" in response.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("payload", ["MTIz", "InN0cmluZyI=", "eyJzYWx0IjogMX0=", "!!!", "e30="])
+def test_a_malformed_proof_of_work_is_no_proof_not_an_error(app, org, payload):
+    response = _file(app.test_client(), org.tenant.slug, question_answer="", altcha=payload)
+    assert response.status_code == 422
+
+
+def test_a_wrong_sum_uses_its_page_up(app, org):
+    client = app.test_client()
+    html = _form_page(client, org.tenant.slug)
+    wrong = str(int(_sum(html)) + 1)
+    assert (
+        client.post(f"/{org.tenant.slug}/complaints/new", data=_filing(html, question_answer=wrong)).status_code == 422
+    )
+    again = client.post(f"/{org.tenant.slug}/complaints/new", data=_filing(html))
+    assert again.status_code == 422

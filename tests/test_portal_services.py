@@ -280,3 +280,17 @@ def test_withdrawing_needs_a_reason_and_an_open_complaint(app, make_tenant, make
         assert c.state == "withdrawn"
         with pytest.raises(NotAllowed):
             portal.withdraw(s.tenant, c, "Again")
+
+
+@pytest.mark.parametrize("db_backend", ["postgresql"])
+def test_the_application_role_reads_no_other_tenants_codes_whatever_it_sets(app, make_tenant, make_complaint):
+    a, b = make_tenant(), make_tenant()
+    make_complaint(a)
+    theirs = make_complaint(b)
+    with app.app_context(), tenant_scope(a.tenant.id):
+        conn = db.session.connection()
+        conn.exec_driver_sql("SELECT set_config('app.code_directory', 'on', true)")
+        assert conn.exec_driver_sql("SELECT count(*) FROM tracking_codes").scalar() == 1
+        # The one way across: the owner's function, one exact code's tenant id.
+        found = conn.exec_driver_sql("SELECT tenant_of_code(%s)", (theirs.code,)).scalar()
+        assert found == b.tenant.id

@@ -12,7 +12,7 @@ from alembic import op
 from flask import current_app
 from sqlalchemy.dialects import postgresql
 
-from tenants.rls import CODE_DIRECTORY, enable_rls, grant_app_role
+from tenants.rls import code_directory, enable_rls, grant_app_role
 
 revision = "0004"
 down_revision = "0003"
@@ -152,7 +152,7 @@ def upgrade() -> None:
         for table in TENANT_OWNED:
             for statement in enable_rls(table):
                 op.execute(statement)
-        for statement in CODE_DIRECTORY:
+        for statement in code_directory(current_app.config["DATABASE_APP_ROLE"]):
             op.execute(statement)
         for statement in grant_app_role(current_app.config["DATABASE_APP_ROLE"]):
             op.execute(statement)
@@ -161,6 +161,7 @@ def upgrade() -> None:
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute("DROP POLICY IF EXISTS code_directory ON tracking_codes")
+        op.execute("DROP FUNCTION IF EXISTS tenant_of_code(text)")
     with op.batch_alter_table("complaints", schema=None) as batch_op:
         batch_op.drop_constraint(batch_op.f("fk_complaints_form_version_id_form_versions"), type_="foreignkey")
         batch_op.drop_column("answers")

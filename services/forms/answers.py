@@ -107,10 +107,26 @@ def answered_fields(version: FormVersion | None, answers: dict[str, Any]) -> lis
     return [(item, answers[item["key"]]) for item in version.fields if item["key"] in answers]
 
 
-def record_answers(tenant: Tenant, complaint: Complaint, values: dict[str, Any], *, audience: str) -> None:
-    """File the complaint on the form in use: its version and the answers to the tenant's own fields."""
-    version = published()
+_UNSET = object()
+
+
+def record_answers(
+    tenant: Tenant,
+    complaint: Complaint,
+    values: dict[str, Any],
+    *,
+    audience: str,
+    version: Any = _UNSET,
+    files: dict[str, list[Any]] | None = None,
+) -> None:
+    """File the complaint on a form version (the one in use unless given): its answers to the tenant's own
+    fields. `files` are the uploads given to its file fields, checked here only for being required."""
+    if version is _UNSET:
+        version = published()
     complaint.form_version_id = version.id if version else None
     complaint.answers = clean_answers(
         version, values, audience=audience, category_id=complaint.category_id, country=tenant.country
     )
+    for item in fields_for(version, audience=audience, category_id=complaint.category_id):
+        if item["type"] == "file" and item["required"] and not (files or {}).get(item["key"]):
+            raise FormError(_l("Attach a file here."), field=item["key"])

@@ -229,7 +229,8 @@ def set_core(actor: StaffMember, states: dict[str, str]) -> None:
         if name not in CORE_FIELDS or state not in CORE_STATES:
             raise FormError(_l("Choose required, optional or hidden."), field=f"core_{name}")
         core[name] = state
-    if core.get("preferred_contact") == "required" and core.get("phone") == "hidden" and core.get("email") == "hidden":
+    if core.get("phone") == "hidden" and core.get("email") == "hidden":
+        # Answers, one-time codes and notices all need a way back to the customer.
         raise FormError(_l("Keep a phone or an e-mail field to reach the customer."), field="core_phone")
     row.core = core
 

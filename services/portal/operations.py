@@ -63,21 +63,41 @@ def file_complaint(
     values: dict[str, Any],
     files: list[CheckedFile],
     storage: Storage,
+    *,
+    field_files: dict[str, list[CheckedFile]] | None = None,
 ) -> Complaint:
     """A complaint from the portal, on the tenant's published form; the acknowledgement notice is queued.
 
-    `values` are the answers to the tenant's own fields; `files` are the attachments, already checked.
+    `values` are the answers to the tenant's own fields, `files` the attachments and `field_files` the files
+    given to the tenant's own file fields (their answers are the files' ids), all already checked.
     """
     version = published()
     data = replace(data, channel=Channel.WEB.value)
     _apply_core(version, data, files)
+    if not data.phone and not data.email:
+        # The answer, the one-time codes and every notice need a way back to the customer.
+        raise ComplaintError(_l("Give a mobile phone or an e-mail address so that we can answer you."), field="phone")
+    field_files = field_files or {}
     complaint = register_complaint(None, tenant, data)
-    record_answers(tenant, complaint, values, audience="customer")
+    record_answers(tenant, complaint, values, audience="customer", version=version, files=field_files)
     db.session.flush()
     for upload in files:
         attach_file(None, complaint, upload, storage, customer_visible=True, actor_kind="customer")
+    answers = dict(complaint.answers)
+    for key, uploads in field_files.items():
+        kept = [attach_file(None, complaint, u, storage, customer_visible=True, actor_kind="customer") for u in uploads]
+        if kept:
+            answers[key] = [a.id for a in kept]
+    complaint.answers = answers
     notify_customer(complaint, "registered", data={"link_token": link_token(complaint)})
     return complaint
+
+
+def find_by_submission_key(key: str | None) -> Complaint | None:
+    """The complaint a form with this one-time key already filed, if any."""
+    if not key:
+        return None
+    return db.session.scalar(sa.select(Complaint).where(Complaint.submission_key == key))
 
 
 def _apply_core(version: FormVersion | None, data: ComplaintInput, files: list[CheckedFile]) -> None:
@@ -106,26 +126,22 @@ def find_by_code(text: str) -> Complaint | None:
     return db.session.scalar(sa.select(Complaint).where(Complaint.code == code))
 
 
-_DIRECTORY_ON = sa.text("SELECT set_config('app.code_directory', 'on', true)")
-_DIRECTORY_OFF = sa.text("SELECT set_config('app.code_directory', '', true)")
+_TENANT_OF_CODE = sa.text("SELECT tenant_of_code(:code)")
 
 
 def tenant_for_code(text: str) -> Tenant | None:
     """The organization that issued a code (codes are unique across tenants), for the slug-less /track.
 
-    The one cross-tenant read of the portal: in the platform scope, and on PostgreSQL through the tracking
-    codes' directory policy, switched on for this one query. Raises CodeError for a code that cannot be right.
+    The one cross-tenant read of the portal, in the platform scope. On PostgreSQL the application role reads
+    no other tenant's row: it asks `tenant_of_code`, a function owned by the tables' owner that answers only
+    the tenant id of one exact code. Raises CodeError for a code that cannot be right.
     """
     code = parse_code(text)
-    postgres = db.session.get_bind().dialect.name == "postgresql"
     with platform_scope():
-        if postgres:
-            db.session.execute(_DIRECTORY_ON)
-        try:
+        if db.session.get_bind().dialect.name == "postgresql":
+            tenant_id = db.session.scalar(_TENANT_OF_CODE, {"code": code})
+        else:
             tenant_id = db.session.scalar(sa.select(TrackingCode.tenant_id).where(TrackingCode.code == code))
-        finally:
-            if postgres:
-                db.session.execute(_DIRECTORY_OFF)
         tenant = db.session.get(Tenant, tenant_id) if tenant_id is not None else None
     return tenant if tenant is not None and tenant.is_active else None
 

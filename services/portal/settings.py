@@ -161,7 +161,13 @@ def _short(value: str, name: str) -> str:
 
 def _url(value: str, name: str) -> str:
     text = _short(value, name)
-    if text and (urlsplit(text).scheme not in ("http", "https") or not urlsplit(text).netloc):
+    if not text:
+        return text
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
         raise PortalSettingsError(_l("Enter a web address that starts with https://."), field=name)
     return text
 

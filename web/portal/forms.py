@@ -26,6 +26,7 @@ from services.forms.schema import core_state, fields_for
 from services.i18n import localized
 from web.console.labels import KIND_NAMES
 from web.forms import BaseForm, LocalDateField, choices
+from web.i18n import locale_code
 
 NONE = ""
 CONTACT_CHOICES = {"sms": _l("SMS"), "email": _l("E-mail"), "phone": _l("A phone call")}
@@ -45,7 +46,9 @@ class NumberField(StringField):
 
     def pre_validate(self, form):
         self.number = None
-        text = (self.data or "").replace(",", "").replace("٬", "").replace(" ", "")
+        text = (self.data or "").replace(" ", "").replace("\u00a0", "").replace("٬", "").replace("٫", ".")
+        # A comma is the decimal separator in Russian and Kazakh, a thousands separator in Persian and English.
+        text = text.replace(",", ".") if locale_code() in ("ru", "kk") else text.replace(",", "")
         if not text:
             return
         try:
@@ -86,6 +89,13 @@ class CustomFields:
                 found += [(key, upload) for upload in (f.data or []) if getattr(upload, "filename", "")]
         return found
 
+    def custom_file_groups(self, check) -> dict[str, list[Any]]:
+        """The tenant's own file fields' uploads, each `check`ed, by field key."""
+        groups: dict[str, list[Any]] = {}
+        for key, upload in self.custom_files():
+            groups.setdefault(key, []).append(check(upload))
+        return groups
+
 
 class PortalComplaintForm(CustomFields, BaseForm):
     """The core of the tenant's form; `build_form` adds the tenant's own fields and drops the hidden ones."""
@@ -95,7 +105,7 @@ class PortalComplaintForm(CustomFields, BaseForm):
     phone = StringField(_l("Mobile phone"), validators=[Optional(), Length(max=40)])
     email = StringField(_l("E-mail address"), validators=[Optional(), Length(max=254)])
     national_id = StringField(_l("National ID"), validators=[Optional(), Length(max=30)])
-    preferred_contact = RadioField(_l("How should we reach you?"), default="sms")
+    preferred_contact = RadioField(_l("How should we reach you?"), validators=[Optional()])
     representative_name = StringField(
         _l("Filing for someone else? Your name as their representative"), validators=[Optional(), Length(max=200)]
     )
@@ -116,7 +126,13 @@ class PortalComplaintForm(CustomFields, BaseForm):
         super().__init__(*args, **kwargs)
         self.kind.choices = choices(KIND_NAMES)
         if getattr(self, "preferred_contact", None) is not None:
-            self.preferred_contact.choices = choices(CONTACT_CHOICES)
+            offered = {
+                k: v
+                for k, v in CONTACT_CHOICES.items()
+                if (k == "email" and getattr(self, "email", None) is not None)
+                or (k != "email" and getattr(self, "phone", None) is not None)
+            }
+            self.preferred_contact.choices = choices(offered)
         if getattr(self, "category_id", None) is not None:
             self.category_id.choices = choices({NONE: "—", **dict(categories)})
         if not self.is_submitted():
@@ -137,7 +153,10 @@ _CORE_OPTIONAL = (
 
 def _custom_field(item: dict[str, Any], locale: str):
     """The WTForms field for one of the tenant's own fields, labelled in `locale`."""
-    kind, required = item["type"], item["required"]
+    kind = item["type"]
+    # A field for some categories only is checked once the category is known (by the service): the form may
+    # hide it for the topic chosen.
+    required = item["required"] and not item.get("categories")
     kwargs: dict[str, Any] = {
         "label": localized(item["labels"], locale),
         "description": localized(item.get("help") or {}, locale) if item.get("help") else "",

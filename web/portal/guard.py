@@ -56,23 +56,18 @@ def new_question() -> tuple[int, int, str]:
 
 def _first_use(kind: str, value: str) -> bool:
     """Whether this solved challenge is used for the first time (a replay files nothing)."""
-    if throttle.exceeded("portal_once", kind, value):
-        return False
-    throttle.record("portal_once", kind, value)
-    return True
+    return throttle.hit("portal_once", kind, value)
 
 
 def proof_of_work_done(payload: str | None) -> bool:
     if not payload:
         return False
-    ok, _error = verify_solution_v1(payload, _key(), check_expires=True)
-    if not ok:
-        return False
     try:
-        salt = json.loads(base64.b64decode(payload))["salt"]
-    except (ValueError, KeyError, TypeError):
+        ok, _error = verify_solution_v1(payload, _key(), check_expires=True)
+        salt = json.loads(base64.b64decode(payload))["salt"] if ok else None
+    except Exception:
         return False
-    return _first_use("pow", salt)
+    return isinstance(salt, str) and _first_use("pow", salt)
 
 
 def question_answered(token: str | None, answer: str | None) -> bool:
@@ -83,9 +78,17 @@ def question_answered(token: str | None, answer: str | None) -> bool:
     except (TokenExpired, TokenInvalid):
         return False
     typed = latin_digits(answer).strip()
-    return typed.isascii() and typed.isdigit() and int(typed) == payload.get("s") and _first_use("q", token)
+    right = typed.isascii() and typed.isdigit() and len(typed) < 4 and int(typed) == payload.get("s")
+    return _first_use("q", token) and right
 
 
-def human(payload: str | None, token: str | None, answer: str | None) -> bool:
-    """Whether the form carries a solved proof of work or the right sum, not used before."""
-    return proof_of_work_done(payload) or question_answered(token, answer)
+def human(payload: str | None, token: str | None, answer: str | None) -> str | None:
+    """ "pow" or "sum" when the form carries a solved proof of work or the right sum, not used before; else None.
+
+    A wrong sum uses its token up too, so a bot cannot try every answer on one page.
+    """
+    if proof_of_work_done(payload):
+        return "pow"
+    if question_answered(token, answer):
+        return "sum"
+    return None

@@ -227,13 +227,36 @@ def _input_from(form) -> ComplaintInput:
     )
 
 
+def _check(upload):
+    return check_upload(upload.read(), upload.filename, max_bytes=MAX_FILE_BYTES)
+
+
 def _checked_files(form) -> list:
-    uploads = []
+    """The core attachments, checked by their content."""
     attachments = getattr(form, "attachments", None)
-    if attachments is not None:
-        uploads += [f for f in (attachments.data or []) if getattr(f, "filename", "")]
-    uploads += [upload for _key, upload in form.custom_files()]
-    return [check_upload(f.read(), f.filename, max_bytes=MAX_FILE_BYTES) for f in uploads]
+    uploads = [f for f in (attachments.data or []) if getattr(f, "filename", "")] if attachments is not None else []
+    return [_check(f) for f in uploads]
+
+
+# The form keys this browser was given, so that a resent form finds its complaint for its sender only.
+KEYS_SESSION = "portal_keys"
+
+
+def _issued_key(form) -> None:
+    keys = [*session.get(KEYS_SESSION, [])[-9:], form.submission_key.data]
+    session[KEYS_SESSION] = keys
+
+
+def _already_filed(form):
+    """The receipt of the complaint this very form filed before (a double click, a resent page), if any."""
+    key = form.submission_key.data
+    if not key or key not in session.get(KEYS_SESSION, []):
+        return None
+    existing = portal.find_by_submission_key(key)
+    if existing is None:
+        return None
+    _remember_proof(existing.id)
+    return redirect(url_for("portal.receipt", code=existing.code), code=303)
 
 
 @bp.route("/complaints/new", methods=["GET", "POST"])
@@ -242,8 +265,19 @@ def new_complaint():
     version = published()
     form = _complaint_form(version)
     if request.method == "GET":
+        _issued_key(form)
         return _render_new(form, version)
+    if (done := _already_filed(form)) is not None:
+        return done
     ip = guard.client_ip()
+    refused = _refusal(form, version, ip)
+    if refused is not None:
+        return refused
+    return _file(form, version, ip)
+
+
+def _refusal(form, version: FormVersion | None, ip: str):
+    """The answer to a filing that cannot go ahead (limits, the form, the honeypot, no proof), or None."""
     if throttle.exceeded("portal_file_ip", ip) or throttle.exceeded("portal_file_tenant", str(g.tenant.id)):
         return _too_many()
     if not form.validate_on_submit():
@@ -251,16 +285,23 @@ def new_complaint():
     if form.website.data:
         form.form_errors.append(_("The form could not be accepted. Please try again."))
         return _render_new(form, version, 422)
-    if not guard.human(form.altcha.data, form.question_token.data, form.question_answer.data):
+    proof = guard.human(form.altcha.data, form.question_token.data, form.question_answer.data)
+    if proof is None:
         form.question_answer.errors = [_("Please answer the sum, so we know a person is filing.")]
         return _render_new(form, version, 422)
-    return _file(form, version, ip)
+    if proof == "sum" and _limited("portal_file_sum_ip", ip):
+        # Without the browser's proof of work, a visitor files fewer complaints an hour.
+        return _too_many()
+    return None
 
 
 def _file(form, version: FormVersion | None, ip: str):
     try:
         files = _checked_files(form)
-        complaint = portal.file_complaint(g.tenant, _input_from(form), form.custom_values(), files, _storage())
+        field_files = form.custom_file_groups(_check)
+        complaint = portal.file_complaint(
+            g.tenant, _input_from(form), form.custom_values(), files, _storage(), field_files=field_files
+        )
     except FileRejected as exc:
         target = "attachments" if getattr(form, "attachments", None) is not None else None
         form.add_errors(target, str(exc.message))
@@ -285,7 +326,7 @@ def _tracking_link(complaint: Complaint) -> str:
 @bp.get("/complaints/<code>/receipt")
 def receipt(code: str):
     """After filing: the code, large and grouped, a copy button, a printable receipt and a QR code."""
-    complaint = _lookup(code)
+    complaint = _complaint_for(code)
     if not isinstance(complaint, Complaint):
         return complaint
     if not _is_proven(complaint):
@@ -464,7 +505,7 @@ def send_proof(code: str):
     form.channel.choices = choices({c.channel: c.masked for c in portal.contact_choices(complaint)})
     if not form.validate_on_submit():
         return _status_page(complaint, 422, proof_request=form)
-    if _limited("portal_proof_send", str(complaint.id)):
+    if _limited("portal_proof_send", str(complaint.id)) or _limited("portal_proof_send_ip", guard.client_ip()):
         return _too_many()
     sent = portal.send_proof(complaint, form.channel.data)
     if current_app.config["ENV"] != "production":
@@ -482,7 +523,11 @@ def verify(code: str):
     form = ProofForm()
     if not form.validate_on_submit():
         return _status_page(complaint, 422, proof=form)
-    if _limited("portal_verify", str(complaint.id)):
+    if (
+        _limited("portal_verify", str(complaint.id))
+        or _limited("portal_verify_day", str(complaint.id))
+        or _limited("portal_verify_ip", guard.client_ip())
+    ):
         return _too_many()
     if not portal.check_proof(complaint, form.code.data):
         form.code.errors = [_("This code is wrong or has expired. Ask for a new one.")]
@@ -530,7 +575,7 @@ def message(code: str):
         return _status_page(complaint, exc.status, message=form)
     except ComplaintError as exc:
         form.add_errors(exc.field, str(exc.message))
-        return _status_page(complaint, exc.status, message=form)
+        return _status_page(complaint, exc.status, message=form, error=None if exc.field else str(exc.message))
     return _after(complaint, _("Thank you. Your message has been added to the complaint."))
 
 
@@ -561,7 +606,7 @@ def reject(code: str):
         portal.reject(g.tenant, complaint, form.reason.data)
     except ComplaintError as exc:
         form.add_errors(exc.field, str(exc.message))
-        return _status_page(complaint, exc.status, reject=form)
+        return _status_page(complaint, exc.status, reject=form, error=None if exc.field else str(exc.message))
     return _after(complaint, _("We are looking into it again and will answer you."))
 
 
@@ -577,7 +622,7 @@ def withdraw(code: str):
         portal.withdraw(g.tenant, complaint, form.reason.data)
     except ComplaintError as exc:
         form.add_errors(exc.field, str(exc.message))
-        return _status_page(complaint, exc.status, withdraw=form)
+        return _status_page(complaint, exc.status, withdraw=form, error=None if exc.field else str(exc.message))
     return _after(complaint, _("The complaint is withdrawn."))
 
 
