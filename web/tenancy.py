@@ -2,19 +2,64 @@
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, g, has_app_context, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import logout_user
+from sqlalchemy import event
+from sqlalchemy.orm import make_transient_to_detached
 
 from tenants.context import enter_tenant, reset_scope
-from tenants.db import db
+from tenants.db import TenantSession, db
 from tenants.models import StaffMember, Tenant
 from web.extensions import login_manager
 
 SESSION_KEY = "staff"
+
+
+# Every page of an organization starts by finding it by its slug; each process keeps what it found this long.
+# A change made here is seen at once (the cache forgets a tenant it saw flushed); one made by another process,
+# deactivation included, within this time.
+TENANT_CACHE_SECONDS = 10.0
+_CACHE_KEY = "dadras.tenants_by_slug"
+
+
+def _tenants_cache() -> dict[str, tuple[float, dict[str, Any]]]:
+    return current_app.extensions.setdefault(_CACHE_KEY, {})
+
+
+def _find_tenant(slug: str) -> Tenant | None:
+    """The active tenant with this slug, from the process's cache when fresh (no query), else the database."""
+    cache = _tenants_cache()
+    now = time.monotonic()
+    kept = cache.get(slug)
+    if kept is not None and now - kept[0] < TENANT_CACHE_SECONDS:
+        tenant = db.session.identity_map.get(sa.inspect(Tenant).identity_key_from_primary_key((kept[1]["id"],)))
+        if tenant is None:
+            tenant = Tenant(**kept[1])
+            make_transient_to_detached(tenant)  # its values as loaded: a clean, persistent row once added
+            db.session.add(tenant)
+        return tenant
+    tenant = db.session.scalar(sa.select(Tenant).where(Tenant.slug == slug, Tenant.is_active.is_(True)))
+    if tenant is not None:
+        cache[slug] = (now, {c.key: getattr(tenant, c.key) for c in sa.inspect(Tenant).column_attrs})
+    else:
+        cache.pop(slug, None)
+    return tenant
+
+
+def _forget_changed_tenants(session: Any, flush_context: Any, instances: Any) -> None:
+    if not has_app_context():
+        return
+    cache = current_app.extensions.get(_CACHE_KEY)
+    if not cache:
+        return
+    for obj in (*session.dirty, *session.deleted):
+        if isinstance(obj, Tenant):
+            cache.pop(obj.slug, None)
 
 
 def resolve_tenant(endpoint: str | None, values: dict[str, Any] | None) -> None:
@@ -22,7 +67,7 @@ def resolve_tenant(endpoint: str | None, values: dict[str, Any] | None) -> None:
     if values is None or "tenant_slug" not in values:
         return
     slug = values.pop("tenant_slug")
-    tenant = db.session.scalar(sa.select(Tenant).where(Tenant.slug == slug, Tenant.is_active.is_(True)))
+    tenant = _find_tenant(slug)
     if tenant is None:
         abort(404)
     g.tenant = tenant
@@ -93,6 +138,8 @@ def _unauthorized():
 def init_app(app: Flask) -> None:
     """Wire the tenant hooks and the per-tenant staff session into `app`."""
     app.url_defaults(_add_tenant_slug)
+    if not event.contains(TenantSession, "before_flush", _forget_changed_tenants):
+        event.listen(TenantSession, "before_flush", _forget_changed_tenants)
 
     @app.teardown_request
     def _leave_tenant(exc: BaseException | None) -> None:

@@ -166,8 +166,9 @@ class Complaint(TenantOwned, Base):
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
-    # Names, phone, e-mail, code, subject and text, normalized for search (Persian letters, Latin digits).
-    search_text: Mapped[str] = mapped_column(sa.Text, default="")
+    # Names, phone, e-mail, code, subject and text, normalized for search (Persian letters, Latin digits);
+    # written, never read back, so it is not loaded with the row.
+    search_text: Mapped[str] = mapped_column(sa.Text, default="", deferred=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_members.id", ondelete="SET NULL"))
     version: Mapped[int] = mapped_column(default=1)
