@@ -105,6 +105,12 @@ def _wait_for_proof_of_work(page) -> None:
     expect(page.locator("input[name=altcha]")).not_to_have_value("", timeout=30_000)
 
 
+def _fits_the_phone(page) -> None:
+    """Nothing wider than the phone's screen: no sideways scrolling."""
+    width = page.viewport_size["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+
 def _state(page) -> str:
     return page.locator(".state-card").get_attribute("data-state")
 
@@ -115,6 +121,9 @@ def _customer_flow(page, base: str, app, who: dict, tmp_path: Path) -> None:
     page.goto(f"{base}/{slug}/")
     assert page.get_attribute("html", "lang") == who["locale"]
     page.locator(f"a[href='/{slug}/complaints/new']").first.click()
+    page.set_viewport_size({"width": 375, "height": 800})
+    page.wait_for_selector("#complainant_name")
+    _fits_the_phone(page)
     page.fill("#complainant_name", who["name"])
     page.fill("#phone", who["phone"])
     page.fill("#subject", who["subject"])
@@ -136,6 +145,7 @@ def _customer_flow(page, base: str, app, who: dict, tmp_path: Path) -> None:
     visitor.locator("main form button[type=submit]").click()
     visitor.wait_for_url(f"{base}/{slug}/track/{code.replace('-', '')}")
     assert _state(visitor) == "received"
+    _fits_the_phone(visitor)
     assert who["description"] not in visitor.content()
 
     # Prove it with the one-time code, typed in Persian digits.
@@ -172,6 +182,7 @@ def _customer_flow(page, base: str, app, who: dict, tmp_path: Path) -> None:
     visitor.fill("#rating textarea", "OK")
     visitor.locator("#rating button[type=submit]").click()
     visitor.wait_for_selector("#rating p")
+    _fits_the_phone(visitor)
     events = visitor.locator(".timeline [data-event]").evaluate_all("els => els.map(e => e.dataset.event)")
     assert events.count("customer_message") == 1
     assert events.count("transition") >= 6
@@ -227,5 +238,8 @@ def test_every_portal_page_passes_axe(page, live_server, live_app, locale):
     _staff_answer(live_app, tenant_id, "An answer")
     page.goto(f"{live_server}/{slug}/track/{code}")
     found["status-answered"] = _serious(page)
+    page.locator("#answer form[action$='/accept'] button[type=submit]").click()
+    page.wait_for_selector(".state-card[data-state='closed']")
+    found["status-closed"] = _serious(page)
     stranger.context.close()
     assert {name: v for name, v in found.items() if v} == {}
