@@ -243,3 +243,18 @@ def test_every_portal_page_passes_axe(page, live_server, live_app, locale):
     found["status-closed"] = _serious(page)
     stranger.context.close()
     assert {name: v for name, v in found.items() if v} == {}
+
+
+def test_an_expired_form_comes_back_with_what_was_typed(page, live_server, live_app):
+    """With CSRF on: a page whose session was lost answers with the typed text and a clear message."""
+    _organization(live_app, "expired-form", "en")
+    page.goto(f"{live_server}/expired-form/complaints/new")
+    page.fill("#complainant_name", "Aigerim")
+    page.fill("#phone", "+98 912 123 4567")
+    page.fill("#subject", "Kept subject")
+    page.fill("#description", "Kept description")
+    page.context.clear_cookies()
+    page.locator("form[data-pow] button[type=submit]").click()
+    page.wait_for_selector(".alert-danger")
+    assert page.input_value("#subject") == "Kept subject"
+    assert page.input_value("#description") == "Kept description"

@@ -262,3 +262,19 @@ def test_a_malformed_web_address_is_refused_not_an_error(app, admin):
     made, client = admin
     data = {"colour": "#123456", "outside_0_name_en": "Body", "outside_0_url": "http://[x"}
     assert client.post(f"/{made.tenant.slug}/console/settings/portal", data=data).status_code == 422
+
+
+def test_an_options_key_follows_its_label_not_its_line(app, admin):
+    made, client = admin
+    slug = made.tenant.slug
+    _add(client, slug, "choice", "Branch", "شعبه", options_en="North\nCentre\nSouth")
+    key = _keys(app, made)[0]
+    with app.app_context(), tenant_scope(made.tenant.id):
+        before = {o["labels"]["en"]: o["key"] for o in db.session.scalar(sa.select(FormVersion)).fields[0]["options"]}
+    edit = {f"f-{key}-label_en": "Branch", f"f-{key}-audience": "customer", f"f-{key}-options_en": "South\nNorth\nEast"}
+    assert client.post(f"/{slug}/console/settings/form/fields/{key}", data=edit).status_code == 303
+    with app.app_context(), tenant_scope(made.tenant.id):
+        after = {o["labels"]["en"]: o["key"] for o in db.session.scalar(sa.select(FormVersion)).fields[0]["options"]}
+    assert after["South"] == before["South"]
+    assert after["North"] == before["North"]
+    assert after["East"] not in before.values()

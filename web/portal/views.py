@@ -42,6 +42,7 @@ from tenants import throttle
 from tenants.db import db
 from tenants.models import StaffMember
 from web.common.views import error_page
+from web.extensions import csrf
 from web.forms import choices
 from web.i18n import locale_code
 from web.portal import guard
@@ -260,6 +261,7 @@ def _already_filed(form):
 
 
 @bp.route("/complaints/new", methods=["GET", "POST"])
+@csrf.exempt  # the form checks its own token, so that an expired page comes back with what was typed
 def new_complaint():
     """The tenant's complaint form, in the visitor's language; a double submit files one complaint."""
     version = published()
@@ -281,6 +283,9 @@ def _refusal(form, version: FormVersion | None, ip: str):
     if throttle.exceeded("portal_file_ip", ip) or throttle.exceeded("portal_file_tenant", str(g.tenant.id)):
         return _too_many()
     if not form.validate_on_submit():
+        if getattr(form, "csrf_token", None) is not None and form.csrf_token.errors:
+            form.csrf_token.errors = []
+            form.form_errors.append(_("The page had expired. Check what you typed and send it again."))
         return _render_new(form, version, 422)
     if form.website.data:
         form.form_errors.append(_("The form could not be accepted. Please try again."))

@@ -92,11 +92,11 @@ def _field_input(form, existing: dict[str, Any] | None) -> FieldInput:
         per_lang[lang] = text.split("\n") if text.strip() else []
     count = max(len(lines) for lines in per_lang.values())
     known = (existing or {}).get("options", [])
+    used: set[str] = set()
     options = []
     for index in range(count):
         labels = {lang: lines[index].strip() for lang, lines in per_lang.items() if index < len(lines)}
-        key = known[index]["key"] if index < len(known) else ""
-        options.append({"key": key, "labels": labels})
+        options.append({"key": _known_key(known, labels, used), "labels": labels})
     return FieldInput(
         type=form.type.data,
         labels={lang: getattr(form, f"label_{lang}").data or "" for lang in LOCALES},
@@ -106,6 +106,18 @@ def _field_input(form, existing: dict[str, Any] | None) -> FieldInput:
         categories=[int(c) for c in form.categories.data or [] if c.isascii() and c.isdigit()],
         options=options,
     )
+
+
+def _known_key(known: list[dict[str, Any]], labels: dict[str, str], used: set[str]) -> str:
+    """An existing option's key when one of its labels is unchanged, so that answers keep their meaning when
+    options are added, removed or reordered; "" (a new key) otherwise."""
+    for option in known:
+        if option["key"] in used:
+            continue
+        if any(text and option["labels"].get(lang) == text for lang, text in labels.items()):
+            used.add(option["key"])
+            return option["key"]
+    return ""
 
 
 def _core_form_class():
