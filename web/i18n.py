@@ -41,8 +41,18 @@ def select_timezone() -> str:
     return tenant.timezone if tenant is not None else "UTC"
 
 
+_CODES: dict[object, str] = {}
+
+
 def locale_code() -> str:
-    return str(get_locale() or "en")
+    """The reader's language code ("fa", "kk", "ru", "en"); asked dozens of times a page, so remembered."""
+    locale = get_locale()
+    if locale is None:
+        return "en"
+    code = _CODES.get(locale)
+    if code is None:
+        code = _CODES[locale] = str(locale)
+    return code
 
 
 def text_direction() -> str:
