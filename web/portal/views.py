@@ -458,13 +458,9 @@ def _status_page(complaint: Complaint, status: int = 200, **forms):
         "can_answer": state == State.RESPONDED,
         "show_bodies": complaint.reopen_count >= 2 or request.args.get("help") == "1",
     }
-    # Only the forms the page shows: a stranger's page has the proof forms alone.
+    # Only the forms the page shows: a stranger's page has the two proof forms alone, written out in the page.
     if not proven:
-        proof_request = ProofRequestForm(formdata=None)
-        proof_request.channel.choices = choices({c.channel: c.masked for c in portal.contact_choices(complaint)})
-        if proof_request.channel.choices:
-            proof_request.channel.data = proof_request.channel.choices[0].value
-        context.update(proof_request=proof_request, proof=ProofForm(formdata=None))
+        context["contacts"] = portal.contact_choices(complaint)
     else:
         context.update(
             message=MessageForm(formdata=None),
@@ -511,7 +507,7 @@ def send_proof(code: str):
     form = ProofRequestForm()
     form.channel.choices = choices({c.channel: c.masked for c in portal.contact_choices(complaint)})
     if not form.validate_on_submit():
-        return _status_page(complaint, 422, proof_request=form)
+        return _status_page(complaint, 422, proof_request_error=" ".join(form.channel.errors) or None)
     if _limited("portal_proof_send", str(complaint.id)) or _limited("portal_proof_send_ip", guard.client_ip()):
         return _too_many()
     sent = portal.send_proof(complaint, form.channel.data)
@@ -529,7 +525,7 @@ def verify(code: str):
         return complaint
     form = ProofForm()
     if not form.validate_on_submit():
-        return _status_page(complaint, 422, proof=form)
+        return _status_page(complaint, 422, proof_error=" ".join(form.code.errors) or _("Type the code you received."))
     if (
         _limited("portal_verify", str(complaint.id))
         or _limited("portal_verify_day", str(complaint.id))
@@ -537,8 +533,7 @@ def verify(code: str):
     ):
         return _too_many()
     if not portal.check_proof(complaint, form.code.data):
-        form.code.errors = [_("This code is wrong or has expired. Ask for a new one.")]
-        return _status_page(complaint, 422, proof=form)
+        return _status_page(complaint, 422, proof_error=_("This code is wrong or has expired. Ask for a new one."))
     _remember_proof(complaint.id)
     return redirect(url_for("portal.status", code=complaint.code), code=303)
 
