@@ -149,8 +149,9 @@ def test_a_staff_members_choice_is_remembered_across_sessions(app, client, make_
 
 def test_language_switch_refuses_an_unknown_language_and_outside_redirects(client):
     assert client.post("/lang", data={"lang": "xx", "next": "/signup"}).status_code == 400
-    response = client.post("/lang", data={"lang": "fa", "next": "https://evil.example.com/"})
-    assert response.headers["Location"] == "/"
+    for outside in ("https://evil.example.com/", "/\\evil.example.com", "/\t/evil.example.com", "//evil.example"):
+        response = client.post("/lang", data={"lang": "fa", "next": outside})
+        assert response.headers["Location"] == "/", outside
 
 
 @pytest.mark.parametrize("locale", ["fa", "kk", "ru"])

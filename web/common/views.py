@@ -79,6 +79,9 @@ def safe_next(target: str | None, default: str) -> str:
     """`target` if it is a path on this site, else `default` (no open redirects)."""
     if not target:
         return default
+    # Browsers read "\" as "/": "/\evil.example" would leave the site.
+    if "\\" in target or any(ord(ch) < 32 for ch in target):
+        return default
     parts = urlsplit(target)
     if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
         return default
