@@ -342,3 +342,25 @@ def test_a_wrong_sum_uses_its_page_up(app, org):
     )
     again = client.post(f"/{org.tenant.slug}/complaints/new", data=_filing(html))
     assert again.status_code == 422
+
+
+def test_an_expired_or_replayed_one_time_code_is_refused(app, org, make_complaint):
+    from datetime import timedelta
+
+    from tenants.db import clock_at, utcnow
+
+    complaint = make_complaint(org, phone="+98 912 123 4567")
+    client = app.test_client()
+    url = f"/{org.tenant.slug}/track/{complaint.code}"
+    client.post(f"{url}/proof", data={"channel": "sms"})
+    with app.app_context(), tenant_scope(org.tenant.id):
+        code = db.session.scalars(sa.select(Notice).order_by(Notice.id.desc())).first().data["code"]
+    with clock_at(utcnow() + timedelta(minutes=11)):
+        late = client.post(f"{url}/verify", data={"code": code})
+    assert late.status_code == 422
+    client.post(f"{url}/proof", data={"channel": "sms"})
+    with app.app_context(), tenant_scope(org.tenant.id):
+        code = db.session.scalars(sa.select(Notice).order_by(Notice.id.desc())).first().data["code"]
+    assert client.post(f"{url}/verify", data={"code": code}).status_code == 303
+    stranger = app.test_client()
+    assert stranger.post(f"{url}/verify", data={"code": code}).status_code == 422
