@@ -112,3 +112,19 @@ def date_hint() -> str:
     if locale_code() == "fa":
         return _("Enter a date like %(example)s.", example="۱۴۰۵/۰۹/۰۲")
     return _("Enter a date like %(example)s.", example="2026-11-23")
+
+
+def category_choices() -> list[tuple[str, str]]:
+    """The categories in use as select choices: each top category, then its children as "top › child"."""
+    from services.catalog.queries import category_tree
+    from services.i18n import localized
+
+    locale = locale_code()
+    options: list[tuple[str, str]] = []
+    for node in category_tree():
+        if not node.category.is_active:
+            continue
+        top = localized(node.category.names, locale)
+        options.append((str(node.category.id), top))
+        options += [(str(c.id), f"{top} › {localized(c.names, locale)}") for c in node.children if c.is_active]
+    return options

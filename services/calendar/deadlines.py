@@ -145,3 +145,24 @@ def compute_due_dates(
             policy["legal"] = {"days": rule.legal_days, "basis": rule.legal_basis, "rule": rule.id}
             break
     return DueDates(due["acknowledge"], due["respond"], due["resolve"], legal, policy)
+
+
+def default_rule() -> DeadlineRule | None:
+    """The tenant's default deadline rule (neither a category nor a priority of its own)."""
+    return db.session.scalar(
+        sa.select(DeadlineRule).where(DeadlineRule.category_id.is_(None), DeadlineRule.priority.is_(None)).limit(1)
+    )
+
+
+def promised(rule: DeadlineRule | None) -> dict[str, tuple[int, str]]:
+    """What the default rule promises a customer: {stage: (amount, unit)}, with "legal" in calendar days."""
+    if rule is None:
+        return {}
+    found = {}
+    for stage in STAGES:
+        amount, unit = getattr(rule, f"{stage}_amount"), getattr(rule, f"{stage}_unit")
+        if amount:
+            found[stage] = (amount, unit)
+    if rule.legal_days:
+        found["legal"] = (rule.legal_days, CALENDAR_DAYS)
+    return found

@@ -272,17 +272,22 @@ def check_customer(complaint: Complaint, action: Action) -> None:
         raise NotAllowed(_l("This cannot be done while the complaint is in its present state."))
 
 
+def _check_step(complaint: Complaint, actor: StaffMember | None, action: Action, version: int | None) -> None:
+    """A step taken by staff (`actor`) or by the customer on the portal (None), on the complaint as loaded."""
+    if actor is not None:
+        check(complaint, actor, action)
+    else:
+        check_customer(complaint, action)
+    if version is not None:
+        check_version(complaint, version)
+
+
 def close(actor: StaffMember | None, complaint: Complaint, note: str | None, version: int | None) -> None:
     """Close: the customer accepted the answer (or, later, never reacted within the tenant's time).
 
     `actor` is None when the customer accepts on the portal.
     """
-    if actor is not None:
-        check(complaint, actor, Action.CLOSE)
-    else:
-        check_customer(complaint, Action.CLOSE)
-    if version is not None:
-        check_version(complaint, version)
+    _check_step(complaint, actor, Action.CLOSE, version)
     complaint.closed_at = utcnow()
     _move(
         complaint,
@@ -302,12 +307,7 @@ def reopen(
 
     `actor` is None when the customer rejects on the portal.
     """
-    if actor is not None:
-        check(complaint, actor, Action.REOPEN)
-    else:
-        check_customer(complaint, Action.REOPEN)
-    if version is not None:
-        check_version(complaint, version)
+    _check_step(complaint, actor, Action.REOPEN, version)
     if not reason.strip():
         raise ComplaintError(_l("Write why the customer rejected the answer."), field="reason")
     complaint.reopen_count += 1
@@ -335,12 +335,7 @@ def reopen(
 
 def withdraw(actor: StaffMember | None, complaint: Complaint, reason: str, version: int | None) -> None:
     """The customer withdrew the complaint: told to the staff, or done on the portal (`actor` None)."""
-    if actor is not None:
-        check(complaint, actor, Action.WITHDRAW)
-    else:
-        check_customer(complaint, Action.WITHDRAW)
-    if version is not None:
-        check_version(complaint, version)
+    _check_step(complaint, actor, Action.WITHDRAW, version)
     if not reason.strip():
         raise ComplaintError(_l("Write why the complaint is withdrawn."), field="reason")
     complaint.withdrawn_at = utcnow()

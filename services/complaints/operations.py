@@ -373,19 +373,20 @@ def message_customer(actor: StaffMember, complaint_id: int, body: str) -> None:
         record(complaint, "message", actor, body=body, customer_visible=True)
 
 
+def repeated_entry(complaint: Complaint, actor: StaffMember | None, kind: str, body: str) -> ComplaintEvent | None:
+    """This person's (or, for None, the customer's) last entry of `kind` here if it is this very text from a
+    moment ago: a double submit, to be answered with the entry already made."""
+    query = sa.select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint.id, ComplaintEvent.kind == kind)
+    if actor is not None:
+        query = query.where(ComplaintEvent.actor_id == actor.id)
+    last = db.session.scalar(query.order_by(ComplaintEvent.id.desc()).limit(1))
+    if last is not None and last.body == body and utcnow() - last.at < _REPEAT_WINDOW:
+        return last
+    return None
+
+
 def _is_repeat(complaint: Complaint, actor: StaffMember, kind: str, body: str) -> bool:
-    """Whether this person's last note (or message) here is this very text, a moment ago: a double submit."""
-    last = db.session.scalar(
-        sa.select(ComplaintEvent)
-        .where(
-            ComplaintEvent.complaint_id == complaint.id,
-            ComplaintEvent.kind == kind,
-            ComplaintEvent.actor_id == actor.id,
-        )
-        .order_by(ComplaintEvent.id.desc())
-        .limit(1)
-    )
-    return last is not None and last.body == body and utcnow() - last.at < _REPEAT_WINDOW
+    return repeated_entry(complaint, actor, kind, body) is not None
 
 
 def attach_file(

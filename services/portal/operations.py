@@ -20,11 +20,11 @@ from services.complaints.errors import ComplaintError, Duplicate, NotAllowed, No
 from services.complaints.lifecycle import Action
 from services.complaints.log import record
 from services.complaints.models import OPEN_STATES, Attachment, Channel, Complaint, ComplaintEvent, State, TrackingCode
-from services.complaints.operations import ComplaintInput, attach_file, register_complaint
+from services.complaints.operations import ComplaintInput, attach_file, register_complaint, repeated_entry
 from services.complaints.tracking import parse_code
 from services.files.checking import CheckedFile
 from services.files.storage import Storage
-from services.forms.answers import record_answers
+from services.forms.answers import answered_fields, record_answers
 from services.forms.models import FormVersion
 from services.forms.schema import core_state, published
 from services.notifications.outbox import notify_customer, notify_staff
@@ -263,14 +263,9 @@ def customer_message(tenant: Tenant, complaint: Complaint, body: str) -> Complai
     """The customer adds to the complaint; the handler is told."""
     lifecycle.check_customer(complaint, Action.MESSAGE)
     text = _text(body, MAX_MESSAGE, "body", str(_l("Write your message.")))
-    last = db.session.scalar(
-        sa.select(ComplaintEvent)
-        .where(ComplaintEvent.complaint_id == complaint.id, ComplaintEvent.kind == "customer_message")
-        .order_by(ComplaintEvent.id.desc())
-        .limit(1)
-    )
-    if last is not None and last.body == text and utcnow() - last.at < timedelta(minutes=2):
-        return last  # the same message sent twice
+    repeated = repeated_entry(complaint, None, "customer_message", text)
+    if repeated is not None:
+        return repeated  # the same message sent twice
     event = record(complaint, "customer_message", None, body=text, customer_visible=True, actor_kind="customer")
     db.session.flush()
     _handler_told(tenant, complaint, "customer_replied", str(event.id))
@@ -336,3 +331,57 @@ def rate(complaint: Complaint, score: int, comment: str | None) -> SatisfactionR
         ) from None
     record(complaint, "rated", None, data={"score": score}, body=comment, actor_kind="customer")
     return rating
+
+
+# What the status page shows
+
+
+def customer_timeline(complaint: Complaint) -> list[sa.Row]:
+    """The steps the customer may see, as rows of the columns the page shows (lighter than whole entries)."""
+    e = ComplaintEvent
+    return list(
+        db.session.execute(
+            sa.select(e.kind, e.at, e.data, e.body, e.actor_id)
+            .where(e.complaint_id == complaint.id, e.customer_visible.is_(True))
+            .order_by(e.id)
+        )
+    )
+
+
+def customer_files(complaint: Complaint) -> list[Attachment]:
+    """The files the customer may see."""
+    return list(
+        db.session.scalars(
+            sa.select(Attachment)
+            .where(Attachment.complaint_id == complaint.id, Attachment.customer_visible.is_(True))
+            .order_by(Attachment.id)
+        )
+    )
+
+
+def visible_file(complaint: Complaint, attachment_id: int) -> Attachment:
+    """One file the customer may see; NotFound otherwise."""
+    attachment = db.session.scalar(
+        sa.select(Attachment).where(
+            Attachment.id == attachment_id,
+            Attachment.complaint_id == complaint.id,
+            Attachment.customer_visible.is_(True),
+        )
+    )
+    if attachment is None:
+        raise NotFound(_l("There is no such file."))
+    return attachment
+
+
+def customer_answers(complaint: Complaint) -> list[tuple[dict[str, Any], Any]]:
+    """The answers to the tenant's own fields that the customer gave, under the labels they were given on."""
+    version = db.session.get(FormVersion, complaint.form_version_id) if complaint.form_version_id else None
+    answered = answered_fields(version, complaint.answers)
+    return [(item, value) for item, value in answered if item["audience"] == "customer"]
+
+
+def staff_names(ids: set[int]) -> dict[int, StaffMember]:
+    """The staff members who took the steps shown, for a tenant that shows their names."""
+    if not ids:
+        return {}
+    return {m.id: m for m in db.session.scalars(sa.select(StaffMember).where(StaffMember.id.in_(ids)))}

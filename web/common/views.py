@@ -13,6 +13,7 @@ from flask import (
     redirect,
     render_template,
     request,
+    send_file,
     session,
     url_for,
 )
@@ -21,6 +22,7 @@ from flask_babel import lazy_gettext as _l
 from flask_babel import refresh
 from flask_login import current_user
 
+from services.files.storage import storage_from_config
 from services.i18n import localized
 from tenants.accounts import set_locale
 from tenants.models import LOCALES
@@ -73,6 +75,20 @@ def error_page(code: int, message: str | None = None) -> tuple[str, int]:
 def external_url(endpoint: str, **values: object) -> str:
     """An absolute link for e-mails, on BASE_URL: never on the Host header a request happened to send."""
     return current_app.config["BASE_URL"].rstrip("/") + url_for(endpoint, **values)
+
+
+def send_attachment(attachment) -> Response | tuple[str, int]:
+    """A stored file as a download: never shown inline, never cached, its type not sniffed."""
+    try:
+        handle = storage_from_config(current_app.config["UPLOAD_STORAGE"]).open(attachment.storage_key)
+    except (FileNotFoundError, ValueError):
+        return error_page(404, _("This file is missing from the store."))
+    response = send_file(
+        handle, mimetype=attachment.content_type, as_attachment=True, download_name=attachment.filename, max_age=0
+    )
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 def safe_next(target: str | None, default: str) -> str:

@@ -6,13 +6,12 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
-from flask import current_app, flash, g, render_template, request, send_file, url_for
+from flask import current_app, flash, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from services.calendar.deadlines import load_calendar
 from services.catalog.models import Category, RootCause, Unit
-from services.catalog.queries import category_tree
 from services.complaints import actions as corrective
 from services.complaints import lifecycle
 from services.complaints.access import get_complaint, may_handle
@@ -44,7 +43,7 @@ from services.i18n import localized
 from tenants.db import db, utcnow
 from tenants.models import StaffMember
 from tenants.text import parse_id
-from web.common.views import error_page, redirect_after_change, render_block, wants_fragment
+from web.common.views import error_page, redirect_after_change, render_block, send_attachment, wants_fragment
 from web.console.blueprint import bp
 from web.console.forms import (
     ActionForm,
@@ -59,6 +58,7 @@ from web.console.forms import (
     VersionedForm,
     optional_id,
 )
+from web.forms import category_choices
 from web.i18n import format_when, locale_code, localize_digits
 from web.portal.forms import add_custom_fields
 
@@ -74,13 +74,7 @@ def _storage():
 def select_options() -> dict[str, list[tuple[str, str]]]:
     """The select lists: categories (children under their parent), units, active staff, root causes."""
     locale = locale_code()
-    categories: list[tuple[str, str]] = []
-    for node in category_tree():
-        if not node.category.is_active:
-            continue
-        top = localized(node.category.names, locale)
-        categories.append((str(node.category.id), top))
-        categories += [(str(c.id), f"{top} › {localized(c.names, locale)}") for c in node.children if c.is_active]
+    categories = category_choices()
     units = [
         (str(u.id), localized(u.names, locale))
         for u in db.session.scalars(sa.select(Unit).where(Unit.is_active.is_(True)).order_by(Unit.position, Unit.id))
@@ -584,18 +578,6 @@ def download(complaint_id: int, attachment_id: int):
     """A file, as a download, to those who may see the complaint."""
     try:
         attachment = get_attachment(current_user, complaint_id, attachment_id)
-        handle = _storage().open(attachment.storage_key)
     except ComplaintError as exc:
         return error_page(exc.status, str(exc.message))
-    except (FileNotFoundError, ValueError):
-        return error_page(404, _("This file is missing from the store."))
-    response = send_file(
-        handle,
-        mimetype=attachment.content_type,
-        as_attachment=True,
-        download_name=attachment.filename,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+    return send_attachment(attachment)

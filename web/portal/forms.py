@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, Optional, Va
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from services.forms.models import FormVersion
-from services.forms.schema import core_state, fields_for
+from services.forms.schema import CORE_FIELDS, core_state, fields_for
 from services.i18n import localized
 from web.console.labels import KIND_NAMES
 from web.forms import BaseForm, LocalDateField, choices
@@ -139,18 +139,6 @@ class PortalComplaintForm(CustomFields, BaseForm):
             self.submission_key.data = secrets.token_urlsafe(24)
 
 
-_CORE_OPTIONAL = (
-    "phone",
-    "email",
-    "national_id",
-    "preferred_contact",
-    "representative_name",
-    "remedy_sought",
-    "category_id",
-    "attachments",
-)
-
-
 def _custom_field(item: dict[str, Any], locale: str):
     """The WTForms field for one of the tenant's own fields, labelled in `locale`."""
     kind = item["type"]
@@ -193,11 +181,11 @@ def build_form(version: FormVersion | None, locale: str, *, audience: str = "cus
     service keeps only their answers.
     """
     attrs: dict[str, Any] = {}
-    for name in _CORE_OPTIONAL:
+    for name in CORE_FIELDS:
         # A hidden core field is not on the form; a required one is enforced by the service, on its field.
         if core_state(version, name) == "hidden":
             attrs[name] = None
-    attrs["core_states"] = {name: core_state(version, name) for name in _CORE_OPTIONAL}
+    attrs["core_states"] = {name: core_state(version, name) for name in CORE_FIELDS}
     return add_custom_fields(PortalComplaintForm, version, locale, audience=audience, attrs=attrs)
 
 

@@ -8,7 +8,6 @@ import time
 from typing import Any
 
 import segno
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -24,26 +23,22 @@ from flask import (
 )
 from flask_babel import gettext as _
 
-from services.calendar.models import DeadlineRule
-from services.catalog.queries import category_tree
+from services.calendar import deadlines
 from services.complaints.errors import ComplaintError, Duplicate
-from services.complaints.models import OPEN_STATES, Attachment, Complaint, ComplaintEvent, State
+from services.complaints.models import OPEN_STATES, Complaint, State
 from services.complaints.operations import MAX_FILE_BYTES, ComplaintInput
 from services.complaints.tracking import CodeError, format_code, parse_code
 from services.files.checking import FileRejected, check_upload
 from services.files.storage import storage_from_config
-from services.forms.answers import answered_fields
 from services.forms.models import FormVersion
 from services.forms.schema import FormError, published
-from services.i18n import localized
 from services.portal import operations as portal
 from services.portal import settings as portal_settings
 from tenants import throttle
-from tenants.db import db
-from tenants.models import StaffMember
-from web.common.views import error_page
+from tenants.text import parse_id
+from web.common.views import error_page, external_url, send_attachment
 from web.extensions import csrf
-from web.forms import choices
+from web.forms import category_choices, choices
 from web.i18n import locale_code
 from web.portal import guard
 from web.portal.forms import (
@@ -119,30 +114,11 @@ def _is_proven(complaint: Complaint) -> bool:
 # How to complain
 
 
-def _promised_deadlines() -> dict[str, tuple[int, str]]:
-    rule = db_default_rule()
-    if rule is None:
-        return {}
-    promised = {}
-    for stage in ("acknowledge", "respond", "resolve"):
-        amount, unit = getattr(rule, f"{stage}_amount"), getattr(rule, f"{stage}_unit")
-        if amount:
-            promised[stage] = (amount, unit)
-    if rule.legal_days:
-        promised["legal"] = (rule.legal_days, "calendar_days")
-    return promised
-
-
-def db_default_rule() -> DeadlineRule | None:
-    return db.session.scalar(
-        sa.select(DeadlineRule).where(DeadlineRule.category_id.is_(None), DeadlineRule.priority.is_(None)).limit(1)
-    )
-
-
 @bp.get("/")
 def home():
     """The organization's portal: how to complain, through which channels, what it promises, where else to turn."""
-    return render_template("portal/home.html", promised=_promised_deadlines(), default_rule=db_default_rule())
+    rule = deadlines.default_rule()
+    return render_template("portal/home.html", promised=deadlines.promised(rule), default_rule=rule)
 
 
 @bp.get("/brand.css")
@@ -169,18 +145,6 @@ def logo():
 
 
 # Filing
-
-
-def category_choices() -> list[tuple[str, str]]:
-    locale = locale_code()
-    options = []
-    for node in category_tree():
-        if not node.category.is_active:
-            continue
-        top = localized(node.category.names, locale)
-        options.append((str(node.category.id), top))
-        options += [(str(c.id), f"{top} › {localized(c.names, locale)}") for c in node.children if c.is_active]
-    return options
 
 
 def _complaint_form(version: FormVersion | None):
@@ -223,7 +187,7 @@ def _input_from(form) -> ComplaintInput:
         representative_name=value("representative_name") or None,
         representative_relation=value("representative_relation") or None,
         remedy_sought=value("remedy_sought") or None,
-        category_id=int(category) if category and category.isascii() and category.isdigit() else None,
+        category_id=parse_id(category),
         submission_key=value("submission_key") or None,
     )
 
@@ -323,11 +287,6 @@ def _file(form, version: FormVersion | None, ip: str):
     return redirect(url_for("portal.receipt", code=complaint.code), code=303)
 
 
-def _tracking_link(complaint: Complaint) -> str:
-    base = current_app.config["BASE_URL"].rstrip("/")
-    return base + url_for("portal.status", code=complaint.code)
-
-
 @bp.get("/complaints/<code>/receipt")
 def receipt(code: str):
     """After filing: the code, large and grouped, a copy button, a printable receipt and a QR code."""
@@ -336,12 +295,12 @@ def receipt(code: str):
         return complaint
     if not _is_proven(complaint):
         return redirect(url_for("portal.status", code=complaint.code), code=303)
-    qr = segno.make(_tracking_link(complaint), error="m")
+    qr = segno.make(external_url("portal.status", code=complaint.code), error="m")
     return render_template(
         "portal/receipt.html",
         c=complaint,
         code=format_code(complaint.code),
-        link=_tracking_link(complaint),
+        link=external_url("portal.status", code=complaint.code),
         qr_svg=qr.svg_inline(scale=4, title=_("Tracking link")),
     )
 
@@ -407,39 +366,13 @@ def _go_to_code(typed: str):
     return redirect(url_for("portal.status", code=code), code=303)
 
 
-def _timeline(complaint: Complaint) -> list[sa.Row]:
-    """The steps the customer may see: the columns the page shows (rows, lighter than whole entries)."""
-    e = ComplaintEvent
-    return list(
-        db.session.execute(
-            sa.select(e.kind, e.at, e.data, e.body, e.actor_id)
-            .where(e.complaint_id == complaint.id, e.customer_visible.is_(True))
-            .order_by(e.id)
-        )
-    )
-
-
 def _status_page(complaint: Complaint, status: int = 200, **forms):
     proven = _is_proven(complaint)
     settings = _settings()
-    events = _timeline(complaint)
-    staff: dict[int, StaffMember] = {}
-    if settings.show_staff_names:
-        ids = {e.actor_id for e in events if e.actor_id}
-        staff = {m.id: m for m in db.session.scalars(sa.select(StaffMember).where(StaffMember.id.in_(ids)))}
-    files: list[Attachment] = []
-    answers: list = []
-    if proven:
-        files = list(
-            db.session.scalars(
-                sa.select(Attachment)
-                .where(Attachment.complaint_id == complaint.id, Attachment.customer_visible.is_(True))
-                .order_by(Attachment.id)
-            )
-        )
-        version = db.session.get(FormVersion, complaint.form_version_id) if complaint.form_version_id else None
-        answers = [(item, value) for item, value in answered_fields(version, complaint.answers)]
-        answers = [(item, value) for item, value in answers if item["audience"] == "customer"]
+    events = portal.customer_timeline(complaint)
+    staff = portal.staff_names({e.actor_id for e in events if e.actor_id}) if settings.show_staff_names else {}
+    files = portal.customer_files(complaint) if proven else []
+    answers = portal.customer_answers(complaint) if proven else []
     state = State(complaint.state)
     context = {
         "c": complaint,
@@ -596,36 +529,31 @@ def accept(code: str):
     return _after(complaint, _("Thank you. The complaint is closed."))
 
 
-@bp.post("/track/<code>/reject")
-def reject(code: str):
+def _reason_step(code: str, prefix: str, step, done: str):
+    """A customer's step that takes a reason (reject, withdraw): refusals keep the reason typed."""
     complaint = _proven_complaint(code)
     if not isinstance(complaint, Complaint):
         return complaint
-    form = ReasonForm(prefix="reject")
+    form = ReasonForm(prefix=prefix)
     if not form.validate_on_submit():
-        return _status_page(complaint, 422, reject=form)
+        return _status_page(complaint, 422, **{prefix: form})
     try:
-        portal.reject(g.tenant, complaint, form.reason.data)
+        step(g.tenant, complaint, form.reason.data)
     except ComplaintError as exc:
         form.add_errors(exc.field, str(exc.message))
-        return _status_page(complaint, exc.status, reject=form, error=None if exc.field else str(exc.message))
-    return _after(complaint, _("We are looking into it again and will answer you."))
+        return _status_page(complaint, exc.status, error=None if exc.field else str(exc.message), **{prefix: form})
+    return _after(complaint, done)
+
+
+@bp.post("/track/<code>/reject")
+def reject(code: str):
+    """The answer does not satisfy the customer: investigated again."""
+    return _reason_step(code, "reject", portal.reject, _("We are looking into it again and will answer you."))
 
 
 @bp.post("/track/<code>/withdraw")
 def withdraw(code: str):
-    complaint = _proven_complaint(code)
-    if not isinstance(complaint, Complaint):
-        return complaint
-    form = ReasonForm(prefix="withdraw")
-    if not form.validate_on_submit():
-        return _status_page(complaint, 422, withdraw=form)
-    try:
-        portal.withdraw(g.tenant, complaint, form.reason.data)
-    except ComplaintError as exc:
-        form.add_errors(exc.field, str(exc.message))
-        return _status_page(complaint, exc.status, withdraw=form, error=None if exc.field else str(exc.message))
-    return _after(complaint, _("The complaint is withdrawn."))
+    return _reason_step(code, "withdraw", portal.withdraw, _("The complaint is withdrawn."))
 
 
 @bp.post("/track/<code>/rate")
@@ -652,22 +580,8 @@ def file(code: str, attachment_id: int):
     complaint = _proven_complaint(code)
     if not isinstance(complaint, Complaint):
         return complaint
-    attachment = db.session.scalar(
-        sa.select(Attachment).where(
-            Attachment.id == attachment_id,
-            Attachment.complaint_id == complaint.id,
-            Attachment.customer_visible.is_(True),
-        )
-    )
-    if attachment is None:
-        return error_page(404, _("There is no such file."))
     try:
-        handle = _storage().open(attachment.storage_key)
-    except (FileNotFoundError, ValueError):
-        return error_page(404, _("This file is missing from the store."))
-    response = send_file(
-        handle, mimetype=attachment.content_type, as_attachment=True, download_name=attachment.filename, max_age=0
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Cache-Control"] = "private, no-store"
-    return response
+        attachment = portal.visible_file(complaint, attachment_id)
+    except ComplaintError as exc:
+        return error_page(exc.status, str(exc.message))
+    return send_attachment(attachment)

@@ -19,10 +19,9 @@ from services.forms.schema import FieldInput
 from tenants.models import LOCALES
 from tenants.roles import Permission, require
 from web.common.views import error_page, redirect_after_change
-from web.forms import BaseForm, choices
+from web.forms import BaseForm, category_choices, choices
 from web.i18n import LANGUAGE_NAMES
 from web.portal.forms import MultiCheckboxField, build_form
-from web.portal.views import category_choices
 from web.settings.blueprint import bp
 
 TYPE_NAMES = {
