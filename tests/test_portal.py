@@ -364,3 +364,18 @@ def test_an_expired_or_replayed_one_time_code_is_refused(app, org, make_complain
     assert client.post(f"{url}/verify", data={"code": code}).status_code == 303
     stranger = app.test_client()
     assert stranger.post(f"{url}/verify", data={"code": code}).status_code == 422
+
+
+def test_a_tenant_kept_by_the_process_is_forgotten_when_it_changes(app, org):
+    """The slug cache spares a query per page, but a change made through the app shows at once."""
+    client = app.test_client()
+    assert client.get(f"/{org.tenant.slug}/").status_code == 200  # now kept
+    with app.app_context():
+        tenant = db.session.get(Tenant, org.tenant.id)
+        tenant.name = "Renamed clinic"
+        db.session.commit()
+    assert "Renamed clinic" in client.get(f"/{org.tenant.slug}/").get_data(as_text=True)
+    with app.app_context():
+        db.session.get(Tenant, org.tenant.id).is_active = False
+        db.session.commit()
+    assert client.get(f"/{org.tenant.slug}/").status_code == 404
