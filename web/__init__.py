@@ -11,7 +11,7 @@ from flask import Flask, Response, current_app, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from tenants import isolation, throttle
+from tenants import isolation, pool, throttle
 from tenants.db import db
 from tenants.roles import PermissionDenied
 from web import config as app_config
@@ -43,6 +43,9 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
 
     db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            pool.install(engine, app.config["DATABASE_PING_AFTER"])
     isolation.install()
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, compare_type=True)
     csrf.init_app(app)

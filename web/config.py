@@ -51,7 +51,9 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL", default_db),
         "MIGRATION_DATABASE_URL": env.get("MIGRATION_DATABASE_URL"),
         "DATABASE_APP_ROLE": env.get("DATABASE_APP_ROLE", "dadras_app"),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": {},
+        # A pooled connection idle this long is pinged before use (tenants/pool.py); fresher ones are not.
+        "DATABASE_PING_AFTER": float(env.get("DATABASE_PING_AFTER", "10")),
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_KEY_PREFIX": "dadras-limits",
