@@ -1,6 +1,7 @@
-"""Sending one e-mail after the transaction commits: SMTP, or the console/file/memory backends in development.
+"""Building an e-mail and handing it to the mail server (SMTP_URL), or to the console/file/memory backends.
 
-The notification outbox will take this over; until then every e-mail leaves through send_mail().
+Nothing calls this directly to send: every e-mail is a notice in the outbox (services.notifications), written
+with the change that causes it and delivered by the workers through deliver_message().
 """
 
 from __future__ import annotations
@@ -15,9 +16,6 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
-
-from tenants.context import current_tenant_id
-from tenants.db import after_commit
 
 log = logging.getLogger(__name__)
 
@@ -47,17 +45,9 @@ def build_message(mail: Mail, sender: str) -> EmailMessage:
     return message
 
 
-def send_mail(mail: Mail) -> None:
-    """Deliver `mail` once the current transaction commits; nothing is sent if it rolls back."""
-    app = current_app._get_current_object()
-    tenant_id = current_tenant_id()
-
-    def deliver() -> None:
-        with app.app_context():
-            _deliver(app.config, build_message(mail, app.config["MAIL_FROM"]), app)
-        log.info("mail sent to %s: %s", mail.to, mail.subject, extra={"tenant_id": tenant_id})
-
-    after_commit(deliver)
+def deliver_message(message: EmailMessage) -> None:
+    """Hand `message` to the configured backend now (the notice workers' way; errors are the caller's)."""
+    _deliver(current_app.config, message, current_app._get_current_object())
 
 
 def _deliver(config, message: EmailMessage, app) -> None:

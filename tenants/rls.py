@@ -20,23 +20,50 @@ def enable_rls(table: str) -> list[str]:
     ]
 
 
-# The slug-less tracking page finds a code's organization. The application role never reads another tenant's
-# rows: it calls tenant_of_code, owned by the tables' owner (SECURITY DEFINER), which answers one exact code's
-# tenant id and nothing else; the owner may read every tracking code (a policy for that role alone).
-def code_directory(app_role: str) -> list[str]:
+def _directory(app_role: str, table: str, policy: str, signature: str, definition: str) -> list[str]:
+    """A SECURITY DEFINER function owned by the tables' owner, which may read every row of `table` (a policy for
+    that role alone), callable by the application role: an answer across tenants, and nothing more."""
     quoted = '"' + app_role.replace('"', '""') + '"'
     literal = "'" + app_role.replace("'", "''") + "'"
     grant = f"SELECT 1 FROM pg_roles WHERE rolname = {literal}"  # noqa: S608 - a setting, quoted
     return [
-        "DROP POLICY IF EXISTS code_directory ON tracking_codes",
-        "CREATE POLICY code_directory ON tracking_codes FOR SELECT TO CURRENT_USER USING (true)",
-        "CREATE OR REPLACE FUNCTION tenant_of_code(code text) RETURNS integer LANGUAGE sql STABLE "
+        f"DROP POLICY IF EXISTS {policy} ON {table}",
+        f"CREATE POLICY {policy} ON {table} FOR SELECT TO CURRENT_USER USING (true)",
+        f"CREATE OR REPLACE FUNCTION {definition}",
+        f"REVOKE ALL ON FUNCTION {signature} FROM PUBLIC",
+        f"DO $$ BEGIN IF EXISTS ({grant}) THEN GRANT EXECUTE ON FUNCTION {signature} TO {quoted}; END IF; END $$",
+    ]
+
+
+# The slug-less tracking page finds a code's organization. The application role never reads another tenant's
+# rows: it calls tenant_of_code, which answers one exact code's tenant id and nothing else.
+def code_directory(app_role: str) -> list[str]:
+    return _directory(
+        app_role,
+        "tracking_codes",
+        "code_directory",
+        "tenant_of_code(text)",
+        "tenant_of_code(code text) RETURNS integer LANGUAGE sql STABLE "
         "SECURITY DEFINER SET search_path = pg_catalog, public "
         "AS $$ SELECT tenant_id FROM public.tracking_codes WHERE tracking_codes.code = $1 $$",
-        "REVOKE ALL ON FUNCTION tenant_of_code(text) FROM PUBLIC",
-        f"DO $$ BEGIN IF EXISTS ({grant}) THEN GRANT EXECUTE ON FUNCTION tenant_of_code(text) TO {quoted}; "
-        "END IF; END $$",
-    ]
+    )
+
+
+# The outbox relay finds, across tenants, the notices due for an attempt. The application role still reads no
+# other tenant's notice: it calls due_notices, which answers (tenant id, notice id) pairs and nothing of their
+# content; each notice is then read and sent in its own tenant's scope.
+def notice_directory(app_role: str) -> list[str]:
+    return _directory(
+        app_role,
+        "notices",
+        "notice_directory",
+        "due_notices(timestamptz, integer)",
+        "due_notices(due_by timestamptz, most integer) "
+        "RETURNS TABLE(tenant_id integer, notice_id integer) LANGUAGE sql STABLE "
+        "SECURITY DEFINER SET search_path = pg_catalog, public "
+        "AS $$ SELECT n.tenant_id, n.id FROM public.notices n WHERE n.status IN ('pending', 'sending') "
+        "AND n.next_attempt_at <= $1 ORDER BY n.next_attempt_at LIMIT $2 $$",
+    )
 
 
 def grant_app_role(role: str) -> list[str]:
@@ -65,6 +92,8 @@ def grant_app_role(role: str) -> list[str]:
     functions = (
         "IF to_regprocedure('tenant_of_code(text)') IS NOT NULL THEN "
         "GRANT EXECUTE ON FUNCTION tenant_of_code(text) TO {r}; END IF",
+        "IF to_regprocedure('due_notices(timestamptz, integer)') IS NOT NULL THEN "
+        "GRANT EXECUTE ON FUNCTION due_notices(timestamptz, integer) TO {r}; END IF",
     )
     body = "; ".join(g.format(r=quoted) for g in (*grants, *revokes, *functions))
     # The role name comes from settings, not from users, and is quoted as an identifier and a literal.

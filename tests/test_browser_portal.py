@@ -11,12 +11,11 @@ import sqlalchemy as sa
 
 from services.complaints import lifecycle
 from services.complaints.models import Complaint
-from services.notifications.models import Notice
 from tenants.context import enter_tenant, leave_tenant, tenant_scope
 from tenants.db import db
 from tenants.models import StaffMember, Tenant
 from tenants.text import persian_digits
-from tests.fixtures.app import base_overrides
+from tests.fixtures.app import base_overrides, sent_one_time_code
 from tests.fixtures.factories import PASSWORD
 from tests.test_files import make_pdf
 from web import create_app
@@ -91,14 +90,6 @@ def _staff_answer(app, tenant_id: int, answer: str) -> None:
         db.session.commit()
 
 
-def _one_time_code(app, tenant_id: int) -> str:
-    with app.app_context(), tenant_scope(tenant_id):
-        notice = db.session.scalars(
-            sa.select(Notice).where(Notice.event == "verification_code").order_by(Notice.id.desc())
-        ).first()
-        return notice.data["code"]
-
-
 def _wait_for_proof_of_work(page) -> None:
     from playwright.sync_api import expect
 
@@ -151,7 +142,7 @@ def _customer_flow(page, base: str, app, who: dict, tmp_path: Path) -> None:
     # Prove it with the one-time code, typed in Persian digits.
     with visitor.expect_navigation():
         visitor.locator("#prove form[action$='/proof'] button[type=submit]").click()
-    visitor.fill("#prove input[name=code]", persian_digits(_one_time_code(app, tenant_id)))
+    visitor.fill("#prove input[name=code]", persian_digits(sent_one_time_code(base.app)))
     visitor.locator("#prove form[action$='/verify'] button[type=submit]").click()
     visitor.wait_for_selector("#reply")
     assert who["description"] in visitor.content()

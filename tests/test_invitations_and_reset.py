@@ -175,11 +175,13 @@ def test_reset_requests_are_throttled_per_ip(make_app, make_tenant):
 
 
 def test_no_mail_leaves_when_the_transaction_rolls_back(app, make_tenant):
-    from services.mail import Mail, send_mail
+    from services.notifications.outbox import notify_account
+    from tenants.context import tenant_scope
     from tenants.db import db
 
-    with app.test_request_context():
-        send_mail(Mail(to="x@example.com", subject="s", text="t"))
+    made = make_tenant()
+    with app.test_request_context(), tenant_scope(made.tenant.id):
+        notify_account("invitation", "x@example.com", "en", "s", "t", key="1")
         db.session.rollback()
         db.session.commit()
     assert app.extensions.get("dadras.sent_mail", []) == []

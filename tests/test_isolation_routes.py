@@ -101,6 +101,20 @@ def _b_world(app, b, make_complaint):
         action = corrective.add_action(owner, c.id, corrective.ActionInput(SECRET, None, SECRET))
         holiday = Holiday(day=date(2030, 1, 1), name=SECRET)
         db.session.add(holiday)
+        from services.notifications.models import Notice
+
+        notice = Notice(
+            complaint_id=c.id,
+            event="registered",
+            channel="email",
+            recipient=f"{SECRET}@example.com",
+            locale="en",
+            body=SECRET,
+            status="failed",
+            last_error=SECRET,
+            idempotency_key=SECRET,
+        )
+        db.session.add(notice)
         db.session.commit()
         return {
             "complaint_id": c.id,
@@ -108,6 +122,7 @@ def _b_world(app, b, make_complaint):
             "action_id": action.id,
             "member_id": b.owner.id,
             "holiday_id": holiday.id,
+            "notice_id": notice.id,
             "rule_id": db.session.scalar(sa.select(DeadlineRule.id)),
             "invitation_id": 1,
             "categories": db.session.scalar(sa.select(Category.id)),

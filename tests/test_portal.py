@@ -21,6 +21,7 @@ from tenants.context import tenant_scope
 from tenants.db import db
 from tenants.models import StaffMember, Tenant
 from tenants.text import persian_digits
+from tests.fixtures.app import sent_one_time_code
 from tests.test_files import make_pdf
 
 
@@ -237,12 +238,7 @@ def _prove(app, client, made, complaint):
     url = f"/{made.tenant.slug}/track/{complaint.code}"
     sent = client.post(f"{url}/proof", data={"channel": "sms"})
     assert sent.status_code == 303
-    with app.app_context(), tenant_scope(made.tenant.id):
-        code = (
-            db.session.scalars(sa.select(Notice).where(Notice.event == "verification_code").order_by(Notice.id.desc()))
-            .first()
-            .data["code"]
-        )
+    code = sent_one_time_code(app)
     verified = client.post(f"{url}/verify", data={"code": persian_digits(code)})
     assert verified.status_code == 303
     return url
@@ -353,14 +349,12 @@ def test_an_expired_or_replayed_one_time_code_is_refused(app, org, make_complain
     client = app.test_client()
     url = f"/{org.tenant.slug}/track/{complaint.code}"
     client.post(f"{url}/proof", data={"channel": "sms"})
-    with app.app_context(), tenant_scope(org.tenant.id):
-        code = db.session.scalars(sa.select(Notice).order_by(Notice.id.desc())).first().data["code"]
+    code = sent_one_time_code(app)
     with clock_at(utcnow() + timedelta(minutes=11)):
         late = client.post(f"{url}/verify", data={"code": code})
     assert late.status_code == 422
     client.post(f"{url}/proof", data={"channel": "sms"})
-    with app.app_context(), tenant_scope(org.tenant.id):
-        code = db.session.scalars(sa.select(Notice).order_by(Notice.id.desc())).first().data["code"]
+    code = sent_one_time_code(app)
     assert client.post(f"{url}/verify", data={"code": code}).status_code == 303
     stranger = app.test_client()
     assert stranger.post(f"{url}/verify", data={"code": code}).status_code == 422

@@ -14,7 +14,7 @@ from services.complaints import lifecycle
 from services.complaints.errors import ComplaintError, Duplicate, NotAllowed
 from services.complaints.models import Complaint, ComplaintEvent
 from services.complaints.operations import ComplaintInput
-from services.complaints.tracking import CodeError
+from services.complaints.tracking import CodeError, format_code
 from services.files.storage import storage_from_config
 from services.forms import schema
 from services.forms.answers import answered_fields
@@ -158,7 +158,12 @@ def test_filing_queues_the_acknowledgement_once(app, make_tenant):
             _file(app, s, submission_key="k" * 32)
         notices = db.session.scalars(sa.select(Notice)).all()
         assert [(n.event, n.channel, n.recipient) for n in notices] == [("registered", "sms", c.phone)]
-        assert portal.complaint_id_from_link(s.tenant, notices[0].data["link_token"]) == c.id
+        # Rendered when written, in the complainant's language, with the code and a signed tracking link.
+        notice = notices[0]
+        assert format_code(c.code) in notice.body
+        token = notice.body.split("?t=", 1)[1].split()[0]
+        assert f"/{s.tenant.slug}/track/{c.code}?t=" in notice.body
+        assert portal.complaint_id_from_link(s.tenant, token) == c.id
 
 
 def test_a_code_is_found_only_in_its_own_tenant_and_a_typo_before_any_lookup(app, make_tenant, make_complaint):

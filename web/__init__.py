@@ -62,12 +62,30 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
         app.register_blueprint(import_module(name).bp)
 
     _register_request_wrapper(app)
+    _register_delivery(app)
     _register_error_pages(app)
     from web.cli import register_commands
 
     register_commands(app)
     app_config.validate(app.config)
     return app
+
+
+def _register_delivery(app: Flask) -> None:
+    """Notices leave after their transaction commits; without Redis a development server runs the relay too."""
+    from services.notifications.outbox import DISPATCH_KEY
+    from workers import notices
+
+    app.extensions[DISPATCH_KEY] = notices.dispatch
+    if app.config["ENV"] == "development" and not app.config.get("REDIS_URL"):
+        started = []
+
+        @app.before_request
+        def _start_periodic_jobs() -> None:
+            if not started:
+                from workers.periodic import start_in_process
+
+                started.append(start_in_process(app))
 
 
 def _import_models() -> None:

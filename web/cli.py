@@ -76,8 +76,46 @@ def allow_indexed_search_command() -> None:
     click.echo("complaint search may now use its index")
 
 
+@click.command("worker")
+@click.argument("queues", nargs=-1)
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty.")
+@click.option("--simple", is_flag=True, help="Run jobs in this process instead of a fork per job.")
+@with_appcontext
+def worker_command(queues: tuple[str, ...], burst: bool, simple: bool) -> None:
+    """Run an RQ worker on QUEUES (default: notify, intake, default), with the app built once."""
+    from flask import current_app
+    from rq import SimpleWorker, Worker
+
+    from workers.jobs import use_app
+    from workers.queues import QUEUES, connection, queue
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.UsageError("REDIS_URL is not set; without Redis, jobs run inside the web process")
+    unknown = sorted(set(queues) - set(QUEUES))
+    if unknown:
+        raise click.UsageError(f"unknown queue(s): {', '.join(unknown)}; the queues are {', '.join(QUEUES)}")
+    use_app(current_app._get_current_object())
+    kind = SimpleWorker if simple else Worker
+    kind([queue(name) for name in queues or QUEUES], connection=connection()).work(burst=burst)
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler_command() -> None:
+    """Run the periodic jobs (the outbox relay, …) at their intervals: one such process per deployment."""
+    from flask import current_app
+
+    from workers.periodic import run_scheduler
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.UsageError("REDIS_URL is not set; without Redis, the web process runs the periodic jobs")
+    run_scheduler(current_app._get_current_object())
+
+
 def register_commands(app: Flask) -> None:
     """Add the project's commands to `app.cli` (Flask-Migrate adds `db`)."""
+    app.cli.add_command(worker_command)
+    app.cli.add_command(scheduler_command)
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(grant_app_role_command)
     app.cli.add_command(allow_indexed_search_command)

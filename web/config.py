@@ -81,6 +81,15 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "MAIL_BACKEND": env.get("MAIL_BACKEND") or ("smtp" if env.get("SMTP_URL") else "console"),
         "SMTP_URL": env.get("SMTP_URL", "smtp://127.0.0.1:25"),
         "MAIL_FROM": env.get("MAIL_FROM", "Dadras <no-reply@dadras.local>"),
+        # Text messages: "console" writes them to the log (development); unset, only tenants' gateways send.
+        "SMS_BACKEND": env.get("SMS_BACKEND", "console" if environment == "development" else ""),
+        # Notices: the first retry after NOTICE_RETRY_SECONDS, each next one four times later, at most
+        # NOTICE_MAX_ATTEMPTS attempts; a worker holds a notice NOTICE_LEASE_SECONDS; the relay runs every
+        # NOTICE_RELAY_SECONDS.
+        "NOTICE_RETRY_SECONDS": float(env.get("NOTICE_RETRY_SECONDS", "30")),
+        "NOTICE_MAX_ATTEMPTS": int(env.get("NOTICE_MAX_ATTEMPTS", "6")),
+        "NOTICE_LEASE_SECONDS": float(env.get("NOTICE_LEASE_SECONDS", "120")),
+        "NOTICE_RELAY_SECONDS": int(env.get("NOTICE_RELAY_SECONDS", "15")),
         "MAIL_FILE_DIR": env.get("MAIL_FILE_DIR", str(instance_path / "mail")),
         "INVITATION_TTL_SECONDS": int(env.get("INVITATION_TTL_SECONDS", 7 * 24 * 3600)),
         "PASSWORD_RESET_TTL_SECONDS": int(env.get("PASSWORD_RESET_TTL_SECONDS", 3600)),
@@ -116,6 +125,8 @@ def validate(config: dict[str, Any]) -> None:
         raise ConfigError("SECRET_KEY is required outside development")
     if config["ENV"] == "production" and len(config["SECRET_KEY"]) < 32:
         raise ConfigError("SECRET_KEY must be at least 32 characters in production")
+    if config["SMS_BACKEND"] not in {"", "console", "memory"}:
+        raise ConfigError("SMS_BACKEND must be console, memory or empty")
     if config["MAIL_BACKEND"] not in {"smtp", "console", "file", "memory"}:
         raise ConfigError("MAIL_BACKEND must be smtp, console, file or memory")
     uri = config["SQLALCHEMY_DATABASE_URI"]

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, datetime, timedelta
 
-import jdatetime
-from babel.dates import format_date, format_time, format_timedelta
+from babel.dates import format_timedelta
 from babel.numbers import format_decimal
 from flask import g, has_request_context, request, session
 from flask_babel import get_locale, get_timezone
 from flask_login import current_user
 
+from services.i18n import format_moment
 from tenants.models import LOCALES
 from tenants.text import persian_digits
 
@@ -84,21 +83,7 @@ def format_when(value: datetime | date | str | None, kind: str = "datetime") -> 
             value = datetime.fromisoformat(value) if "T" in value else date.fromisoformat(value)
         except ValueError:
             return value
-    locale = locale_code()
-    if isinstance(value, datetime):
-        aware = value if value.tzinfo else value.replace(tzinfo=UTC)
-        local = aware.astimezone(ZoneInfo(str(get_timezone())))
-    else:
-        local = datetime(value.year, value.month, value.day)  # noqa: DTZ001 - a calendar date has no zone
-        kind = "date"
-    if locale == "fa":
-        jalali = jdatetime.datetime.fromgregorian(datetime=local.replace(tzinfo=None), locale="fa_IR")
-        pattern = {"date": "%-d %B %Y", "time": "%H:%M"}.get(kind, "%-d %B %Y، %H:%M")
-        pattern = pattern.replace("%-d", str(jalali.day))
-        return persian_digits(jalali.strftime(pattern))
-    day = format_date(local, "medium", locale=locale)
-    clock = format_time(local, "short", locale=locale)
-    return {"date": day, "time": clock}.get(kind, f"{day}, {clock}")
+    return format_moment(value, locale_code(), str(get_timezone()), kind)
 
 
 def format_duration(value: timedelta | None) -> str:

@@ -60,6 +60,27 @@ def tenant_job(func: Callable[..., Any]) -> Callable[..., Any]:
     return run
 
 
+def platform_job(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Make `func()` a periodic job over every tenant: an app context, one commit or a rollback."""
+
+    @wraps(func)
+    def run(*args: Any) -> Any:
+        app = _job_app()
+        with app.app_context():
+            try:
+                result = func(*args)
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                log.exception("job %s failed", func.__name__)
+                raise
+            finally:
+                db.session.remove()
+        return result
+
+    return run
+
+
 def enqueue(
     job: Callable[..., Any], tenant_id: int, *ids: Any, queue_name: str = DEFAULT, job_id: str | None = None
 ) -> None:

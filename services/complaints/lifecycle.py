@@ -26,6 +26,7 @@ from services.complaints.models import (
     State,
 )
 from services.complaints.stale import check_version, touch
+from services.notifications.outbox import notify_customer
 from tenants.db import db, utcnow
 from tenants.models import StaffMember, Tenant
 from tenants.roles import Role
@@ -264,6 +265,7 @@ def respond(actor: StaffMember, complaint: Complaint, message: str, version: int
                 )
     complaint.responded_at = utcnow()
     _move(complaint, actor, Action.RESPOND, State.RESPONDED, body=message, customer_visible=True)
+    notify_customer(complaint, "responded", data={"message": message.strip()})
 
 
 def check_customer(complaint: Complaint, action: Action) -> None:
@@ -298,6 +300,7 @@ def close(actor: StaffMember | None, complaint: Complaint, note: str | None, ver
         customer_visible=True,
         actor_kind="customer" if actor is None else "staff",
     )
+    notify_customer(complaint, "closed")
 
 
 def reopen(
@@ -331,6 +334,7 @@ def reopen(
         customer_visible=True,
         actor_kind="customer" if actor is None else "staff",
     )
+    notify_customer(complaint, "reopened")
 
 
 def withdraw(actor: StaffMember | None, complaint: Complaint, reason: str, version: int | None) -> None:

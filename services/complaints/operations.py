@@ -35,6 +35,7 @@ from services.complaints.tracking import new_code
 from services.contacts import ContactError, check_email, check_national_id, normalize_phone
 from services.files.checking import CheckedFile, check_total
 from services.files.storage import Storage
+from services.notifications.outbox import notify_customer, notify_staff
 from tenants.db import db, utcnow
 from tenants.models import LOCALES, StaffMember, Tenant
 from tenants.roles import Role
@@ -200,6 +201,8 @@ def register_complaint(actor: StaffMember | None, tenant: Tenant, data: Complain
         customer_visible=True,
         actor_kind=None if actor else "customer",
     )
+    # The receipt, acknowledged in writing (the seed's first step): the code and the tracking link.
+    notify_customer(complaint, "registered")
     return complaint
 
 
@@ -326,7 +329,12 @@ def _apply_assignment(actor: StaffMember, complaint: Complaint, unit_id: int | N
         return False
     complaint.unit_id, complaint.handler_id = unit_id, handler_id
     touch(complaint, actor)
-    record(complaint, "assigned", actor, data=diff)
+    event = record(complaint, "assigned", actor, data=diff)
+    if "handler_id" in diff and handler_id is not None and handler_id != actor.id:
+        handler = db.session.get(StaffMember, handler_id)
+        tenant = db.session.get(Tenant, complaint.tenant_id)
+        db.session.flush()
+        notify_staff(handler, complaint, "assigned", key=str(event.id), default_locale=tenant.default_locale)
     return True
 
 
@@ -370,7 +378,9 @@ def message_customer(actor: StaffMember, complaint_id: int, body: str) -> None:
     if not body.strip():
         raise ComplaintError(_l("Write the message."), field="body")
     if not _is_repeat(complaint, actor, "message", body):
-        record(complaint, "message", actor, body=body, customer_visible=True)
+        event = record(complaint, "message", actor, body=body, customer_visible=True)
+        db.session.flush()
+        notify_customer(complaint, "staff_message", key=str(event.id), data={"message": body.strip()})
 
 
 def repeated_entry(complaint: Complaint, actor: StaffMember | None, kind: str, body: str) -> ComplaintEvent | None:

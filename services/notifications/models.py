@@ -14,13 +14,27 @@ from tenants.db import Base, TenantOwned, UTCDateTime, utcnow
 Json = sa.JSON().with_variant(JSONB(), "postgresql")
 
 
+class NoticeStatus:
+    PENDING = "pending"  # waiting for its (next) attempt
+    SENDING = "sending"  # a worker holds it until next_attempt_at (its lease); past that it is tried again
+    SENT = "sent"
+    FAILED = "failed"  # out of attempts, or refused for good; staff may retry it
+
+
 class Notice(TenantOwned, Base):
-    """One notice to one recipient on one channel; the workers render, send and retry it."""
+    """One notice to one recipient on one channel, rendered when written; the workers send and retry it."""
 
     __tablename__ = "notices"
     __table_args__ = (
         sa.UniqueConstraint("tenant_id", "idempotency_key"),
         sa.Index("ix_notices_tenant_id_status_next_attempt_at", "tenant_id", "status", "next_attempt_at"),
+        # The relay's question across tenants: what is due now. Only the unsent are in it.
+        sa.Index(
+            "ix_notices_due",
+            "next_attempt_at",
+            postgresql_where=sa.text("status IN ('pending', 'sending')"),
+            sqlite_where=sa.text("status IN ('pending', 'sending')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -33,10 +47,29 @@ class Notice(TenantOwned, Base):
     locale: Mapped[str] = mapped_column(sa.String(5))
     # What the templates need beyond the complaint: a one-time code, a signed link, who replied.
     data: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
-    status: Mapped[str] = mapped_column(sa.String(10), default="pending")
+    subject: Mapped[str] = mapped_column(sa.Text, default="")
+    body: Mapped[str] = mapped_column(sa.Text, default="")
+    status: Mapped[str] = mapped_column(sa.String(10), default=NoticeStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_error: Mapped[str | None] = mapped_column(sa.Text)
     idempotency_key: Mapped[str] = mapped_column(sa.String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # What the channel called the message it took (a provider's message id), for tracing a complaint about it.
+    provider_id: Mapped[str | None] = mapped_column(sa.String(120))
+
+
+class NoticeTemplate(TenantOwned, Base):
+    """The tenant's own wording of one event's notice on one channel in one language (else the default)."""
+
+    __tablename__ = "notice_templates"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "event", "channel", "locale"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event: Mapped[str] = mapped_column(sa.String(40))
+    channel: Mapped[str] = mapped_column(sa.String(20))
+    locale: Mapped[str] = mapped_column(sa.String(5))
+    subject: Mapped[str] = mapped_column(sa.Text, default="")
+    body: Mapped[str] = mapped_column(sa.Text)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -1,40 +1,127 @@
 """Writing notices into the outbox, in the transaction of the change that causes them.
 
-Delivery (rendering, sending, retrying) is the workers'; until they run, a notice waits as "pending".
+Each notice is rendered when written (the tenant's wording or the default, in the reader's language) and
+handed to the dispatcher once the transaction commits: a worker's queue, or this process. Until a worker
+has sent it, it waits as "pending", and the relay offers it again.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
+from flask import current_app, has_app_context
+from flask_babel import force_locale
 
 from services.complaints.models import Complaint, ContactChannel
-from services.notifications.models import Notice
-from tenants.db import db
-from tenants.models import StaffMember
+from services.complaints.tracking import format_code
+from services.i18n import format_moment
+from services.notifications.models import Notice, NoticeStatus, NoticeTemplate
+from services.notifications.templates import EMAIL_CHANNELS, default_wording, render
+from services.portal.labels import STATE_WORDS
+from services.portal.links import link_token
+from tenants.db import after_commit, db
+from tenants.models import StaffMember, Tenant
+
+DISPATCH_KEY = "dadras.dispatch_notices"
+# Channels a customer may be reached on without a gateway of the tenant's (e-mail goes through the platform's
+# mail server); the others need the tenant's settings, or a development backend.
+ALWAYS = frozenset({"email"})
 
 
-def customer_address(complaint: Complaint) -> tuple[str, str] | None:
-    """(channel, recipient) for reaching the complainant: the preferred way when possible, else what is on file."""
+def customer_address(complaint: Complaint, channels: frozenset[str] | None = None) -> tuple[str, str] | None:
+    """(channel, recipient) for reaching the complainant: the preferred way when it can be used, else another."""
+    usable = channels if channels is not None else usable_channels()
+    phone = ("sms", complaint.phone) if complaint.phone and "sms" in usable else None
+    email = ("email", complaint.email) if complaint.email and "email" in usable else None
     preferred = complaint.preferred_contact
-    if preferred == ContactChannel.EMAIL and complaint.email:
-        return "email", complaint.email
-    if preferred in (ContactChannel.SMS, ContactChannel.PHONE, ContactChannel.MESSENGER) and complaint.phone:
-        return "sms", complaint.phone
-    if complaint.phone:
-        return "sms", complaint.phone
-    if complaint.email:
-        return "email", complaint.email
-    return None
+    if preferred == ContactChannel.EMAIL and email:
+        return email
+    if preferred in (ContactChannel.SMS, ContactChannel.PHONE, ContactChannel.MESSENGER) and phone:
+        return phone
+    return phone or email
 
 
-def _add(notice: Notice) -> Notice | None:
+def usable_channels() -> frozenset[str]:
+    """The channels this deployment can deliver on for the tenant in scope."""
+    usable = set(ALWAYS)
+    if has_app_context() and current_app.config.get("SMS_BACKEND"):
+        usable.add("sms")
+    return frozenset(usable)
+
+
+def _link(tenant: Tenant, complaint: Complaint | None, audience: str, token: str | None) -> str:
+    base = current_app.config["BASE_URL"].rstrip("/")
+    if complaint is None:
+        return f"{base}/{tenant.slug}/"
+    if audience == "staff":
+        return f"{base}/{tenant.slug}/console/complaints/{complaint.id}"
+    return f"{base}/{tenant.slug}/track/{complaint.code}?t={token}"
+
+
+def _values(tenant: Tenant, complaint: Complaint | None, notice: Notice) -> dict[str, str]:
+    data = notice.data or {}
+    values = {
+        "organization": tenant.name,
+        "link": _link(tenant, complaint, notice.audience, link_token(complaint) if complaint else None),
+        "message": data.get("message", ""),
+        "one_time_code": data.get("code", ""),
+    }
+    if complaint is not None:
+        due = complaint.next_due_at
+        values.update(
+            code=format_code(complaint.code),
+            name=complaint.complainant_name,
+            subject=complaint.subject,
+            state=str(STATE_WORDS.get(complaint.state, ("",))[0]),
+            due=format_moment(due, notice.locale, tenant.timezone) if due else "—",
+        )
+    return values
+
+
+def _wording(event: str, channel: str, locale: str) -> tuple[str, str]:
+    own = db.session.scalar(
+        sa.select(NoticeTemplate).where(
+            NoticeTemplate.event == event, NoticeTemplate.channel == channel, NoticeTemplate.locale == locale
+        )
+    )
+    if own is not None:
+        return (own.subject if channel in EMAIL_CHANNELS else ""), own.body
+    return default_wording(event, channel, locale)
+
+
+def render_notice(notice: Notice, complaint: Complaint | None) -> None:
+    """Fill the notice's subject and body in its reader's language."""
+    tenant = db.session.get(Tenant, notice.tenant_id) if notice.tenant_id else None
+    if tenant is None:
+        from tenants.context import current_tenant_id
+
+        tenant = db.session.get(Tenant, current_tenant_id())
+    with force_locale(notice.locale):
+        subject, body = _wording(notice.event, notice.channel, notice.locale)
+        notice.subject, notice.body = render(subject, body, _values(tenant, complaint, notice))
+
+
+def dispatch_after_commit(notice: Notice) -> None:
+    """Hand the notice to this process's dispatcher once the transaction commits."""
+    dispatch: Callable[[int, int], None] | None = current_app.extensions.get(DISPATCH_KEY)
+    if dispatch is None:
+        return  # nothing delivers in this process (a tool, a migration): the relay will
+    after_commit(lambda: dispatch(notice.tenant_id, notice.id))
+
+
+def _add(notice: Notice, complaint: Complaint | None, *, rendered: bool = False) -> Notice | None:
     """Add unless a notice with the same idempotency key exists (the same event, told once)."""
     exists = db.session.scalar(sa.select(Notice.id).where(Notice.idempotency_key == notice.idempotency_key))
     if exists is not None:
         return None
     db.session.add(notice)
+    db.session.flush()  # the id and the tenant stamp
+    if not rendered:
+        render_notice(notice, complaint)
+    if notice.status == NoticeStatus.PENDING:
+        dispatch_after_commit(notice)
     return notice
 
 
@@ -54,18 +141,20 @@ def notify_customer(
     if address is None:
         return None
     channel, recipient = address
-    return _add(
-        Notice(
-            complaint_id=complaint.id,
-            event=event,
-            audience="customer",
-            channel=channel,
-            recipient=recipient,
-            locale=complaint.preferred_locale,
-            data=data or {},
-            idempotency_key=f"{event}:{complaint.id}:{complaint.cycle}:{key or ''}"[:80],
-        )
+    notice = Notice(
+        complaint_id=complaint.id,
+        event=event,
+        audience="customer",
+        channel=channel,
+        recipient=recipient,
+        locale=complaint.preferred_locale,
+        data=data or {},
+        idempotency_key=f"{event}:{complaint.id}:{complaint.cycle}:{key or ''}"[:80],
     )
+    if channel not in usable_channels():
+        notice.status = NoticeStatus.FAILED
+        notice.last_error = "no gateway for this channel is set up"
+    return _add(notice, complaint)
 
 
 def notify_staff(
@@ -84,5 +173,31 @@ def notify_staff(
             locale=member.locale or default_locale,
             data={"member_id": member.id},
             idempotency_key=f"{event}:{complaint.id}:{member.id}:{key or ''}"[:80],
-        )
+        ),
+        complaint,
+    )
+
+
+def notify_account(
+    event: str, recipient: str, locale: str, subject: str, body: str, *, key: str, secret: str | None = None
+) -> Notice | None:
+    """An e-mail about a staff account (an invitation, a password reset), worded by its page.
+
+    `secret` (a link's token) is blanked out of the stored copy once the e-mail has left.
+    """
+    return _add(
+        Notice(
+            complaint_id=None,
+            event=event,
+            audience="staff",
+            channel="email",
+            recipient=recipient,
+            locale=locale,
+            subject=" ".join(subject.split()),
+            body=body.strip(),
+            data={"secret": secret} if secret else {},
+            idempotency_key=f"{event}:{key}"[:80],
+        ),
+        None,
+        rendered=True,
     )

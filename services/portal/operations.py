@@ -27,19 +27,17 @@ from services.files.storage import Storage
 from services.forms.answers import answered_fields, record_answers
 from services.forms.models import FormVersion
 from services.forms.schema import core_state, published
-from services.notifications.outbox import notify_customer, notify_staff
+from services.notifications.outbox import notify_customer, notify_staff, usable_channels
+from services.portal.links import complaint_id_from_link, link_token  # noqa: F401 - the portal's own
 from services.portal.models import CustomerProof, SatisfactionRating
 from tenants.context import platform_scope
 from tenants.db import db, utcnow
 from tenants.models import StaffMember, Tenant
-from tenants.tokens import TokenExpired, TokenInvalid, make_token, read_token
 
 log = logging.getLogger(__name__)
 
 PROOF_DIGITS = 6
 PROOF_LIFETIME = timedelta(minutes=10)
-LINK_PURPOSE = "customer-link"
-LINK_LIFETIME = timedelta(days=60)
 MAX_MESSAGE = 5000
 MAX_REASON = 2000
 # The core fields as ComplaintInput names them; "attachments" is the form's, not the record's.
@@ -89,7 +87,6 @@ def file_complaint(
         if kept:
             answers[key] = [a.id for a in kept]
     complaint.answers = answers
-    notify_customer(complaint, "registered", data={"link_token": link_token(complaint)})
     return complaint
 
 
@@ -173,9 +170,10 @@ def mask(channel: str, address: str) -> str:
 def contact_choices(complaint: Complaint) -> list[ContactChoice]:
     """Where a one-time code can be sent: the phone and the e-mail on file."""
     choices = []
-    if complaint.phone:
+    usable = usable_channels()
+    if complaint.phone and "sms" in usable:
         choices.append(ContactChoice("sms", mask("sms", complaint.phone)))
-    if complaint.email:
+    if complaint.email and "email" in usable:
         choices.append(ContactChoice("email", mask("email", complaint.email)))
     return choices
 
@@ -225,22 +223,6 @@ def check_proof(complaint: Complaint, code: str) -> bool:
     return True
 
 
-def link_token(complaint: Complaint) -> str:
-    """A signed token for the links in the customer's notices: proof of being the complainant until it expires."""
-    return make_token(LINK_PURPOSE, {"t": complaint.tenant_id, "c": complaint.id})
-
-
-def complaint_id_from_link(tenant: Tenant, token: str) -> int | None:
-    """The complaint a link's token was made for, if genuine, unexpired and this tenant's."""
-    try:
-        payload = read_token(LINK_PURPOSE, token, int(LINK_LIFETIME.total_seconds()))
-    except (TokenExpired, TokenInvalid):
-        return None
-    if payload.get("t") != tenant.id or not isinstance(payload.get("c"), int):
-        return None
-    return payload["c"]
-
-
 # The customer's answers
 
 
@@ -284,7 +266,6 @@ def customer_file(tenant: Tenant, complaint: Complaint, upload: CheckedFile, sto
 def accept(tenant: Tenant, complaint: Complaint) -> None:
     """The customer accepts the answer: closed, and the closing notice carries the satisfaction link."""
     lifecycle.close(None, complaint, None, None)
-    notify_customer(complaint, "closed", data={"link_token": link_token(complaint)})
     _handler_told(tenant, complaint, "customer_accepted", str(complaint.cycle))
 
 
@@ -292,7 +273,6 @@ def reject(tenant: Tenant, complaint: Complaint, reason: str) -> None:
     """The customer rejects the answer: back to investigation, a new cycle (the seed's 4-5)."""
     text = _text(reason, MAX_REASON, "reason", str(_l("Write why the answer does not satisfy you.")))
     lifecycle.reopen(None, tenant, complaint, text)
-    notify_customer(complaint, "reopened", data={"link_token": link_token(complaint)})
     _handler_told(tenant, complaint, "customer_rejected", str(complaint.cycle))
 
 

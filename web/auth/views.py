@@ -7,7 +7,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
-from services.mail import Mail, send_mail
+from services.notifications.outbox import notify_account
 from tenants import throttle
 from tenants.accounts import (
     AccountError,
@@ -100,15 +100,16 @@ def forgot_password():
         if issued is not None:
             member, token = issued
             link = external_url("auth.reset", token=token)
-            with force_locale(member.locale or g.tenant.default_locale):
-                send_mail(
-                    Mail(
-                        to=member.email,
-                        subject=_("Reset your password for %(org)s", org=g.tenant.name),
-                        text=render_template("mail/reset.txt", member=member, link=link),
-                        html=render_template("mail/reset.html", member=member, link=link),
-                        lang=member.locale or g.tenant.default_locale,
-                    )
+            locale = member.locale or g.tenant.default_locale
+            with force_locale(locale):
+                notify_account(
+                    "password_reset",
+                    member.email,
+                    locale,
+                    _("Reset your password for %(org)s", org=g.tenant.name),
+                    render_template("mail/reset.txt", member=member, link=link),
+                    key=f"{member.id}:{token[-24:]}",
+                    secret=token,
                 )
         flash(_("If this address belongs to an active staff member, a reset link is on its way."), "info")
         return redirect_after_change(url_for("auth.login"))

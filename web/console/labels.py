@@ -110,8 +110,34 @@ def label(names: dict[str, object], value: str | None) -> str:
     return str(names.get(value, value))
 
 
+NOTICE_STATUS_WORDS = {
+    "pending": _l("Waiting"),
+    "sending": _l("Being sent"),
+    "sent": _l("Sent"),
+    "failed": _l("Failed"),
+}
+NOTICE_CHANNEL_WORDS = {"email": _l("E-mail"), "sms": _l("Text message")}
+NOTICE_EVENT_WORDS = {
+    "registered": _l("Receipt confirmed to the customer"),
+    "verification_code": _l("One-time code"),
+    "staff_message": _l("Message to the customer"),
+    "responded": _l("Answer to the customer"),
+    "reopened": _l("Reopening told to the customer"),
+    "closed": _l("Closing told to the customer"),
+    "assigned": _l("Assigned to a handler"),
+    "customer_replied": _l("Customer added to a complaint"),
+    "customer_accepted": _l("Customer accepted an answer"),
+    "customer_rejected": _l("Customer rejected an answer"),
+    "invitation": _l("Invitation to join the staff"),
+    "password_reset": _l("Password reset link"),
+}
+
+
 def init_app(app) -> None:
     app.jinja_env.globals.update(
+        NOTICE_STATUS_WORDS=NOTICE_STATUS_WORDS,
+        NOTICE_CHANNEL_WORDS=NOTICE_CHANNEL_WORDS,
+        NOTICE_EVENT_WORDS=NOTICE_EVENT_WORDS,
         STATE_NAMES=STATE_NAMES,
         TAB_NAMES=TAB_NAMES,
         KIND_NAMES=KIND_NAMES,

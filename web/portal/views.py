@@ -34,6 +34,7 @@ from services.forms.models import FormVersion
 from services.forms.schema import FormError, published
 from services.portal import operations as portal
 from services.portal import settings as portal_settings
+from services.portal.labels import CHANNEL_WORDS, DUE_WORDS, EVENT_WORDS, STATE_WORDS, TRANSITION_WORDS
 from tenants import throttle
 from tenants.text import parse_id
 from web.common.views import error_page, external_url, send_attachment
@@ -51,7 +52,6 @@ from web.portal.forms import (
     TrackForm,
     build_form,
 )
-from web.portal.labels import CHANNEL_WORDS, DUE_WORDS, EVENT_WORDS, STATE_WORDS, TRANSITION_WORDS
 from web.tenancy import resolve_tenant
 
 log = logging.getLogger(__name__)

@@ -13,12 +13,12 @@ from services.errors import ServiceError
 from services.files.checking import FileRejected, check_upload
 from services.files.storage import storage_from_config
 from services.portal import settings as portal_settings
+from services.portal.labels import CHANNEL_WORDS
 from tenants.models import LOCALES
 from tenants.roles import Permission, require
 from web.common.views import redirect_after_change
 from web.forms import BaseForm
 from web.i18n import LANGUAGE_NAMES
-from web.portal.labels import CHANNEL_WORDS
 from web.settings.blueprint import bp
 
 

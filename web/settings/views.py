@@ -10,13 +10,14 @@ from flask_login import current_user, login_required
 
 import web.settings.calendar
 import web.settings.catalog
+import web.settings.deliveries
 import web.settings.form_builder
-import web.settings.portal  # noqa: F401 - the catalog's, calendar's, form's and portal's routes, on bp
+import web.settings.portal  # noqa: F401 - the other settings pages' routes, on bp
 from services.catalog.models import Unit
 from services.catalog.operations import set_member_unit
 from services.errors import ServiceError
 from services.i18n import localized
-from services.mail import Mail, send_mail
+from services.notifications.outbox import notify_account
 from tenants.accounts import (
     AccountError,
     change_role,
@@ -74,14 +75,14 @@ def invite():
             link = external_url("auth.accept", token=issued.token)
             context = {"invitation": issued.invitation, "inviter": current_user, "link": link}
             with force_locale(g.tenant.default_locale):
-                send_mail(
-                    Mail(
-                        to=issued.invitation.email,
-                        subject=_("Join %(org)s on Dadras", org=g.tenant.name),
-                        text=render_template("mail/invitation.txt", **context),
-                        html=render_template("mail/invitation.html", **context),
-                        lang=g.tenant.default_locale,
-                    )
+                notify_account(
+                    "invitation",
+                    issued.invitation.email,
+                    g.tenant.default_locale,
+                    _("Join %(org)s on Dadras", org=g.tenant.name),
+                    render_template("mail/invitation.txt", **context),
+                    key=f"{issued.invitation.id}:{issued.invitation.nonce}",
+                    secret=issued.token,
                 )
             if wants_fragment():
                 response = render_block(

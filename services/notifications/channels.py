@@ -1,0 +1,132 @@
+"""The ways a notice leaves: each channel takes one rendered message and says what became of it.
+
+A channel raises Undeliverable when the message will never get through as addressed (a refused recipient,
+a bad number), and Unavailable when it may later (the server is down, busy, or answered in a way that may
+pass). Anything a channel can carry to make a repeat harmless (a stable Message-ID, a provider's local id)
+is derived from the notice, so a retry after an interrupted send is recognized as the same message.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import smtplib
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import formatdate
+
+from flask import current_app
+
+from services.mail import Mail, build_message, deliver_message
+
+log = logging.getLogger(__name__)
+RTL_LOCALES = frozenset({"fa"})
+_URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    tenant_id: int
+    notice_id: int
+    channel: str
+    recipient: str
+    locale: str
+    subject: str
+    body: str
+    organization: str
+
+    @property
+    def reference(self) -> str:
+        """The same for every attempt at this notice: what a channel may use to drop a repeat."""
+        return f"dadras-{self.tenant_id}-{self.notice_id}"
+
+
+class DeliveryError(Exception):
+    permanent = False
+
+
+class Unavailable(DeliveryError):
+    """Not delivered this time; a later attempt may succeed."""
+
+
+class Undeliverable(DeliveryError):
+    """Refused for good as addressed."""
+
+    permanent = True
+
+
+def html_body(text: str, locale: str) -> str:
+    """The plain text as a small HTML part: right-to-left for Persian, links clickable, nothing else added."""
+    direction = "rtl" if locale in RTL_LOCALES else "ltr"
+    paragraphs = []
+    for block in text.split("\n\n"):
+        escaped = html.escape(block)
+        linked = _URL.sub(lambda m: f'<a href="{m.group(0)}">{m.group(0)}</a>', escaped)
+        paragraphs.append("<p>" + linked.replace("\n", "<br>") + "</p>")
+    return (
+        f'<!doctype html><html lang="{locale}" dir="{direction}"><body dir="{direction}" '
+        f'style="direction:{direction};text-align:{"right" if direction == "rtl" else "left"}">'
+        + "".join(paragraphs)
+        + "</body></html>"
+    )
+
+
+def email_message(out: Outgoing) -> EmailMessage:
+    sender = current_app.config["MAIL_FROM"]
+    message = build_message(
+        Mail(
+            to=out.recipient, subject=out.subject, text=out.body, html=html_body(out.body, out.locale), lang=out.locale
+        ),
+        sender,
+    )
+    domain = sender.rsplit("@", 1)[-1].strip("> ")
+    del message["Message-ID"]
+    message["Message-ID"] = f"<{out.reference}@{domain}>"
+    del message["Date"]
+    message["Date"] = formatdate(localtime=False)
+    message["Auto-Submitted"] = "auto-generated"  # RFC 3834: answering machines must not answer it
+    return message
+
+
+def send_email(out: Outgoing) -> str | None:
+    """Through the platform's mail server (SMTP_URL), or the development backends."""
+    message = email_message(out)
+    try:
+        deliver_message(message)
+    except smtplib.SMTPRecipientsRefused as exc:
+        codes = [code for code, _ in exc.recipients.values()]
+        error = f"recipient refused: {exc.recipients}"
+        if all(500 <= code < 600 for code in codes):
+            raise Undeliverable(error) from exc
+        raise Unavailable(error) from exc
+    except smtplib.SMTPResponseException as exc:
+        said = exc.smtp_error
+        error = f"{exc.smtp_code} {said.decode(errors='replace') if isinstance(said, bytes) else said}"
+        if 500 <= exc.smtp_code < 600 and exc.smtp_code not in (530, 535):  # not a login problem: ours to fix
+            raise Undeliverable(error) from exc
+        raise Unavailable(error) from exc
+    except (TimeoutError, OSError, smtplib.SMTPException) as exc:
+        raise Unavailable(f"mail server: {exc}") from exc
+    return message["Message-ID"]
+
+
+def send_console_sms(out: Outgoing) -> str | None:
+    """Development: the text message is written to the log instead of a gateway."""
+    log.warning("SMS to %s (console backend): %s", out.recipient, out.body)
+    return None
+
+
+def send_memory_sms(out: Outgoing) -> str | None:
+    """Tests: kept in the app, to be read back."""
+    current_app.extensions.setdefault("dadras.sent_sms", []).append(out)
+    return None
+
+
+def sender_for(channel: str):
+    """The function that sends on `channel`, or None when this deployment has none for it."""
+    if channel == "email":
+        return send_email
+    if channel == "sms":
+        return {"console": send_console_sms, "memory": send_memory_sms}.get(current_app.config.get("SMS_BACKEND"))
+    return None

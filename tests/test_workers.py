@@ -1,0 +1,279 @@
+"""The notice pipeline with real parts: a Redis server of the test's own (so it can be stopped), real
+`dadras worker` and `dadras scheduler` processes, PostgreSQL as the role row-level security applies to, and a
+real SMTP server. Nothing is lost when Redis stops, nothing is sent twice when a worker dies mid-send."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from redis import Redis
+
+from services.complaints.operations import ComplaintInput, register_complaint
+from services.notifications.models import Notice
+from services.onboarding.operations import SignUp, sign_up
+from tenants.context import enter_tenant, leave_tenant, tenant_scope
+from tenants.db import db
+from tenants.models import StaffMember, Tenant
+from tests.fixtures.app import APP_ROLE, SECRET, base_overrides
+from tests.fixtures.backends import mark_exercised, missing
+from tests.fixtures.factories import PASSWORD
+from tests.fixtures.mailserver import free_port
+from web import create_app
+
+ROOT = Path(__file__).resolve().parents[1]
+DADRAS = [sys.executable, "-c", "from web.cli import cli; cli()"]
+
+
+class OwnRedis:
+    """A redis-server of this test's own on a free port, keeping nothing on disk: stopped and started at will."""
+
+    def __init__(self, folder: Path) -> None:
+        self.port = free_port()
+        self.folder = folder
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def url(self) -> str:
+        return f"redis://127.0.0.1:{self.port}/0"
+
+    def start(self) -> None:
+        binary = shutil.which("redis-server")
+        if binary is None:
+            missing("redis", "no redis-server binary to start a server of the test's own")
+        self.process = subprocess.Popen(
+            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            cwd=self.folder,
+            stdout=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                if Redis.from_url(self.url).ping():
+                    return
+            except Exception:
+                time.sleep(0.05)
+        raise RuntimeError("redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.terminate()
+            self.process.wait(10)
+            self.process = None
+
+
+@pytest.fixture
+def own_redis(tmp_path):
+    server = OwnRedis(tmp_path)
+    server.start()
+    mark_exercised("redis")
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def pipeline(pg_database, tmp_path, own_redis, smtp_server):
+    """An app on PostgreSQL whose transactions commit, on our own Redis, mailing to the SMTP server."""
+    controller, inbox = smtp_server
+    settings = {
+        "SQLALCHEMY_DATABASE_URI": pg_database["app"],
+        "REDIS_URL": own_redis.url,
+        "MAIL_BACKEND": "smtp",
+        "SMTP_URL": f"smtp://127.0.0.1:{controller.port}",
+        "NOTICE_LEASE_SECONDS": 3,
+    }
+    app = create_app(base_overrides(tmp_path) | settings)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("DATABASE", "REDIS", "SMTP", "MAIL"))},
+        "DADRAS_ENV": "testing",
+        "SECRET_KEY": SECRET,
+        "DATABASE_URL": pg_database["app"],
+        "DATABASE_APP_ROLE": APP_ROLE,
+        "REDIS_URL": own_redis.url,
+        "MAIL_BACKEND": "smtp",
+        "SMTP_URL": settings["SMTP_URL"],
+        "NOTICE_LEASE_SECONDS": "3",
+        "NOTICE_RELAY_SECONDS": "1",
+        "UPLOAD_STORAGE": str(tmp_path / "uploads"),
+    }
+    made: list[int] = []
+    yield app, env, inbox, made
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+    owner = sa.create_engine(pg_database["owner"].replace("postgresql://", "postgresql+psycopg://"))
+    with owner.begin() as conn:
+        for tenant_id in made:
+            conn.execute(sa.text("DELETE FROM notices WHERE tenant_id = :id"), {"id": tenant_id})
+    owner.dispose()
+    mark_exercised("postgresql")
+
+
+def _tenant(app, made: list[int], slug: str) -> tuple[int, int]:
+    token = enter_tenant(None)
+    with app.app_context():
+        tenant, owner = sign_up(
+            SignUp(
+                name=f"Clinic {slug}",
+                slug=slug,
+                industry="clinic",
+                locale="en",
+                timezone="Asia/Tehran",
+                owner_name="Owner",
+                owner_email=f"owner@{slug}.example.com",
+                password=PASSWORD,
+            )
+        )
+        db.session.commit()
+        ids = (tenant.id, owner.id)
+        db.session.remove()
+    leave_tenant(token)
+    made.append(ids[0])
+    return ids
+
+
+def _register(app, tenant_id: int, owner_id: int, n: int) -> int:
+    with app.app_context(), tenant_scope(tenant_id):
+        complaint = register_complaint(
+            db.session.get(StaffMember, owner_id),
+            db.session.get(Tenant, tenant_id),
+            ComplaintInput(
+                channel="phone",
+                complainant_name=f"Customer {n}",
+                subject=f"Complaint {n}",
+                description="Waited two hours.",
+                email=f"customer{n}@example.com",
+            ),
+        )
+        db.session.commit()  # the notice goes to Redis now, or waits for the relay
+        complaint_id = complaint.id
+        db.session.remove()
+    return complaint_id
+
+
+def _notices(app, tenant_id: int) -> list[tuple[str, int]]:
+    with app.app_context(), tenant_scope(tenant_id):
+        rows = [(n.status, n.attempts) for n in db.session.scalars(sa.select(Notice).order_by(Notice.id))]
+        db.session.remove()
+    return rows
+
+
+def _run(env, *args, timeout=60) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [*DADRAS, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+
+
+def _unique_slug(prefix: str) -> str:
+    return f"{prefix}-{os.getpid()}-{time.monotonic_ns() % 10**8}"
+
+
+def test_redis_stopped_during_a_burst_loses_no_notice_and_sends_none_twice(pipeline, own_redis):
+    app, env, inbox, made = pipeline
+    tenant_id, owner_id = _tenant(app, made, _unique_slug("burst"))
+    for n in range(5):
+        _register(app, tenant_id, owner_id, n)
+    assert Redis.from_url(own_redis.url).llen("rq:queue:notify") == 5
+    own_redis.stop()
+    for n in range(5, 10):
+        _register(app, tenant_id, owner_id, n)  # saved; the enqueue fails quietly
+    own_redis.start()  # empty: the first five's jobs are gone too
+    assert _notices(app, tenant_id) == [("pending", 0)] * 10
+
+    # The scheduler enqueues the relay every second; a worker runs it and then the notices it offers.
+    scheduler = subprocess.Popen([*DADRAS, "scheduler"], cwd=ROOT, env=env, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and Redis.from_url(own_redis.url).llen("rq:queue:default") < 2:
+            time.sleep(0.2)
+    finally:
+        os.killpg(scheduler.pid, signal.SIGTERM)
+        scheduler.wait(10)
+    # Two relay runs offered each notice twice; each is still sent once.
+    worked = _run(env, "worker", "default", "notify", "--burst", "--simple")
+    assert worked.returncode == 0, worked.stderr
+    assert _notices(app, tenant_id) == [("sent", 1)] * 10
+    assert sorted(m["To"] for m in inbox.messages) == sorted(f"customer{n}@example.com" for n in range(10))
+    assert len({m["Message-ID"] for m in inbox.messages}) == 10
+
+
+def _children(pid: int) -> list[int]:
+    """The processes `pid` started (read from /proc)."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+class SilentServer:
+    """Accepts connections and says nothing: an SMTP client waits for a greeting that never comes."""
+
+    def __init__(self) -> None:
+        self.socket = socket.socket()
+        self.socket.bind(("127.0.0.1", 0))
+        self.socket.listen()
+        self.port = self.socket.getsockname()[1]
+        self.accepted = threading.Event()
+        self.held: list[socket.socket] = []
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self) -> None:
+        while True:
+            try:
+                conn, _ = self.socket.accept()
+            except OSError:
+                return
+            self.held.append(conn)
+            self.accepted.set()
+
+    def close(self) -> None:
+        for conn in self.held:
+            conn.close()
+        self.socket.close()
+
+
+def test_a_worker_killed_mid_send_leaves_the_notice_to_be_sent_once_later(pipeline, own_redis):
+    app, env, inbox, made = pipeline
+    tenant_id, owner_id = _tenant(app, made, _unique_slug("killed"))
+    silent = SilentServer()
+    try:
+        _register(app, tenant_id, owner_id, 1)
+        stuck_env = env | {"SMTP_URL": f"smtp://127.0.0.1:{silent.port}"}
+        worker = subprocess.Popen(
+            [*DADRAS, "worker", "notify"], cwd=ROOT, env=stuck_env, start_new_session=True, stdout=subprocess.DEVNULL
+        )
+        try:
+            assert silent.accepted.wait(30), "the worker never reached the mail server"
+            assert _notices(app, tenant_id) == [("sending", 1)]
+        finally:
+            # The worker and the work horse it forked for the job (in a session of its own), mid-send.
+            for pid in (*_children(worker.pid), worker.pid):
+                os.kill(pid, signal.SIGKILL)
+            worker.wait(10)
+    finally:
+        silent.close()
+    assert _notices(app, tenant_id) == [("sending", 1)]
+    time.sleep(3.5)  # the lease runs out
+    with app.app_context():
+        from workers.notices import relay
+
+        assert relay() == 1
+    worked = _run(env, "worker", "notify", "--burst")
+    assert worked.returncode == 0, worked.stderr
+    assert _notices(app, tenant_id) == [("sent", 2)]
+    assert len(inbox.messages) == 1
