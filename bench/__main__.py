@@ -4,9 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from bench import console_pages, inbox, portal
+from bench import console_pages, inbox, notices, portal
 
-BENCHMARKS = {"console_pages": console_pages.main, "inbox": inbox.main, "portal": portal.main}
+BENCHMARKS = {
+    "console_pages": console_pages.main,
+    "inbox": inbox.main,
+    "portal": portal.main,
+    "notices": notices.main,
+}
 
 
 def main(names: list[str]) -> None:

@@ -93,6 +93,7 @@ def _import_models() -> None:
     import services.calendar.models
     import services.catalog.models
     import services.complaints.models
+    import services.escalation.models
     import services.forms.models
     import services.notifications.models
     import services.portal.models  # noqa: F401

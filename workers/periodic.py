@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask
 
-from workers import notices
+from workers import escalation, notices
 from workers.queues import DEFAULT, JOB_TIMEOUT, connection
 
 log = logging.getLogger(__name__)
@@ -19,7 +19,10 @@ log = logging.getLogger(__name__)
 
 def jobs(app: Flask) -> list[tuple[Callable[..., Any], str, int]]:
     """(job, queue, every so many seconds)."""
-    return [(notices.relay, DEFAULT, int(app.config["NOTICE_RELAY_SECONDS"]))]
+    return [
+        (notices.relay, DEFAULT, int(app.config["NOTICE_RELAY_SECONDS"])),
+        (escalation.sweep, DEFAULT, int(app.config["SWEEP_SECONDS"])),
+    ]
 
 
 def run_scheduler(app: Flask) -> None:

@@ -26,6 +26,7 @@ class State(StrEnum):
 
 
 OPEN_STATES = frozenset({State.RECEIVED, State.ACKNOWLEDGED, State.INVESTIGATING, State.ACTION, State.RESPONDED})
+OPEN_WHERE = "state IN ('received', 'acknowledged', 'investigating', 'action', 'responded')"
 
 
 class Kind(StrEnum):
@@ -114,6 +115,14 @@ class Complaint(TenantOwned, Base):
             ],
         ),
         sa.Index("ix_complaints_tenant_id_next_due_at", "tenant_id", "next_due_at"),
+        # The escalation sweep's "no update for so long": open complaints only.
+        sa.Index(
+            "ix_complaints_open_updated_at",
+            "tenant_id",
+            "updated_at",
+            postgresql_where=sa.text(OPEN_WHERE),
+            sqlite_where=sa.text(OPEN_WHERE),
+        ),
         sa.Index("ix_complaints_tenant_id_unit_id_received_at", "tenant_id", "unit_id", "received_at"),
         sa.Index("ix_complaints_tenant_id_handler_id", "tenant_id", "handler_id"),
         sa.Index("ix_complaints_tenant_id_phone", "tenant_id", "phone"),

@@ -57,6 +57,8 @@ def _link(tenant: Tenant, complaint: Complaint | None, audience: str, token: str
         return f"{base}/{tenant.slug}/"
     if audience == "staff":
         return f"{base}/{tenant.slug}/console/complaints/{complaint.id}"
+    if audience == "outside":  # someone outside the staff, told of an escalation: the public status only
+        return f"{base}/{tenant.slug}/track/{complaint.code}"
     return f"{base}/{tenant.slug}/track/{complaint.code}?t={token}"
 
 
@@ -64,7 +66,12 @@ def _values(tenant: Tenant, complaint: Complaint | None, notice: Notice) -> dict
     data = notice.data or {}
     values = {
         "organization": tenant.name,
-        "link": _link(tenant, complaint, notice.audience, link_token(complaint) if complaint else None),
+        "link": _link(
+            tenant,
+            complaint,
+            notice.audience,
+            link_token(complaint) if complaint and notice.audience == "customer" else None,
+        ),
         "message": data.get("message", ""),
         "one_time_code": data.get("code", ""),
     }

@@ -115,6 +115,24 @@ DEFAULTS: dict[str, Wording] = {
         ),
         _l("The customer rejected the answer to complaint %(code)s: %(link)s"),
     ),
+    "deadline_near": Wording(
+        _l("Complaint %(code)s is due soon"),
+        _l("Complaint %(code)s (%(subject)s) is due %(due)s. It stands at: %(state)s.\n\n%(link)s"),
+        _l("Complaint %(code)s is due %(due)s: %(link)s"),
+    ),
+    "deadline_passed": Wording(
+        _l("Complaint %(code)s is overdue"),
+        _l("Complaint %(code)s (%(subject)s) was due %(due)s and is still open. It stands at: %(state)s.\n\n%(link)s"),
+        _l("Complaint %(code)s is overdue: %(link)s"),
+    ),
+    "escalated": Wording(
+        _l("Complaint %(code)s is escalated to you"),
+        _l(
+            "Complaint %(code)s (%(subject)s) is escalated to you. It stands at: %(state)s; next due: %(due)s.\n\n"
+            "%(link)s"
+        ),
+        _l("Complaint %(code)s is escalated to you: %(link)s"),
+    ),
 }
 
 EVENTS = tuple(DEFAULTS)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from services.calendar.deadlines import set_up_calendar
+from services.escalation.rules import add_defaults as add_escalation_defaults
 from services.onboarding.templates import apply_template
 from tenants.accounts import AccountError, create_staff
 from tenants.context import enter_tenant
@@ -153,4 +154,5 @@ def sign_up(data: SignUp) -> tuple[Tenant, StaffMember]:
     owner.locale = data.locale
     apply_template(data.industry)
     set_up_calendar(country, data.locale)
+    add_escalation_defaults(data.locale)
     return tenant, owner

@@ -64,6 +64,7 @@ EVENT_NAMES = {
     "decision_approved": _l("Decision approved"),
     "assigned": _l("Assigned"),
     "escalated": _l("Escalated"),
+    "escalation": _l("Escalation rule acted"),
     "edited": _l("Record corrected"),
     "note": _l("Internal note"),
     "message": _l("Message to the customer"),
@@ -128,6 +129,9 @@ NOTICE_EVENT_WORDS = {
     "customer_replied": _l("Customer added to a complaint"),
     "customer_accepted": _l("Customer accepted an answer"),
     "customer_rejected": _l("Customer rejected an answer"),
+    "deadline_near": _l("Deadline near, told to staff"),
+    "deadline_passed": _l("Deadline passed, told to staff"),
+    "escalated": _l("Escalation, told to staff"),
     "invitation": _l("Invitation to join the staff"),
     "password_reset": _l("Password reset link"),
 }

@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 import web.settings.calendar
 import web.settings.catalog
 import web.settings.deliveries
+import web.settings.escalation
 import web.settings.form_builder
 import web.settings.portal  # noqa: F401 - the other settings pages' routes, on bp
 from services.catalog.models import Unit

@@ -1,0 +1,248 @@
+"""The deadline and escalation sweep: every minute, each tenant's rules against the complaints they may concern.
+
+Candidates come from indexes, not a scan: open complaints whose next deadline falls before the furthest
+horizon any rule looks at ((tenant_id, next_due_at); a closed complaint has none), and, for rules about
+silence, open complaints not updated since the shortest silence ((tenant_id, updated_at) over open states
+only). Each rule is then checked in order; it fires at most once per complaint, deadline and cycle (a
+reopened complaint starts a new cycle), and every firing is a follow-up-log entry.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+
+from services.catalog.models import Unit
+from services.complaints.lifecycle import ACTIVE
+from services.complaints.log import record
+from services.complaints.models import OPEN_STATES, Complaint, Priority, State
+from services.escalation.models import EscalationFiring, EscalationRule
+from services.notifications.models import Notice
+from services.notifications.outbox import dispatch_after_commit, notify_staff, render_notice
+from tenants.context import platform_scope, tenant_scope
+from tenants.db import db, utcnow
+from tenants.models import StaffMember, Tenant
+
+log = logging.getLogger(__name__)
+_OPEN = tuple(s.value for s in OPEN_STATES)
+_PRIORITY_ORDER = [p.value for p in Priority]
+
+
+def watched_deadline(complaint: Complaint) -> str | None:
+    """Which deadline `next_due_at` is: the stage the complaint works towards now."""
+    if complaint.next_due_at is None:
+        return None
+    state = State(complaint.state)
+    if state == State.RECEIVED:
+        return "acknowledge"
+    if state in ACTIVE:
+        if complaint.legal_due_at is not None and complaint.next_due_at == complaint.legal_due_at:
+            return "legal"
+        return "respond" if complaint.respond_due_at is not None else "resolve"
+    return "resolve"
+
+
+def _matches(rule: EscalationRule, complaint: Complaint) -> bool:
+    return (
+        (not rule.states or complaint.state in rule.states)
+        and (not rule.priorities or complaint.priority in rule.priorities)
+        and (not rule.category_ids or complaint.category_id in rule.category_ids)
+        and (not rule.channels or complaint.channel in rule.channels)
+    )
+
+
+def _due(rule: EscalationRule, complaint: Complaint, now: datetime) -> str | None:
+    """The deadline (or "idle") on which `rule` fires for `complaint` now, if it does."""
+    if complaint.state not in _OPEN or not _matches(rule, complaint):
+        return None
+    span = timedelta(minutes=rule.minutes)
+    if rule.trigger == "idle":
+        return "idle" if complaint.updated_at <= now - span else None
+    stage = watched_deadline(complaint)
+    if stage is None or rule.deadline not in ("any", stage):
+        return None
+    due = complaint.next_due_at
+    if rule.trigger == "due_near":
+        return stage if now < due <= now + span else None
+    return stage if due <= now - span else None  # overdue by at least `minutes`
+
+
+@dataclass
+class Hit:
+    complaint: Complaint
+    deadline: str
+    fired: bool  # already fired for this deadline in this cycle
+
+
+def _candidates(rules: list[EscalationRule], now: datetime) -> list[Complaint]:
+    horizons = [
+        now + timedelta(minutes=r.minutes) if r.trigger == "due_near" else now - timedelta(minutes=r.minutes)
+        for r in rules
+        if r.trigger != "idle"
+    ]
+    silences = [now - timedelta(minutes=r.minutes) for r in rules if r.trigger == "idle"]
+    found: dict[int, Complaint] = {}
+    if horizons:
+        query = sa.select(Complaint).where(Complaint.next_due_at <= max(horizons))
+        found.update((c.id, c) for c in db.session.scalars(query))
+    if silences:
+        query = sa.select(Complaint).where(Complaint.state.in_(_OPEN), Complaint.updated_at <= max(silences))
+        found.update((c.id, c) for c in db.session.scalars(query))
+    return sorted(found.values(), key=lambda c: c.id)
+
+
+def _fired(rule_ids: list[int], complaint_ids: list[int]) -> set[tuple[int, int, int, str]]:
+    if not rule_ids or not complaint_ids:
+        return set()
+    rows = db.session.execute(
+        sa.select(
+            EscalationFiring.rule_id, EscalationFiring.complaint_id, EscalationFiring.cycle, EscalationFiring.deadline
+        ).where(EscalationFiring.rule_id.in_(rule_ids), EscalationFiring.complaint_id.in_(complaint_ids))
+    )
+    return {tuple(row) for row in rows}
+
+
+def preview(rule: EscalationRule, now: datetime | None = None) -> list[Hit]:
+    """The open complaints `rule` would hit now, and whether it already fired on each."""
+    now = now or utcnow()
+    candidates = _candidates([rule], now)
+    fired = _fired([rule.id], [c.id for c in candidates]) if rule.id else set()
+    hits = []
+    for complaint in candidates:
+        deadline = _due(rule, complaint, now)
+        if deadline is not None:
+            hits.append(Hit(complaint, deadline, (rule.id, complaint.id, complaint.cycle, deadline) in fired))
+    return hits
+
+
+def sweep_tenant(tenant: Tenant, now: datetime | None = None) -> int:
+    """Fire the tenant's active rules, in their order, on whatever they concern now; returns the firings."""
+    now = now or utcnow()
+    rules = list(
+        db.session.scalars(
+            sa.select(EscalationRule)
+            .where(EscalationRule.is_active.is_(True))
+            .order_by(EscalationRule.position, EscalationRule.id)
+        )
+    )
+    if not rules:
+        return 0
+    candidates = _candidates(rules, now)
+    fired = _fired([r.id for r in rules], [c.id for c in candidates])
+    count = 0
+    for complaint in candidates:
+        for rule in rules:
+            deadline = _due(rule, complaint, now)
+            if deadline is None or (rule.id, complaint.id, complaint.cycle, deadline) in fired:
+                continue
+            _fire(tenant, rule, complaint, deadline, now)
+            fired.add((rule.id, complaint.id, complaint.cycle, deadline))
+            count += 1
+    return count
+
+
+def _event_for(rule: EscalationRule) -> str:
+    if rule.raise_level or rule.reassign_unit_id or rule.reassign_handler_id:
+        return "escalated"
+    return {"due_near": "deadline_near", "overdue": "deadline_passed"}.get(rule.trigger, "escalated")
+
+
+def _fire(tenant: Tenant, rule: EscalationRule, complaint: Complaint, deadline: str, now: datetime) -> None:
+    db.session.add(
+        EscalationFiring(rule_id=rule.id, complaint_id=complaint.id, cycle=complaint.cycle, deadline=deadline)
+    )
+    done: list[str] = []
+    changed = False
+    if rule.raise_priority and complaint.priority != _PRIORITY_ORDER[-1]:
+        complaint.priority = _PRIORITY_ORDER[_PRIORITY_ORDER.index(complaint.priority) + 1]
+        done.append(f"priority:{complaint.priority}")
+        changed = True
+    if rule.raise_level:
+        complaint.escalation_level += 1
+        done.append(f"level:{complaint.escalation_level}")
+        changed = True
+    if rule.reassign_unit_id and rule.reassign_unit_id != complaint.unit_id:
+        complaint.unit_id = rule.reassign_unit_id
+        done.append(f"unit:{rule.reassign_unit_id}")
+        changed = True
+    handler = db.session.get(StaffMember, rule.reassign_handler_id) if rule.reassign_handler_id else None
+    if handler is not None and handler.is_active and handler.id not in (complaint.handler_id, complaint.about_staff_id):
+        complaint.handler_id = handler.id
+        done.append(f"handler:{handler.id}")
+        changed = True
+    if changed:
+        complaint.updated_at = now
+        complaint.updated_by_id = None
+    event = record(
+        complaint,
+        "escalation",
+        None,
+        data={"rule": rule.id, "name": rule.name, "trigger": rule.trigger, "deadline": deadline, "done": done},
+    )
+    db.session.flush()
+    key = f"r{rule.id}:{complaint.cycle}:{deadline}:{event.id}"
+    told = _recipients(rule, complaint)
+    kind = _event_for(rule)
+    for member in told:
+        notify_staff(member, complaint, kind, key=key, default_locale=tenant.default_locale)
+    if rule.notify_email:
+        _notify_outside(tenant, complaint, kind, rule.notify_email, key)
+
+
+def _recipients(rule: EscalationRule, complaint: Complaint) -> list[StaffMember]:
+    ids: set[int] = set(rule.notify_member_ids or [])
+    if rule.notify_handler and complaint.handler_id:
+        ids.add(complaint.handler_id)
+    if rule.notify_unit_head and complaint.unit_id:
+        unit = db.session.get(Unit, complaint.unit_id)
+        if unit is not None and unit.head_id:
+            ids.add(unit.head_id)
+    members = list(db.session.scalars(sa.select(StaffMember).where(StaffMember.id.in_(ids)))) if ids else []
+    if rule.notify_roles:
+        members += list(
+            db.session.scalars(
+                sa.select(StaffMember).where(StaffMember.role.in_(rule.notify_roles), StaffMember.is_active.is_(True))
+            )
+        )
+    unique = {m.id: m for m in members if m.is_active and m.id != complaint.about_staff_id}
+    return [unique[i] for i in sorted(unique)]
+
+
+def _notify_outside(tenant: Tenant, complaint: Complaint, event: str, address: str, key: str) -> None:
+    notice = Notice(
+        complaint_id=complaint.id,
+        event=event,
+        audience="outside",
+        channel="email",
+        recipient=address,
+        locale=tenant.default_locale,
+        data={},
+        idempotency_key=f"{event}:{complaint.id}:out:{key}"[:80],
+    )
+    db.session.add(notice)
+    db.session.flush()
+    render_notice(notice, complaint)
+    dispatch_after_commit(notice)
+
+
+def sweep_all(now: datetime | None = None) -> int:
+    """Every active tenant's sweep, each in its own scope and transaction; returns the firings."""
+    now = now or utcnow()
+    with platform_scope():
+        tenant_ids = list(
+            db.session.scalars(sa.select(Tenant.id).where(Tenant.is_active.is_(True)).order_by(Tenant.id))
+        )
+    db.session.commit()
+    total = 0
+    for tenant_id in tenant_ids:
+        with tenant_scope(tenant_id):
+            try:
+                total += sweep_tenant(db.session.get(Tenant, tenant_id), now)
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                log.exception("escalation sweep failed", extra={"tenant_id": tenant_id})
+    return total
