@@ -9,6 +9,9 @@ from __future__ import annotations
 import logging
 import smtplib
 import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
@@ -65,18 +68,57 @@ def _deliver(config, message: EmailMessage, app) -> None:
         log.warning("mail (console backend)\n%s", message.as_string())
 
 
-def _send_smtp(url: str, message: EmailMessage) -> None:
-    """Send through smtp://[user:pass@]host:port (STARTTLS when offered) or smtps://."""
+_kept: ContextVar[dict[str, smtplib.SMTP] | None] = ContextVar("dadras_smtp_kept", default=None)
+
+
+@contextmanager
+def kept_connections() -> Iterator[None]:
+    """Within the block, one SMTP connection per server carries every message (a batch of notices)."""
+    token = _kept.set({})
+    try:
+        yield
+    finally:
+        for client in (_kept.get() or {}).values():
+            try:
+                client.quit()
+            except (OSError, smtplib.SMTPException):
+                client.close()
+        _kept.reset(token)
+
+
+def _connect(url: str) -> smtplib.SMTP:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port
     if parts.scheme == "smtps":
         client: smtplib.SMTP = smtplib.SMTP_SSL(host, port or 465, context=ssl.create_default_context(), timeout=20)
     else:
         client = smtplib.SMTP(host, port or 25, timeout=20)
-    with client:
+    try:
         client.ehlo()
         if parts.scheme == "smtp" and client.has_extn("starttls"):
             client.starttls(context=ssl.create_default_context())
+            client.ehlo()
         if parts.username:
             client.login(unquote(parts.username), unquote(parts.password or ""))
+    except BaseException:
+        client.close()
+        raise
+    return client
+
+
+def _send_smtp(url: str, message: EmailMessage) -> None:
+    """Send through smtp://[user:pass@]host:port (STARTTLS when offered) or smtps://."""
+    kept = _kept.get()
+    if kept is None:
+        with _connect(url) as client:
+            client.send_message(message)
+        return
+    client = kept.get(url)
+    if client is None:
+        client = kept[url] = _connect(url)
+    try:
         client.send_message(message)
+    except (OSError, smtplib.SMTPServerDisconnected):
+        kept.pop(url, None)  # a broken connection is not kept; the next message opens another
+        client.close()
+        raise

@@ -113,7 +113,7 @@ def pipeline(pg_database, tmp_path, own_redis, smtp_server):
     owner = sa.create_engine(pg_database["owner"].replace("postgresql://", "postgresql+psycopg://"))
     with owner.begin() as conn:
         for tenant_id in made:
-            conn.execute(sa.text("DELETE FROM notices WHERE tenant_id = :id"), {"id": tenant_id})
+            conn.execute(sa.text("DELETE FROM tenants WHERE id = :id"), {"id": tenant_id})
     owner.dispose()
     mark_exercised("postgresql")
 

@@ -90,6 +90,8 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "NOTICE_MAX_ATTEMPTS": int(env.get("NOTICE_MAX_ATTEMPTS", "6")),
         "NOTICE_LEASE_SECONDS": float(env.get("NOTICE_LEASE_SECONDS", "120")),
         "NOTICE_RELAY_SECONDS": int(env.get("NOTICE_RELAY_SECONDS", "15")),
+        # Notices of one tenant go to a worker this many at a time (one job, one mail connection).
+        "NOTICE_BATCH": int(env.get("NOTICE_BATCH", "50")),
         # The deadline and escalation sweep runs this often.
         "SWEEP_SECONDS": int(env.get("SWEEP_SECONDS", "60")),
         "MAIL_FILE_DIR": env.get("MAIL_FILE_DIR", str(instance_path / "mail")),

@@ -11,6 +11,7 @@ import logging
 
 from flask import current_app
 from redis.exceptions import RedisError
+from rq import Queue
 
 from services.notifications import delivery
 from workers.jobs import platform_job, tenant_job
@@ -20,35 +21,44 @@ log = logging.getLogger(__name__)
 
 
 @tenant_job
-def deliver_notice(notice_id: int) -> str:
-    """One attempt at one notice (in its tenant's scope)."""
-    return delivery.deliver(notice_id)
+def deliver_notices(*notice_ids: int) -> dict[str, int]:
+    """One attempt at each of a few notices of one tenant, over kept connections."""
+    return delivery.deliver_batch(list(notice_ids))
 
 
-def dispatch(tenant_id: int, notice_id: int) -> None:
-    """Send the notice now: through the notify queue, or in this process without Redis."""
+def dispatch(tenant_id: int, notice_ids: list[int]) -> None:
+    """Send the notices now: through the notify queue in batches, or in this process without Redis."""
     if not current_app.config.get("REDIS_URL"):
-        deliver_notice(tenant_id, notice_id)
+        deliver_notices(tenant_id, *notice_ids)
         return
+    size = current_app.config["NOTICE_BATCH"]
+    batches = [notice_ids[i : i + size] for i in range(0, len(notice_ids), size)]
     try:
-        queue(NOTIFY).enqueue(
-            deliver_notice,
-            tenant_id,
-            notice_id,
-            job_id=f"notice-{tenant_id}-{notice_id}",
-            job_timeout=JOB_TIMEOUT,
-            result_ttl=0,
-            failure_ttl=FAILURE_TTL,
+        queue(NOTIFY).enqueue_many(
+            [
+                Queue.prepare_data(
+                    deliver_notices,
+                    args=(tenant_id, *batch),
+                    job_id=f"notices-{tenant_id}-{batch[0]}-{len(batch)}",
+                    timeout=JOB_TIMEOUT,
+                    result_ttl=0,
+                    failure_ttl=FAILURE_TTL,
+                )
+                for batch in batches
+            ]
         )
     except RedisError as exc:
-        # Saved, not lost: the relay offers it again once Redis answers.
-        log.warning("notice %s not queued (%s); the relay will offer it again", notice_id, exc)
+        # Saved, not lost: the relay offers them again once Redis answers.
+        log.warning("%d notice(s) not queued (%s); the relay will offer them again", len(notice_ids), exc)
 
 
 @platform_job
 def relay() -> int:
     """Offer every due notice again (new ones a lost enqueue missed, retries whose time came, lapsed leases)."""
     due = delivery.due_notices()
+    by_tenant: dict[int, list[int]] = {}
     for tenant_id, notice_id in due:
-        dispatch(tenant_id, notice_id)
+        by_tenant.setdefault(tenant_id, []).append(notice_id)
+    for tenant_id, ids in by_tenant.items():
+        dispatch(tenant_id, ids)
     return len(due)

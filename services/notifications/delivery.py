@@ -14,6 +14,7 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from services.mail import kept_connections
 from services.notifications.channels import DeliveryError, Outgoing, Undeliverable, sender_for
 from services.notifications.models import Notice, NoticeStatus
 from tenants.context import platform_scope
@@ -31,28 +32,37 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=min(base * 4 ** max(attempts - 1, 0), 6 * 3600))
 
 
-def claim(notice_id: int, now: datetime | None = None) -> Notice | None:
-    """Take the notice for one attempt if it is due (pending, or sending with its lease run out); commits."""
+def claim(notice_ids: list[int], now: datetime | None = None) -> list[Notice]:
+    """Take the notices that are due (pending, or sending with the lease run out) for one attempt each, in one
+    committed statement; the others (sent, taken by another worker, not due yet) are left alone."""
     now = now or utcnow()
     lease = timedelta(seconds=current_app.config["NOTICE_LEASE_SECONDS"])
-    taken = db.session.execute(
-        sa.update(Notice)
-        .where(Notice.id == notice_id, *_DUE, Notice.next_attempt_at <= now)
-        .values(status=NoticeStatus.SENDING, attempts=Notice.attempts + 1, next_attempt_at=now + lease)
-        .execution_options(synchronize_session=False)
-    ).rowcount
+    taken = list(
+        db.session.scalars(
+            sa.update(Notice)
+            .where(Notice.id.in_(notice_ids), *_DUE, Notice.next_attempt_at <= now)
+            .values(status=NoticeStatus.SENDING, attempts=Notice.attempts + 1, next_attempt_at=now + lease)
+            .returning(Notice.id)
+            .execution_options(synchronize_session=False)
+        )
+    )
     db.session.commit()
     if not taken:
-        return None
-    return db.session.get(Notice, notice_id, populate_existing=True)
+        return []
+    return list(
+        db.session.scalars(
+            sa.select(Notice).where(Notice.id.in_(taken)).order_by(Notice.id).execution_options(populate_existing=True)
+        )
+    )
 
 
 def deliver(notice_id: int) -> str:
     """One attempt at one notice of the tenant in scope; returns its status afterwards ("skipped" if not due)."""
-    notice = claim(notice_id)
-    if notice is None:
-        return "skipped"  # sent already, taken by another worker, or not due yet
-    tenant = db.session.get(Tenant, notice.tenant_id)
+    return next(iter(deliver_batch([notice_id]).keys()))
+
+
+def _attempt(notice: Notice, organization: str) -> str:
+    """Send one claimed notice and record what happened (committed: a sent notice is never sent again)."""
     send = sender_for(notice.channel)
     try:
         if send is None:
@@ -66,7 +76,7 @@ def deliver(notice_id: int) -> str:
                 locale=notice.locale,
                 subject=notice.subject,
                 body=notice.body,
-                organization=tenant.name if tenant else "",
+                organization=organization,
             )
         )
     except DeliveryError as exc:
@@ -79,6 +89,30 @@ def deliver(notice_id: int) -> str:
         _forget_secret(notice)
     db.session.commit()
     return notice.status
+
+
+def deliver_batch(notice_ids: list[int]) -> dict[str, int]:
+    """Notices of the tenant in scope: claimed together, then sent one by one over kept connections, each
+    recorded as it goes. Returns how many ended in each status ("skipped": not due, or another's)."""
+    notices = claim(notice_ids)
+    outcomes: dict[str, int] = {}
+    if len(notices) < len(set(notice_ids)):
+        outcomes["skipped"] = len(set(notice_ids)) - len(notices)
+    if not notices:
+        return outcomes
+    tenant = db.session.get(Tenant, notices[0].tenant_id)
+    organization = tenant.name if tenant else ""
+    session = db.session()
+    # Each notice is committed as it is recorded; no need to read the batch back after every commit.
+    expire, session.expire_on_commit = session.expire_on_commit, False
+    try:
+        with kept_connections():
+            for notice in notices:
+                status = _attempt(notice, organization)
+                outcomes[status] = outcomes.get(status, 0) + 1
+    finally:
+        session.expire_on_commit = expire
+    return outcomes
 
 
 def _failed(notice: Notice, exc: DeliveryError) -> None:
@@ -104,7 +138,7 @@ def _forget_secret(notice: Notice) -> None:
 _DUE_NOTICES = sa.text("SELECT tenant_id, notice_id FROM due_notices(:due_by, :most)")
 
 
-def due_notices(now: datetime | None = None, most: int = 1000) -> list[tuple[int, int]]:
+def due_notices(now: datetime | None = None, most: int = 5000) -> list[tuple[int, int]]:
     """(tenant id, notice id) of the notices due for an attempt, across tenants, oldest first.
 
     On PostgreSQL the application role asks due_notices(), which answers ids and nothing of their content.

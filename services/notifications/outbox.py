@@ -111,11 +111,30 @@ def render_notice(notice: Notice, complaint: Complaint | None) -> None:
 
 
 def dispatch_after_commit(notice: Notice) -> None:
-    """Hand the notice to this process's dispatcher once the transaction commits."""
-    dispatch: Callable[[int, int], None] | None = current_app.extensions.get(DISPATCH_KEY)
+    """Hand the notice to this process's dispatcher once the transaction commits, with the others it wrote
+    (one job per tenant and transaction); a rollback drops them all."""
+    dispatch: Callable[[int, list[int]], None] | None = current_app.extensions.get(DISPATCH_KEY)
     if dispatch is None:
         return  # nothing delivers in this process (a tool, a migration): the relay will
-    after_commit(lambda: dispatch(notice.tenant_id, notice.id))
+    pending = [c for c in db.session.info.get("after_commit", []) if isinstance(c, _Release)]
+    if pending:
+        release = pending[0]
+    else:
+        release = _Release(dispatch)
+        after_commit(release)
+    release.waiting.setdefault(notice.tenant_id, []).append(notice.id)
+
+
+class _Release:
+    """The after-commit callback that dispatches the transaction's notices, grouped by tenant."""
+
+    def __init__(self, dispatch: Callable[[int, list[int]], None]) -> None:
+        self.dispatch = dispatch
+        self.waiting: dict[int, list[int]] = {}
+
+    def __call__(self) -> None:
+        for tenant_id, ids in self.waiting.items():
+            self.dispatch(tenant_id, ids)
 
 
 def _add(notice: Notice, complaint: Complaint | None, *, rendered: bool = False) -> Notice | None:
