@@ -94,6 +94,8 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "NOTICE_BATCH": int(env.get("NOTICE_BATCH", "50")),
         # The deadline and escalation sweep runs this often.
         "SWEEP_SECONDS": int(env.get("SWEEP_SECONDS", "60")),
+        # Answered complaints nobody reacted to are closed, unrated ones reminded: checked this often.
+        "FOLLOW_UP_SECONDS": int(env.get("FOLLOW_UP_SECONDS", "3600")),
         "MAIL_FILE_DIR": env.get("MAIL_FILE_DIR", str(instance_path / "mail")),
         "INVITATION_TTL_SECONDS": int(env.get("INVITATION_TTL_SECONDS", 7 * 24 * 3600)),
         "PASSWORD_RESET_TTL_SECONDS": int(env.get("PASSWORD_RESET_TTL_SECONDS", 3600)),

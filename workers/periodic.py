@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask
 
-from workers import escalation, notices
+from workers import escalation, followups, notices
 from workers.queues import DEFAULT, JOB_TIMEOUT, connection
 
 log = logging.getLogger(__name__)
@@ -22,6 +22,7 @@ def jobs(app: Flask) -> list[tuple[Callable[..., Any], str, int]]:
     return [
         (notices.relay, DEFAULT, int(app.config["NOTICE_RELAY_SECONDS"])),
         (escalation.sweep, DEFAULT, int(app.config["SWEEP_SECONDS"])),
+        (followups.follow_ups, DEFAULT, int(app.config["FOLLOW_UP_SECONDS"])),
     ]
 
 

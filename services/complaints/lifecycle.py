@@ -132,12 +132,15 @@ def set_next_due(complaint: Complaint) -> None:
         complaint.next_due_at = None
 
 
-def _move(complaint: Complaint, actor: StaffMember | None, action: Action, to: State, **log) -> None:
+def _move(
+    complaint: Complaint, actor: StaffMember | None, action: Action, to: State, *, extra: dict | None = None, **log
+) -> None:
     before = complaint.state
     complaint.state = to.value
     set_next_due(complaint)
     touch(complaint, actor)
-    record(complaint, "transition", actor, data={"action": action.value, "state": [before, to.value]}, **log)
+    data = {"action": action.value, "state": [before, to.value], **(extra or {})}
+    record(complaint, "transition", actor, data=data, **log)
 
 
 def current_decision(complaint: Complaint) -> Decision | None:
@@ -299,6 +302,23 @@ def close(actor: StaffMember | None, complaint: Complaint, note: str | None, ver
         body=note or None,
         customer_visible=True,
         actor_kind="customer" if actor is None else "staff",
+    )
+    notify_customer(complaint, "closed")
+
+
+def auto_close(complaint: Complaint, days: int) -> None:
+    """Close an answered complaint the customer did not react to within `days` (the tenant's setting)."""
+    if State(complaint.state) != State.RESPONDED:
+        raise NotAllowed(_l("This cannot be done while the complaint is in its present state."))
+    complaint.closed_at = utcnow()
+    _move(
+        complaint,
+        None,
+        Action.CLOSE,
+        State.CLOSED,
+        extra={"auto": True, "days": days},
+        customer_visible=True,
+        actor_kind="system",
     )
     notify_customer(complaint, "closed")
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
+from sqlalchemy.orm import load_only
 
 from services.catalog.models import Unit
 from services.complaints.lifecycle import ACTIVE
@@ -29,6 +30,19 @@ from tenants.models import StaffMember, Tenant
 log = logging.getLogger(__name__)
 _OPEN = tuple(s.value for s in OPEN_STATES)
 _PRIORITY_ORDER = [p.value for p in Priority]
+_JUDGED_BY = (
+    Complaint.id,
+    Complaint.tenant_id,
+    Complaint.state,
+    Complaint.priority,
+    Complaint.category_id,
+    Complaint.channel,
+    Complaint.cycle,
+    Complaint.next_due_at,
+    Complaint.respond_due_at,
+    Complaint.legal_due_at,
+    Complaint.updated_at,
+)
 
 
 def watched_deadline(complaint: Complaint) -> str | None:
@@ -85,11 +99,14 @@ def _candidates(rules: list[EscalationRule], now: datetime) -> list[Complaint]:
     ]
     silences = [now - timedelta(minutes=r.minutes) for r in rules if r.trigger == "idle"]
     found: dict[int, Complaint] = {}
+    light = load_only(*_JUDGED_BY)  # what the rules look at; a complaint a rule fires on is read in full
     if horizons:
-        query = sa.select(Complaint).where(Complaint.next_due_at <= max(horizons))
+        query = sa.select(Complaint).options(light).where(Complaint.next_due_at <= max(horizons))
         found.update((c.id, c) for c in db.session.scalars(query))
     if silences:
-        query = sa.select(Complaint).where(Complaint.state.in_(_OPEN), Complaint.updated_at <= max(silences))
+        query = (
+            sa.select(Complaint).options(light).where(Complaint.state.in_(_OPEN), Complaint.updated_at <= max(silences))
+        )
         found.update((c.id, c) for c in db.session.scalars(query))
     return sorted(found.values(), key=lambda c: c.id)
 
@@ -151,6 +168,9 @@ def _event_for(rule: EscalationRule) -> str:
 
 
 def _fire(tenant: Tenant, rule: EscalationRule, complaint: Complaint, deadline: str, now: datetime) -> None:
+    complaint = db.session.scalars(
+        sa.select(Complaint).where(Complaint.id == complaint.id).execution_options(populate_existing=True)
+    ).one()
     db.session.add(
         EscalationFiring(rule_id=rule.id, complaint_id=complaint.id, cycle=complaint.cycle, deadline=deadline)
     )
@@ -229,20 +249,24 @@ def _notify_outside(tenant: Tenant, complaint: Complaint, event: str, address: s
 
 
 def sweep_all(now: datetime | None = None) -> int:
-    """Every active tenant's sweep, each in its own scope and transaction; returns the firings."""
+    """Every active tenant's sweep, each in its own scope; returns the firings.
+
+    One transaction reads them all (the tenant setting follows the scope); a tenant's firings are committed
+    as soon as they are made, so a failure elsewhere loses none of them.
+    """
     now = now or utcnow()
     with platform_scope():
-        tenant_ids = list(
-            db.session.scalars(sa.select(Tenant.id).where(Tenant.is_active.is_(True)).order_by(Tenant.id))
-        )
-    db.session.commit()
+        tenants = list(db.session.scalars(sa.select(Tenant).where(Tenant.is_active.is_(True)).order_by(Tenant.id)))
     total = 0
-    for tenant_id in tenant_ids:
-        with tenant_scope(tenant_id):
+    for tenant in tenants:
+        with tenant_scope(tenant.id):
             try:
-                total += sweep_tenant(db.session.get(Tenant, tenant_id), now)
-                db.session.commit()
+                fired = sweep_tenant(tenant, now)
+                if fired:
+                    db.session.commit()
+                    total += fired
             except Exception:
                 db.session.rollback()
-                log.exception("escalation sweep failed", extra={"tenant_id": tenant_id})
+                log.exception("escalation sweep failed", extra={"tenant_id": tenant.id})
+    db.session.commit()
     return total

@@ -73,3 +73,14 @@ class NoticeTemplate(TenantOwned, Base):
     subject: Mapped[str] = mapped_column(sa.Text, default="")
     body: Mapped[str] = mapped_column(sa.Text)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class NoticeSwitch(TenantOwned, Base):
+    """An event the tenant has chosen not to tell (no row: told)."""
+
+    __tablename__ = "notice_switches"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "event"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event: Mapped[str] = mapped_column(sa.String(40))
+    enabled: Mapped[bool] = mapped_column(default=True)

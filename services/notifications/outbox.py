@@ -18,7 +18,8 @@ from services.complaints.models import Complaint, ContactChannel
 from services.complaints.tracking import format_code
 from services.i18n import format_moment
 from services.notifications.models import Notice, NoticeStatus, NoticeTemplate
-from services.notifications.templates import EMAIL_CHANNELS, default_wording, render
+from services.notifications.settings import is_enabled
+from services.notifications.templates import EMAIL_CHANNELS, default_wording, render, shown_code
 from services.portal.labels import STATE_WORDS
 from services.portal.links import link_token
 from tenants.db import after_commit, db
@@ -78,7 +79,7 @@ def _values(tenant: Tenant, complaint: Complaint | None, notice: Notice) -> dict
     if complaint is not None:
         due = complaint.next_due_at
         values.update(
-            code=format_code(complaint.code),
+            code=shown_code(format_code(complaint.code), notice.locale),
             name=complaint.complainant_name,
             subject=complaint.subject,
             state=str(STATE_WORDS.get(complaint.state, ("",))[0]),
@@ -138,7 +139,10 @@ class _Release:
 
 
 def _add(notice: Notice, complaint: Complaint | None, *, rendered: bool = False) -> Notice | None:
-    """Add unless a notice with the same idempotency key exists (the same event, told once)."""
+    """Add unless the tenant does not tell this event, or a notice with the same idempotency key exists (the same
+    event, told once)."""
+    if not is_enabled(notice.event):
+        return None
     exists = db.session.scalar(sa.select(Notice.id).where(Notice.idempotency_key == notice.idempotency_key))
     if exists is not None:
         return None

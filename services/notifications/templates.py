@@ -17,6 +17,8 @@ from flask_babel import lazy_gettext as _l
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import ImmutableSandboxedEnvironment
 
+from services.errors import ServiceError
+
 # Channels by the shape of what they carry: e-mail has a subject and room; the rest take a short text.
 EMAIL_CHANNELS = frozenset({"email"})
 
@@ -92,6 +94,23 @@ DEFAULTS: dict[str, Wording] = {
         ),
         _l("%(organization)s closed complaint %(code)s. How did we do? %(link)s"),
     ),
+    "closing_soon": Wording(
+        _l("Does our answer to complaint %(code)s settle it?"),
+        _l(
+            "Dear %(name)s,\n\nWe answered your complaint %(code)s and have not heard from you. If the answer does "
+            "not settle it, tell us here, and we will look again: %(link)s\n\nOtherwise we will close the "
+            "complaint in a few days."
+        ),
+        _l("%(organization)s: does our answer to complaint %(code)s settle it? Tell us, or it closes soon: %(link)s"),
+    ),
+    "rating_reminder": Wording(
+        _l("How did we handle complaint %(code)s?"),
+        _l(
+            "Dear %(name)s,\n\nComplaint %(code)s is closed. One minute of your time tells us what to do better: "
+            "%(link)s\n\nThank you."
+        ),
+        _l("%(organization)s: how did we handle complaint %(code)s? %(link)s"),
+    ),
     "assigned": Wording(
         _l("Complaint %(code)s is assigned to you"),
         _l("Complaint %(code)s (%(subject)s) is now yours. Next due: %(due)s.\n\n%(link)s"),
@@ -140,8 +159,17 @@ _PERCENT = re.compile(r"%\((\w+)\)s")
 _env = ImmutableSandboxedEnvironment(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=False)
 
 
-class WordingError(ValueError):
+class WordingError(ServiceError):
     """A tenant's template that does not render: the message says where."""
+
+
+RTL_LOCALES = frozenset({"fa"})
+
+
+def shown_code(code: str, locale: str) -> str:
+    """A formatted tracking code as text in `locale`: in right-to-left text, isolated left-to-right so that its
+    groups keep their order (1234-5678-90128, not 90128-5678-1234)."""
+    return f"\u2066{code}\u2069" if locale in RTL_LOCALES else code
 
 
 def as_template(text: str) -> str:

@@ -33,6 +33,11 @@ class PortalSettings(TenantOwned, Base):
     # Outside: [{"name": {locale: text}, "contact": "...", "url": "..."}], e.g. Iran's 124 or E-Otinish.
     outside_bodies: Mapped[list[dict[str, Any]]] = mapped_column(Json, default=list)
     show_staff_names: Mapped[bool] = mapped_column(default=False)
+    # After an answer the customer never reacts to: closed after so many days (0: never), told so many days
+    # before; a closed complaint not yet rated gets one reminder after so many days (0: none).
+    auto_close_days: Mapped[int] = mapped_column(default=14)
+    auto_close_notice_days: Mapped[int] = mapped_column(default=3)
+    rating_reminder_days: Mapped[int] = mapped_column(default=3)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 

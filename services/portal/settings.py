@@ -82,6 +82,9 @@ def current(tenant: Tenant) -> PortalSettings:
         inside_body={},
         outside_bodies=[dict(b) for b in OUTSIDE_BY_COUNTRY.get(tenant.country, [])],
         show_staff_names=False,
+        auto_close_days=14,
+        auto_close_notice_days=3,
+        rating_reminder_days=3,
     )
 
 
@@ -139,6 +142,9 @@ class PortalInput:
     # [{"name": {locale: text}, "contact": "...", "url": "..."}]
     outside: list[dict] = field(default_factory=list)
     show_staff_names: bool = False
+    auto_close_days: int = 14
+    auto_close_notice_days: int = 3
+    rating_reminder_days: int = 3
 
 
 def _texts(values: dict[str, str], name: str) -> dict[str, str]:
@@ -172,6 +178,18 @@ def _url(value: str, name: str) -> str:
     return text
 
 
+def _check_follow_ups(data: PortalInput) -> None:
+    for name, most in (("auto_close_days", 365), ("auto_close_notice_days", 60), ("rating_reminder_days", 60)):
+        value = getattr(data, name)
+        if not isinstance(value, int) or not 0 <= value <= most:
+            raise PortalSettingsError(_l("Give a number of days from 0 to %(n)d.", n=most), field=name)
+    if data.auto_close_days and data.auto_close_notice_days >= data.auto_close_days:
+        raise PortalSettingsError(
+            _l("Tell the customer before the complaint closes: fewer days than the closing."),
+            field="auto_close_notice_days",
+        )
+
+
 def save(actor: StaffMember, tenant: Tenant, data: PortalInput) -> PortalSettings:
     """Save the portal's look, channels and bodies."""
     if not _COLOUR.fullmatch(data.colour or ""):
@@ -190,7 +208,11 @@ def save(actor: StaffMember, tenant: Tenant, data: PortalInput) -> PortalSetting
             outside.append({"name": names, "contact": contact, "url": url})
         elif contact or url:
             raise PortalSettingsError(_l("Give the body's name."), field=f"outside_{index}_name_{LOCALES[0]}")
+    _check_follow_ups(data)
     row = _row(actor, tenant)
+    row.auto_close_days = data.auto_close_days
+    row.auto_close_notice_days = data.auto_close_notice_days
+    row.rating_reminder_days = data.rating_reminder_days
     row.colour = data.colour.lower()
     row.intro = _texts(data.intro, "intro")
     row.channels = channels

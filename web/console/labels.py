@@ -125,6 +125,8 @@ NOTICE_EVENT_WORDS = {
     "responded": _l("Answer to the customer"),
     "reopened": _l("Reopening told to the customer"),
     "closed": _l("Closing told to the customer"),
+    "closing_soon": _l("Customer told the complaint will close"),
+    "rating_reminder": _l("Reminder to rate"),
     "assigned": _l("Assigned to a handler"),
     "customer_replied": _l("Customer added to a complaint"),
     "customer_accepted": _l("Customer accepted an answer"),

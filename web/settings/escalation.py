@@ -46,10 +46,10 @@ UNIT_NAMES = {"minutes": _l("minutes"), "hours": _l("hours"), "days": _l("days")
 class EscalationForm(BaseForm):
     name = StringField(_l("Rule name"), validators=[InputRequired(), Length(max=120)])
     is_active = BooleanField(_l("In use"), default=True)
-    trigger = SelectField(_l("When"), choices=choices(TRIGGER_NAMES))
-    deadline = SelectField(_l("Which deadline"), choices=choices(DEADLINE_NAMES))
+    trigger = SelectField(_l("When"))
+    deadline = SelectField(_l("Which deadline"))
     amount = IntegerField(_l("Time"), validators=[InputRequired(), NumberRange(min=0, max=365 * 24 * 60)])
-    unit = SelectField(_l("Unit of time"), choices=choices(UNIT_NAMES), default="hours")
+    unit = SelectField(_l("Unit of time"), default="hours")
     states = MultiCheckboxField(_l("Only in these states (none ticked: any)"))
     priorities = MultiCheckboxField(_l("Only of these priorities (none ticked: any)"))
     channels = MultiCheckboxField(_l("Only from these channels (none ticked: any)"))
@@ -79,6 +79,10 @@ def _form(prefix: str, formdata=None) -> EscalationForm:
     units = [
         (str(u.id), localized(u.names, locale)) for u in db.session.scalars(sa.select(Unit).order_by(Unit.position))
     ]
+    # Labels in the reader's language: the choices are made per request, not when the class is defined.
+    form.trigger.choices = choices(TRIGGER_NAMES)
+    form.deadline.choices = choices(DEADLINE_NAMES)
+    form.unit.choices = choices(UNIT_NAMES)
     form.states.choices = [(s, str(STATE_NAMES[s])) for s in STATE_NAMES if s in {o.value for o in OPEN_STATES}]
     form.priorities.choices = choices(PRIORITY_NAMES)
     form.channels.choices = choices(CHANNEL_NAMES)

@@ -6,8 +6,8 @@ from flask import current_app, flash, g, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from wtforms import BooleanField, FileField, StringField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms import BooleanField, FileField, IntegerField, StringField, TextAreaField
+from wtforms.validators import Length, NumberRange, Optional
 
 from services.errors import ServiceError
 from services.files.checking import FileRejected, check_upload
@@ -34,6 +34,17 @@ def _portal_form_class():
     attrs: dict[str, object] = {
         "colour": StringField(_l("Colour"), validators=[Length(max=7)]),
         "show_staff_names": BooleanField(_l("Show staff names on the tracking page")),
+        "auto_close_days": IntegerField(
+            _l("Close an answered complaint after so many days without a word from the customer"),
+            validators=[Optional(), NumberRange(min=0, max=365)],
+        ),
+        "auto_close_notice_days": IntegerField(
+            _l("Tell the customer so many days before"), validators=[Optional(), NumberRange(min=0, max=60)]
+        ),
+        "rating_reminder_days": IntegerField(
+            _l("Remind an unrated closed complaint after so many days"),
+            validators=[Optional(), NumberRange(min=0, max=60)],
+        ),
         "inside_contact": StringField(_l("How to reach them"), validators=[Optional(), Length(max=500)]),
     }
     attrs.update(_texts("intro", str(_l("Welcome text")), area=True))
@@ -56,6 +67,9 @@ class LogoForm(BaseForm):
 def _fill(form, row) -> None:
     form.colour.data = row.colour
     form.show_staff_names.data = row.show_staff_names
+    form.auto_close_days.data = row.auto_close_days
+    form.auto_close_notice_days.data = row.auto_close_notice_days
+    form.rating_reminder_days.data = row.rating_reminder_days
     for lang in LOCALES:
         getattr(form, f"intro_{lang}").data = (row.intro or {}).get(lang, "")
         getattr(form, f"inside_name_{lang}").data = (row.inside_body or {}).get("name", {}).get(lang, "")
@@ -68,6 +82,10 @@ def _fill(form, row) -> None:
             getattr(form, f"outside_{index}_name_{lang}").data = body.get("name", {}).get(lang, "")
         getattr(form, f"outside_{index}_contact").data = body.get("contact", "")
         getattr(form, f"outside_{index}_url").data = body.get("url", "")
+
+
+def _days(value: int | None, default: int) -> int:
+    return default if value is None else value
 
 
 def _input(form) -> portal_settings.PortalInput:
@@ -89,6 +107,10 @@ def _input(form) -> portal_settings.PortalInput:
             for i in range(portal_settings.MAX_OUTSIDE)
         ],
         show_staff_names=bool(form.show_staff_names.data),
+        # Left empty: the defaults.
+        auto_close_days=_days(form.auto_close_days.data, 14),
+        auto_close_notice_days=_days(form.auto_close_notice_days.data, 3),
+        rating_reminder_days=_days(form.rating_reminder_days.data, 3),
     )
 
 

@@ -13,6 +13,7 @@ import web.settings.catalog
 import web.settings.deliveries
 import web.settings.escalation
 import web.settings.form_builder
+import web.settings.notices
 import web.settings.portal  # noqa: F401 - the other settings pages' routes, on bp
 from services.catalog.models import Unit
 from services.catalog.operations import set_member_unit
