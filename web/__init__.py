@@ -92,6 +92,7 @@ def _import_models() -> None:
     """Every model module, so the metadata (and Alembic) sees every table."""
     import services.calendar.models
     import services.catalog.models
+    import services.channels.models
     import services.complaints.models
     import services.escalation.models
     import services.forms.models

@@ -82,6 +82,8 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "SMTP_URL": env.get("SMTP_URL", "smtp://127.0.0.1:25"),
         "MAIL_FROM": env.get("MAIL_FROM", "Dadras <no-reply@dadras.local>"),
         # Text messages: "console" writes them to the log (development); unset, only tenants' gateways send.
+        # The key that seals the tenants' gateway credentials (a Fernet key); unset: derived from SECRET_KEY.
+        "CREDENTIALS_KEY": env.get("CREDENTIALS_KEY") or None,
         "SMS_BACKEND": env.get("SMS_BACKEND", "console" if environment == "development" else ""),
         # Notices: the first retry after NOTICE_RETRY_SECONDS, each next one four times later, at most
         # NOTICE_MAX_ATTEMPTS attempts; a worker holds a notice NOTICE_LEASE_SECONDS; the relay runs every

@@ -12,48 +12,18 @@ import html
 import logging
 import re
 import smtplib
-from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import formatdate
 
 from flask import current_app
 
+from services.channels.accounts import sms_sender
+from services.channels.base import Outgoing, Unavailable, Undeliverable
 from services.mail import Mail, build_message, deliver_message
 
 log = logging.getLogger(__name__)
 RTL_LOCALES = frozenset({"fa"})
 _URL = re.compile(r"https?://[^\s<>\"']+")
-
-
-@dataclass(frozen=True)
-class Outgoing:
-    tenant_id: int
-    notice_id: int
-    channel: str
-    recipient: str
-    locale: str
-    subject: str
-    body: str
-    organization: str
-
-    @property
-    def reference(self) -> str:
-        """The same for every attempt at this notice: what a channel may use to drop a repeat."""
-        return f"dadras-{self.tenant_id}-{self.notice_id}"
-
-
-class DeliveryError(Exception):
-    permanent = False
-
-
-class Unavailable(DeliveryError):
-    """Not delivered this time; a later attempt may succeed."""
-
-
-class Undeliverable(DeliveryError):
-    """Refused for good as addressed."""
-
-    permanent = True
 
 
 def html_body(text: str, locale: str) -> str:
@@ -128,5 +98,8 @@ def sender_for(channel: str):
     if channel == "email":
         return send_email
     if channel == "sms":
+        own = sms_sender()  # the organization's provider
+        if own is not None:
+            return own
         return {"console": send_console_sms, "memory": send_memory_sms}.get(current_app.config.get("SMS_BACKEND"))
     return None

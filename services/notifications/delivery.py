@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 from flask import current_app
 
+from services.channels.base import DeliveryError, Outgoing, Undeliverable
 from services.mail import kept_connections
-from services.notifications.channels import DeliveryError, Outgoing, Undeliverable, sender_for
+from services.notifications.channels import sender_for
 from services.notifications.models import Notice, NoticeStatus
 from tenants.context import platform_scope
 from tenants.db import db, utcnow

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 from flask_babel import force_locale
 
+from services.channels.accounts import has_account
 from services.complaints.models import Complaint, ContactChannel
 from services.complaints.tracking import format_code
 from services.i18n import format_moment
@@ -47,7 +48,7 @@ def customer_address(complaint: Complaint, channels: frozenset[str] | None = Non
 def usable_channels() -> frozenset[str]:
     """The channels this deployment can deliver on for the tenant in scope."""
     usable = set(ALWAYS)
-    if has_app_context() and current_app.config.get("SMS_BACKEND"):
+    if has_app_context() and (current_app.config.get("SMS_BACKEND") or has_account("sms")):
         usable.add("sms")
     return frozenset(usable)
 

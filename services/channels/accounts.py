@@ -1,0 +1,124 @@
+"""The tenant's gateway accounts: saved with their secret sealed, never shown back but for its last characters."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+
+from services.channels.base import Outgoing, Unavailable
+from services.channels.models import ChannelAccount
+from services.channels.secrets import seal, unseal
+from services.channels.sms import PROVIDERS
+from services.errors import ServiceError
+from tenants.context import current_tenant_id
+from tenants.db import db, utcnow
+from tenants.models import StaffMember
+from tenants.roles import Permission, require
+
+MAX_SECRET = 500
+
+
+def account(channel: str = "sms") -> ChannelAccount | None:
+    """The tenant's active account for `channel`, if it has one."""
+    return db.session.scalar(
+        sa.select(ChannelAccount).where(ChannelAccount.channel == channel, ChannelAccount.is_active.is_(True))
+    )
+
+
+# Whether a tenant has a gateway is asked on every tracking page (where may a one-time code go?); each
+# process keeps the answer this long, and forgets it at once when the account changes here.
+KNOWN_SECONDS = 30.0
+_KNOWN = "dadras.channel_accounts"
+
+
+def has_account(channel: str = "sms") -> bool:
+    tenant_id = current_tenant_id()
+    known: dict = current_app.extensions.setdefault(_KNOWN, {})
+    kept = known.get((tenant_id, channel))
+    now = time.monotonic()
+    if kept is not None and now - kept[0] < KNOWN_SECONDS:
+        return kept[1]
+    found = account(channel) is not None
+    known[(tenant_id, channel)] = (now, found)
+    return found
+
+
+def _forget(channel: str) -> None:
+    current_app.extensions.setdefault(_KNOWN, {}).pop((current_tenant_id(), channel), None)
+
+
+def _url(value: str, field: str) -> str:
+    value = (value or "").strip()
+    if not value:
+        return ""
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or len(value) > 300:
+        raise ServiceError(_l("Give an address that starts with https://."), field=field)
+    return value
+
+
+def save_account(
+    actor: StaffMember, *, provider: str, sender: str = "", base_url: str = "", secret: str = ""
+) -> ChannelAccount:
+    """The text-message provider and its credentials; a blank secret keeps the one already saved."""
+    require(actor, Permission.MANAGE_SETTINGS)
+    chosen = PROVIDERS.get(provider)
+    if chosen is None:
+        raise ServiceError(_l("Choose from the list."), field="provider")
+    sender = " ".join((sender or "").split())
+    if chosen.needs_sender and not sender:
+        raise ServiceError(_l("Give the sender line your provider gave you."), field="sender")
+    if len(sender) > 40:
+        raise ServiceError(_l("At most %(n)d characters.", n=40), field="sender")
+    url = _url(base_url, "base_url")
+    if provider == "http" and not url:
+        raise ServiceError(_l("Give the gateway's address."), field="base_url")
+    secret = (secret or "").strip()
+    if len(secret) > MAX_SECRET:
+        raise ServiceError(_l("At most %(n)d characters.", n=MAX_SECRET), field="secret")
+    row = db.session.scalar(sa.select(ChannelAccount).where(ChannelAccount.channel == "sms"))
+    if row is None:
+        if not secret and provider != "http":
+            raise ServiceError(_l("Give the API key."), field="secret")
+        row = ChannelAccount(channel="sms")
+        db.session.add(row)
+    elif row.provider != provider and not secret and provider != "http":
+        raise ServiceError(_l("Give the API key of the new provider."), field="secret")
+    row.provider = provider
+    row.settings = {"sender": sender, "base_url": url}
+    if secret:
+        row.secret_encrypted = seal(secret)
+        row.secret_hint = secret[-4:]
+    row.is_active = True
+    row.updated_at = utcnow()
+    _forget("sms")
+    return row
+
+
+def remove_account(actor: StaffMember) -> None:
+    require(actor, Permission.MANAGE_SETTINGS)
+    db.session.execute(sa.delete(ChannelAccount).where(ChannelAccount.channel == "sms"))
+    _forget("sms")
+
+
+def sms_sender() -> Callable[[Outgoing], str | None] | None:
+    """A function that sends a text message through the tenant's provider, or None without one."""
+    row = account("sms")
+    if row is None:
+        return None
+    provider = PROVIDERS.get(row.provider)
+    secret = unseal(row.secret_encrypted)
+    settings = dict(row.settings or {})
+    base_url = settings.get("base_url") or (provider.base_url if provider else "")
+
+    def send(out: Outgoing) -> str | None:
+        if provider is None or secret is None:
+            raise Unavailable("the gateway's credentials cannot be read; type them again in settings")
+        return provider.send(base_url, settings, secret, out)
+
+    return send

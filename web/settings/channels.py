@@ -1,0 +1,85 @@
+"""Settings → text messages: the organization's SMS provider and its credentials (never shown back)."""
+
+from __future__ import annotations
+
+from flask import flash, render_template, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_required
+from wtforms import PasswordField, SelectField, StringField
+from wtforms.validators import Length, Optional
+
+from services.channels import accounts
+from services.channels.sms import PROVIDERS
+from services.errors import ServiceError
+from tenants.roles import Permission, require
+from web.common.views import redirect_after_change
+from web.forms import BaseForm
+from web.settings.blueprint import bp
+
+
+class SmsForm(BaseForm):
+    provider = SelectField(_l("Provider"))
+    sender = StringField(_l("Sender line or name"), validators=[Optional(), Length(max=40)])
+    base_url = StringField(
+        _l("API address (only to change the provider's own)"), validators=[Optional(), Length(max=300)]
+    )
+    secret = PasswordField(_l("API key"), validators=[Optional(), Length(max=accounts.MAX_SECRET)])
+
+
+def _form(**kwargs) -> SmsForm:
+    form = SmsForm(**kwargs)
+    form.provider.choices = [
+        (p.key, p.name if p.key != "http" else _("Another HTTP gateway")) for p in PROVIDERS.values()
+    ]
+    return form
+
+
+def _page(form: SmsForm | None = None, status: int = 200):
+    row = accounts.account("sms")
+    if form is None:
+        form = _form(formdata=None)
+        if row is not None:
+            form.provider.data = row.provider
+            form.sender.data = (row.settings or {}).get("sender", "")
+            form.base_url.data = (row.settings or {}).get("base_url", "")
+    return render_template("settings/channels.html", form=form, row=row), status
+
+
+@bp.get("/channels")
+@login_required
+def channels():
+    """The text-message provider."""
+    require(current_user, Permission.MANAGE_SETTINGS)
+    return _page()
+
+
+@bp.post("/channels")
+@login_required
+def channels_save():
+    require(current_user, Permission.MANAGE_SETTINGS)
+    form = _form()
+    if not form.validate_on_submit():
+        return _page(form, 422)
+    try:
+        accounts.save_account(
+            current_user,
+            provider=form.provider.data,
+            sender=form.sender.data or "",
+            base_url=form.base_url.data or "",
+            secret=form.secret.data or "",
+        )
+    except ServiceError as exc:
+        form.add_errors(exc.field, str(exc.message))
+        return _page(form, exc.status)
+    flash(_("Saved."), "success")
+    return redirect_after_change(url_for("settings.channels"))
+
+
+@bp.post("/channels/remove")
+@login_required
+def channels_remove():
+    require(current_user, Permission.MANAGE_SETTINGS)
+    accounts.remove_account(current_user)
+    flash(_("Removed."), "success")
+    return redirect_after_change(url_for("settings.channels"))
