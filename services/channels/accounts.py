@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
+from services.channels import webhook
 from services.channels.base import Outgoing, Unavailable
 from services.channels.models import ChannelAccount
 from services.channels.secrets import seal, unseal
@@ -100,10 +101,54 @@ def save_account(
     return row
 
 
-def remove_account(actor: StaffMember) -> None:
+def remove_account(actor: StaffMember, channel: str = "sms") -> None:
     require(actor, Permission.MANAGE_SETTINGS)
-    db.session.execute(sa.delete(ChannelAccount).where(ChannelAccount.channel == "sms"))
-    _forget("sms")
+    db.session.execute(sa.delete(ChannelAccount).where(ChannelAccount.channel == channel))
+    _forget(channel)
+
+
+def save_webhook(actor: StaffMember, *, url: str, secret: str = "") -> ChannelAccount:
+    """Where the organization's own systems hear of every complaint event, and the secret that signs it; a
+    blank secret keeps the one already saved."""
+    require(actor, Permission.MANAGE_SETTINGS)
+    url = _url(url, "webhook_url")
+    if not url:
+        raise ServiceError(_l("Give the gateway's address."), field="webhook_url")
+    secret = (secret or "").strip()
+    if len(secret) > MAX_SECRET:
+        raise ServiceError(_l("At most %(n)d characters.", n=MAX_SECRET), field="webhook_secret")
+    if secret and len(secret) < 16:
+        raise ServiceError(_l("A signing secret needs at least 16 characters."), field="webhook_secret")
+    row = db.session.scalar(sa.select(ChannelAccount).where(ChannelAccount.channel == "webhook"))
+    if row is None:
+        if not secret:
+            raise ServiceError(_l("A signing secret needs at least 16 characters."), field="webhook_secret")
+        row = ChannelAccount(channel="webhook", provider="http")
+        db.session.add(row)
+    row.settings = {"url": url}
+    if secret:
+        row.secret_encrypted = seal(secret)
+        row.secret_hint = secret[-4:]
+    row.is_active = True
+    row.updated_at = utcnow()
+    _forget("webhook")
+    return row
+
+
+def webhook_sender() -> Callable[[Outgoing], str | None] | None:
+    """A function that posts a signed event to the organization's webhook, or None without one."""
+    row = account("webhook")
+    if row is None:
+        return None
+    url = (row.settings or {}).get("url", "")
+    secret = unseal(row.secret_encrypted)
+
+    def send(out: Outgoing) -> str | None:
+        if secret is None:
+            raise Unavailable("the webhook's secret cannot be read; type it again in settings")
+        return webhook.send(url, secret, out)
+
+    return send
 
 
 def sms_sender() -> Callable[[Outgoing], str | None] | None:

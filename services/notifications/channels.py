@@ -17,7 +17,7 @@ from email.utils import formatdate
 
 from flask import current_app
 
-from services.channels.accounts import sms_sender
+from services.channels.accounts import sms_sender, webhook_sender
 from services.channels.base import Outgoing, Unavailable, Undeliverable
 from services.mail import Mail, build_message, deliver_message
 
@@ -97,6 +97,8 @@ def sender_for(channel: str):
     """The function that sends on `channel`, or None when this deployment has none for it."""
     if channel == "email":
         return send_email
+    if channel == "webhook":
+        return webhook_sender()
     if channel == "sms":
         own = sms_sender()  # the organization's provider
         if own is not None:

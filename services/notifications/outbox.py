@@ -7,6 +7,7 @@ has sent it, it waits as "pending", and the relay offers it again.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
 
@@ -23,7 +24,7 @@ from services.notifications.settings import is_enabled
 from services.notifications.templates import EMAIL_CHANNELS, default_wording, render, shown_code
 from services.portal.labels import STATE_WORDS
 from services.portal.links import link_token
-from tenants.db import after_commit, db
+from tenants.db import after_commit, db, utcnow
 from tenants.models import StaffMember, Tenant
 
 DISPATCH_KEY = "dadras.dispatch_notices"
@@ -142,7 +143,7 @@ class _Release:
 def _add(notice: Notice, complaint: Complaint | None, *, rendered: bool = False) -> Notice | None:
     """Add unless the tenant does not tell this event, or a notice with the same idempotency key exists (the same
     event, told once)."""
-    if not is_enabled(notice.event):
+    if notice.channel != "webhook" and not is_enabled(notice.event):
         return None
     exists = db.session.scalar(sa.select(Notice.id).where(Notice.idempotency_key == notice.idempotency_key))
     if exists is not None:
@@ -154,6 +155,49 @@ def _add(notice: Notice, complaint: Complaint | None, *, rendered: bool = False)
     if notice.status == NoticeStatus.PENDING:
         dispatch_after_commit(notice)
     return notice
+
+
+# Never to the organization's systems: what proves a customer or opens an account.
+_NOT_MIRRORED = frozenset({"verification_code", "invitation", "password_reset"})
+
+
+def _to_webhook(complaint: Complaint, event: str, key: str | None) -> None:
+    """The event, once, to the organization's own systems when it has a webhook: signed JSON, sent by the outbox."""
+    if event in _NOT_MIRRORED or not has_account("webhook"):
+        return
+    tenant = db.session.get(Tenant, complaint.tenant_id)
+    payload = {
+        "event": event,
+        "occurred_at": utcnow().isoformat(),
+        "organization": tenant.slug if tenant else None,
+        "complaint": {
+            "id": complaint.id,
+            "code": complaint.code,
+            "state": complaint.state,
+            "kind": complaint.kind,
+            "priority": complaint.priority,
+            "channel": complaint.channel,
+            "cycle": complaint.cycle,
+            "escalation_level": complaint.escalation_level,
+            "next_due_at": complaint.next_due_at.isoformat() if complaint.next_due_at else None,
+        },
+    }
+    _add(
+        Notice(
+            complaint_id=complaint.id,
+            event=event,
+            audience="system",
+            channel="webhook",
+            recipient="webhook",
+            locale="en",
+            data={},
+            subject=event,
+            body=json.dumps(payload, ensure_ascii=False, sort_keys=True),
+            idempotency_key=f"hook:{event}:{complaint.id}:{complaint.cycle}:{key or ''}"[:80],
+        ),
+        complaint,
+        rendered=True,
+    )
 
 
 def notify_customer(
@@ -168,6 +212,7 @@ def notify_customer(
 
     `key` distinguishes notices of the same event on the same complaint (a message's id, a code's id).
     """
+    _to_webhook(complaint, event, key)
     address = address or customer_address(complaint)
     if address is None:
         return None
@@ -192,6 +237,7 @@ def notify_staff(
     member: StaffMember, complaint: Complaint, event: str, *, key: str | None = None, default_locale: str
 ) -> Notice | None:
     """A notice to a staff member by e-mail, in their language."""
+    _to_webhook(complaint, event, key)
     if not member.is_active:
         return None
     return _add(

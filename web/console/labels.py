@@ -117,7 +117,7 @@ NOTICE_STATUS_WORDS = {
     "sent": _l("Sent"),
     "failed": _l("Failed"),
 }
-NOTICE_CHANNEL_WORDS = {"email": _l("E-mail"), "sms": _l("Text message")}
+NOTICE_CHANNEL_WORDS = {"email": _l("E-mail"), "sms": _l("Text message"), "webhook": _l("Webhook")}
 NOTICE_EVENT_WORDS = {
     "registered": _l("Receipt confirmed to the customer"),
     "verification_code": _l("One-time code"),

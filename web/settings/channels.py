@@ -27,6 +27,13 @@ class SmsForm(BaseForm):
     secret = PasswordField(_l("API key"), validators=[Optional(), Length(max=accounts.MAX_SECRET)])
 
 
+class WebhookForm(BaseForm):
+    webhook_url = StringField(_l("Address of your system"), validators=[Optional(), Length(max=300)])
+    webhook_secret = PasswordField(
+        _l("Signing secret (at least 16 characters)"), validators=[Optional(), Length(max=accounts.MAX_SECRET)]
+    )
+
+
 def _form(**kwargs) -> SmsForm:
     form = SmsForm(**kwargs)
     form.provider.choices = [
@@ -35,15 +42,19 @@ def _form(**kwargs) -> SmsForm:
     return form
 
 
-def _page(form: SmsForm | None = None, status: int = 200):
+def _page(form: SmsForm | None = None, status: int = 200, hook_form: WebhookForm | None = None):
     row = accounts.account("sms")
+    hook = accounts.account("webhook")
+    if hook_form is None:
+        hook_form = WebhookForm(formdata=None, prefix="hook")
+        hook_form.webhook_url.data = (hook.settings or {}).get("url", "") if hook else ""
     if form is None:
         form = _form(formdata=None)
         if row is not None:
             form.provider.data = row.provider
             form.sender.data = (row.settings or {}).get("sender", "")
             form.base_url.data = (row.settings or {}).get("base_url", "")
-    return render_template("settings/channels.html", form=form, row=row), status
+    return render_template("settings/channels.html", form=form, row=row, hook=hook, hook_form=hook_form), status
 
 
 @bp.get("/channels")
@@ -81,5 +92,31 @@ def channels_save():
 def channels_remove():
     require(current_user, Permission.MANAGE_SETTINGS)
     accounts.remove_account(current_user)
+    flash(_("Removed."), "success")
+    return redirect_after_change(url_for("settings.channels"))
+
+
+@bp.post("/channels/webhook")
+@login_required
+def channels_webhook():
+    """Where the organization's own systems hear of every complaint event."""
+    require(current_user, Permission.MANAGE_SETTINGS)
+    form = WebhookForm(prefix="hook")
+    if not form.validate_on_submit():
+        return _page(status=422, hook_form=form)
+    try:
+        accounts.save_webhook(current_user, url=form.webhook_url.data or "", secret=form.webhook_secret.data or "")
+    except ServiceError as exc:
+        form.add_errors(exc.field, str(exc.message))
+        return _page(status=exc.status, hook_form=form)
+    flash(_("Saved."), "success")
+    return redirect_after_change(url_for("settings.channels"))
+
+
+@bp.post("/channels/webhook/remove")
+@login_required
+def channels_webhook_remove():
+    require(current_user, Permission.MANAGE_SETTINGS)
+    accounts.remove_account(current_user, "webhook")
     flash(_("Removed."), "success")
     return redirect_after_change(url_for("settings.channels"))

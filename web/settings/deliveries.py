@@ -13,7 +13,7 @@ from web.common.views import error_page
 from web.console.labels import NOTICE_EVENT_WORDS
 from web.settings.blueprint import bp
 
-CHANNELS = ("email", "sms")
+CHANNELS = ("email", "sms", "webhook")
 EVENTS = tuple(NOTICE_EVENT_WORDS)
 
 
