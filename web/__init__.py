@@ -29,6 +29,7 @@ BLUEPRINTS = (
     "web.auth.views",
     "web.console.views",
     "web.settings.views",
+    "web.intake.views",
     "web.portal.views",
     "web.portal.directory",
 )
@@ -92,6 +93,7 @@ def _import_models() -> None:
     """Every model module, so the metadata (and Alembic) sees every table."""
     import services.calendar.models
     import services.catalog.models
+    import services.channels.conversations
     import services.channels.models
     import services.complaints.models
     import services.escalation.models

@@ -84,6 +84,11 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         # Text messages: "console" writes them to the log (development); unset, only tenants' gateways send.
         # The key that seals the tenants' gateway credentials (a Fernet key); unset: derived from SECRET_KEY.
         "CREDENTIALS_KEY": env.get("CREDENTIALS_KEY") or None,
+        # Where the Telegram-compatible Bot APIs live (another address for a proxy or a local test server).
+        "BOT_API_URLS": {
+            "telegram": env.get("TELEGRAM_API_URL", "https://api.telegram.org"),
+            "bale": env.get("BALE_API_URL", "https://tapi.bale.ai"),
+        },
         "SMS_BACKEND": env.get("SMS_BACKEND", "console" if environment == "development" else ""),
         # Notices: the first retry after NOTICE_RETRY_SECONDS, each next one four times later, at most
         # NOTICE_MAX_ATTEMPTS attempts; a worker holds a notice NOTICE_LEASE_SECONDS; the relay runs every

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 import time
 from collections.abc import Callable
 from urllib.parse import urlsplit
@@ -10,8 +13,9 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from services.channels import webhook
-from services.channels.base import Outgoing, Unavailable
+from services.channels import bots, webhook
+from services.channels.base import DeliveryError, Outgoing, Unavailable
+from services.channels.bots import BOT_PROVIDERS
 from services.channels.models import ChannelAccount
 from services.channels.secrets import seal, unseal
 from services.channels.sms import PROVIDERS
@@ -165,5 +169,71 @@ def sms_sender() -> Callable[[Outgoing], str | None] | None:
         if provider is None or secret is None:
             raise Unavailable("the gateway's credentials cannot be read; type them again in settings")
         return provider.send(base_url, settings, secret, out)
+
+    return send
+
+
+def bot_account(provider: str) -> ChannelAccount | None:
+    return account(provider) if provider in BOT_PROVIDERS else None
+
+
+def save_bot(actor: StaffMember, *, provider: str, token: str, webhook_url: str) -> ChannelAccount:
+    """Connect the organization's bot: the token sealed, the bot told where to post its updates, with a fresh
+    secret it must present on each (only its digest is kept)."""
+    require(actor, Permission.MANAGE_SETTINGS)
+    if provider not in BOT_PROVIDERS:
+        raise ServiceError(_l("Choose from the list."), field="bot_provider")
+    token = (token or "").strip()
+    row = account(provider)
+    if not token and row is None:
+        raise ServiceError(_l("Give the bot's token."), field="bot_token")
+    if len(token) > MAX_SECRET:
+        raise ServiceError(_l("At most %(n)d characters.", n=MAX_SECRET), field="bot_token")
+    token = token or (unseal(row.secret_encrypted) or "")
+    base_url = (row.settings or {}).get("base_url") if row is not None else None
+    base_url = base_url or current_app.config["BOT_API_URLS"].get(provider) or BOT_PROVIDERS[provider][1]
+    hook_secret = secrets.token_urlsafe(32)
+    try:
+        bots.call(base_url, token, "setWebhook", {"url": webhook_url, "secret_token": hook_secret})
+        me = bots.call(base_url, token, "getMe", {})
+    except DeliveryError as exc:
+        raise ServiceError(_l("The messenger refused the bot: %(error)s", error=str(exc)), field="bot_token") from exc
+    if row is None:
+        row = ChannelAccount(channel=provider, provider=provider)
+        db.session.add(row)
+    row.settings = {
+        "base_url": base_url,
+        "hook_digest": hashlib.sha256(hook_secret.encode()).hexdigest(),
+        "username": (me or {}).get("username", "") if isinstance(me, dict) else "",
+    }
+    row.secret_encrypted = seal(token)
+    row.secret_hint = token[-4:]
+    row.is_active = True
+    row.updated_at = utcnow()
+    _forget(provider)
+    return row
+
+
+def bot_hook_accepts(provider: str, presented: str | None) -> bool:
+    """Whether an update posted to the bot's address carries the secret given to the messenger."""
+    row = bot_account(provider)
+    if row is None or not presented:
+        return False
+    expected = (row.settings or {}).get("hook_digest", "")
+    return hmac.compare_digest(hashlib.sha256(presented.encode()).hexdigest(), expected)
+
+
+def bot_sender(provider: str) -> Callable[[Outgoing], str | None] | None:
+    """A function that sends to a chat through the organization's bot, or None without one."""
+    row = bot_account(provider)
+    if row is None:
+        return None
+    base_url = (row.settings or {}).get("base_url", "")
+    token = unseal(row.secret_encrypted)
+
+    def send(out: Outgoing) -> str | None:
+        if token is None:
+            raise Unavailable("the bot's token cannot be read; connect the bot again in settings")
+        return bots.send_message(base_url, token, out.recipient, out.body)
 
     return send

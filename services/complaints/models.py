@@ -142,6 +142,8 @@ class Complaint(TenantOwned, Base):
     email: Mapped[str | None] = mapped_column(sa.String(254))
     national_id: Mapped[str | None] = mapped_column(sa.String(20))
     preferred_contact: Mapped[str | None] = mapped_column(sa.String(20))
+    # A messenger chat the customer wrote from: "<provider>:<chat id>" (e.g. "telegram:12345").
+    messenger_id: Mapped[str | None] = mapped_column(sa.String(80))
     preferred_locale: Mapped[str] = mapped_column(sa.String(5))
     representative_name: Mapped[str | None] = mapped_column(sa.String(200))
     representative_relation: Mapped[str | None] = mapped_column(sa.String(200))

@@ -77,6 +77,8 @@ class ComplaintInput:
     about_staff_id: int | None = None
     # A random key the form carries, so that sending it twice registers one complaint.
     submission_key: str | None = None
+    # The messenger chat a complaint came in from ("telegram:12345"): where its notices go back.
+    messenger_id: str | None = None
 
 
 EDITABLE = (
@@ -237,6 +239,7 @@ def edit_complaint(actor: StaffMember, tenant: Tenant, complaint_id: int, data: 
     values = _clean(tenant, data, complaint)
     values.pop("received_at")
     values.pop("submission_key")
+    values.pop("messenger_id")
     before = {k: getattr(complaint, k) for k in EDITABLE}
     diff = changes(before, values)
     if not diff:

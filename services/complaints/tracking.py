@@ -15,6 +15,7 @@ from __future__ import annotations
 import secrets
 import unicodedata
 
+from flask_babel import gettext as _
 from stdnum import damm
 
 from tenants.text import latin_digits
@@ -114,3 +115,14 @@ def parse_code(text: str) -> str:
     if code[0] == "0" or not damm.is_valid(code):
         raise CodeError("typo")
     return code
+
+
+def explain(exc: CodeError) -> str:
+    """What is wrong with a typed code, in the reader's language."""
+    messages = {
+        "typo": _("This code has a typo: a digit is wrong or two are swapped. Check it against your receipt."),
+        "length": _("A tracking code has 13 digits. Check it against your receipt."),
+        "invalid": _("A tracking code has only digits, with spaces or dashes between them if you like."),
+        "empty": _("Type your tracking code."),
+    }
+    return messages[exc.reason]

@@ -17,8 +17,9 @@ from email.utils import formatdate
 
 from flask import current_app
 
-from services.channels.accounts import sms_sender, webhook_sender
+from services.channels.accounts import bot_sender, sms_sender, webhook_sender
 from services.channels.base import Outgoing, Unavailable, Undeliverable
+from services.channels.bots import BOT_PROVIDERS
 from services.mail import Mail, build_message, deliver_message
 
 log = logging.getLogger(__name__)
@@ -99,6 +100,8 @@ def sender_for(channel: str):
         return send_email
     if channel == "webhook":
         return webhook_sender()
+    if channel in BOT_PROVIDERS:
+        return bot_sender(channel)
     if channel == "sms":
         own = sms_sender()  # the organization's provider
         if own is not None:

@@ -16,6 +16,7 @@ from flask import current_app, has_app_context
 from flask_babel import force_locale
 
 from services.channels.accounts import has_account
+from services.channels.bots import BOT_PROVIDERS
 from services.complaints.models import Complaint, ContactChannel
 from services.complaints.tracking import format_code
 from services.i18n import format_moment
@@ -36,6 +37,10 @@ ALWAYS = frozenset({"email"})
 def customer_address(complaint: Complaint, channels: frozenset[str] | None = None) -> tuple[str, str] | None:
     """(channel, recipient) for reaching the complainant: the preferred way when it can be used, else another."""
     usable = channels if channels is not None else usable_channels()
+    if complaint.messenger_id and complaint.preferred_contact == ContactChannel.MESSENGER:
+        provider, _, chat = complaint.messenger_id.partition(":")
+        if provider in usable and chat:
+            return provider, chat
     phone = ("sms", complaint.phone) if complaint.phone and "sms" in usable else None
     email = ("email", complaint.email) if complaint.email and "email" in usable else None
     preferred = complaint.preferred_contact
@@ -51,6 +56,8 @@ def usable_channels() -> frozenset[str]:
     usable = set(ALWAYS)
     if has_app_context() and (current_app.config.get("SMS_BACKEND") or has_account("sms")):
         usable.add("sms")
+    if has_app_context():
+        usable.update(provider for provider in BOT_PROVIDERS if has_account(provider))
     return frozenset(usable)
 
 

@@ -27,7 +27,7 @@ from services.calendar import deadlines
 from services.complaints.errors import ComplaintError, Duplicate
 from services.complaints.models import OPEN_STATES, Complaint, State
 from services.complaints.operations import MAX_FILE_BYTES, ComplaintInput
-from services.complaints.tracking import CodeError, format_code, parse_code
+from services.complaints.tracking import CodeError, explain, format_code, parse_code
 from services.files.checking import FileRejected, check_upload
 from services.files.storage import storage_from_config
 from services.forms.models import FormVersion
@@ -330,13 +330,7 @@ def _track_form(code: str = "") -> TrackForm:
 
 def code_message(exc: CodeError) -> str:
     """What is wrong with a typed code, in the visitor's language."""
-    messages = {
-        "typo": _("This code has a typo: a digit is wrong or two are swapped. Check it against your receipt."),
-        "length": _("A tracking code has 13 digits. Check it against your receipt."),
-        "invalid": _("A tracking code has only digits, with spaces or dashes between them if you like."),
-        "empty": _("Type your tracking code."),
-    }
-    return messages[exc.reason]
+    return explain(exc)
 
 
 def _code_problem(exc: CodeError, typed: str):

@@ -10,10 +10,11 @@ from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
 from services.channels import accounts
+from services.channels.bots import BOT_PROVIDERS
 from services.channels.sms import PROVIDERS
 from services.errors import ServiceError
 from tenants.roles import Permission, require
-from web.common.views import redirect_after_change
+from web.common.views import external_url, redirect_after_change
 from web.forms import BaseForm
 from web.settings.blueprint import bp
 
@@ -34,6 +35,17 @@ class WebhookForm(BaseForm):
     )
 
 
+class BotForm(BaseForm):
+    bot_provider = SelectField(_l("Messenger"))
+    bot_token = PasswordField(_l("The bot's token"), validators=[Optional(), Length(max=accounts.MAX_SECRET)])
+
+
+def _bot_form(**kwargs) -> BotForm:
+    form = BotForm(prefix="bot", **kwargs)
+    form.bot_provider.choices = [(key, name) for key, (name, _url) in BOT_PROVIDERS.items()]
+    return form
+
+
 def _form(**kwargs) -> SmsForm:
     form = SmsForm(**kwargs)
     form.provider.choices = [
@@ -42,7 +54,12 @@ def _form(**kwargs) -> SmsForm:
     return form
 
 
-def _page(form: SmsForm | None = None, status: int = 200, hook_form: WebhookForm | None = None):
+def _page(
+    form: SmsForm | None = None,
+    status: int = 200,
+    hook_form: WebhookForm | None = None,
+    bot_form: BotForm | None = None,
+):
     row = accounts.account("sms")
     hook = accounts.account("webhook")
     if hook_form is None:
@@ -54,7 +71,20 @@ def _page(form: SmsForm | None = None, status: int = 200, hook_form: WebhookForm
             form.provider.data = row.provider
             form.sender.data = (row.settings or {}).get("sender", "")
             form.base_url.data = (row.settings or {}).get("base_url", "")
-    return render_template("settings/channels.html", form=form, row=row, hook=hook, hook_form=hook_form), status
+    bots = {key: accounts.bot_account(key) for key in BOT_PROVIDERS}
+    return (
+        render_template(
+            "settings/channels.html",
+            form=form,
+            row=row,
+            hook=hook,
+            hook_form=hook_form,
+            bots=bots,
+            bot_form=bot_form or _bot_form(formdata=None),
+            BOT_NAMES={key: name for key, (name, _url) in BOT_PROVIDERS.items()},
+        ),
+        status,
+    )
 
 
 @bp.get("/channels")
@@ -118,5 +148,38 @@ def channels_webhook():
 def channels_webhook_remove():
     require(current_user, Permission.MANAGE_SETTINGS)
     accounts.remove_account(current_user, "webhook")
+    flash(_("Removed."), "success")
+    return redirect_after_change(url_for("settings.channels"))
+
+
+@bp.post("/channels/bot")
+@login_required
+def channels_bot():
+    """Connect the organization's Telegram or Bale bot: complaints by conversation, notices back to the chat."""
+    require(current_user, Permission.MANAGE_SETTINGS)
+    form = _bot_form()
+    if not form.validate_on_submit():
+        return _page(status=422, bot_form=form)
+    provider = form.bot_provider.data
+    try:
+        accounts.save_bot(
+            current_user,
+            provider=provider,
+            token=form.bot_token.data or "",
+            webhook_url=external_url("intake.update", provider=provider),
+        )
+    except ServiceError as exc:
+        form.add_errors(exc.field, str(exc.message))
+        return _page(status=exc.status, bot_form=form)
+    flash(_("Saved."), "success")
+    return redirect_after_change(url_for("settings.channels"))
+
+
+@bp.post("/channels/bot/<provider>/remove")
+@login_required
+def channels_bot_remove(provider: str):
+    require(current_user, Permission.MANAGE_SETTINGS)
+    if provider in BOT_PROVIDERS:
+        accounts.remove_account(current_user, provider)
     flash(_("Removed."), "success")
     return redirect_after_change(url_for("settings.channels"))

@@ -1,0 +1,151 @@
+"""A complaint by messenger: a short conversation with the organization's bot (name, mobile, what happened)
+registers it on channel "messenger", and `/status <code>` answers where a complaint stands."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.complaints.models import ContactChannel, State
+from services.complaints.operations import ComplaintInput, register_complaint
+from services.complaints.tracking import CodeError, explain, format_code
+from services.contacts import ContactError, normalize_phone
+from services.errors import ServiceError
+from services.i18n import format_moment
+from services.notifications.templates import shown_code
+from services.portal.labels import STATE_WORDS
+from tenants.db import Base, TenantOwned, UTCDateTime, db, utcnow
+from tenants.models import LOCALES, Tenant
+
+MAX_TEXT = 4000
+# A conversation left this long starts over.
+STALE = timedelta(hours=24)
+
+
+class BotConversation(TenantOwned, Base):
+    """Where one chat stands in telling its complaint."""
+
+    __tablename__ = "bot_conversations"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "provider", "chat_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    provider: Mapped[str] = mapped_column(sa.String(20))
+    chat_id: Mapped[str] = mapped_column(sa.String(40))
+    step: Mapped[str] = mapped_column(sa.String(20))  # "name", "phone", "story"
+    data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+def _conversation(provider: str, chat_id: str) -> BotConversation | None:
+    return db.session.scalar(
+        sa.select(BotConversation).where(BotConversation.provider == provider, BotConversation.chat_id == chat_id)
+    )
+
+
+def _status(text: str, tenant: Tenant, locale: str) -> str:
+    from services.portal.operations import find_by_code
+
+    typed = text.split(maxsplit=1)[1] if " " in text.strip() else ""
+    if not typed:
+        return _("Send /status and the tracking code, for example: /status 1234-5678-90128")
+    try:
+        complaint = find_by_code(typed)
+    except CodeError as exc:
+        return explain(exc)
+    if complaint is None:
+        return _("There is no complaint with this code here. Check it against your receipt.")
+    words = STATE_WORDS[complaint.state]
+    answer = f"{shown_code(format_code(complaint.code), locale)}: {words[0]}. {words[1]}"
+    if complaint.next_due_at and State(complaint.state) != State.CLOSED:
+        answer += " " + _("Next step by %(when)s.", when=format_moment(complaint.next_due_at, locale, tenant.timezone))
+    return answer
+
+
+def handle(tenant: Tenant, provider: str, update: dict[str, Any]) -> str | None:
+    """One update from the bot's messenger; the answer to send back to the chat, if any."""
+    message = update.get("message") if isinstance(update, dict) else None
+    if not isinstance(message, dict) or not isinstance(message.get("chat"), dict):
+        return None  # not a message (an edit, a callback, a join): nothing to answer
+    chat_id = str(message["chat"].get("id", ""))[:40]
+    text = (message.get("text") or "").strip()[:MAX_TEXT]
+    sender = message.get("from") if isinstance(message.get("from"), dict) else {}
+    language = str(sender.get("language_code") or "")[:2]
+    locale = language if language in LOCALES else tenant.default_locale
+    if not chat_id:
+        return None
+    with force_locale(locale):
+        return _answer(tenant, provider, chat_id, text, locale)
+
+
+def _answer(tenant: Tenant, provider: str, chat_id: str, text: str, locale: str) -> str:
+    if text.startswith("/status"):
+        return _status(text, tenant, locale)
+    talk = _conversation(provider, chat_id)
+    if talk is not None and utcnow() - talk.updated_at > STALE:
+        db.session.delete(talk)
+        db.session.flush()
+        talk = None
+    if text.startswith(("/start", "/new")) or talk is None:
+        if talk is None:
+            talk = BotConversation(provider=provider, chat_id=chat_id, step="name", data={})
+            db.session.add(talk)
+        talk.step, talk.data, talk.updated_at = "name", {"locale": locale}, utcnow()
+        return _(
+            "Hello. This is %(organization)s's complaint desk; filing a complaint costs nothing. What is your name?",
+            organization=tenant.name,
+        )
+    if not text:
+        return _("Please answer in words.")
+    talk.updated_at = utcnow()
+    return _STEPS.get(talk.step, _story)(talk, tenant, provider, text, locale)
+
+
+def _name(talk: BotConversation, tenant: Tenant, provider: str, text: str, locale: str) -> str:
+    talk.data = {**talk.data, "name": text[:200]}
+    talk.step = "phone"
+    return _("Thank you. Your mobile number, so that we can reach you?")
+
+
+def _phone(talk: BotConversation, tenant: Tenant, provider: str, text: str, locale: str) -> str:
+    try:
+        phone = normalize_phone(text, tenant.country)
+    except ContactError as exc:
+        return str(exc.message)
+    talk.data = {**talk.data, "phone": phone}
+    talk.step = "story"
+    return _("What happened? Write it in one message: when, where, and what you would like us to do.")
+
+
+def _story(talk: BotConversation, tenant: Tenant, provider: str, text: str, locale: str) -> str:
+    data = dict(talk.data)
+    try:
+        complaint = register_complaint(
+            None,
+            tenant,
+            ComplaintInput(
+                channel="messenger",
+                complainant_name=data.get("name", ""),
+                subject=" ".join(text.split())[:80],
+                description=text,
+                phone=data.get("phone"),
+                preferred_contact=ContactChannel.MESSENGER.value,
+                preferred_locale=data.get("locale", locale),
+                messenger_id=f"{provider}:{talk.chat_id}",
+            ),
+        )
+    except ServiceError as exc:
+        return str(exc.message)
+    db.session.delete(talk)
+    return _(
+        "Your complaint is registered. Its tracking code is %(code)s. Send /status %(code)s at any time to see "
+        "where it stands.",
+        code=shown_code(format_code(complaint.code), locale),
+    )
+
+
+_STEPS = {"name": _name, "phone": _phone, "story": _story}
