@@ -1,4 +1,4 @@
-"""In real Chromium, in Persian: the escalation, notice and delivery settings work and pass axe-core."""
+"""In real Chromium, in Persian: the escalation, notice, delivery and connection settings work and pass axe-core."""
 
 from __future__ import annotations
 
@@ -45,4 +45,6 @@ def test_the_escalation_notice_and_delivery_settings_in_persian(page, live_serve
 
     page.goto(f"{base}/deliveries")
     found["deliveries"] = _serious(page)
+    page.goto(f"{base}/channels")
+    found["connections"] = _serious(page)
     assert {name: v for name, v in found.items() if v} == {}
