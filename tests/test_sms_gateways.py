@@ -4,6 +4,7 @@ in that provider's request and response format, its refusals included; no functi
 from __future__ import annotations
 
 import json
+import re
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -245,3 +246,36 @@ def test_an_account_that_cannot_work_is_refused(app, make_tenant, change, field)
         with pytest.raises(ServiceError) as refused:
             accounts.save_account(owner, **data)
         assert refused.value.field == field
+
+
+def test_a_complaint_by_text_message_through_the_gateway(app, make_tenant, login_as, gateway):
+    """The gateway posts what the organization's number received; the answers go back through it."""
+    from services.complaints.models import Complaint
+
+    made = make_tenant(locale="fa")
+    client = app.test_client()
+    login_as(client, made.tenant, made.owner)
+    url = f"/{made.tenant.slug}/console/settings/channels"
+    assert client.post(f"{url}/inbound").status_code == 422  # before a provider: refused, nothing made
+    _use(app, made, "http", _base(gateway, "http"))
+    shown = client.post(f"{url}/inbound").get_data(as_text=True)
+    token = re.search(r"data-token>([^<]+)<", shown).group(1)
+    assert f"/{made.tenant.slug}/sms/inbound" in shown
+    assert token not in client.get(url).get_data(as_text=True)  # shown once
+
+    inbound = f"/{made.tenant.slug}/sms/inbound"
+    assert client.post(inbound, data={"from": "09121234567", "text": "سلام"}).status_code == 403
+    sms = app.test_client()
+    for text in ("سلام", "سارا احمدی", "دو ساعت منتظر ماندم."):
+        response = sms.post(f"{inbound}?token={token}", data={"from": "0912 123 4567", "text": text})
+        assert response.status_code == 200
+    with app.app_context(), tenant_scope(made.tenant.id):
+        complaint = db.session.scalars(sa.select(Complaint)).one()
+        assert (complaint.channel, complaint.phone, complaint.preferred_contact) == ("sms", "+989121234567", "sms")
+    texts = [call["body"]["text"] for call in gateway.calls if call["body"].get("to") == "+989121234567"]
+    assert len(texts) == 4  # three answers and the receipt
+    assert any(complaint.code[:4] in text for text in texts)
+    assert (
+        sms.post(inbound, json={"from": "0912 123 4567", "text": "x"}, headers={"X-Dadras-Token": token}).status_code
+        == 200
+    )

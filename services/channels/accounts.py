@@ -237,3 +237,25 @@ def bot_sender(provider: str) -> Callable[[Outgoing], str | None] | None:
         return bots.send_message(base_url, token, out.recipient, out.body)
 
     return send
+
+
+def new_inbound_token(actor: StaffMember) -> str:
+    """A fresh token for the gateway to present when it posts a received text message; shown once, only its
+    digest kept. Needs the text-message provider to be set up (the answers go out through it)."""
+    require(actor, Permission.MANAGE_SETTINGS)
+    row = db.session.scalar(sa.select(ChannelAccount).where(ChannelAccount.channel == "sms"))
+    if row is None:
+        raise ServiceError(_l("Set up the text-message provider first: the answers go out through it."))
+    token = secrets.token_urlsafe(32)
+    row.settings = {**(row.settings or {}), "inbound_digest": hashlib.sha256(token.encode()).hexdigest()}
+    row.updated_at = utcnow()
+    return token
+
+
+def inbound_accepts(presented: str | None) -> bool:
+    """Whether a received text message posted to the organization's address carries its inbound token."""
+    row = account("sms")
+    expected = (row.settings or {}).get("inbound_digest", "") if row is not None else ""
+    if not expected or not presented:
+        return False
+    return hmac.compare_digest(hashlib.sha256(presented.encode()).hexdigest(), expected)

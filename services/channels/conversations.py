@@ -66,6 +66,17 @@ def _status(text: str, tenant: Tenant, locale: str) -> str:
     return answer
 
 
+def handle_sms(tenant: Tenant, sender: str, text: str) -> tuple[str, str] | None:
+    """One text message received by the organization's number (through its gateway): (the sender's number in
+    E.164, the answer to send back), or None for a sender that is not a number we could answer."""
+    try:
+        phone = normalize_phone(sender, tenant.country)
+    except ContactError:
+        return None
+    with force_locale(tenant.default_locale):
+        return phone, _answer(tenant, "sms", phone, (text or "").strip()[:MAX_TEXT], tenant.default_locale)
+
+
 def handle(tenant: Tenant, provider: str, update: dict[str, Any]) -> str | None:
     """One update from the bot's messenger; the answer to send back to the chat, if any."""
     message = update.get("message") if isinstance(update, dict) else None
@@ -107,6 +118,10 @@ def _answer(tenant: Tenant, provider: str, chat_id: str, text: str, locale: str)
 
 def _name(talk: BotConversation, tenant: Tenant, provider: str, text: str, locale: str) -> str:
     talk.data = {**talk.data, "name": text[:200]}
+    if provider == "sms":  # a text message comes from the number we would answer
+        talk.data = {**talk.data, "phone": talk.chat_id}
+        talk.step = "story"
+        return _("What happened? Write it in one message: when, where, and what you would like us to do.")
     talk.step = "phone"
     return _("Thank you. Your mobile number, so that we can reach you?")
 
@@ -128,14 +143,14 @@ def _story(talk: BotConversation, tenant: Tenant, provider: str, text: str, loca
             None,
             tenant,
             ComplaintInput(
-                channel="messenger",
+                channel="sms" if provider == "sms" else "messenger",
                 complainant_name=data.get("name", ""),
                 subject=" ".join(text.split())[:80],
                 description=text,
                 phone=data.get("phone"),
-                preferred_contact=ContactChannel.MESSENGER.value,
+                preferred_contact=(ContactChannel.SMS if provider == "sms" else ContactChannel.MESSENGER).value,
                 preferred_locale=data.get("locale", locale),
-                messenger_id=f"{provider}:{talk.chat_id}",
+                messenger_id=None if provider == "sms" else f"{provider}:{talk.chat_id}",
             ),
         )
     except ServiceError as exc:

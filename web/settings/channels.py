@@ -13,6 +13,7 @@ from services.channels import accounts
 from services.channels.bots import BOT_PROVIDERS
 from services.channels.sms import PROVIDERS
 from services.errors import ServiceError
+from tenants.db import db
 from tenants.roles import Permission, require
 from web.common.views import external_url, redirect_after_change
 from web.forms import BaseForm
@@ -59,6 +60,7 @@ def _page(
     status: int = 200,
     hook_form: WebhookForm | None = None,
     bot_form: BotForm | None = None,
+    inbound: tuple[str, str] | None = None,
 ):
     row = accounts.account("sms")
     hook = accounts.account("webhook")
@@ -82,6 +84,7 @@ def _page(
             bots=bots,
             bot_form=bot_form or _bot_form(formdata=None),
             BOT_NAMES={key: name for key, (name, _url) in BOT_PROVIDERS.items()},
+            inbound=inbound,
         ),
         status,
     )
@@ -183,3 +186,17 @@ def channels_bot_remove(provider: str):
         accounts.remove_account(current_user, provider)
     flash(_("Removed."), "success")
     return redirect_after_change(url_for("settings.channels"))
+
+
+@bp.post("/channels/inbound")
+@login_required
+def channels_inbound():
+    """A fresh token for received text messages; shown on this answer only."""
+    require(current_user, Permission.MANAGE_SETTINGS)
+    try:
+        token = accounts.new_inbound_token(current_user)
+    except ServiceError as exc:
+        flash(str(exc.message), "error")
+        return _page(status=exc.status)
+    db.session.commit()
+    return _page(inbound=(external_url("intake.sms_inbound"), token))
