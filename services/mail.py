@@ -48,8 +48,12 @@ def build_message(mail: Mail, sender: str) -> EmailMessage:
     return message
 
 
-def deliver_message(message: EmailMessage) -> None:
-    """Hand `message` to the configured backend now (the notice workers' way; errors are the caller's)."""
+def deliver_message(message: EmailMessage, smtp_url: str | None = None) -> None:
+    """Hand `message` to the configured backend now, or to the mail server at `smtp_url` (an organization's own);
+    errors are the caller's."""
+    if smtp_url:
+        _send_smtp(smtp_url, message)
+        return
     _deliver(current_app.config, message, current_app._get_current_object())
 
 

@@ -215,3 +215,52 @@ def test_the_tenants_own_wording_is_used_and_the_sandbox_holds(app, make_tenant,
             check_template("Hello {{ secret }}")
         with pytest.raises(WordingError, match="mistake"):
             check_template("Hello {{ code ")
+
+
+def test_an_organization_with_its_own_mail_server_sends_through_it(make_app, make_tenant, smtp_server, login_as):
+    """The platform's server serves every organization that has not given its own."""
+    from aiosmtpd.controller import Controller
+
+    from tests.fixtures.mailserver import Inbox, free_port
+
+    platform, platform_inbox = smtp_server
+    app = _smtp_app(make_app, platform)
+    from aiosmtpd.smtp import AuthResult, LoginPassword
+
+    logins = []
+
+    def authenticator(server, session, envelope, mechanism, auth_data):
+        ok = isinstance(auth_data, LoginPassword) and (auth_data.login, auth_data.password) == (
+            b"clinic",
+            b"s3cret-pass",
+        )
+        logins.append(ok)
+        return AuthResult(success=ok)
+
+    own_inbox = Inbox()
+    own = Controller(
+        own_inbox, hostname="127.0.0.1", port=free_port(), authenticator=authenticator, auth_require_tls=False
+    )
+    own.start()
+    try:
+        made, other = make_tenant(), make_tenant()
+        client = app.test_client()
+        login_as(client, made.tenant, made.owner)
+        url = f"/{made.tenant.slug}/console/settings/channels/mail"
+        server = f"smtp://clinic:s3cret-pass@127.0.0.1:{own.port}"
+        refused = client.post(
+            url, data={"mail-mail_url": "http://x", "mail-mail_sender": "Clinic <care@clinic.example>"}
+        )
+        assert refused.status_code == 422
+        saved = client.post(url, data={"mail-mail_url": server, "mail-mail_sender": "Clinic <care@clinic.example>"})
+        assert saved.status_code == 303
+        page = client.get(f"/{made.tenant.slug}/console/settings/channels").get_data(as_text=True)
+        assert "s3cret-pass" not in page
+        _register(app, made, email="sara@example.com")
+        _register(app, other, email="ali@example.com")
+    finally:
+        own.stop()
+    assert [(m["To"], m["From"]) for m in own_inbox.messages] == [("sara@example.com", "Clinic <care@clinic.example>")]
+    assert [m["To"] for m in platform_inbox.messages] == ["ali@example.com"]
+    assert own_inbox.messages[0]["Message-ID"].endswith("@clinic.example>")
+    assert logins == [True]  # with the organization's login

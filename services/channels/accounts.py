@@ -19,6 +19,7 @@ from services.channels.bots import BOT_PROVIDERS
 from services.channels.models import ChannelAccount
 from services.channels.secrets import seal, unseal
 from services.channels.sms import PROVIDERS
+from services.contacts import ContactError, check_email
 from services.errors import ServiceError
 from tenants.context import current_tenant_id
 from tenants.db import db, utcnow
@@ -259,3 +260,51 @@ def inbound_accepts(presented: str | None) -> bool:
     if not expected or not presented:
         return False
     return hmac.compare_digest(hashlib.sha256(presented.encode()).hexdigest(), expected)
+
+
+def save_mail_server(actor: StaffMember, *, url: str = "", sender: str = "") -> ChannelAccount:
+    """The organization's own mail server (smtp:// or smtps://, with its login) and the address its e-mails come
+    from; a blank address keeps the server already saved."""
+    require(actor, Permission.MANAGE_SETTINGS)
+    sender = " ".join((sender or "").split())
+    address = sender.rsplit("<", 1)[-1].rstrip(">").strip() if sender else ""
+    try:
+        check_email(address)
+    except ContactError as exc:
+        raise ServiceError(_l("Give the address your e-mails come from."), field="mail_sender") from exc
+    if len(sender) > 200:
+        raise ServiceError(_l("At most %(n)d characters.", n=200), field="mail_sender")
+    url = (url or "").strip()
+    row = db.session.scalar(sa.select(ChannelAccount).where(ChannelAccount.channel == "email"))
+    if url:
+        parts = urlsplit(url)
+        if parts.scheme not in ("smtp", "smtps") or not parts.hostname or len(url) > MAX_SECRET:
+            raise ServiceError(
+                _l("Give the server as smtp://user:password@host:587 or smtps://…:465."), field="mail_url"
+            )
+    elif row is None:
+        raise ServiceError(_l("Give the server as smtp://user:password@host:587 or smtps://…:465."), field="mail_url")
+    if row is None:
+        row = ChannelAccount(channel="email", provider="smtp")
+        db.session.add(row)
+    if url:
+        row.secret_encrypted = seal(url)
+        row.secret_hint = ""
+        row.settings = {"sender": sender, "host": urlsplit(url).hostname}
+    else:
+        row.settings = {**(row.settings or {}), "sender": sender}
+    row.is_active = True
+    row.updated_at = utcnow()
+    _forget("email")
+    return row
+
+
+def mail_server() -> tuple[str, str] | None:
+    """(the SMTP URL, the sender) of the organization's own mail server, or None: the platform's serves it."""
+    if not has_account("email"):
+        return None
+    row = account("email")
+    url = unseal(row.secret_encrypted) if row is not None else None
+    if not url:
+        return None
+    return url, (row.settings or {}).get("sender", "")

@@ -17,7 +17,7 @@ from email.utils import formatdate
 
 from flask import current_app
 
-from services.channels.accounts import bot_sender, sms_sender, webhook_sender
+from services.channels.accounts import bot_sender, mail_server, sms_sender, webhook_sender
 from services.channels.base import Outgoing, Unavailable, Undeliverable
 from services.channels.bots import BOT_PROVIDERS
 from services.mail import Mail, build_message, deliver_message
@@ -43,8 +43,8 @@ def html_body(text: str, locale: str) -> str:
     )
 
 
-def email_message(out: Outgoing) -> EmailMessage:
-    sender = current_app.config["MAIL_FROM"]
+def email_message(out: Outgoing, sender: str | None = None) -> EmailMessage:
+    sender = sender or current_app.config["MAIL_FROM"]
     message = build_message(
         Mail(
             to=out.recipient, subject=out.subject, text=out.body, html=html_body(out.body, out.locale), lang=out.locale
@@ -61,10 +61,15 @@ def email_message(out: Outgoing) -> EmailMessage:
 
 
 def send_email(out: Outgoing) -> str | None:
-    """Through the platform's mail server (SMTP_URL), or the development backends."""
-    message = email_message(out)
+    """Through the organization's own mail server when it has one, else the platform's (SMTP_URL), or the
+    development backends."""
+    own = mail_server()
+    message = email_message(out, own[1] if own else None)
     try:
-        deliver_message(message)
+        if own is not None:
+            deliver_message(message, smtp_url=own[0])
+        else:
+            deliver_message(message)
     except smtplib.SMTPRecipientsRefused as exc:
         codes = [code for code, _ in exc.recipients.values()]
         error = f"recipient refused: {exc.recipients}"

@@ -36,6 +36,13 @@ class WebhookForm(BaseForm):
     )
 
 
+class MailForm(BaseForm):
+    mail_url = PasswordField(
+        _l("Mail server (smtp:// or smtps://, with its login)"), validators=[Optional(), Length(max=500)]
+    )
+    mail_sender = StringField(_l("E-mails come from"), validators=[Optional(), Length(max=200)])
+
+
 class BotForm(BaseForm):
     bot_provider = SelectField(_l("Messenger"))
     bot_token = PasswordField(_l("The bot's token"), validators=[Optional(), Length(max=accounts.MAX_SECRET)])
@@ -58,9 +65,11 @@ def _form(**kwargs) -> SmsForm:
 def _page(
     form: SmsForm | None = None,
     status: int = 200,
+    *,
     hook_form: WebhookForm | None = None,
     bot_form: BotForm | None = None,
     inbound: tuple[str, str] | None = None,
+    mail_form: MailForm | None = None,
 ):
     row = accounts.account("sms")
     hook = accounts.account("webhook")
@@ -74,6 +83,10 @@ def _page(
             form.sender.data = (row.settings or {}).get("sender", "")
             form.base_url.data = (row.settings or {}).get("base_url", "")
     bots = {key: accounts.bot_account(key) for key in BOT_PROVIDERS}
+    mail = accounts.account("email")
+    if mail_form is None:
+        mail_form = MailForm(formdata=None, prefix="mail")
+        mail_form.mail_sender.data = (mail.settings or {}).get("sender", "") if mail else ""
     return (
         render_template(
             "settings/channels.html",
@@ -85,6 +98,8 @@ def _page(
             bot_form=bot_form or _bot_form(formdata=None),
             BOT_NAMES={key: name for key, (name, _url) in BOT_PROVIDERS.items()},
             inbound=inbound,
+            mail=mail,
+            mail_form=mail_form,
         ),
         status,
     )
@@ -200,3 +215,29 @@ def channels_inbound():
         return _page(status=exc.status)
     db.session.commit()
     return _page(inbound=(external_url("intake.sms_inbound"), token))
+
+
+@bp.post("/channels/mail")
+@login_required
+def channels_mail():
+    """The organization's own mail server; without one, the platform's sends its e-mails."""
+    require(current_user, Permission.MANAGE_SETTINGS)
+    form = MailForm(prefix="mail")
+    if not form.validate_on_submit():
+        return _page(status=422, mail_form=form)
+    try:
+        accounts.save_mail_server(current_user, url=form.mail_url.data or "", sender=form.mail_sender.data or "")
+    except ServiceError as exc:
+        form.add_errors(exc.field, str(exc.message))
+        return _page(status=exc.status, mail_form=form)
+    flash(_("Saved."), "success")
+    return redirect_after_change(url_for("settings.channels"))
+
+
+@bp.post("/channels/mail/remove")
+@login_required
+def channels_mail_remove():
+    require(current_user, Permission.MANAGE_SETTINGS)
+    accounts.remove_account(current_user, "email")
+    flash(_("Removed."), "success")
+    return redirect_after_change(url_for("settings.channels"))
