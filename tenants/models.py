@@ -87,3 +87,12 @@ class StaffInvitation(TenantOwned, Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+def active_tenants() -> list[Tenant]:
+    """Every active organization, read in the platform scope: where a periodic job fans out over tenants."""
+    from tenants.context import platform_scope
+    from tenants.db import db
+
+    with platform_scope():
+        return list(db.session.scalars(sa.select(Tenant).where(Tenant.is_active.is_(True)).order_by(Tenant.id)))

@@ -224,7 +224,8 @@ def test_the_key_is_sealed_never_shown_and_kept_when_left_blank(app, make_tenant
         row = db.session.scalars(sa.select(ChannelAccount)).one()
         assert (row.provider, row.settings["sender"]) == ("kavenegar", "10009999")
         assert accounts.sms_sender() is not None
-    assert client.post(f"{url}/remove").status_code == 303
+    assert client.post(f"{url}/pigeon/remove").status_code == 404
+    assert client.post(f"{url}/sms/remove").status_code == 303
     with app.app_context(), tenant_scope(made.tenant.id):
         assert accounts.account("sms") is None
 
@@ -263,6 +264,7 @@ def test_a_complaint_by_text_message_through_the_gateway(app, make_tenant, login
     assert f"/{made.tenant.slug}/sms/inbound" in shown
     assert token not in client.get(url).get_data(as_text=True)  # shown once
 
+    _use(app, made, "http", _base(gateway, "http"), sender="30001")  # a changed provider keeps the inbound token
     inbound = f"/{made.tenant.slug}/sms/inbound"
     assert client.post(inbound, data={"from": "09121234567", "text": "سلام"}).status_code == 403
     sms = app.test_client()

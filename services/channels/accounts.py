@@ -58,6 +58,57 @@ def _forget(channel: str) -> None:
     current_app.extensions.setdefault(_KNOWN, {}).pop((current_tenant_id(), channel), None)
 
 
+def _row(channel: str) -> ChannelAccount | None:
+    """The tenant's account for `channel`, in use or not."""
+    return db.session.scalar(sa.select(ChannelAccount).where(ChannelAccount.channel == channel))
+
+
+def _store(
+    row: ChannelAccount | None,
+    channel: str,
+    provider: str,
+    settings: dict,
+    secret: str = "",
+    *,
+    hint: str | None = None,
+) -> ChannelAccount:
+    """Save an account: its plain settings, and its secret sealed when a new one is given (blank keeps the old)."""
+    if row is None:
+        row = ChannelAccount(channel=channel)
+        db.session.add(row)
+    row.provider, row.settings = provider, settings
+    if secret:
+        row.secret_encrypted = seal(secret)
+        row.secret_hint = secret[-4:] if hint is None else hint
+    row.is_active = True
+    row.updated_at = utcnow()
+    _forget(channel)
+    return row
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _digest_matches(expected: str, presented: str | None) -> bool:
+    """Whether `presented` is the secret whose digest was kept (compared in constant time)."""
+    return bool(expected and presented) and hmac.compare_digest(_digest(presented), expected)
+
+
+def _sealed_sender(
+    row: ChannelAccount, call: Callable[[str, Outgoing], str | None], unreadable: str
+) -> Callable[[Outgoing], str | None]:
+    """A sender that unseals the account's secret once and hands it to `call` for each message."""
+    secret = unseal(row.secret_encrypted)
+
+    def send(out: Outgoing) -> str | None:
+        if secret is None:
+            raise Unavailable(unreadable)
+        return call(secret, out)
+
+    return send
+
+
 def _url(value: str, field: str) -> str:
     value = (value or "").strip()
     if not value:
@@ -87,23 +138,14 @@ def save_account(
     secret = (secret or "").strip()
     if len(secret) > MAX_SECRET:
         raise ServiceError(_l("At most %(n)d characters.", n=MAX_SECRET), field="secret")
-    row = db.session.scalar(sa.select(ChannelAccount).where(ChannelAccount.channel == "sms"))
-    if row is None:
-        if not secret and provider != "http":
-            raise ServiceError(_l("Give the API key."), field="secret")
-        row = ChannelAccount(channel="sms")
-        db.session.add(row)
-    elif row.provider != provider and not secret and provider != "http":
+    row = _row("sms")
+    if row is None and not secret and provider != "http":
+        raise ServiceError(_l("Give the API key."), field="secret")
+    if row is not None and row.provider != provider and not secret and provider != "http":
         raise ServiceError(_l("Give the API key of the new provider."), field="secret")
-    row.provider = provider
-    row.settings = {"sender": sender, "base_url": url}
-    if secret:
-        row.secret_encrypted = seal(secret)
-        row.secret_hint = secret[-4:]
-    row.is_active = True
-    row.updated_at = utcnow()
-    _forget("sms")
-    return row
+    # The inbound token stays with the account when its provider or key changes.
+    inbound = {"inbound_digest": row.settings["inbound_digest"]} if row and "inbound_digest" in row.settings else {}
+    return _store(row, "sms", provider, {"sender": sender, "base_url": url, **inbound}, secret)
 
 
 def remove_account(actor: StaffMember, channel: str = "sms") -> None:
@@ -124,20 +166,10 @@ def save_webhook(actor: StaffMember, *, url: str, secret: str = "") -> ChannelAc
         raise ServiceError(_l("At most %(n)d characters.", n=MAX_SECRET), field="webhook_secret")
     if secret and len(secret) < 16:
         raise ServiceError(_l("A signing secret needs at least 16 characters."), field="webhook_secret")
-    row = db.session.scalar(sa.select(ChannelAccount).where(ChannelAccount.channel == "webhook"))
-    if row is None:
-        if not secret:
-            raise ServiceError(_l("A signing secret needs at least 16 characters."), field="webhook_secret")
-        row = ChannelAccount(channel="webhook", provider="http")
-        db.session.add(row)
-    row.settings = {"url": url}
-    if secret:
-        row.secret_encrypted = seal(secret)
-        row.secret_hint = secret[-4:]
-    row.is_active = True
-    row.updated_at = utcnow()
-    _forget("webhook")
-    return row
+    row = _row("webhook")
+    if row is None and not secret:
+        raise ServiceError(_l("A signing secret needs at least 16 characters."), field="webhook_secret")
+    return _store(row, "webhook", "http", {"url": url}, secret)
 
 
 def webhook_sender() -> Callable[[Outgoing], str | None] | None:
@@ -146,14 +178,11 @@ def webhook_sender() -> Callable[[Outgoing], str | None] | None:
     if row is None:
         return None
     url = (row.settings or {}).get("url", "")
-    secret = unseal(row.secret_encrypted)
-
-    def send(out: Outgoing) -> str | None:
-        if secret is None:
-            raise Unavailable("the webhook's secret cannot be read; type it again in settings")
-        return webhook.send(url, secret, out)
-
-    return send
+    return _sealed_sender(
+        row,
+        lambda secret, out: webhook.send(url, secret, out),
+        "the webhook's secret cannot be read; type it again in settings",
+    )
 
 
 def sms_sender() -> Callable[[Outgoing], str | None] | None:
@@ -162,16 +191,15 @@ def sms_sender() -> Callable[[Outgoing], str | None] | None:
     if row is None:
         return None
     provider = PROVIDERS.get(row.provider)
-    secret = unseal(row.secret_encrypted)
+    if provider is None:
+        return None
     settings = dict(row.settings or {})
-    base_url = settings.get("base_url") or (provider.base_url if provider else "")
-
-    def send(out: Outgoing) -> str | None:
-        if provider is None or secret is None:
-            raise Unavailable("the gateway's credentials cannot be read; type them again in settings")
-        return provider.send(base_url, settings, secret, out)
-
-    return send
+    base_url = settings.get("base_url") or provider.base_url
+    return _sealed_sender(
+        row,
+        lambda secret, out: provider.send(base_url, settings, secret, out),
+        "the gateway's credentials cannot be read; type them again in settings",
+    )
 
 
 def bot_account(provider: str) -> ChannelAccount | None:
@@ -199,29 +227,18 @@ def save_bot(actor: StaffMember, *, provider: str, token: str, webhook_url: str)
         me = bots.call(base_url, token, "getMe", {})
     except DeliveryError as exc:
         raise ServiceError(_l("The messenger refused the bot: %(error)s", error=str(exc)), field="bot_token") from exc
-    if row is None:
-        row = ChannelAccount(channel=provider, provider=provider)
-        db.session.add(row)
-    row.settings = {
+    settings = {
         "base_url": base_url,
-        "hook_digest": hashlib.sha256(hook_secret.encode()).hexdigest(),
-        "username": (me or {}).get("username", "") if isinstance(me, dict) else "",
+        "hook_digest": _digest(hook_secret),
+        "username": me.get("username", "") if isinstance(me, dict) else "",
     }
-    row.secret_encrypted = seal(token)
-    row.secret_hint = token[-4:]
-    row.is_active = True
-    row.updated_at = utcnow()
-    _forget(provider)
-    return row
+    return _store(row, provider, provider, settings, token)
 
 
 def bot_hook_accepts(provider: str, presented: str | None) -> bool:
     """Whether an update posted to the bot's address carries the secret given to the messenger."""
     row = bot_account(provider)
-    if row is None or not presented:
-        return False
-    expected = (row.settings or {}).get("hook_digest", "")
-    return hmac.compare_digest(hashlib.sha256(presented.encode()).hexdigest(), expected)
+    return row is not None and _digest_matches((row.settings or {}).get("hook_digest", ""), presented)
 
 
 def bot_sender(provider: str) -> Callable[[Outgoing], str | None] | None:
@@ -230,25 +247,22 @@ def bot_sender(provider: str) -> Callable[[Outgoing], str | None] | None:
     if row is None:
         return None
     base_url = (row.settings or {}).get("base_url", "")
-    token = unseal(row.secret_encrypted)
-
-    def send(out: Outgoing) -> str | None:
-        if token is None:
-            raise Unavailable("the bot's token cannot be read; connect the bot again in settings")
-        return bots.send_message(base_url, token, out.recipient, out.body)
-
-    return send
+    return _sealed_sender(
+        row,
+        lambda token, out: bots.send_message(base_url, token, out.recipient, out.body),
+        "the bot's token cannot be read; connect the bot again in settings",
+    )
 
 
 def new_inbound_token(actor: StaffMember) -> str:
     """A fresh token for the gateway to present when it posts a received text message; shown once, only its
     digest kept. Needs the text-message provider to be set up (the answers go out through it)."""
     require(actor, Permission.MANAGE_SETTINGS)
-    row = db.session.scalar(sa.select(ChannelAccount).where(ChannelAccount.channel == "sms"))
+    row = _row("sms")
     if row is None:
         raise ServiceError(_l("Set up the text-message provider first: the answers go out through it."))
     token = secrets.token_urlsafe(32)
-    row.settings = {**(row.settings or {}), "inbound_digest": hashlib.sha256(token.encode()).hexdigest()}
+    row.settings = {**(row.settings or {}), "inbound_digest": _digest(token)}
     row.updated_at = utcnow()
     return token
 
@@ -256,10 +270,7 @@ def new_inbound_token(actor: StaffMember) -> str:
 def inbound_accepts(presented: str | None) -> bool:
     """Whether a received text message posted to the organization's address carries its inbound token."""
     row = account("sms")
-    expected = (row.settings or {}).get("inbound_digest", "") if row is not None else ""
-    if not expected or not presented:
-        return False
-    return hmac.compare_digest(hashlib.sha256(presented.encode()).hexdigest(), expected)
+    return row is not None and _digest_matches((row.settings or {}).get("inbound_digest", ""), presented)
 
 
 def save_mail_server(actor: StaffMember, *, url: str = "", sender: str = "") -> ChannelAccount:
@@ -275,36 +286,16 @@ def save_mail_server(actor: StaffMember, *, url: str = "", sender: str = "") -> 
     if len(sender) > 200:
         raise ServiceError(_l("At most %(n)d characters.", n=200), field="mail_sender")
     url = (url or "").strip()
-    row = db.session.scalar(sa.select(ChannelAccount).where(ChannelAccount.channel == "email"))
-    if url:
-        parts = urlsplit(url)
-        if parts.scheme not in ("smtp", "smtps") or not parts.hostname or len(url) > MAX_SECRET:
-            raise ServiceError(
-                _l("Give the server as smtp://user:password@host:587 or smtps://…:465."), field="mail_url"
-            )
-    elif row is None:
+    row = _row("email")
+    parts = urlsplit(url)
+    if (url or row is None) and (parts.scheme not in ("smtp", "smtps") or not parts.hostname or len(url) > MAX_SECRET):
         raise ServiceError(_l("Give the server as smtp://user:password@host:587 or smtps://…:465."), field="mail_url")
-    if row is None:
-        row = ChannelAccount(channel="email", provider="smtp")
-        db.session.add(row)
-    if url:
-        row.secret_encrypted = seal(url)
-        row.secret_hint = ""
-        row.settings = {"sender": sender, "host": urlsplit(url).hostname}
-    else:
-        row.settings = {**(row.settings or {}), "sender": sender}
-    row.is_active = True
-    row.updated_at = utcnow()
-    _forget("email")
-    return row
+    host = parts.hostname if url else (row.settings or {}).get("host")
+    return _store(row, "email", "smtp", {"sender": sender, "host": host}, url, hint="")
 
 
 def mail_server() -> tuple[str, str] | None:
     """(the SMTP URL, the sender) of the organization's own mail server, or None: the platform's serves it."""
-    if not has_account("email"):
-        return None
-    row = account("email")
+    row = account("email") if has_account("email") else None
     url = unseal(row.secret_encrypted) if row is not None else None
-    if not url:
-        return None
-    return url, (row.settings or {}).get("sender", "")
+    return (url, (row.settings or {}).get("sender", "")) if url else None

@@ -3,6 +3,7 @@ registers it on channel "messenger", and `/status <code>` answers where a compla
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,6 +12,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column
 
+from services.channels.accounts import bot_sender, sms_sender
+from services.channels.base import DeliveryError, Outgoing
+from services.channels.bots import BOT_PROVIDERS
 from services.complaints.models import ContactChannel, State
 from services.complaints.operations import ComplaintInput, register_complaint
 from services.complaints.tracking import CodeError, explain, format_code
@@ -19,9 +23,10 @@ from services.errors import ServiceError
 from services.i18n import format_moment
 from services.notifications.templates import shown_code
 from services.portal.labels import STATE_WORDS
-from tenants.db import Base, TenantOwned, UTCDateTime, db, utcnow
+from tenants.db import Base, TenantOwned, UTCDateTime, after_commit, db, utcnow
 from tenants.models import LOCALES, Tenant
 
+log = logging.getLogger(__name__)
 MAX_TEXT = 4000
 # A conversation left this long starts over.
 STALE = timedelta(hours=24)
@@ -66,19 +71,38 @@ def _status(text: str, tenant: Tenant, locale: str) -> str:
     return answer
 
 
-def handle_sms(tenant: Tenant, sender: str, text: str) -> tuple[str, str] | None:
-    """One text message received by the organization's number (through its gateway): (the sender's number in
-    E.164, the answer to send back), or None for a sender that is not a number we could answer."""
+def _reply_after_commit(tenant: Tenant, channel: str, recipient: str, text: str) -> None:
+    """Send the answer once what it speaks of is saved; its sender is read now, while the transaction is open."""
+    send = bot_sender(channel) if channel in BOT_PROVIDERS else sms_sender()
+    if send is None:
+        return
+    out = Outgoing(tenant.id, 0, channel, recipient, tenant.default_locale, "", text, tenant.name)
+
+    def release() -> None:
+        try:
+            send(out)
+        except DeliveryError:
+            log.warning("could not answer %s on %s", recipient, channel, extra={"tenant_id": tenant.id})
+
+    after_commit(release)
+
+
+def handle_sms(tenant: Tenant, sender: str, text: str) -> str | None:
+    """One text message received by the organization's number (through its gateway); the answer, sent back
+    through its provider after commit. None for a sender that is not a number we could answer."""
     try:
         phone = normalize_phone(sender, tenant.country)
     except ContactError:
         return None
     with force_locale(tenant.default_locale):
-        return phone, _answer(tenant, "sms", phone, (text or "").strip()[:MAX_TEXT], tenant.default_locale)
+        answer = _answer(tenant, "sms", phone, (text or "").strip()[:MAX_TEXT], tenant.default_locale)
+    _reply_after_commit(tenant, "sms", phone, answer)
+    return answer
 
 
 def handle(tenant: Tenant, provider: str, update: dict[str, Any]) -> str | None:
-    """One update from the bot's messenger; the answer to send back to the chat, if any."""
+    """One update from the bot's messenger; the answer, sent back to the chat after commit (None: nothing to
+    answer)."""
     message = update.get("message") if isinstance(update, dict) else None
     if not isinstance(message, dict) or not isinstance(message.get("chat"), dict):
         return None  # not a message (an edit, a callback, a join): nothing to answer
@@ -90,7 +114,9 @@ def handle(tenant: Tenant, provider: str, update: dict[str, Any]) -> str | None:
     if not chat_id:
         return None
     with force_locale(locale):
-        return _answer(tenant, provider, chat_id, text, locale)
+        answer = _answer(tenant, provider, chat_id, text, locale)
+    _reply_after_commit(tenant, provider, chat_id, answer)
+    return answer
 
 
 def _answer(tenant: Tenant, provider: str, chat_id: str, text: str, locale: str) -> str:

@@ -23,9 +23,9 @@ from services.complaints.models import OPEN_STATES, Complaint, Priority, State
 from services.escalation.models import EscalationFiring, EscalationRule
 from services.notifications.models import Notice
 from services.notifications.outbox import dispatch_after_commit, notify_staff, render_notice
-from tenants.context import platform_scope, tenant_scope
+from tenants.context import tenant_scope
 from tenants.db import db, utcnow
-from tenants.models import StaffMember, Tenant
+from tenants.models import StaffMember, Tenant, active_tenants
 
 log = logging.getLogger(__name__)
 _OPEN = tuple(s.value for s in OPEN_STATES)
@@ -255,8 +255,7 @@ def sweep_all(now: datetime | None = None) -> int:
     as soon as they are made, so a failure elsewhere loses none of them.
     """
     now = now or utcnow()
-    with platform_scope():
-        tenants = list(db.session.scalars(sa.select(Tenant).where(Tenant.is_active.is_(True)).order_by(Tenant.id)))
+    tenants = active_tenants()
     total = 0
     for tenant in tenants:
         with tenant_scope(tenant.id):

@@ -60,10 +60,15 @@ def email_message(out: Outgoing, sender: str | None = None) -> EmailMessage:
     return message
 
 
-def send_email(out: Outgoing) -> str | None:
-    """Through the organization's own mail server when it has one, else the platform's (SMTP_URL), or the
-    development backends."""
+def email_sender():
+    """A sender through the organization's own mail server when it has one (looked up once), else the
+    platform's (SMTP_URL) or the development backends."""
     own = mail_server()
+    return lambda out: send_email(out, own)
+
+
+def send_email(out: Outgoing, own: tuple[str, str] | None = None) -> str | None:
+    """One e-mail, through `own` (an SMTP URL and the sender) or the platform's mail."""
     message = email_message(out, own[1] if own else None)
     try:
         if own is not None:
@@ -100,9 +105,10 @@ def send_memory_sms(out: Outgoing) -> str | None:
 
 
 def sender_for(channel: str):
-    """The function that sends on `channel`, or None when this deployment has none for it."""
+    """The function that sends on `channel` for the tenant in scope (its accounts read once: keep it for a
+    batch), or None when this deployment has none for it."""
     if channel == "email":
-        return send_email
+        return email_sender()
     if channel == "webhook":
         return webhook_sender()
     if channel in BOT_PROVIDERS:

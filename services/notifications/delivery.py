@@ -62,9 +62,14 @@ def deliver(notice_id: int) -> str:
     return next(iter(deliver_batch([notice_id]).keys()))
 
 
-def _attempt(notice: Notice, organization: str) -> str:
-    """Send one claimed notice and record what happened (committed: a sent notice is never sent again)."""
-    send = sender_for(notice.channel)
+def _attempt(notice: Notice, organization: str, senders: dict) -> str:
+    """Send one claimed notice and record what happened (committed: a sent notice is never sent again).
+
+    `senders` keeps each channel's sender for the batch, so the tenant's accounts are read once, not per notice.
+    """
+    if notice.channel not in senders:
+        senders[notice.channel] = sender_for(notice.channel)
+    send = senders[notice.channel]
     try:
         if send is None:
             raise Undeliverable(f"no way to send on {notice.channel!r} is set up")
@@ -107,9 +112,10 @@ def deliver_batch(notice_ids: list[int]) -> dict[str, int]:
     # Each notice is committed as it is recorded; no need to read the batch back after every commit.
     expire, session.expire_on_commit = session.expire_on_commit, False
     try:
+        senders: dict = {}
         with kept_connections():
             for notice in notices:
-                status = _attempt(notice, organization)
+                status = _attempt(notice, organization, senders)
                 outcomes[status] = outcomes.get(status, 0) + 1
     finally:
         session.expire_on_commit = expire

@@ -14,9 +14,9 @@ from services.complaints.models import Complaint, State
 from services.notifications.outbox import notify_customer
 from services.portal.models import PortalSettings, SatisfactionRating
 from services.portal.settings import current
-from tenants.context import platform_scope, tenant_scope
+from tenants.context import tenant_scope
 from tenants.db import db, utcnow
-from tenants.models import Tenant
+from tenants.models import Tenant, active_tenants
 
 log = logging.getLogger(__name__)
 # A reminder to rate goes only to complaints closed within this window after the reminder's day, so an
@@ -77,8 +77,7 @@ def follow_up(tenant: Tenant, now: datetime | None = None) -> FollowUps:
 def follow_up_all(now: datetime | None = None) -> FollowUps:
     """Every active tenant's follow-ups, each committed on its own."""
     now = now or utcnow()
-    with platform_scope():
-        tenants = list(db.session.scalars(sa.select(Tenant).where(Tenant.is_active.is_(True)).order_by(Tenant.id)))
+    tenants = active_tenants()
     total = FollowUps()
     for tenant in tenants:
         with tenant_scope(tenant.id):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, render_template, url_for
+from flask import Response, flash, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
@@ -13,9 +13,8 @@ from services.channels import accounts
 from services.channels.bots import BOT_PROVIDERS
 from services.channels.sms import PROVIDERS
 from services.errors import ServiceError
-from tenants.db import db
 from tenants.roles import Permission, require
-from web.common.views import external_url, redirect_after_change
+from web.common.views import error_page, external_url, redirect_after_change
 from web.forms import BaseForm
 from web.settings.blueprint import bp
 
@@ -113,35 +112,35 @@ def channels():
     return _page()
 
 
-@bp.post("/channels")
-@login_required
-def channels_save():
-    require(current_user, Permission.MANAGE_SETTINGS)
-    form = _form()
+def _saved(form, form_key: str, save) -> Response | tuple[str, int]:
+    """Validate `form`, hand it to `save`; the page again with the refusal, or back to it with "Saved."."""
     if not form.validate_on_submit():
-        return _page(form, 422)
+        return _page(status=422, **{form_key: form})
     try:
-        accounts.save_account(
-            current_user,
-            provider=form.provider.data,
-            sender=form.sender.data or "",
-            base_url=form.base_url.data or "",
-            secret=form.secret.data or "",
-        )
+        save(form)
     except ServiceError as exc:
         form.add_errors(exc.field, str(exc.message))
-        return _page(form, exc.status)
+        return _page(status=exc.status, **{form_key: form})
     flash(_("Saved."), "success")
     return redirect_after_change(url_for("settings.channels"))
 
 
-@bp.post("/channels/remove")
+@bp.post("/channels")
 @login_required
-def channels_remove():
+def channels_save():
+    """The text-message provider and its key."""
     require(current_user, Permission.MANAGE_SETTINGS)
-    accounts.remove_account(current_user)
-    flash(_("Removed."), "success")
-    return redirect_after_change(url_for("settings.channels"))
+    return _saved(
+        _form(),
+        "form",
+        lambda f: accounts.save_account(
+            current_user,
+            provider=f.provider.data,
+            sender=f.sender.data or "",
+            base_url=f.base_url.data or "",
+            secret=f.secret.data or "",
+        ),
+    )
 
 
 @bp.post("/channels/webhook")
@@ -149,25 +148,11 @@ def channels_remove():
 def channels_webhook():
     """Where the organization's own systems hear of every complaint event."""
     require(current_user, Permission.MANAGE_SETTINGS)
-    form = WebhookForm(prefix="hook")
-    if not form.validate_on_submit():
-        return _page(status=422, hook_form=form)
-    try:
-        accounts.save_webhook(current_user, url=form.webhook_url.data or "", secret=form.webhook_secret.data or "")
-    except ServiceError as exc:
-        form.add_errors(exc.field, str(exc.message))
-        return _page(status=exc.status, hook_form=form)
-    flash(_("Saved."), "success")
-    return redirect_after_change(url_for("settings.channels"))
-
-
-@bp.post("/channels/webhook/remove")
-@login_required
-def channels_webhook_remove():
-    require(current_user, Permission.MANAGE_SETTINGS)
-    accounts.remove_account(current_user, "webhook")
-    flash(_("Removed."), "success")
-    return redirect_after_change(url_for("settings.channels"))
+    return _saved(
+        WebhookForm(prefix="hook"),
+        "hook_form",
+        lambda f: accounts.save_webhook(current_user, url=f.webhook_url.data or "", secret=f.webhook_secret.data or ""),
+    )
 
 
 @bp.post("/channels/bot")
@@ -175,30 +160,42 @@ def channels_webhook_remove():
 def channels_bot():
     """Connect the organization's Telegram or Bale bot: complaints by conversation, notices back to the chat."""
     require(current_user, Permission.MANAGE_SETTINGS)
-    form = _bot_form()
-    if not form.validate_on_submit():
-        return _page(status=422, bot_form=form)
-    provider = form.bot_provider.data
-    try:
-        accounts.save_bot(
+    return _saved(
+        _bot_form(),
+        "bot_form",
+        lambda f: accounts.save_bot(
             current_user,
-            provider=provider,
-            token=form.bot_token.data or "",
-            webhook_url=external_url("intake.update", provider=provider),
-        )
-    except ServiceError as exc:
-        form.add_errors(exc.field, str(exc.message))
-        return _page(status=exc.status, bot_form=form)
-    flash(_("Saved."), "success")
-    return redirect_after_change(url_for("settings.channels"))
+            provider=f.bot_provider.data,
+            token=f.bot_token.data or "",
+            webhook_url=external_url("intake.update", provider=f.bot_provider.data),
+        ),
+    )
 
 
-@bp.post("/channels/bot/<provider>/remove")
+@bp.post("/channels/mail")
 @login_required
-def channels_bot_remove(provider: str):
+def channels_mail():
+    """The organization's own mail server; without one, the platform's sends its e-mails."""
     require(current_user, Permission.MANAGE_SETTINGS)
-    if provider in BOT_PROVIDERS:
-        accounts.remove_account(current_user, provider)
+    return _saved(
+        MailForm(prefix="mail"),
+        "mail_form",
+        lambda f: accounts.save_mail_server(current_user, url=f.mail_url.data or "", sender=f.mail_sender.data or ""),
+    )
+
+
+# What each remove button names, and the account it removes.
+REMOVABLE = {"sms": "sms", "webhook": "webhook", "mail": "email", **{key: key for key in BOT_PROVIDERS}}
+
+
+@bp.post("/channels/<kind>/remove")
+@login_required
+def channels_remove(kind: str):
+    """Remove the text-message provider, the webhook, the mail server or a bot."""
+    require(current_user, Permission.MANAGE_SETTINGS)
+    if kind not in REMOVABLE:
+        return error_page(404, _("There is no such connection."))
+    accounts.remove_account(current_user, REMOVABLE[kind])
     flash(_("Removed."), "success")
     return redirect_after_change(url_for("settings.channels"))
 
@@ -213,31 +210,4 @@ def channels_inbound():
     except ServiceError as exc:
         flash(str(exc.message), "error")
         return _page(status=exc.status)
-    db.session.commit()
     return _page(inbound=(external_url("intake.sms_inbound"), token))
-
-
-@bp.post("/channels/mail")
-@login_required
-def channels_mail():
-    """The organization's own mail server; without one, the platform's sends its e-mails."""
-    require(current_user, Permission.MANAGE_SETTINGS)
-    form = MailForm(prefix="mail")
-    if not form.validate_on_submit():
-        return _page(status=422, mail_form=form)
-    try:
-        accounts.save_mail_server(current_user, url=form.mail_url.data or "", sender=form.mail_sender.data or "")
-    except ServiceError as exc:
-        form.add_errors(exc.field, str(exc.message))
-        return _page(status=exc.status, mail_form=form)
-    flash(_("Saved."), "success")
-    return redirect_after_change(url_for("settings.channels"))
-
-
-@bp.post("/channels/mail/remove")
-@login_required
-def channels_mail_remove():
-    require(current_user, Permission.MANAGE_SETTINGS)
-    accounts.remove_account(current_user, "email")
-    flash(_("Removed."), "success")
-    return redirect_after_change(url_for("settings.channels"))
