@@ -36,6 +36,10 @@ def test_the_escalation_notice_and_delivery_settings_in_persian(page, live_serve
 
     page.goto(f"{base}/notices")
     found["notices"] = _serious(page)
+    page.check("#copy-assigned-managers")
+    page.locator("form[action$='/settings/notices'] button[type=submit]").click()
+    page.wait_for_selector("#copy-assigned-managers:checked")
+    page.screenshot(path=str(ARTIFACTS / "notices-fa.png"), full_page=True)
     page.goto(f"{base}/notices/registered?channel=email&lang=fa")
     page.locator("button[name=do][value=preview]").click()
     page.wait_for_selector("#preview-heading")
@@ -47,4 +51,5 @@ def test_the_escalation_notice_and_delivery_settings_in_persian(page, live_serve
     found["deliveries"] = _serious(page)
     page.goto(f"{base}/channels")
     found["connections"] = _serious(page)
+    page.screenshot(path=str(ARTIFACTS / "connections-fa.png"), full_page=True)
     assert {name: v for name, v in found.items() if v} == {}

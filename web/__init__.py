@@ -94,6 +94,7 @@ def _import_models() -> None:
     import services.calendar.models
     import services.catalog.models
     import services.channels.conversations
+    import services.channels.inbound_mail
     import services.channels.models
     import services.complaints.models
     import services.escalation.models

@@ -89,6 +89,12 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
             "telegram": env.get("TELEGRAM_API_URL", "https://api.telegram.org"),
             "bale": env.get("BALE_API_URL", "https://tapi.bale.ai"),
         },
+        # Rubika's Bot API, Eitaayar's and WhatsApp's Cloud API (a proxy in between, or a test server).
+        "MESSENGER_API_URLS": {
+            "rubika": env.get("RUBIKA_API_URL", "https://botapi.rubika.ir/v3"),
+            "eitaa": env.get("EITAA_API_URL", "https://eitaayar.ir/api"),
+            "whatsapp": env.get("WHATSAPP_API_URL", "https://graph.facebook.com/v21.0"),
+        },
         "SMS_BACKEND": env.get("SMS_BACKEND", "console" if environment == "development" else ""),
         # Notices: the first retry after NOTICE_RETRY_SECONDS, each next one four times later, at most
         # NOTICE_MAX_ATTEMPTS attempts; a worker holds a notice NOTICE_LEASE_SECONDS; the relay runs every
@@ -103,6 +109,9 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "SWEEP_SECONDS": int(env.get("SWEEP_SECONDS", "60")),
         # Answered complaints nobody reacted to are closed, unrated ones reminded: checked this often.
         "FOLLOW_UP_SECONDS": int(env.get("FOLLOW_UP_SECONDS", "3600")),
+        # The organizations' mailboxes (IMAP) are read this often, at most this many mails at a time.
+        "MAIL_POLL_SECONDS": int(env.get("MAIL_POLL_SECONDS", "60")),
+        "MAIL_POLL_BATCH": int(env.get("MAIL_POLL_BATCH", "50")),
         "MAIL_FILE_DIR": env.get("MAIL_FILE_DIR", str(instance_path / "mail")),
         "INVITATION_TTL_SECONDS": int(env.get("INVITATION_TTL_SECONDS", 7 * 24 * 3600)),
         "PASSWORD_RESET_TTL_SECONDS": int(env.get("PASSWORD_RESET_TTL_SECONDS", 3600)),

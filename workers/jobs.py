@@ -94,7 +94,7 @@ def enqueue(
                     job,
                     tenant_id,
                     *ids,
-                    job_id=f"t{tenant_id}:{job_id}" if job_id else None,
+                    job_id=f"t{tenant_id}-{job_id}" if job_id else None,
                     job_timeout=JOB_TIMEOUT,
                     result_ttl=RESULT_TTL,
                     failure_ttl=FAILURE_TTL,

@@ -11,7 +11,7 @@ from typing import Any
 
 from flask import Flask
 
-from workers import escalation, followups, notices
+from workers import escalation, followups, intake, notices
 from workers.queues import DEFAULT, JOB_TIMEOUT, connection
 
 log = logging.getLogger(__name__)
@@ -23,6 +23,7 @@ def jobs(app: Flask) -> list[tuple[Callable[..., Any], str, int]]:
         (notices.relay, DEFAULT, int(app.config["NOTICE_RELAY_SECONDS"])),
         (escalation.sweep, DEFAULT, int(app.config["SWEEP_SECONDS"])),
         (followups.follow_ups, DEFAULT, int(app.config["FOLLOW_UP_SECONDS"])),
+        (intake.mailboxes, DEFAULT, int(app.config["MAIL_POLL_SECONDS"])),
     ]
 
 

@@ -13,9 +13,10 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from services.channels import bots, webhook
+from services.channels import bots, mailbox, messengers, webhook
 from services.channels.base import DeliveryError, Outgoing, Unavailable
 from services.channels.bots import BOT_PROVIDERS
+from services.channels.messengers import MESSENGERS
 from services.channels.models import ChannelAccount
 from services.channels.secrets import seal, unseal
 from services.channels.sms import PROVIDERS
@@ -299,3 +300,151 @@ def mail_server() -> tuple[str, str] | None:
     row = account("email") if has_account("email") else None
     url = unseal(row.secret_encrypted) if row is not None else None
     return (url, (row.settings or {}).get("sender", "")) if url else None
+
+
+def save_mailbox(actor: StaffMember, *, url: str = "") -> ChannelAccount:
+    """The organization's mailbox (imap:// or imaps://, with its login and folder), tried before it is kept: new
+    mail there becomes complaints. A blank address keeps the mailbox already saved."""
+    require(actor, Permission.MANAGE_SETTINGS)
+    url = (url or "").strip()
+    row = _row("imap")
+    if not url and row is not None:
+        return row
+    try:
+        address = mailbox.parse_url(url)
+    except ValueError as exc:
+        raise ServiceError(
+            _l("Give the mailbox as imaps://user:password@host:993/INBOX or imap://…:143/INBOX."), field="mailbox_url"
+        ) from exc
+    if len(url) > MAX_SECRET:
+        raise ServiceError(_l("At most %(n)d characters.", n=MAX_SECRET), field="mailbox_url")
+    try:
+        # Reading starts with the mail that arrives from now on, not with the mailbox's past.
+        with mailbox.opened(url) as box:
+            validity = box.validity
+            uids = box.uids_after(0)
+    except mailbox.MailboxError as exc:
+        raise ServiceError(
+            _l("The mailbox could not be opened: %(error)s", error=str(exc)), field="mailbox_url"
+        ) from exc
+    settings = {
+        "host": address.host,
+        "user": address.user,
+        "folder": address.folder,
+        "uidvalidity": validity,
+        "last_uid": uids[-1] if uids else 0,
+    }
+    return _store(row, "imap", "imap", settings, url, hint="")
+
+
+# Rubika, Eitaa and WhatsApp (services.channels.messengers)
+
+
+def _messenger_base(channel: str, row: ChannelAccount | None) -> str:
+    saved = (row.settings or {}).get("base_url") if row is not None else None
+    return saved or current_app.config["MESSENGER_API_URLS"].get(channel) or MESSENGERS[channel][1]
+
+
+def _token(row: ChannelAccount | None, typed: str, field: str, missing) -> str:
+    typed = (typed or "").strip()
+    if len(typed) > MAX_SECRET:
+        raise ServiceError(_l("At most %(n)d characters.", n=MAX_SECRET), field=field)
+    token = typed or (unseal(row.secret_encrypted) if row is not None else None) or ""
+    if not token:
+        raise ServiceError(missing, field=field)
+    return token
+
+
+def save_rubika(actor: StaffMember, *, token: str, webhook_url: str) -> ChannelAccount:
+    """Connect the organization's Rubika bot: the token sealed, and the bot told to post what customers write to
+    our address, which carries a fresh key (only its digest kept: Rubika sends no secret header)."""
+    require(actor, Permission.MANAGE_SETTINGS)
+    row = account("rubika")
+    token = _token(row, token, "rubika_token", _l("Give the bot's token."))
+    base_url = _messenger_base("rubika", row)
+    key = secrets.token_urlsafe(32)
+    try:
+        me = messengers.rubika_call(base_url, token, "getMe", {})
+        messengers.rubika_call(
+            base_url, token, "updateBotEndpoints", {"url": f"{webhook_url}?key={key}", "type": "ReceiveUpdate"}
+        )
+    except DeliveryError as exc:
+        raise ServiceError(
+            _l("The messenger refused the bot: %(error)s", error=str(exc)), field="rubika_token"
+        ) from exc
+    bot = me.get("bot") if isinstance(me.get("bot"), dict) else {}
+    settings = {"base_url": base_url, "hook_digest": _digest(key), "username": str(bot.get("username", ""))}
+    return _store(row, "rubika", "rubika", settings, token)
+
+
+def rubika_hook_accepts(presented: str | None) -> bool:
+    row = account("rubika")
+    return row is not None and _digest_matches((row.settings or {}).get("hook_digest", ""), presented)
+
+
+def save_eitaa(actor: StaffMember, *, token: str, chat_id: str) -> ChannelAccount:
+    """The organization's Eitaa group or channel, where its bot (from Eitaayar) posts the staff notices the notice
+    rules send there."""
+    require(actor, Permission.MANAGE_SETTINGS)
+    row = account("eitaa")
+    token = _token(row, token, "eitaa_token", _l("Give the Eitaayar token."))
+    chat_id = " ".join((chat_id or "").split())
+    if not chat_id or len(chat_id) > 80:
+        raise ServiceError(_l("Give the group's or channel's ID."), field="eitaa_chat")
+    base_url = _messenger_base("eitaa", row)
+    try:
+        messengers.eitaa_check(base_url, token)
+    except DeliveryError as exc:
+        raise ServiceError(_l("The messenger refused the bot: %(error)s", error=str(exc)), field="eitaa_token") from exc
+    return _store(row, "eitaa", "eitaa", {"base_url": base_url, "chat_id": chat_id}, token)
+
+
+def staff_group() -> str | None:
+    """The chat of the organization's Eitaa group, when it has one."""
+    row = account("eitaa") if has_account("eitaa") else None
+    return (row.settings or {}).get("chat_id") if row is not None else None
+
+
+def save_whatsapp(actor: StaffMember, *, phone_number_id: str, token: str, template: str = "") -> ChannelAccount:
+    """The organization's WhatsApp Business number (Cloud API): customers who prefer WhatsApp get their notices
+    there, as the approved template it names when it names one."""
+    require(actor, Permission.MANAGE_SETTINGS)
+    row = account("whatsapp")
+    token = _token(row, token, "whatsapp_token", _l("Give the access token."))
+    phone_number_id = (phone_number_id or "").strip()
+    if not phone_number_id.isdigit() or len(phone_number_id) > 30:
+        raise ServiceError(_l("Give the phone number ID from WhatsApp Manager (digits)."), field="whatsapp_number")
+    template = (template or "").strip()
+    if template and (len(template) > 100 or not all(c.islower() or c.isdigit() or c == "_" for c in template)):
+        raise ServiceError(
+            _l("A template name has lower-case letters, digits and underscores."), field="whatsapp_template"
+        )
+    base_url = _messenger_base("whatsapp", row)
+    try:
+        number = messengers.whatsapp_check(base_url, token, phone_number_id)
+    except DeliveryError as exc:
+        raise ServiceError(
+            _l("The messenger refused the bot: %(error)s", error=str(exc)), field="whatsapp_token"
+        ) from exc
+    settings = {
+        "base_url": base_url,
+        "phone_number_id": phone_number_id,
+        "template": template,
+        "display_phone_number": str(number.get("display_phone_number", "")),
+    }
+    return _store(row, "whatsapp", "whatsapp", settings, token)
+
+
+def messenger_sender(channel: str) -> Callable[[Outgoing], str | None] | None:
+    """A function that sends on Rubika, Eitaa or WhatsApp through the organization's account, or None."""
+    row = account(channel) if channel in MESSENGERS else None
+    if row is None:
+        return None
+    settings = dict(row.settings or {})
+    base_url = settings.get("base_url") or MESSENGERS[channel][1]
+    calls = {
+        "rubika": lambda token, out: messengers.rubika_send(base_url, token, out.recipient, out.body),
+        "eitaa": lambda token, out: messengers.eitaa_send(base_url, token, out.recipient, out.body),
+        "whatsapp": lambda token, out: messengers.whatsapp_send(base_url, token, settings, out),
+    }
+    return _sealed_sender(row, calls[channel], "the messenger's token cannot be read; connect it again in settings")

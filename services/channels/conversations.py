@@ -12,9 +12,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.channels.accounts import bot_sender, sms_sender
+from services.channels.accounts import bot_sender, messenger_sender, sms_sender
 from services.channels.base import DeliveryError, Outgoing
 from services.channels.bots import BOT_PROVIDERS
+from services.channels.messengers import MESSENGERS, rubika_update
 from services.complaints.models import ContactChannel, State
 from services.complaints.operations import ComplaintInput, register_complaint
 from services.complaints.tracking import CodeError, explain, format_code
@@ -73,7 +74,12 @@ def _status(text: str, tenant: Tenant, locale: str) -> str:
 
 def _reply_after_commit(tenant: Tenant, channel: str, recipient: str, text: str) -> None:
     """Send the answer once what it speaks of is saved; its sender is read now, while the transaction is open."""
-    send = bot_sender(channel) if channel in BOT_PROVIDERS else sms_sender()
+    if channel in BOT_PROVIDERS:
+        send = bot_sender(channel)
+    elif channel in MESSENGERS:
+        send = messenger_sender(channel)
+    else:
+        send = sms_sender()
     if send is None:
         return
     out = Outgoing(tenant.id, 0, channel, recipient, tenant.default_locale, "", text, tenant.name)
@@ -97,6 +103,19 @@ def handle_sms(tenant: Tenant, sender: str, text: str) -> str | None:
     with force_locale(tenant.default_locale):
         answer = _answer(tenant, "sms", phone, (text or "").strip()[:MAX_TEXT], tenant.default_locale)
     _reply_after_commit(tenant, "sms", phone, answer)
+    return answer
+
+
+def handle_rubika(tenant: Tenant, update: dict[str, Any]) -> str | None:
+    """One update from the organization's Rubika bot; the same conversation, answered in the chat after commit."""
+    found = rubika_update(update)
+    if found is None:
+        return None
+    chat_id, text = found
+    locale = tenant.default_locale
+    with force_locale(locale):
+        answer = _answer(tenant, "rubika", chat_id, text.strip()[:MAX_TEXT], locale)
+    _reply_after_commit(tenant, "rubika", chat_id, answer)
     return answer
 
 

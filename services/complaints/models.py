@@ -52,6 +52,7 @@ class ContactChannel(StrEnum):
     SMS = "sms"
     EMAIL = "email"
     MESSENGER = "messenger"
+    WHATSAPP = "whatsapp"  # the mobile phone, on WhatsApp
     LETTER = "letter"
 
 

@@ -62,7 +62,11 @@ class EscalationFiring(TenantOwned, Base):
     """A rule fired on a complaint for one deadline in one cycle: the guard against firing twice."""
 
     __tablename__ = "escalation_firings"
-    __table_args__ = (sa.UniqueConstraint("tenant_id", "rule_id", "complaint_id", "cycle", "deadline"),)
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "rule_id", "complaint_id", "cycle", "deadline"),
+        # The sweep reads each candidate's firings in its present cycle along with it.
+        sa.Index("ix_escalation_firings_complaint_id_cycle", "complaint_id", "cycle"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     rule_id: Mapped[int] = mapped_column(sa.ForeignKey("escalation_rules.id", ondelete="CASCADE"))

@@ -92,23 +92,43 @@ class Hit:
 
 
 def _candidates(rules: list[EscalationRule], now: datetime) -> list[Complaint]:
+    return _candidates_and_firings(rules, now)[0]
+
+
+def _candidates_and_firings(
+    rules: list[EscalationRule], now: datetime
+) -> tuple[list[Complaint], set[tuple[int, int, int, str]]]:
+    """The complaints the rules may concern now, and the firings already made on them in their present cycle
+    (read with them, in one query per kind of rule)."""
     horizons = [
         now + timedelta(minutes=r.minutes) if r.trigger == "due_near" else now - timedelta(minutes=r.minutes)
         for r in rules
         if r.trigger != "idle"
     ]
     silences = [now - timedelta(minutes=r.minutes) for r in rules if r.trigger == "idle"]
-    found: dict[int, Complaint] = {}
     light = load_only(*_JUDGED_BY)  # what the rules look at; a complaint a rule fires on is read in full
+    queries = []
     if horizons:
-        query = sa.select(Complaint).options(light).where(Complaint.next_due_at <= max(horizons))
-        found.update((c.id, c) for c in db.session.scalars(query))
+        queries.append(Complaint.next_due_at <= max(horizons))
     if silences:
-        query = (
-            sa.select(Complaint).options(light).where(Complaint.state.in_(_OPEN), Complaint.updated_at <= max(silences))
+        queries.append(sa.and_(Complaint.state.in_(_OPEN), Complaint.updated_at <= max(silences)))
+    found: dict[int, Complaint] = {}
+    fired: set[tuple[int, int, int, str]] = set()
+    for condition in queries:
+        rows = db.session.execute(
+            sa.select(Complaint, EscalationFiring.rule_id, EscalationFiring.deadline)
+            .options(light)
+            .outerjoin(
+                EscalationFiring,
+                sa.and_(EscalationFiring.complaint_id == Complaint.id, EscalationFiring.cycle == Complaint.cycle),
+            )
+            .where(condition)
         )
-        found.update((c.id, c) for c in db.session.scalars(query))
-    return sorted(found.values(), key=lambda c: c.id)
+        for complaint, rule_id, deadline in rows:
+            found[complaint.id] = complaint
+            if rule_id is not None:
+                fired.add((rule_id, complaint.id, complaint.cycle, deadline))
+    return sorted(found.values(), key=lambda c: c.id), fired
 
 
 def _fired(rule_ids: list[int], complaint_ids: list[int]) -> set[tuple[int, int, int, str]]:
@@ -147,8 +167,7 @@ def sweep_tenant(tenant: Tenant, now: datetime | None = None) -> int:
     )
     if not rules:
         return 0
-    candidates = _candidates(rules, now)
-    fired = _fired([r.id for r in rules], [c.id for c in candidates])
+    candidates, fired = _candidates_and_firings(rules, now)
     count = 0
     for complaint in candidates:
         for rule in rules:

@@ -17,9 +17,10 @@ from email.utils import formatdate
 
 from flask import current_app
 
-from services.channels.accounts import bot_sender, mail_server, sms_sender, webhook_sender
+from services.channels.accounts import bot_sender, mail_server, messenger_sender, sms_sender, webhook_sender
 from services.channels.base import Outgoing, Unavailable, Undeliverable
 from services.channels.bots import BOT_PROVIDERS
+from services.channels.messengers import MESSENGERS
 from services.mail import Mail, build_message, deliver_message
 
 log = logging.getLogger(__name__)
@@ -104,18 +105,19 @@ def send_memory_sms(out: Outgoing) -> str | None:
     return None
 
 
+def _sms_sender():
+    own = sms_sender()  # the organization's provider
+    if own is not None:
+        return own
+    return {"console": send_console_sms, "memory": send_memory_sms}.get(current_app.config.get("SMS_BACKEND"))
+
+
 def sender_for(channel: str):
     """The function that sends on `channel` for the tenant in scope (its accounts read once: keep it for a
     batch), or None when this deployment has none for it."""
-    if channel == "email":
-        return email_sender()
-    if channel == "webhook":
-        return webhook_sender()
     if channel in BOT_PROVIDERS:
         return bot_sender(channel)
-    if channel == "sms":
-        own = sms_sender()  # the organization's provider
-        if own is not None:
-            return own
-        return {"console": send_console_sms, "memory": send_memory_sms}.get(current_app.config.get("SMS_BACKEND"))
-    return None
+    if channel in MESSENGERS:
+        return messenger_sender(channel)
+    senders = {"email": email_sender, "webhook": webhook_sender, "sms": _sms_sender}
+    return senders[channel]() if channel in senders else None

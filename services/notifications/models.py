@@ -76,7 +76,8 @@ class NoticeTemplate(TenantOwned, Base):
 
 
 class NoticeSwitch(TenantOwned, Base):
-    """An event the tenant has chosen not to tell (no row: told)."""
+    """The tenant's rule for one event: told or not (no row: told), and for a staff notice, who else hears of it
+    ("unit_head", "managers", "group": the organization's group chat)."""
 
     __tablename__ = "notice_switches"
     __table_args__ = (sa.UniqueConstraint("tenant_id", "event"),)
@@ -84,3 +85,4 @@ class NoticeSwitch(TenantOwned, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     event: Mapped[str] = mapped_column(sa.String(40))
     enabled: Mapped[bool] = mapped_column(default=True)
+    copies: Mapped[list[str]] = mapped_column(sa.JSON, default=list, server_default="[]")

@@ -15,18 +15,20 @@ import sqlalchemy as sa
 from flask import current_app, has_app_context
 from flask_babel import force_locale
 
-from services.channels.accounts import has_account
+from services.catalog.models import Unit
+from services.channels.accounts import has_account, staff_group
 from services.channels.bots import BOT_PROVIDERS
 from services.complaints.models import Complaint, ContactChannel
 from services.complaints.tracking import format_code
 from services.i18n import format_moment
 from services.notifications.models import Notice, NoticeStatus, NoticeTemplate
-from services.notifications.settings import is_enabled
+from services.notifications.settings import copies_of, is_enabled
 from services.notifications.templates import EMAIL_CHANNELS, default_wording, render, shown_code
 from services.portal.labels import STATE_WORDS
 from services.portal.links import link_token
 from tenants.db import after_commit, db, utcnow
 from tenants.models import StaffMember, Tenant
+from tenants.roles import Role
 
 DISPATCH_KEY = "dadras.dispatch_notices"
 # Channels a customer may be reached on without a gateway of the tenant's (e-mail goes through the platform's
@@ -44,6 +46,8 @@ def customer_address(complaint: Complaint, channels: frozenset[str] | None = Non
     phone = ("sms", complaint.phone) if complaint.phone and "sms" in usable else None
     email = ("email", complaint.email) if complaint.email and "email" in usable else None
     preferred = complaint.preferred_contact
+    if preferred == ContactChannel.WHATSAPP and complaint.phone and "whatsapp" in usable:
+        return "whatsapp", complaint.phone
     if preferred == ContactChannel.EMAIL and email:
         return email
     if preferred in (ContactChannel.SMS, ContactChannel.PHONE, ContactChannel.MESSENGER) and phone:
@@ -58,6 +62,7 @@ def usable_channels() -> frozenset[str]:
         usable.add("sms")
     if has_app_context():
         usable.update(provider for provider in BOT_PROVIDERS if has_account(provider))
+        usable.update(channel for channel in ("rubika", "whatsapp") if has_account(channel))
     return frozenset(usable)
 
 
@@ -98,6 +103,8 @@ def _values(tenant: Tenant, complaint: Complaint | None, notice: Notice) -> dict
 
 
 def _wording(event: str, channel: str, locale: str) -> tuple[str, str]:
+    # The tenant words notices for e-mail and for short messages; every messenger takes the short wording.
+    channel = channel if channel in EMAIL_CHANNELS else "sms"
     own = db.session.scalar(
         sa.select(NoticeTemplate).where(
             NoticeTemplate.event == event, NoticeTemplate.channel == channel, NoticeTemplate.locale == locale
@@ -243,10 +250,50 @@ def notify_customer(
 def notify_staff(
     member: StaffMember, complaint: Complaint, event: str, *, key: str | None = None, default_locale: str
 ) -> Notice | None:
-    """A notice to a staff member by e-mail, in their language."""
+    """A notice to a staff member by e-mail, in their language; and, as the tenant's notice rules say, to the unit's
+    head, the managers and the organization's group chat."""
     _to_webhook(complaint, event, key)
-    if not member.is_active:
-        return None
+    notice = _to_member(member, complaint, event, key, default_locale) if member.is_active else None
+    wanted = copies_of(event) if is_enabled(event) else set()
+    if not wanted:
+        return notice
+    others: dict[int, StaffMember] = {}
+    if "unit_head" in wanted and complaint.unit_id:
+        unit = db.session.get(Unit, complaint.unit_id)
+        head = db.session.get(StaffMember, unit.head_id) if unit is not None and unit.head_id else None
+        if head is not None:
+            others[head.id] = head
+    if "managers" in wanted:
+        managers = db.session.scalars(
+            sa.select(StaffMember).where(
+                StaffMember.is_active.is_(True), StaffMember.role.in_((Role.OWNER, Role.ADMIN, Role.MANAGER))
+            )
+        )
+        others.update((m.id, m) for m in managers)
+    for other in others.values():
+        if other.id != member.id and other.is_active:
+            _to_member(other, complaint, event, key, default_locale)
+    group = staff_group() if "group" in wanted else None
+    if group:
+        _add(
+            Notice(
+                complaint_id=complaint.id,
+                event=event,
+                audience="staff",
+                channel="eitaa",
+                recipient=group,
+                locale=default_locale,
+                data={},
+                idempotency_key=f"{event}:{complaint.id}:group:{key or ''}"[:80],
+            ),
+            complaint,
+        )
+    return notice
+
+
+def _to_member(
+    member: StaffMember, complaint: Complaint, event: str, key: str | None, default_locale: str
+) -> Notice | None:
     return _add(
         Notice(
             complaint_id=complaint.id,

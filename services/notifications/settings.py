@@ -63,18 +63,41 @@ def switched_off() -> set[str]:
     return set(db.session.scalars(sa.select(NoticeSwitch.event).where(NoticeSwitch.enabled.is_(False))))
 
 
-def set_enabled(actor: StaffMember, enabled: set[str]) -> None:
-    """Tell exactly the events in `enabled` (the ones that are always told stay on)."""
+# Who else a staff notice may go to, beside the person it concerns.
+COPIES = ("unit_head", "managers", "group")
+
+
+def copies() -> dict[str, set[str]]:
+    """{event: who else hears of it} for the staff events that have any."""
+    rows = db.session.execute(sa.select(NoticeSwitch.event, NoticeSwitch.copies))
+    return {event: set(chosen or ()) for event, chosen in rows if chosen}
+
+
+def copies_of(event: str) -> set[str]:
+    chosen = db.session.scalar(sa.select(NoticeSwitch.copies).where(NoticeSwitch.event == event))
+    return set(chosen or ())
+
+
+def set_rules(actor: StaffMember, enabled: set[str], copied: dict[str, set[str]] | None = None) -> None:
+    """Tell exactly the events in `enabled` (the ones that are always told stay on); for staff events, also to
+    those `copied` names."""
     require(actor, Permission.MANAGE_SETTINGS)
+    copied = copied or {}
     rows = {row.event: row for row in db.session.scalars(sa.select(NoticeSwitch))}
     for event in (*CUSTOMER_EVENTS, *STAFF_EVENTS):
         on = event in enabled or event in ALWAYS
+        others = sorted(c for c in copied.get(event, ()) if c in COPIES) if event in STAFF_EVENTS else []
         row = rows.get(event)
         if row is None:
-            if not on:
-                db.session.add(NoticeSwitch(event=event, enabled=False))
+            if not on or others:
+                db.session.add(NoticeSwitch(event=event, enabled=on, copies=others))
         else:
-            row.enabled = on
+            row.enabled, row.copies = on, others
+
+
+def set_enabled(actor: StaffMember, enabled: set[str]) -> None:
+    """Tell exactly the events in `enabled`, keeping who else hears of each."""
+    set_rules(actor, enabled, copies())
 
 
 def _check_key(event: str, channel: str, locale: str) -> None:

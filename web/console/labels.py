@@ -34,6 +34,7 @@ CONTACT_NAMES = {
     "sms": _l("SMS"),
     "email": _l("E-mail"),
     "messenger": _l("Messenger"),
+    "whatsapp": _l("WhatsApp"),
     "letter": _l("Letter"),
 }
 PRIORITY_NAMES = {"low": _l("Low"), "normal": _l("Normal"), "high": _l("High"), "urgent": _l("Urgent")}
@@ -73,6 +74,27 @@ EVENT_NAMES = {
     "action_updated": _l("Corrective action updated"),
     "action_edited": _l("Corrective action's plan changed"),
     "file": _l("File added"),
+    "file_refused": _l("File not kept"),
+}
+# Why a file that came with a mail was not kept (services.files.checking's reasons).
+FILE_REFUSALS = {
+    "empty": _l("The file is empty."),
+    "too_large": _l("The file is too large."),
+    "too_large_total": _l("The complaint's files reached their size limit."),
+    "type_not_allowed": _l("Files of this type are not accepted."),
+    "broken": _l("The file is damaged."),
+}
+# What became of a mail read from the organization's mailbox.
+MAIL_OUTCOMES = {
+    "registered": _l("Registered as a new complaint"),
+    "message": _l("Added to its complaint"),
+    "auto_reply": _l("Left alone: an automatic reply"),
+    "bulk": _l("Left alone: a mailing list or bulk mail"),
+    "bounce": _l("Left alone: a delivery failure report"),
+    "loop": _l("Left alone: it would start a mail loop"),
+    "bad_sender": _l("Left alone: no address to answer"),
+    "empty": _l("Left alone: empty"),
+    "refused": _l("Not taken: see the log"),
 }
 FIELD_NAMES = {
     "kind": _l("Kind"),
@@ -153,6 +175,8 @@ def init_app(app) -> None:
         ACTION_STATUS_NAMES=ACTION_STATUS_NAMES,
         STEP_NAMES=STEP_NAMES,
         EVENT_NAMES=EVENT_NAMES,
+        FILE_REFUSALS=FILE_REFUSALS,
+        MAIL_OUTCOMES=MAIL_OUTCOMES,
         FIELD_NAMES=FIELD_NAMES,
         label=label,
         date_placeholder=lambda: date_input_value(utcnow().date()),

@@ -7,13 +7,26 @@ from flask import Blueprint, abort, current_app, g, request
 
 from services.channels import accounts
 from services.channels.bots import BOT_PROVIDERS
-from services.channels.conversations import handle, handle_sms
+from services.channels.conversations import handle, handle_rubika, handle_sms
 from web.extensions import csrf
 from web.tenancy import resolve_tenant
 
 bp = Blueprint("intake", __name__, url_prefix="/<tenant_slug>")
 bp.url_value_preprocessor(resolve_tenant)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name, not a secret
+
+
+@bp.post("/bots/rubika")
+@csrf.exempt  # Rubika sends no secret header: the address it was given carries a key
+def rubika_update():
+    """What a customer wrote to the organization's Rubika bot; answered in the chat once saved."""
+    if not accounts.rubika_hook_accepts(request.args.get("key")):
+        abort(403)
+    payload = request.get_json(silent=True)
+    if not isinstance(payload, dict):
+        abort(400)
+    handle_rubika(g.tenant, payload)
+    return current_app.response_class("", status=200)
 
 
 @bp.post("/bots/<provider>")

@@ -21,6 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from services.channels.accounts import has_account
 from services.forms.models import FormVersion
 from services.forms.schema import CORE_FIELDS, core_state, fields_for
 from services.i18n import localized
@@ -29,7 +30,7 @@ from web.forms import BaseForm, LocalDateField, choices
 from web.i18n import locale_code
 
 NONE = ""
-CONTACT_CHOICES = {"sms": _l("SMS"), "email": _l("E-mail"), "phone": _l("A phone call")}
+CONTACT_CHOICES = {"sms": _l("SMS"), "email": _l("E-mail"), "phone": _l("A phone call"), "whatsapp": _l("WhatsApp")}
 
 
 class MultiCheckboxField(SelectMultipleField):
@@ -131,6 +132,7 @@ class PortalComplaintForm(CustomFields, BaseForm):
                 for k, v in CONTACT_CHOICES.items()
                 if (k == "email" and getattr(self, "email", None) is not None)
                 or (k != "email" and getattr(self, "phone", None) is not None)
+                if k != "whatsapp" or has_account("whatsapp")
             }
             self.preferred_contact.choices = choices(offered)
         if getattr(self, "category_id", None) is not None:

@@ -9,8 +9,9 @@ from flask_login import current_user, login_required
 from wtforms import PasswordField, SelectField, StringField
 from wtforms.validators import Length, Optional
 
-from services.channels import accounts
+from services.channels import accounts, inbound_mail
 from services.channels.bots import BOT_PROVIDERS
+from services.channels.messengers import MESSENGERS
 from services.channels.sms import PROVIDERS
 from services.errors import ServiceError
 from tenants.roles import Permission, require
@@ -42,14 +43,37 @@ class MailForm(BaseForm):
     mail_sender = StringField(_l("E-mails come from"), validators=[Optional(), Length(max=200)])
 
 
+class MailboxForm(BaseForm):
+    mailbox_url = PasswordField(
+        _l("Mailbox (imaps:// or imap://, with its login and folder)"), validators=[Optional(), Length(max=500)]
+    )
+
+
 class BotForm(BaseForm):
     bot_provider = SelectField(_l("Messenger"))
     bot_token = PasswordField(_l("The bot's token"), validators=[Optional(), Length(max=accounts.MAX_SECRET)])
 
 
+class EitaaForm(BaseForm):
+    eitaa_token = PasswordField(_l("Eitaayar token"), validators=[Optional(), Length(max=accounts.MAX_SECRET)])
+    eitaa_chat = StringField(_l("ID of your group or channel"), validators=[Optional(), Length(max=80)])
+
+
+class WhatsAppForm(BaseForm):
+    whatsapp_number = StringField(_l("Phone number ID"), validators=[Optional(), Length(max=30)])
+    whatsapp_token = PasswordField(_l("Access token"), validators=[Optional(), Length(max=accounts.MAX_SECRET)])
+    whatsapp_template = StringField(
+        _l("Approved template for notices (one body parameter)"), validators=[Optional(), Length(max=100)]
+    )
+
+
+# The bots a customer can talk to: Telegram and Bale (one protocol), and Rubika.
+BOTS = {**{key: name for key, (name, _url) in BOT_PROVIDERS.items()}, "rubika": MESSENGERS["rubika"][0]}
+
+
 def _bot_form(**kwargs) -> BotForm:
     form = BotForm(prefix="bot", **kwargs)
-    form.bot_provider.choices = [(key, name) for key, (name, _url) in BOT_PROVIDERS.items()]
+    form.bot_provider.choices = list(BOTS.items())
     return form
 
 
@@ -69,6 +93,9 @@ def _page(
     bot_form: BotForm | None = None,
     inbound: tuple[str, str] | None = None,
     mail_form: MailForm | None = None,
+    mailbox_form: MailboxForm | None = None,
+    eitaa_form: EitaaForm | None = None,
+    whatsapp_form: WhatsAppForm | None = None,
 ):
     row = accounts.account("sms")
     hook = accounts.account("webhook")
@@ -81,7 +108,16 @@ def _page(
             form.provider.data = row.provider
             form.sender.data = (row.settings or {}).get("sender", "")
             form.base_url.data = (row.settings or {}).get("base_url", "")
-    bots = {key: accounts.bot_account(key) for key in BOT_PROVIDERS}
+    bots = {key: accounts.account(key) for key in BOTS}
+    eitaa, whatsapp = accounts.account("eitaa"), accounts.account("whatsapp")
+    if eitaa_form is None:
+        eitaa_form = EitaaForm(formdata=None, prefix="eitaa")
+        eitaa_form.eitaa_chat.data = (eitaa.settings or {}).get("chat_id", "") if eitaa else ""
+    if whatsapp_form is None:
+        whatsapp_form = WhatsAppForm(formdata=None, prefix="whatsapp")
+        if whatsapp is not None:
+            whatsapp_form.whatsapp_number.data = (whatsapp.settings or {}).get("phone_number_id", "")
+            whatsapp_form.whatsapp_template.data = (whatsapp.settings or {}).get("template", "")
     mail = accounts.account("email")
     if mail_form is None:
         mail_form = MailForm(formdata=None, prefix="mail")
@@ -95,10 +131,17 @@ def _page(
             hook_form=hook_form,
             bots=bots,
             bot_form=bot_form or _bot_form(formdata=None),
-            BOT_NAMES={key: name for key, (name, _url) in BOT_PROVIDERS.items()},
+            BOT_NAMES=BOTS,
+            eitaa=eitaa,
+            eitaa_form=eitaa_form,
+            whatsapp=whatsapp,
+            whatsapp_form=whatsapp_form,
             inbound=inbound,
             mail=mail,
             mail_form=mail_form,
+            mailbox=accounts.account("imap"),
+            mailbox_form=mailbox_form or MailboxForm(formdata=None, prefix="mailbox"),
+            mails=inbound_mail.recent(),
         ),
         status,
     )
@@ -163,11 +206,46 @@ def channels_bot():
     return _saved(
         _bot_form(),
         "bot_form",
-        lambda f: accounts.save_bot(
+        lambda f: (
+            accounts.save_rubika(
+                current_user, token=f.bot_token.data or "", webhook_url=external_url("intake.rubika_update")
+            )
+            if f.bot_provider.data == "rubika"
+            else accounts.save_bot(
+                current_user,
+                provider=f.bot_provider.data,
+                token=f.bot_token.data or "",
+                webhook_url=external_url("intake.update", provider=f.bot_provider.data),
+            )
+        ),
+    )
+
+
+@bp.post("/channels/eitaa")
+@login_required
+def channels_eitaa():
+    """The organization's Eitaa group, where the staff notices the notice rules send there are posted."""
+    require(current_user, Permission.MANAGE_SETTINGS)
+    return _saved(
+        EitaaForm(prefix="eitaa"),
+        "eitaa_form",
+        lambda f: accounts.save_eitaa(current_user, token=f.eitaa_token.data or "", chat_id=f.eitaa_chat.data or ""),
+    )
+
+
+@bp.post("/channels/whatsapp")
+@login_required
+def channels_whatsapp():
+    """The organization's WhatsApp Business number: notices to customers who prefer WhatsApp."""
+    require(current_user, Permission.MANAGE_SETTINGS)
+    return _saved(
+        WhatsAppForm(prefix="whatsapp"),
+        "whatsapp_form",
+        lambda f: accounts.save_whatsapp(
             current_user,
-            provider=f.bot_provider.data,
-            token=f.bot_token.data or "",
-            webhook_url=external_url("intake.update", provider=f.bot_provider.data),
+            phone_number_id=f.whatsapp_number.data or "",
+            token=f.whatsapp_token.data or "",
+            template=f.whatsapp_template.data or "",
         ),
     )
 
@@ -184,14 +262,34 @@ def channels_mail():
     )
 
 
+@bp.post("/channels/mailbox")
+@login_required
+def channels_mailbox():
+    """The organization's mailbox: the mail arriving there becomes complaints."""
+    require(current_user, Permission.MANAGE_SETTINGS)
+    return _saved(
+        MailboxForm(prefix="mailbox"),
+        "mailbox_form",
+        lambda f: accounts.save_mailbox(current_user, url=f.mailbox_url.data or ""),
+    )
+
+
 # What each remove button names, and the account it removes.
-REMOVABLE = {"sms": "sms", "webhook": "webhook", "mail": "email", **{key: key for key in BOT_PROVIDERS}}
+REMOVABLE = {
+    "sms": "sms",
+    "webhook": "webhook",
+    "mail": "email",
+    "mailbox": "imap",
+    "eitaa": "eitaa",
+    "whatsapp": "whatsapp",
+    **{key: key for key in BOTS},
+}
 
 
 @bp.post("/channels/<kind>/remove")
 @login_required
 def channels_remove(kind: str):
-    """Remove the text-message provider, the webhook, the mail server or a bot."""
+    """Remove the text-message provider, the webhook, the mail server, the mailbox or a bot."""
     require(current_user, Permission.MANAGE_SETTINGS)
     if kind not in REMOVABLE:
         return error_page(404, _("There is no such connection."))

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required
 from wtforms import StringField, TextAreaField
 from wtforms.validators import Length
 
+from services.channels import accounts
 from services.errors import ServiceError
 from services.notifications import settings as notice_settings
 from services.notifications.templates import EMAIL_CHANNELS, PLACEHOLDERS
@@ -36,6 +37,8 @@ def notices():
         staff_events=notice_settings.STAFF_EVENTS,
         off=notice_settings.switched_off(),
         always=notice_settings.ALWAYS,
+        copies=notice_settings.copies(),
+        group=accounts.staff_group(),
         default_locale=g.tenant.default_locale,
     )
 
@@ -44,7 +47,8 @@ def notices():
 @login_required
 def notices_save():
     require(current_user, Permission.MANAGE_SETTINGS)
-    notice_settings.set_enabled(current_user, set(request.form.getlist("enabled")))
+    copied = {event: set(request.form.getlist(f"copy-{event}")) for event in notice_settings.STAFF_EVENTS}
+    notice_settings.set_rules(current_user, set(request.form.getlist("enabled")), copied)
     flash(_("Saved."), "success")
     return redirect_after_change(url_for("settings.notices"))
 

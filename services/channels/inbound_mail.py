@@ -1,0 +1,420 @@
+"""Complaints by e-mail: what arrives in the organization's mailbox becomes a complaint on channel "email", or,
+when it answers one of its complaints, the customer's message on it.
+
+A mail answers a complaint when it replies to one of its notices (In-Reply-To or References name the notice's
+Message-ID) or carries its tracking code in the subject, and comes from the address the complaint has on
+file: knowing a code is not being the complainant. Anything else is a new complaint, acknowledged like every
+other. Answering machines (RFC 3834), bounces, mailing lists, our own notices coming back, and a sender
+writing faster than a person does are recorded and left alone. Each mail is taken once: its Message-ID is
+kept, and a second poll that reads it again (overlapping, or after the folder was renumbered) finds it taken.
+"""
+
+from __future__ import annotations
+
+import email
+import email.policy
+import hashlib
+import logging
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.message import EmailMessage
+from email.utils import parseaddr
+from html.parser import HTMLParser
+
+import sqlalchemy as sa
+from flask import current_app
+from sqlalchemy.orm import Mapped, mapped_column
+
+from services.channels import mailbox
+from services.channels.accounts import account
+from services.channels.secrets import unseal
+from services.complaints.log import record
+from services.complaints.models import OPEN_STATES, Channel, Complaint, ContactChannel, State
+from services.complaints.operations import MAX_FILE_BYTES, ComplaintInput, attach_file, register_complaint
+from services.complaints.tracking import CodeError, parse_code
+from services.contacts import ContactError, check_email
+from services.files.checking import FileRejected, check_upload
+from services.files.storage import storage_from_config
+from services.notifications.models import Notice
+from services.portal.operations import MAX_MESSAGE, customer_message
+from tenants.db import Base, TenantOwned, UTCDateTime, db, utcnow
+from tenants.models import Tenant
+
+log = logging.getLogger(__name__)
+
+MAX_DESCRIPTION = 20000
+MAX_SUBJECT = 200
+# More new complaints than this from one address within the hour is a machine answering our
+# acknowledgements (one that does not say so), not a person: the rest are left alone.
+SENDER_HOURLY = 5
+_OUR_REFERENCE = re.compile(r"<dadras-(\d+)-(\d+)@")
+_CODE_IN_TEXT = re.compile(r"\d(?:[ \-\u2010-\u2015\u2212.]?\d){12}")
+_BULK = frozenset({"bulk", "junk", "list", "auto_reply"})
+_DAEMONS = frozenset({"mailer-daemon", "postmaster"})
+
+
+class InboundMail(TenantOwned, Base):
+    """One mail read from the organization's mailbox, and what became of it."""
+
+    __tablename__ = "inbound_mails"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "message_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_key: Mapped[str] = mapped_column(sa.String(255))  # the Message-ID, or a digest of the mail
+    sender: Mapped[str] = mapped_column(sa.String(254), default="")
+    subject: Mapped[str] = mapped_column(sa.String(200), default="")
+    # "registered", "message", or "ignored" with its reason.
+    outcome: Mapped[str] = mapped_column(sa.String(20))
+    reason: Mapped[str] = mapped_column(sa.String(40), default="")
+    complaint_id: Mapped[int | None] = mapped_column(sa.ForeignKey("complaints.id", ondelete="SET NULL"))
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+
+@dataclass
+class Polled:
+    read: int = 0
+    registered: int = 0
+    messages: int = 0
+    ignored: int = 0
+    error: str = ""
+    outcomes: list[str] = field(default_factory=list)
+
+
+# Reading a mail
+
+
+class _Text(HTMLParser):
+    """The text of an HTML part: scripts and styles dropped, a line break for each block."""
+
+    BLOCKS = frozenset({"p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table"})
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+
+    def handle_starttag(self, tag: str, attrs) -> None:
+        if tag in ("script", "style", "head"):
+            self.skipping += 1
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "head"):
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def html_text(markup: str) -> str:
+    parser = _Text()
+    parser.feed(markup)
+    parser.close()
+    lines = (" ".join(line.split()) for line in "".join(parser.parts).splitlines())
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def body_text(message: EmailMessage) -> str:
+    """The mail's text: its plain part, or its HTML part read as text."""
+    part = message.get_body(preferencelist=("plain", "html"))
+    if part is None:
+        return ""
+    try:
+        content = part.get_content()
+    except (LookupError, ValueError):  # an unknown or lying charset
+        payload = part.get_payload(decode=True) or b""
+        content = payload.decode("utf-8", errors="replace")
+    if not isinstance(content, str):
+        return ""
+    text = html_text(content) if part.get_content_type() == "text/html" else content
+    return text.replace("\r\n", "\n").strip()
+
+
+def without_quote(text: str) -> str:
+    """A reply's own words: the quoted mail below it (">" lines, and the line introducing them) left out."""
+    lines = text.splitlines()
+    kept: list[str] = []
+    for line in lines:
+        stripped = line.strip()
+        if stripped.startswith("-----") and "original message" in stripped.lower():
+            break
+        if stripped.startswith(">"):
+            if kept and kept[-1].rstrip().endswith(":"):
+                kept.pop()
+            continue
+        kept.append(line)
+    own = "\n".join(kept).strip()
+    return own or text.strip()
+
+
+def guess_locale(text: str, default: str) -> str:
+    """The language a customer wrote in, from its letters: Persian script, Kazakh or Russian Cyrillic, or
+    Latin; the organization's language when nothing tells."""
+    sample = text[:2000]
+    if re.search(r"[\u0600-\u06ff]", sample):
+        return "fa"
+    if re.search(r"[әғқңөұүһіӘҒҚҢӨҰҮҺІ]", sample):
+        return "kk"
+    if re.search(r"[\u0400-\u04ff]", sample):
+        return "ru"
+    if re.search(r"[A-Za-z]{3}", sample):
+        return "en"
+    return default
+
+
+def message_key(message: EmailMessage, raw: bytes) -> str:
+    """What names the mail however often it is read: its Message-ID, else a digest of its bytes."""
+    message_id = " ".join(str(message.get("Message-ID", "")).split())
+    if message_id and len(message_id) <= 255:
+        return message_id
+    return "sha256:" + hashlib.sha256(message_id.encode() if message_id else raw).hexdigest()
+
+
+def _ours(address: str) -> set[str]:
+    own = {parseaddr(current_app.config.get("MAIL_FROM", ""))[1].lower()}
+    sending = account("email")
+    if sending is not None:
+        own.add(parseaddr((sending.settings or {}).get("sender", ""))[1].lower())
+    return own | {address.lower()}
+
+
+def ignored_because(message: EmailMessage, sender: str, mailbox_user: str) -> str | None:
+    """Why a mail is not someone writing to us, or None."""
+    auto = str(message.get("Auto-Submitted", "no")).strip().lower()
+    local = sender.split("@", 1)[0].lower()
+    checks = (
+        ("auto_reply", (auto and auto != "no") or message.get("X-Autoreply") or message.get("X-Autorespond")),
+        ("bulk", str(message.get("Precedence", "")).strip().lower() in _BULK or message.get("List-Id")),
+        (
+            "bounce",
+            message.get_content_type() == "multipart/report"
+            or local in _DAEMONS
+            or not sender
+            or str(message.get("Return-Path", "")).strip() == "<>",
+        ),
+        (
+            "loop",
+            _OUR_REFERENCE.match(str(message.get("Message-ID", "")).strip()) or sender.lower() in _ours(mailbox_user),
+        ),
+    )
+    return next((reason for reason, found in checks if found), None)
+
+
+# Which complaint a mail answers
+
+
+def _by_reference(message: EmailMessage, tenant: Tenant) -> Complaint | None:
+    references = f"{message.get('In-Reply-To', '')} {message.get('References', '')}"
+    for match in _OUR_REFERENCE.finditer(references):
+        if int(match.group(1)) != tenant.id:
+            continue
+        complaint_id = db.session.scalar(sa.select(Notice.complaint_id).where(Notice.id == int(match.group(2))))
+        if complaint_id is not None:
+            return db.session.get(Complaint, complaint_id)
+    return None
+
+
+def _by_code(subject: str) -> Complaint | None:
+    for match in _CODE_IN_TEXT.finditer(subject):
+        try:
+            code = parse_code(match.group(0))
+        except CodeError:
+            continue
+        found = db.session.scalar(sa.select(Complaint).where(Complaint.code == code))
+        if found is not None:
+            return found
+    return None
+
+
+def answered_complaint(message: EmailMessage, tenant: Tenant, sender: str) -> Complaint | None:
+    """The complaint this mail answers, when it comes from the address that complaint has on file."""
+    complaint = _by_reference(message, tenant) or _by_code(str(message.get("Subject", "")))
+    if complaint is None or (complaint.email or "").lower() != sender.lower():
+        return None
+    return complaint if State(complaint.state) in OPEN_STATES else None
+
+
+# Taking a mail
+
+
+def _attachments(message: EmailMessage, complaint: Complaint) -> int:
+    """Keep the mail's files under the attachment rules; a refused one is noted in the log, not kept."""
+    storage = storage_from_config(current_app.config["UPLOAD_STORAGE"])
+    kept = 0
+    for part in message.iter_attachments():
+        data = part.get_payload(decode=True)
+        if not isinstance(data, bytes) or not data:
+            continue
+        name = part.get_filename() or ""
+        try:
+            upload = check_upload(data, name, max_bytes=MAX_FILE_BYTES)
+            attach_file(None, complaint, upload, storage, customer_visible=True, actor_kind="customer")
+        except FileRejected as exc:
+            record(complaint, "file_refused", None, data={"filename": name[:200], "reason": exc.reason})
+            continue
+        kept += 1
+    return kept
+
+
+def _too_many_from(sender: str) -> bool:
+    since = utcnow() - timedelta(hours=1)
+    count = db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(InboundMail)
+        .where(InboundMail.sender == sender, InboundMail.outcome == "registered", InboundMail.received_at >= since)
+    )
+    return (count or 0) >= SENDER_HOURLY
+
+
+def take(tenant: Tenant, raw: bytes, mailbox_user: str = "") -> InboundMail | None:
+    """Turn one mail into a complaint or a customer message; None when it was already taken."""
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    assert isinstance(message, EmailMessage)
+    try:
+        name, sender = parseaddr(str(message.get("From", "")))
+    except (ValueError, IndexError):
+        name, sender = "", ""
+    subject = " ".join(str(message.get("Subject", "")).split())
+    seen = InboundMail(
+        message_key=message_key(message, raw), sender=sender[:254], subject=subject[:200], outcome="ignored"
+    )
+    try:
+        with db.session.begin_nested():
+            db.session.add(seen)
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        return None  # read before: by this poll's predecessor, or by one running beside it
+    seen.reason = ignored_because(message, sender, mailbox_user) or ""
+    if not seen.reason:
+        try:
+            sender = check_email(sender)
+        except ContactError:
+            seen.reason = "bad_sender"
+    if not seen.reason:
+        _act(tenant, message, seen, name=name, sender=sender, subject=subject)
+    return seen
+
+
+def _act(tenant: Tenant, message: EmailMessage, seen: InboundMail, *, name: str, sender: str, subject: str) -> None:
+    text = body_text(message)
+    complaint = answered_complaint(message, tenant, sender)
+    if complaint is not None:
+        own = without_quote(text)[:MAX_MESSAGE]
+        if own:
+            customer_message(tenant, complaint, own)
+        _attachments(message, complaint)
+        seen.outcome, seen.complaint_id = "message", complaint.id
+        return
+    if _too_many_from(sender):
+        seen.reason = "loop"
+        return
+    if not text and not subject and not any(True for _ in message.iter_attachments()):
+        seen.reason = "empty"
+        return
+    description = text[:MAX_DESCRIPTION] or subject
+    complaint = register_complaint(
+        None,
+        tenant,
+        ComplaintInput(
+            channel=Channel.EMAIL.value,
+            complainant_name=(" ".join(name.split()) or sender.split("@", 1)[0])[:200],
+            subject=(subject or " ".join(description.split())[:80] or sender)[:MAX_SUBJECT],
+            description=description or subject or sender,
+            email=sender,
+            preferred_contact=ContactChannel.EMAIL.value,
+            preferred_locale=guess_locale(f"{subject}\n{text}", tenant.default_locale),
+            received_at=_sent_at(message),
+        ),
+    )
+    _attachments(message, complaint)
+    seen.outcome, seen.complaint_id = "registered", complaint.id
+
+
+def _sent_at(message: EmailMessage) -> datetime | None:
+    """When the mail says it was sent, if that is a believable arrival time (else now)."""
+    try:
+        sent = message["Date"].datetime if message.get("Date") else None
+    except (AttributeError, TypeError, ValueError):
+        return None
+    if sent is None or sent.tzinfo is None:
+        return None
+    now = utcnow()
+    return sent if now - timedelta(days=30) <= sent <= now else None
+
+
+# Polling
+
+
+def poll(tenant: Tenant) -> Polled:
+    """Read what arrived in the organization's mailbox since the last poll, each mail in its own savepoint;
+    where reading stopped, and any error, are kept on the account."""
+    row = account("imap")
+    done = Polled()
+    if row is None:
+        return done
+    url = unseal(row.secret_encrypted)
+    settings = dict(row.settings or {})
+    if not url:
+        done.error = "the mailbox's login cannot be read; type it again in settings"
+    else:
+        try:
+            _read(tenant, url, settings, done)
+        except mailbox.MailboxError as exc:
+            done.error = str(exc)[:500]
+    if done.error:
+        log.warning("mailbox not read: %s", done.error, extra={"tenant_id": tenant.id})
+    settings.update(polled_at=utcnow().isoformat(), error=done.error)
+    row.settings = settings
+    return done
+
+
+def _read(tenant: Tenant, url: str, settings: dict, done: Polled) -> None:
+    user = mailbox.parse_url(url).user
+    with mailbox.opened(url) as box:
+        validity = box.validity
+        last = int(settings.get("last_uid", 0)) if settings.get("uidvalidity") == validity else 0
+        settings["uidvalidity"] = validity
+        for uid in box.uids_after(last)[: int(current_app.config["MAIL_POLL_BATCH"])]:
+            raw = box.fetch(uid)
+            settings["last_uid"] = uid
+            if raw is None:
+                continue
+            done.read += 1
+            try:
+                with db.session.begin_nested():
+                    seen = take(tenant, raw, user)
+            except Exception as exc:
+                # Recorded as refused, so that one mail we cannot take never holds back the ones after it.
+                log.exception("mail %s not taken", uid, extra={"tenant_id": tenant.id})
+                seen = _refused(raw, str(exc))
+            if seen is None:
+                continue
+            done.outcomes.append(seen.outcome if seen.outcome != "ignored" else f"ignored:{seen.reason}")
+            if seen.outcome == "registered":
+                done.registered += 1
+            elif seen.outcome == "message":
+                done.messages += 1
+            else:
+                done.ignored += 1
+
+
+def _refused(raw: bytes, why: str) -> InboundMail | None:
+    message = email.message_from_bytes(raw, policy=email.policy.default)
+    seen = InboundMail(message_key=message_key(message, raw), outcome="ignored", reason="refused")
+    try:
+        with db.session.begin_nested():
+            db.session.add(seen)
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        return None
+    return seen
+
+
+def recent(limit: int = 10) -> list[InboundMail]:
+    """The last mails read, for the settings page."""
+    return list(db.session.scalars(sa.select(InboundMail).order_by(InboundMail.id.desc()).limit(limit)))

@@ -1,0 +1,138 @@
+"""An organization's mailbox over IMAP: log in, and read the messages that arrived after the last one read.
+
+The mailbox is named by one URL, imap://user:password@host:143/INBOX (STARTTLS when the server offers it) or
+imaps://…:993/Folder, kept sealed like every credential. Messages are read by UID, with BODY.PEEK so that
+nothing is marked read, and the folder is opened read-only: the organization's own mail client sees its
+mailbox as it was. Where reading stopped is the caller's to keep, with the folder's UIDVALIDITY.
+"""
+
+from __future__ import annotations
+
+import imaplib
+import re
+import ssl
+from collections.abc import Iterator
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+TIMEOUT = 20
+_FETCHED_UID = re.compile(rb"UID (\d+)")
+
+
+class MailboxError(Exception):
+    """The mailbox cannot be read now: unreachable, the login refused, no such folder."""
+
+
+@dataclass(frozen=True)
+class MailboxAddress:
+    secure: bool
+    host: str
+    port: int
+    user: str
+    password: str
+    folder: str
+
+
+def parse_url(url: str) -> MailboxAddress:
+    """The parts of an imap:// or imaps:// URL; ValueError for anything else."""
+    parts = urlsplit((url or "").strip())
+    if parts.scheme not in ("imap", "imaps") or not parts.hostname or not parts.username:
+        raise ValueError("not an imap:// or imaps:// URL with a user")
+    try:
+        port = parts.port
+    except ValueError as exc:
+        raise ValueError("the port is not a number") from exc
+    secure = parts.scheme == "imaps"
+    return MailboxAddress(
+        secure=secure,
+        host=parts.hostname,
+        port=port or (993 if secure else 143),
+        user=unquote(parts.username),
+        password=unquote(parts.password or ""),
+        folder=unquote(parts.path.strip("/")) or "INBOX",
+    )
+
+
+def _quoted(folder: str) -> str:
+    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _said(data: list) -> str:
+    return " ".join(d.decode(errors="replace") if isinstance(d, bytes) else str(d) for d in data or [])
+
+
+@contextmanager
+def opened(url: str) -> Iterator[Mailbox]:
+    """The mailbox at `url`, logged in with its folder selected read-only; logged out after the block."""
+    try:
+        address = parse_url(url)
+    except ValueError as exc:
+        raise MailboxError(str(exc)) from exc
+    try:
+        if address.secure:
+            client: imaplib.IMAP4 = imaplib.IMAP4_SSL(
+                address.host, address.port, ssl_context=ssl.create_default_context(), timeout=TIMEOUT
+            )
+        else:
+            client = imaplib.IMAP4(address.host, address.port, timeout=TIMEOUT)
+    except (OSError, imaplib.IMAP4.error) as exc:
+        raise MailboxError(f"{address.host}:{address.port} unreachable: {exc}") from exc
+    try:
+        try:
+            if not address.secure and "STARTTLS" in client.capabilities:
+                client.starttls(ssl_context=ssl.create_default_context())
+            client.login(address.user, address.password)
+        except (OSError, imaplib.IMAP4.error) as exc:
+            raise MailboxError(f"login refused: {exc}") from exc
+        try:
+            status, data = client.select(_quoted(address.folder), readonly=True)
+        except (OSError, imaplib.IMAP4.error) as exc:
+            raise MailboxError(f"folder {address.folder}: {exc}") from exc
+        if status != "OK":
+            raise MailboxError(f"folder {address.folder}: {_said(data)}")
+        yield Mailbox(client)
+    finally:
+        with suppress(OSError, imaplib.IMAP4.error):
+            client.logout()
+
+
+class Mailbox:
+    def __init__(self, client: imaplib.IMAP4) -> None:
+        self.client = client
+
+    @property
+    def validity(self) -> int:
+        """The folder's UIDVALIDITY: when it changes, every UID read before means nothing."""
+        _name, data = self.client.response("UIDVALIDITY")
+        try:
+            return int(data[0]) if data and data[0] else 0
+        except ValueError:
+            return 0
+
+    def uids_after(self, last_uid: int) -> list[int]:
+        """The UIDs of the messages after `last_uid`, oldest first."""
+        try:
+            status, data = self.client.uid("SEARCH", "UID", f"{last_uid + 1}:*")
+        except (OSError, imaplib.IMAP4.error) as exc:
+            raise MailboxError(f"search: {exc}") from exc
+        if status != "OK":
+            raise MailboxError(f"search: {_said(data)}")
+        found = (int(u) for u in b" ".join(d for d in data if d).split())
+        # "n:*" names the last message even when its UID is below n.
+        return sorted(u for u in found if u > last_uid)
+
+    def fetch(self, uid: int) -> bytes | None:
+        """The whole message with this UID (None if it is gone), leaving its flags alone."""
+        try:
+            status, data = self.client.uid("FETCH", str(uid), "(BODY.PEEK[])")
+        except (OSError, imaplib.IMAP4.error) as exc:
+            raise MailboxError(f"fetch {uid}: {exc}") from exc
+        if status != "OK":
+            raise MailboxError(f"fetch {uid}: {_said(data)}")
+        for item in data:
+            if isinstance(item, tuple) and len(item) == 2:
+                said = _FETCHED_UID.search(item[0])
+                if said is None or int(said.group(1)) == uid:
+                    return item[1]
+        return None

@@ -1,0 +1,165 @@
+"""The other messengers our customers use, each spoken as its API documents it, refusals included:
+
+- Rubika's Bot API: POST {base}/{token}/{method} with JSON; the answer is {"status": "OK", "data": {…}}, or
+  another status ("INVALID_INPUT", "INVALID_ACCESS", "TOO_REQUESTS", "SERVER_ERROR") with "dev_message".
+- Eitaa through Eitaayar: POST {base}/{token}/{method} with JSON; the answer is {"ok": true, "result": {…}} or
+  {"ok": false, "error_code", "description"}. It posts to the channels and groups the bot administers, so
+  it serves the organization's own group, not a customer's chat.
+- WhatsApp Cloud API: POST {base}/{phone-number-id}/messages with a bearer token and
+  {"messaging_product": "whatsapp", "to", "type": "text" | "template", …}; the answer carries
+  "messages": [{"id": "wamid…"}], a refusal {"error": {"message", "type", "code", "error_subcode"}}.
+  Outside the 24 hours after the customer last wrote, WhatsApp takes only an approved template: an account
+  may name one with a single body parameter, and every notice goes as that template.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import httpx
+
+from services.channels.base import Outgoing, Unavailable, Undeliverable
+from services.channels.sms import TIMEOUT
+
+MESSENGERS = {
+    "rubika": ("Rubika", "https://botapi.rubika.ir/v3"),
+    "eitaa": ("Eitaa", "https://eitaayar.ir/api"),
+    "whatsapp": ("WhatsApp", "https://graph.facebook.com/v21.0"),
+}
+
+
+def _post(url: str, what: str, **kwargs: Any) -> tuple[httpx.Response, dict[str, Any]]:
+    try:
+        response = httpx.post(url, timeout=TIMEOUT, **kwargs)
+    except httpx.HTTPError as exc:
+        raise Unavailable(f"{what} unreachable: {exc}") from exc
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise Unavailable(f"{what} HTTP {response.status_code}, not JSON") from exc
+    if not isinstance(body, dict):
+        raise Unavailable(f"{what} HTTP {response.status_code}: unexpected answer")
+    return response, body
+
+
+# Rubika
+
+
+def rubika_call(base_url: str, token: str, method: str, payload: dict[str, Any]) -> dict[str, Any]:
+    _response, body = _post(f"{base_url.rstrip('/')}/{token}/{method}", "Rubika", json=payload)
+    status = str(body.get("status", ""))
+    if status == "OK":
+        data = body.get("data")
+        return data if isinstance(data, dict) else {}
+    error = f"Rubika {status or 'error'}: {body.get('dev_message') or ''}".strip()
+    if status == "INVALID_INPUT" and method == "sendMessage":
+        raise Undeliverable(error)  # no such chat, or nothing we could ever send there
+    raise Unavailable(error)
+
+
+def rubika_send(base_url: str, token: str, chat_id: str, text: str) -> str | None:
+    data = rubika_call(base_url, token, "sendMessage", {"chat_id": chat_id, "text": text})
+    return str(data.get("message_id") or "") or None
+
+
+def rubika_update(update: dict[str, Any]) -> tuple[str, str] | None:
+    """(chat id, text) of a message a customer sent the bot, from a receiveUpdate body, or None."""
+    inner = update.get("update") if isinstance(update, dict) else None
+    if not isinstance(inner, dict) or inner.get("type") != "NewMessage":
+        return None
+    message = inner.get("new_message") if isinstance(inner.get("new_message"), dict) else {}
+    chat_id = str(inner.get("chat_id") or "")[:40]
+    if not chat_id or message.get("sender_type", "User") != "User":
+        return None
+    return chat_id, str(message.get("text") or "")
+
+
+# Eitaa (Eitaayar)
+
+
+def eitaa_send(base_url: str, token: str, chat_id: str, text: str) -> str | None:
+    response, body = _post(
+        f"{base_url.rstrip('/')}/{token}/sendMessage", "Eitaa", json={"chat_id": chat_id, "text": text}
+    )
+    if body.get("ok"):
+        result = body.get("result")
+        return str(result.get("message_id", "")) or None if isinstance(result, dict) else None
+    code = body.get("error_code", response.status_code)
+    error = f"Eitaa {code}: {body.get('description', '')}"
+    if code in (400, 403):
+        raise Undeliverable(error)  # no such chat, or the bot may not post there
+    raise Unavailable(error)
+
+
+def eitaa_check(base_url: str, token: str) -> dict[str, Any]:
+    """The bot's own description (getMe), or a refusal: whether the token is good."""
+    response, body = _post(f"{base_url.rstrip('/')}/{token}/getMe", "Eitaa", json={})
+    if body.get("ok") and isinstance(body.get("result"), dict):
+        return body["result"]
+    raise Unavailable(f"Eitaa {body.get('error_code', response.status_code)}: {body.get('description', '')}")
+
+
+# WhatsApp Cloud API
+
+# Refusals that will not pass however often they are tried: the number is not on WhatsApp or not valid,
+# the 24-hour window is closed (a template is needed), the template does not exist or does not fit.
+_WHATSAPP_NEVER = {131026, 131047, 131051, 132000, 132001, 132005, 132007, 132012, 100}
+_WHATSAPP_LANGUAGES = {"fa": "fa", "kk": "kk", "ru": "ru", "en": "en"}
+
+
+def whatsapp_payload(to: str, text: str, locale: str, template: str = "") -> dict[str, Any]:
+    recipient = to.lstrip("+")
+    if not template:
+        return {
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": recipient,
+            "type": "text",
+            "text": {"preview_url": False, "body": text[:4096]},
+        }
+    # A template parameter holds no line breaks, tabs or more than four spaces in a row.
+    flat = re.sub(r"\s*\n\s*", " · ", text.strip())
+    flat = re.sub(r"[\t ]{4,}", "   ", flat)[:1024]
+    return {
+        "messaging_product": "whatsapp",
+        "to": recipient,
+        "type": "template",
+        "template": {
+            "name": template,
+            "language": {"code": _WHATSAPP_LANGUAGES.get(locale, "en")},
+            "components": [{"type": "body", "parameters": [{"type": "text", "text": flat}]}],
+        },
+    }
+
+
+def whatsapp_send(base_url: str, token: str, settings: dict[str, Any], out: Outgoing) -> str | None:
+    url = f"{base_url.rstrip('/')}/{settings.get('phone_number_id', '')}/messages"
+    payload = whatsapp_payload(out.recipient, out.body, out.locale, settings.get("template", ""))
+    response, body = _post(url, "WhatsApp", json=payload, headers={"Authorization": f"Bearer {token}"})
+    messages = body.get("messages")
+    if 200 <= response.status_code < 300 and isinstance(messages, list) and messages:
+        return str(messages[0].get("id", "")) or None
+    problem = body.get("error") if isinstance(body.get("error"), dict) else {}
+    code = problem.get("code", response.status_code)
+    error = f"WhatsApp {code}: {problem.get('message', '')}"
+    if code in _WHATSAPP_NEVER or problem.get("error_subcode") in _WHATSAPP_NEVER:
+        raise Undeliverable(error)
+    raise Unavailable(error)  # the token (190), the rate (130429, 131056), their side (131000, 5xx)
+
+
+def whatsapp_check(base_url: str, token: str, phone_number_id: str) -> dict[str, Any]:
+    """The business number's description (GET /{phone-number-id}), or a refusal."""
+    try:
+        response = httpx.get(
+            f"{base_url.rstrip('/')}/{phone_number_id}",
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=TIMEOUT,
+        )
+        body = response.json()
+    except (httpx.HTTPError, ValueError) as exc:
+        raise Unavailable(f"WhatsApp unreachable: {exc}") from exc
+    if response.status_code == 200 and isinstance(body, dict) and "error" not in body:
+        return body
+    problem = body.get("error", {}) if isinstance(body, dict) else {}
+    raise Unavailable(f"WhatsApp {problem.get('code', response.status_code)}: {problem.get('message', '')}")
