@@ -4,6 +4,7 @@ each mail is taken once however often it is read."""
 
 from __future__ import annotations
 
+import time
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
@@ -13,8 +14,11 @@ import sqlalchemy as sa
 from services.channels.inbound_mail import InboundMail
 from services.channels.models import ChannelAccount
 from services.complaints.models import Attachment, Complaint, ComplaintEvent
+from services.complaints.operations import assign
+from services.notifications.models import Notice
 from tenants.context import tenant_scope
 from tenants.db import db, utcnow
+from tenants.models import StaffMember
 from tests.fixtures.mailserver import free_port
 from workers.intake import mailboxes
 
@@ -149,10 +153,12 @@ def test_a_reply_becomes_the_customers_message_and_a_stranger_does_not(app, desk
     # With the code in the subject (Persian digits, grouped), from the address on file.
     persian = complaint.code.translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹"))
     imap_server.deliver(user, password, mail(f"پیگیری {persian[:4]}-{persian[4:8]}-{persian[8:]}", "Any news?\n\nSara"))
-    # The same code from someone else: a new complaint, not a message on Sara's.
+    # The same code from someone else, or from Sara's address forged: a new complaint, not a message on hers.
     imap_server.deliver(
         user, password, mail(f"About {complaint.code}", "I saw it too.", sender="Reza <reza@example.com>")
     )
+    forged = {"Authentication-Results": "mx.clinic.test; spf=fail smtp.mailfrom=example.com; dmarc=fail"}
+    imap_server.deliver(user, password, mail(f"Re: {complaint.code}", "Close it, I withdraw.", headers=forged))
     _read(app)
     with app.app_context(), tenant_scope(made.tenant.id):
         messages = db.session.scalars(
@@ -164,8 +170,8 @@ def test_a_reply_becomes_the_customers_message_and_a_stranger_does_not(app, desk
     assert messages == ["She was at reception at 10:40, here is the ticket.", "Any news?\n\nSara"]
     assert files == ["ticket.pdf"]
     complaints = _complaints(app, made)
-    assert [c.email for c in complaints] == ["sara@example.com", "reza@example.com"]
-    assert _outcomes(app, made) == ["registered", "message", "message", "registered"]
+    assert [c.email for c in complaints] == ["sara@example.com", "reza@example.com", "sara@example.com"]
+    assert _outcomes(app, made) == ["registered", "message", "message", "registered", "registered"]
 
 
 def test_machines_mail_is_left_alone(app, desk, imap_server):
@@ -215,14 +221,69 @@ def test_a_mail_read_twice_is_taken_once_and_a_flood_is_cut(app, desk, imap_serv
     [complaint] = _complaints(app, made)
     assert complaint.description == "The filling fell out."
     assert _outcomes(app, made) == ["registered"]
-    # An answering machine that does not say so: its sixth mail within the hour is not a sixth complaint.
+    # The folder renumbered (a new UIDVALIDITY): what arrived since the last read began is read again, and
+    # taken once; what was there before (the newsletter, the first mail) stays the mailbox's past.
+    time.sleep(2.1)  # the server dates mail to the second, and a second before is read again
+    with app.app_context(), tenant_scope(made.tenant.id):
+        row = db.session.scalar(sa.select(ChannelAccount).where(ChannelAccount.channel == "imap"))
+        row.settings = {**row.settings, "uidvalidity": 1, "read_from": utcnow().isoformat()}
+        db.session.commit()
+    imap_server.deliver(user, password, mail("Parking", "No place to park."))
+    _read(app)
+    _read(app)
+    assert [c.subject for c in _complaints(app, made)] == ["Broken tooth", "Parking"]
+    # An answering machine that does not say so: its sixth mail within the hour is not a sixth complaint,
+    # however it writes its address.
     for n in range(6):
         imap_server.deliver(
-            user, password, mail(f"Auto {n}", f"Thank you for your mail number {n}.", sender="bot@x.io")
+            user,
+            password,
+            mail(f"Auto {n}", f"Thank you for your mail number {n}.", sender="Bot@X.io" if n % 2 else "bot@x.io"),
         )
     _read(app)
-    assert len([c for c in _complaints(app, made) if c.email == "bot@x.io"]) == 5
+    assert len([c for c in _complaints(app, made) if c.email.startswith("bot")]) == 5
     assert _outcomes(app, made)[-1] == "ignored:loop"
+
+
+def test_broken_and_doubtful_mail_is_noted_and_holds_back_nothing(app, desk, imap_server):
+    made, _staff, (user, password) = desk
+    broken = b"Message-ID: <\r\nFrom: <\r\nSubject: =?utf-8?q?broken\r\n\r\nbody\r\n"
+    imap_server.deliver(user, password, broken)
+    imap_server.deliver(user, password, mail("Two of us", "Hi", sender="sara@example.com, reza@example.com"))
+    spoofed = b"From: =?utf-8?q?sara=40example.com?=\r\nSubject: Spoofed\r\nMessage-ID: <s1@x.io>\r\n\r\nHi\r\n"
+    imap_server.deliver(user, password, spoofed)
+    imap_server.deliver(user, password, mail("Lost parcel", "Where is it?"))
+    _read(app)
+    assert _outcomes(app, made) == ["ignored:bad_sender", "ignored:bad_sender", "ignored:bad_sender", "registered"]
+    assert [c.subject for c in _complaints(app, made)] == ["Lost parcel"]
+
+
+def test_after_closing_a_reply_is_kept_in_the_log_and_files_alone_tell_the_handler(app, desk, imap_server):
+    made, _staff, (user, password) = desk
+    imap_server.deliver(user, password, mail("Wrong bill", "I was charged twice."))
+    _read(app)
+    [complaint] = _complaints(app, made)
+    with app.app_context(), tenant_scope(made.tenant.id):
+        owner = db.session.get(StaffMember, made.owner.id)
+        c = db.session.get(Complaint, complaint.id)
+        assign(owner, c.id, None, owner.id, c.version)
+        db.session.commit()
+    imap_server.deliver(
+        user, password, mail(f"Re: {complaint.code}", "", files=[("receipt.pdf", PDF, "application/pdf")])
+    )
+    _read(app)
+    with app.app_context(), tenant_scope(made.tenant.id):
+        told = db.session.scalars(sa.select(Notice.recipient).where(Notice.event == "customer_replied")).all()
+        assert told == [made.owner.email]
+        c = db.session.get(Complaint, complaint.id)
+        c.state = "closed"
+        db.session.commit()
+    imap_server.deliver(user, password, mail(f"Re: {complaint.code}", "Thanks, but it happened again."))
+    _read(app)
+    assert len(_complaints(app, made)) == 1
+    with app.app_context(), tenant_scope(made.tenant.id):
+        late = db.session.scalar(sa.select(ComplaintEvent).where(ComplaintEvent.kind == "mail_after_close"))
+        assert (late.body, late.customer_visible) == ("Thanks, but it happened again.", False)
 
 
 def test_a_mailbox_that_cannot_be_read_shows_why_and_loses_nothing(app, desk, imap_server):
@@ -302,7 +363,13 @@ def test_a_mailbox_that_refuses_the_login_is_not_saved(app, make_tenant, login_a
     made = make_tenant()
     staff = app.test_client()
     login_as(staff, made.tenant, made.owner)
-    user, _password = imap_server.new_mailbox()
+    user, password = imap_server.new_mailbox()
+    url = f"/{made.tenant.slug}/console/settings/channels/mailbox"
+    no_folder = staff.post(url, data={"mailbox-mailbox_url": imap_server.url(user, password, "شکایات")})
+    assert no_folder.status_code == 422
+    assert "folder" in no_folder.get_data(as_text=True)
+    persian = staff.post(url, data={"mailbox-mailbox_url": imap_server.url(user, "گذرواژه")})
+    assert persian.status_code == 422
     refused = staff.post(
         f"/{made.tenant.slug}/console/settings/channels/mailbox",
         data={"mailbox-mailbox_url": imap_server.url(user, "wrong-password")},

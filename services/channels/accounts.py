@@ -333,6 +333,7 @@ def save_mailbox(actor: StaffMember, *, url: str = "") -> ChannelAccount:
         "folder": address.folder,
         "uidvalidity": validity,
         "last_uid": uids[-1] if uids else 0,
+        "read_from": utcnow().isoformat(),
     }
     return _store(row, "imap", "imap", settings, url, hint="")
 

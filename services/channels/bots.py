@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 
+from services.channels import http
 from services.channels.base import Unavailable, Undeliverable
-from services.channels.sms import TIMEOUT
 
 BOT_PROVIDERS = {"telegram": ("Telegram", "https://api.telegram.org"), "bale": ("Bale", "https://tapi.bale.ai")}
 # The chat is gone for good: not found, or the user blocked the bot or left.
@@ -18,7 +18,7 @@ _GONE = (400, 403)
 def call(base_url: str, token: str, method: str, payload: dict[str, Any]) -> Any:
     """POST one Bot API method; its result, or a refusal sorted into retry-later and never."""
     try:
-        response = httpx.post(f"{base_url.rstrip('/')}/bot{token}/{method}", json=payload, timeout=TIMEOUT)
+        response = http.post(f"{base_url.rstrip('/')}/bot{token}/{method}", json=payload)
     except httpx.HTTPError as exc:
         raise Unavailable(f"bot API unreachable: {exc}") from exc
     try:

@@ -3,10 +3,12 @@ when it answers one of its complaints, the customer's message on it.
 
 A mail answers a complaint when it replies to one of its notices (In-Reply-To or References name the notice's
 Message-ID) or carries its tracking code in the subject, and comes from the address the complaint has on
-file: knowing a code is not being the complainant. Anything else is a new complaint, acknowledged like every
-other. Answering machines (RFC 3834), bounces, mailing lists, our own notices coming back, and a sender
-writing faster than a person does are recorded and left alone. Each mail is taken once: its Message-ID is
-kept, and a second poll that reads it again (overlapping, or after the folder was renumbered) finds it taken.
+file, not found forged by the receiving server (its Authentication-Results): knowing a code is not being the
+complainant. A mail answering a closed complaint is kept in its log for the staff to read. Anything else is a
+new complaint, acknowledged like every other. Answering machines (RFC 3834), bounces, mailing lists, our own
+notices coming back, and a sender writing faster than a person does are recorded and left alone. Each mail
+is taken once: its Message-ID is kept, and a second poll that reads it again (overlapping, or after the
+folder was renumbered) finds it taken.
 """
 
 from __future__ import annotations
@@ -37,7 +39,7 @@ from services.contacts import ContactError, check_email
 from services.files.checking import FileRejected, check_upload
 from services.files.storage import storage_from_config
 from services.notifications.models import Notice
-from services.portal.operations import MAX_MESSAGE, customer_message
+from services.portal.operations import MAX_MESSAGE, customer_file, customer_message
 from tenants.db import Base, TenantOwned, UTCDateTime, db, utcnow
 from tenants.models import Tenant
 
@@ -45,6 +47,8 @@ log = logging.getLogger(__name__)
 
 MAX_DESCRIPTION = 20000
 MAX_SUBJECT = 200
+# The error kept when the sealed login cannot be opened (the settings page says it in the reader's language).
+UNREADABLE = "unreadable-login"
 # More new complaints than this from one address within the hour is a machine answering our
 # acknowledgements (one that does not say so), not a person: the rest are left alone.
 SENDER_HOURLY = 5
@@ -167,12 +171,38 @@ def guess_locale(text: str, default: str) -> str:
     return default
 
 
+def header(message: EmailMessage, name: str) -> str:
+    """A header's text, "" when it is missing or too broken to read."""
+    try:
+        value = message.get(name)
+        return " ".join(str(value).split()) if value is not None else ""
+    except Exception:  # the email package raises several kinds on malformed headers
+        return ""
+
+
+def raw_key(raw: bytes) -> str:
+    return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+
 def message_key(message: EmailMessage, raw: bytes) -> str:
     """What names the mail however often it is read: its Message-ID, else a digest of its bytes."""
-    message_id = " ".join(str(message.get("Message-ID", "")).split())
+    message_id = header(message, "Message-ID")
     if message_id and len(message_id) <= 255:
         return message_id
-    return "sha256:" + hashlib.sha256(message_id.encode() if message_id else raw).hexdigest()
+    return "sha256:" + hashlib.sha256(message_id.encode()).hexdigest() if message_id else raw_key(raw)
+
+
+def sender_of(message: EmailMessage) -> tuple[str, str]:
+    """(name, address) of the one author a mail names; ("", "") for none, several or an unreadable From."""
+    try:
+        found = message["From"]
+        addresses = found.addresses if found is not None else ()
+    except Exception:
+        return "", ""
+    # One author, written plainly: a quoted local part here is an address smuggled in an encoded word.
+    if len(addresses) != 1 or '"' in addresses[0].addr_spec:
+        return "", ""
+    return " ".join(addresses[0].display_name.split()), addresses[0].addr_spec
 
 
 def _ours(address: str) -> set[str]:
@@ -185,22 +215,18 @@ def _ours(address: str) -> set[str]:
 
 def ignored_because(message: EmailMessage, sender: str, mailbox_user: str) -> str | None:
     """Why a mail is not someone writing to us, or None."""
-    auto = str(message.get("Auto-Submitted", "no")).strip().lower()
+    auto = (header(message, "Auto-Submitted") or "no").lower()
     local = sender.split("@", 1)[0].lower()
     checks = (
-        ("auto_reply", (auto and auto != "no") or message.get("X-Autoreply") or message.get("X-Autorespond")),
-        ("bulk", str(message.get("Precedence", "")).strip().lower() in _BULK or message.get("List-Id")),
+        ("auto_reply", auto != "no" or header(message, "X-Autoreply") or header(message, "X-Autorespond")),
+        ("bulk", header(message, "Precedence").lower() in _BULK or header(message, "List-Id")),
         (
             "bounce",
             message.get_content_type() == "multipart/report"
             or local in _DAEMONS
-            or not sender
-            or str(message.get("Return-Path", "")).strip() == "<>",
+            or header(message, "Return-Path") == "<>",
         ),
-        (
-            "loop",
-            _OUR_REFERENCE.match(str(message.get("Message-ID", "")).strip()) or sender.lower() in _ours(mailbox_user),
-        ),
+        ("loop", _OUR_REFERENCE.match(header(message, "Message-ID")) or sender.lower() in _ours(mailbox_user)),
     )
     return next((reason for reason, found in checks if found), None)
 
@@ -209,7 +235,7 @@ def ignored_because(message: EmailMessage, sender: str, mailbox_user: str) -> st
 
 
 def _by_reference(message: EmailMessage, tenant: Tenant) -> Complaint | None:
-    references = f"{message.get('In-Reply-To', '')} {message.get('References', '')}"
+    references = f"{header(message, 'In-Reply-To')} {header(message, 'References')}"
     for match in _OUR_REFERENCE.finditer(references):
         if int(match.group(1)) != tenant.id:
             continue
@@ -233,17 +259,23 @@ def _by_code(subject: str) -> Complaint | None:
 
 def answered_complaint(message: EmailMessage, tenant: Tenant, sender: str) -> Complaint | None:
     """The complaint this mail answers, when it comes from the address that complaint has on file."""
-    complaint = _by_reference(message, tenant) or _by_code(str(message.get("Subject", "")))
+    complaint = _by_reference(message, tenant) or _by_code(header(message, "Subject"))
     if complaint is None or (complaint.email or "").lower() != sender.lower():
         return None
-    return complaint if State(complaint.state) in OPEN_STATES else None
+    # Where the receiving server found the sender forged (SPF, DKIM and DMARC, RFC 8601), the mail is not
+    # taken as the complainant's.
+    verdicts = " ".join(str(v) for v in message.get_all("Authentication-Results", []) or []).lower()
+    if "dmarc=fail" in verdicts or ("spf=fail" in verdicts and "dkim=pass" not in verdicts):
+        return None
+    return complaint
 
 
 # Taking a mail
 
 
-def _attachments(message: EmailMessage, complaint: Complaint) -> int:
-    """Keep the mail's files under the attachment rules; a refused one is noted in the log, not kept."""
+def _attachments(message: EmailMessage, complaint: Complaint, tenant: Tenant | None = None) -> int:
+    """Keep the mail's files under the attachment rules; a refused one is noted in the log, not kept. With
+    `tenant`, each is the customer's addition to an open complaint, and its handler is told."""
     storage = storage_from_config(current_app.config["UPLOAD_STORAGE"])
     kept = 0
     for part in message.iter_attachments():
@@ -253,7 +285,10 @@ def _attachments(message: EmailMessage, complaint: Complaint) -> int:
         name = part.get_filename() or ""
         try:
             upload = check_upload(data, name, max_bytes=MAX_FILE_BYTES)
-            attach_file(None, complaint, upload, storage, customer_visible=True, actor_kind="customer")
+            if tenant is not None:
+                customer_file(tenant, complaint, upload, storage)
+            else:
+                attach_file(None, complaint, upload, storage, customer_visible=True, actor_kind="customer")
         except FileRejected as exc:
             record(complaint, "file_refused", None, data={"filename": name[:200], "reason": exc.reason})
             continue
@@ -266,7 +301,11 @@ def _too_many_from(sender: str) -> bool:
     count = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(InboundMail)
-        .where(InboundMail.sender == sender, InboundMail.outcome == "registered", InboundMail.received_at >= since)
+        .where(
+            sa.func.lower(InboundMail.sender) == sender.lower(),
+            InboundMail.outcome == "registered",
+            InboundMail.received_at >= since,
+        )
     )
     return (count or 0) >= SENDER_HOURLY
 
@@ -275,11 +314,8 @@ def take(tenant: Tenant, raw: bytes, mailbox_user: str = "") -> InboundMail | No
     """Turn one mail into a complaint or a customer message; None when it was already taken."""
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(message, EmailMessage)
-    try:
-        name, sender = parseaddr(str(message.get("From", "")))
-    except (ValueError, IndexError):
-        name, sender = "", ""
-    subject = " ".join(str(message.get("Subject", "")).split())
+    name, sender = sender_of(message)
+    subject = header(message, "Subject")
     seen = InboundMail(
         message_key=message_key(message, raw), sender=sender[:254], subject=subject[:200], outcome="ignored"
     )
@@ -289,10 +325,13 @@ def take(tenant: Tenant, raw: bytes, mailbox_user: str = "") -> InboundMail | No
             db.session.flush()
     except sa.exc.IntegrityError:
         return None  # read before: by this poll's predecessor, or by one running beside it
+    if not sender:
+        seen.reason = "bad_sender"
+        return seen
     seen.reason = ignored_because(message, sender, mailbox_user) or ""
     if not seen.reason:
         try:
-            sender = check_email(sender)
+            sender = seen.sender = check_email(sender)
         except ContactError:
             seen.reason = "bad_sender"
     if not seen.reason:
@@ -303,11 +342,17 @@ def take(tenant: Tenant, raw: bytes, mailbox_user: str = "") -> InboundMail | No
 def _act(tenant: Tenant, message: EmailMessage, seen: InboundMail, *, name: str, sender: str, subject: str) -> None:
     text = body_text(message)
     complaint = answered_complaint(message, tenant, sender)
+    if complaint is not None and State(complaint.state) not in OPEN_STATES:
+        # Closed or withdrawn: kept in its log for the staff to read, not a new complaint.
+        record(complaint, "mail_after_close", None, body=without_quote(text)[:MAX_MESSAGE], actor_kind="customer")
+        _attachments(message, complaint)
+        seen.outcome, seen.complaint_id = "message", complaint.id
+        return
     if complaint is not None:
         own = without_quote(text)[:MAX_MESSAGE]
         if own:
             customer_message(tenant, complaint, own)
-        _attachments(message, complaint)
+        _attachments(message, complaint, tenant)
         seen.outcome, seen.complaint_id = "message", complaint.id
         return
     if _too_many_from(sender):
@@ -322,7 +367,7 @@ def _act(tenant: Tenant, message: EmailMessage, seen: InboundMail, *, name: str,
         tenant,
         ComplaintInput(
             channel=Channel.EMAIL.value,
-            complainant_name=(" ".join(name.split()) or sender.split("@", 1)[0])[:200],
+            complainant_name=(name or sender.split("@", 1)[0])[:200],
             subject=(subject or " ".join(description.split())[:80] or sender)[:MAX_SUBJECT],
             description=description or subject or sender,
             email=sender,
@@ -339,7 +384,7 @@ def _sent_at(message: EmailMessage) -> datetime | None:
     """When the mail says it was sent, if that is a believable arrival time (else now)."""
     try:
         sent = message["Date"].datetime if message.get("Date") else None
-    except (AttributeError, TypeError, ValueError):
+    except Exception:
         return None
     if sent is None or sent.tzinfo is None:
         return None
@@ -360,7 +405,7 @@ def poll(tenant: Tenant) -> Polled:
     url = unseal(row.secret_encrypted)
     settings = dict(row.settings or {})
     if not url:
-        done.error = "the mailbox's login cannot be read; type it again in settings"
+        done.error = UNREADABLE
     else:
         try:
             _read(tenant, url, settings, done)
@@ -375,11 +420,20 @@ def poll(tenant: Tenant) -> Polled:
 
 def _read(tenant: Tenant, url: str, settings: dict, done: Polled) -> None:
     user = mailbox.parse_url(url).user
+    began = utcnow()
     with mailbox.opened(url) as box:
         validity = box.validity
-        last = int(settings.get("last_uid", 0)) if settings.get("uidvalidity") == validity else 0
-        settings["uidvalidity"] = validity
-        for uid in box.uids_after(last)[: int(current_app.config["MAIL_POLL_BATCH"])]:
+        if settings.get("uidvalidity") == validity:
+            uids = box.uids_after(int(settings.get("last_uid", 0)))
+        else:
+            # The folder was renumbered (moved, rebuilt): what arrived since the last read began is read again
+            # (to the second before, as the server dates mail), and what was taken before is known by its
+            # Message-ID; the folder's past stays its past.
+            since = datetime.fromisoformat(settings.get("read_from") or began.isoformat())
+            uids = box.uids_since(since.replace(microsecond=0) - timedelta(seconds=1))
+            log.warning("mailbox renumbered; reading again since %s", since, extra={"tenant_id": tenant.id})
+        settings["uidvalidity"], settings["read_from"] = validity, began.isoformat()
+        for uid in uids[: int(current_app.config["MAIL_POLL_BATCH"])]:
             raw = box.fetch(uid)
             settings["last_uid"] = uid
             if raw is None:
@@ -388,10 +442,10 @@ def _read(tenant: Tenant, url: str, settings: dict, done: Polled) -> None:
             try:
                 with db.session.begin_nested():
                     seen = take(tenant, raw, user)
-            except Exception as exc:
+            except Exception:
                 # Recorded as refused, so that one mail we cannot take never holds back the ones after it.
                 log.exception("mail %s not taken", uid, extra={"tenant_id": tenant.id})
-                seen = _refused(raw, str(exc))
+                seen = _refused(raw)
             if seen is None:
                 continue
             done.outcomes.append(seen.outcome if seen.outcome != "ignored" else f"ignored:{seen.reason}")
@@ -403,9 +457,9 @@ def _read(tenant: Tenant, url: str, settings: dict, done: Polled) -> None:
                 done.ignored += 1
 
 
-def _refused(raw: bytes, why: str) -> InboundMail | None:
-    message = email.message_from_bytes(raw, policy=email.policy.default)
-    seen = InboundMail(message_key=message_key(message, raw), outcome="ignored", reason="refused")
+def _refused(raw: bytes) -> InboundMail | None:
+    """A mail that could not be taken, recorded by a digest of its bytes (its headers may be what is broken)."""
+    seen = InboundMail(message_key=raw_key(raw), outcome="ignored", reason="refused")
     try:
         with db.session.begin_nested():
             db.session.add(seen)

@@ -8,12 +8,15 @@ mailbox as it was. Where reading stopped is the caller's to keep, with the folde
 
 from __future__ import annotations
 
+import base64
 import imaplib
 import re
 import ssl
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
+from datetime import datetime
 from urllib.parse import unquote, urlsplit
 
 TIMEOUT = 20
@@ -54,8 +57,25 @@ def parse_url(url: str) -> MailboxAddress:
     )
 
 
-def _quoted(folder: str) -> str:
-    return '"' + folder.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def folder_name(folder: str) -> str:
+    """The folder as IMAP names it (RFC 3501 5.1.3): ASCII as it is, the rest in modified UTF-7; quoted."""
+    encoded, run = [], []
+
+    def flush() -> None:
+        if run:
+            data = "".join(run).encode("utf-16-be")
+            encoded.append("&" + base64.b64encode(data).decode().rstrip("=").replace("/", ",") + "-")
+            run.clear()
+
+    for char in folder:
+        if " " <= char <= "~":
+            flush()
+            encoded.append("&-" if char == "&" else char)
+        else:
+            run.append(char)
+    flush()
+    name = "".join(encoded)
+    return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
 def _said(data: list) -> str:
@@ -76,18 +96,22 @@ def opened(url: str) -> Iterator[Mailbox]:
             )
         else:
             client = imaplib.IMAP4(address.host, address.port, timeout=TIMEOUT)
-    except (OSError, imaplib.IMAP4.error) as exc:
+    except (OSError, UnicodeError, imaplib.IMAP4.error) as exc:
         raise MailboxError(f"{address.host}:{address.port} unreachable: {exc}") from exc
     try:
         try:
             if not address.secure and "STARTTLS" in client.capabilities:
                 client.starttls(ssl_context=ssl.create_default_context())
-            client.login(address.user, address.password)
-        except (OSError, imaplib.IMAP4.error) as exc:
+            if f"{address.user}{address.password}".isascii():
+                client.login(address.user, address.password)
+            else:  # LOGIN takes ASCII only; SASL PLAIN carries UTF-8
+                plain = f"\0{address.user}\0{address.password}".encode()
+                client.authenticate("PLAIN", lambda _challenge: plain)
+        except (OSError, UnicodeError, imaplib.IMAP4.error) as exc:
             raise MailboxError(f"login refused: {exc}") from exc
         try:
-            status, data = client.select(_quoted(address.folder), readonly=True)
-        except (OSError, imaplib.IMAP4.error) as exc:
+            status, data = client.select(folder_name(address.folder), readonly=True)
+        except (OSError, UnicodeError, imaplib.IMAP4.error) as exc:
             raise MailboxError(f"folder {address.folder}: {exc}") from exc
         if status != "OK":
             raise MailboxError(f"folder {address.folder}: {_said(data)}")
@@ -121,6 +145,28 @@ class Mailbox:
         found = (int(u) for u in b" ".join(d for d in data if d).split())
         # "n:*" names the last message even when its UID is below n.
         return sorted(u for u in found if u > last_uid)
+
+    def uids_since(self, moment: datetime) -> list[int]:
+        """The UIDs of the messages that arrived at `moment` or later (by the server's INTERNALDATE), oldest first."""
+        try:
+            status, data = self.client.uid("SEARCH", "SINCE", moment.strftime("%d-%b-%Y"))
+            if status != "OK":
+                raise MailboxError(f"search: {_said(data)}")
+            uids = sorted(int(u) for u in b" ".join(d for d in data if d).split())
+            if not uids:
+                return []
+            status, data = self.client.uid("FETCH", ",".join(map(str, uids)), "(INTERNALDATE)")
+        except (OSError, imaplib.IMAP4.error) as exc:
+            raise MailboxError(f"search: {exc}") from exc
+        if status != "OK":
+            raise MailboxError(f"fetch: {_said(data)}")
+        later = []
+        for line in data:
+            said = _FETCHED_UID.search(line) if isinstance(line, bytes) else None
+            arrived = imaplib.Internaldate2tuple(line) if said else None
+            if said and arrived is not None and time.mktime(arrived) >= moment.timestamp():
+                later.append(int(said.group(1)))
+        return sorted(later)
 
     def fetch(self, uid: int) -> bytes | None:
         """The whole message with this UID (None if it is gone), leaving its flags alone."""

@@ -19,8 +19,8 @@ from typing import Any
 
 import httpx
 
+from services.channels import http
 from services.channels.base import Outgoing, Unavailable, Undeliverable
-from services.channels.sms import TIMEOUT
 
 MESSENGERS = {
     "rubika": ("Rubika", "https://botapi.rubika.ir/v3"),
@@ -31,7 +31,7 @@ MESSENGERS = {
 
 def _post(url: str, what: str, **kwargs: Any) -> tuple[httpx.Response, dict[str, Any]]:
     try:
-        response = httpx.post(url, timeout=TIMEOUT, **kwargs)
+        response = http.post(url, **kwargs)
     except httpx.HTTPError as exc:
         raise Unavailable(f"{what} unreachable: {exc}") from exc
     try:
@@ -151,11 +151,7 @@ def whatsapp_send(base_url: str, token: str, settings: dict[str, Any], out: Outg
 def whatsapp_check(base_url: str, token: str, phone_number_id: str) -> dict[str, Any]:
     """The business number's description (GET /{phone-number-id}), or a refusal."""
     try:
-        response = httpx.get(
-            f"{base_url.rstrip('/')}/{phone_number_id}",
-            headers={"Authorization": f"Bearer {token}"},
-            timeout=TIMEOUT,
-        )
+        response = http.get(f"{base_url.rstrip('/')}/{phone_number_id}", headers={"Authorization": f"Bearer {token}"})
         body = response.json()
     except (httpx.HTTPError, ValueError) as exc:
         raise Unavailable(f"WhatsApp unreachable: {exc}") from exc

@@ -10,9 +10,8 @@ from typing import Any
 
 import httpx
 
+from services.channels import http
 from services.channels.base import Outgoing, Unavailable, Undeliverable
-
-TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 
 
 @dataclass(frozen=True)
@@ -37,7 +36,7 @@ def _national_ir(phone: str) -> str:
 
 def _post(url: str, **kwargs: Any) -> httpx.Response:
     try:
-        return httpx.post(url, timeout=TIMEOUT, **kwargs)
+        return http.post(url, **kwargs)
     except httpx.HTTPError as exc:  # refused, timed out, reset: the gateway may be back later
         raise Unavailable(f"gateway unreachable: {exc}") from exc
 

@@ -11,8 +11,8 @@ import time
 
 import httpx
 
+from services.channels import http
 from services.channels.base import Outgoing, Unavailable, Undeliverable
-from services.channels.sms import TIMEOUT
 
 SIGNATURE_HEADER = "Dadras-Signature"
 
@@ -32,7 +32,7 @@ def send(url: str, secret: str, out: Outgoing) -> str | None:
         "Dadras-Event": out.subject,
     }
     try:
-        response = httpx.post(url, content=body, headers=headers, timeout=TIMEOUT)
+        response = http.post(url, content=body, headers=headers)
     except httpx.HTTPError as exc:
         raise Unavailable(f"webhook unreachable: {exc}") from exc
     if 200 <= response.status_code < 300:

@@ -134,7 +134,7 @@ def _clean_contact(tenant: Tenant, values: dict[str, Any]) -> None:
         raise ComplaintError(exc.message, field=exc.field) from exc
     by_phone = (ContactChannel.PHONE, ContactChannel.SMS, ContactChannel.WHATSAPP)
     if values["preferred_contact"] in by_phone and not values["phone"]:
-        raise ComplaintError(_l("Give a phone number to be reached by phone or SMS."), field="phone")
+        raise ComplaintError(_l("Give a phone number to be reached by phone, SMS or WhatsApp."), field="phone")
     if values["preferred_contact"] == ContactChannel.EMAIL and not values["email"]:
         raise ComplaintError(_l("Give an e-mail address to be reached by e-mail."), field="email")
 

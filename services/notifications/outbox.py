@@ -14,6 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app, has_app_context
 from flask_babel import force_locale
+from flask_babel import gettext as _
 
 from services.catalog.models import Unit
 from services.channels.accounts import has_account, staff_group
@@ -272,10 +273,10 @@ def notify_staff(
         others.update((m.id, m) for m in managers)
     for other in others.values():
         if other.id != member.id and other.is_active:
-            _to_member(other, complaint, event, key, default_locale)
+            _as_copy(_to_member(other, complaint, event, key, default_locale), member)
     group = staff_group() if "group" in wanted else None
     if group:
-        _add(
+        copy = _add(
             Notice(
                 complaint_id=complaint.id,
                 event=event,
@@ -288,7 +289,17 @@ def notify_staff(
             ),
             complaint,
         )
+        _as_copy(copy, member)
     return notice
+
+
+def _as_copy(notice: Notice | None, member: StaffMember) -> None:
+    """Say at the top of a copy whom the notice was for: its words ("assigned to you") speak to them."""
+    if notice is None:
+        return
+    with force_locale(notice.locale):
+        line = _("A copy for your information: this notice went to %(name)s.", name=member.name)
+    notice.body = f"{line}\n\n{notice.body}"
 
 
 def _to_member(

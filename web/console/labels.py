@@ -75,6 +75,7 @@ EVENT_NAMES = {
     "action_edited": _l("Corrective action's plan changed"),
     "file": _l("File added"),
     "file_refused": _l("File not kept"),
+    "mail_after_close": _l("Mail from the customer after closing"),
 }
 # Why a file that came with a mail was not kept (services.files.checking's reasons).
 FILE_REFUSALS = {
