@@ -97,7 +97,7 @@ def _sent(app) -> list[EmailMessage]:
     return app.extensions.get("dadras.sent_mail", [])
 
 
-def test_new_mail_becomes_an_acknowledged_complaint_with_its_files(app, desk, imap_server):
+def test_new_mail_becomes_an_acknowledged_complaint_with_its_files(app, desk, imap_server, make_tenant, login_as):
     made, staff, (user, password) = desk
     imap_server.deliver(
         user,
@@ -134,6 +134,14 @@ def test_new_mail_becomes_an_acknowledged_complaint_with_its_files(app, desk, im
     assert 'data-outcome="registered"' in page
     shown = staff.get(f"/{made.tenant.slug}/console/complaints/{complaint.id}").get_data(as_text=True)
     assert "invoice.exe" in shown
+    # Another organization sees none of it: not the mailbox, not the mails, not the complaint.
+    other = make_tenant()
+    stranger = app.test_client()
+    login_as(stranger, other.tenant, other.owner)
+    theirs = stranger.get(f"/{other.tenant.slug}/console/settings/channels").get_data(as_text=True)
+    assert "data-outcome" not in theirs
+    assert "data-mailbox" not in theirs
+    assert stranger.get(f"/{other.tenant.slug}/console/complaints/{complaint.id}").status_code == 404
 
 
 def test_a_reply_becomes_the_customers_message_and_a_stranger_does_not(app, desk, imap_server):

@@ -23,7 +23,7 @@ from services.complaints.models import OPEN_STATES, Complaint, Priority, State
 from services.escalation.models import EscalationFiring, EscalationRule
 from services.notifications.models import Notice
 from services.notifications.outbox import dispatch_after_commit, notify_staff, render_notice
-from tenants.context import tenant_scope
+from tenants.context import enter_tenant, leave_tenant
 from tenants.db import db, utcnow
 from tenants.models import StaffMember, Tenant, active_tenants
 
@@ -43,6 +43,8 @@ _JUDGED_BY = (
     Complaint.legal_due_at,
     Complaint.updated_at,
 )
+# What the rules look at, built once; a complaint a rule fires on is read in full.
+_LIGHT = load_only(*_JUDGED_BY)
 
 
 def watched_deadline(complaint: Complaint) -> str | None:
@@ -106,7 +108,6 @@ def _candidates_and_firings(
         if r.trigger != "idle"
     ]
     silences = [now - timedelta(minutes=r.minutes) for r in rules if r.trigger == "idle"]
-    light = load_only(*_JUDGED_BY)  # what the rules look at; a complaint a rule fires on is read in full
     queries = []
     if horizons:
         queries.append(Complaint.next_due_at <= max(horizons))
@@ -117,7 +118,7 @@ def _candidates_and_firings(
     for condition in queries:
         rows = db.session.execute(
             sa.select(Complaint, EscalationFiring.rule_id, EscalationFiring.deadline)
-            .options(light)
+            .options(_LIGHT)
             .outerjoin(
                 EscalationFiring,
                 sa.and_(EscalationFiring.complaint_id == Complaint.id, EscalationFiring.cycle == Complaint.cycle),
@@ -276,8 +277,12 @@ def sweep_all(now: datetime | None = None) -> int:
     now = now or utcnow()
     tenants = active_tenants()
     total = 0
-    for tenant in tenants:
-        with tenant_scope(tenant.id):
+    first = None
+    try:
+        for tenant in tenants:
+            # From one tenant straight to the next: one change of the database's tenant setting each, not two.
+            entered = enter_tenant(tenant.id)
+            first = first or entered
             try:
                 fired = sweep_tenant(tenant, now)
                 if fired:
@@ -286,5 +291,8 @@ def sweep_all(now: datetime | None = None) -> int:
             except Exception:
                 db.session.rollback()
                 log.exception("escalation sweep failed", extra={"tenant_id": tenant.id})
+    finally:
+        if first is not None:
+            leave_tenant(first)
     db.session.commit()
     return total
