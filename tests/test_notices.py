@@ -112,6 +112,36 @@ def test_staff_messages_answers_and_assignments_are_told(app, make_tenant, make_
     assert handler.email in sent
 
 
+def test_a_complaint_given_to_a_unit_with_nobody_named_tells_its_people_and_head(
+    app, make_tenant, make_complaint, make_user
+):
+    from services.catalog.models import Unit
+    from services.complaints import operations
+
+    made = make_tenant()
+    head = make_user(made.tenant, role="manager")
+    member = make_user(made.tenant, role="unit_member")
+    outsider = make_user(made.tenant, role="agent")
+    with app.app_context(), tenant_scope(made.tenant.id):
+        unit = Unit(key="billing-desk", names={"en": "Billing"}, head_id=head.id)
+        db.session.add(unit)
+        db.session.flush()
+        db.session.get(StaffMember, member.id).unit_id = unit.id
+        db.session.commit()
+        unit_id = unit.id
+    complaint = make_complaint(made)
+    with app.app_context(), tenant_scope(made.tenant.id):
+        owner = db.session.get(StaffMember, made.owner.id)
+        c = db.session.get(Complaint, complaint.id)
+        operations.assign(owner, c.id, unit_id, None, c.version)
+        db.session.commit()
+    told = {(n.event, n.recipient) for n in _notices(app, made) if n.event.startswith("assigned")}
+    assert told == {("assigned_unit", head.email), ("assigned_unit", member.email)}
+    assert outsider.email not in {r for _e, r in told}
+    [body] = {n.body for n in _notices(app, made) if n.recipient == member.email}
+    assert "your unit" in body
+
+
 def test_a_busy_server_means_backoff_then_failed_and_shown_then_a_retry_by_hand(
     make_app, make_tenant, smtp_server, login_as
 ):

@@ -334,11 +334,26 @@ def _apply_assignment(actor: StaffMember, complaint: Complaint, unit_id: int | N
     complaint.unit_id, complaint.handler_id = unit_id, handler_id
     touch(complaint, actor)
     event = record(complaint, "assigned", actor, data=diff)
+    tenant = db.session.get(Tenant, complaint.tenant_id)
     if "handler_id" in diff and handler_id is not None and handler_id != actor.id:
         handler = db.session.get(StaffMember, handler_id)
-        tenant = db.session.get(Tenant, complaint.tenant_id)
         db.session.flush()
         notify_staff(handler, complaint, "assigned", key=str(event.id), default_locale=tenant.default_locale)
+    elif "unit_id" in diff and unit_id is not None and handler_id is None:
+        # To the unit with nobody named yet: its people and its head are told.
+        unit = db.session.get(Unit, unit_id)
+        members = db.session.scalars(
+            sa.select(StaffMember).where(
+                sa.or_(StaffMember.unit_id == unit_id, StaffMember.id == (unit.head_id if unit else None)),
+                StaffMember.is_active.is_(True),
+            )
+        )
+        db.session.flush()
+        for member in members:
+            if member.id not in (actor.id, complaint.about_staff_id):
+                notify_staff(
+                    member, complaint, "assigned_unit", key=str(event.id), default_locale=tenant.default_locale
+                )
     return True
 
 

@@ -35,6 +35,7 @@ CUSTOMER_EVENTS = (
 )
 STAFF_EVENTS = (
     "assigned",
+    "assigned_unit",
     "customer_replied",
     "customer_accepted",
     "customer_rejected",

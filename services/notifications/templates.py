@@ -116,6 +116,11 @@ DEFAULTS: dict[str, Wording] = {
         _l("Complaint %(code)s (%(subject)s) is now yours. Next due: %(due)s.\n\n%(link)s"),
         _l("Complaint %(code)s is assigned to you: %(link)s"),
     ),
+    "assigned_unit": Wording(
+        _l("Complaint %(code)s is assigned to your unit"),
+        _l("Complaint %(code)s (%(subject)s) is assigned to your unit, with no handler yet. Due: %(due)s.\n\n%(link)s"),
+        _l("Complaint %(code)s is assigned to your unit: %(link)s"),
+    ),
     "customer_replied": Wording(
         _l("The customer added to complaint %(code)s"),
         _l("The customer added a message or a file to complaint %(code)s (%(subject)s).\n\n%(link)s"),

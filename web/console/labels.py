@@ -151,6 +151,7 @@ NOTICE_EVENT_WORDS = {
     "closing_soon": _l("Customer told the complaint will close"),
     "rating_reminder": _l("Reminder to rate"),
     "assigned": _l("Assigned to a handler"),
+    "assigned_unit": _l("Assigned to a unit, told to its staff"),
     "customer_replied": _l("Customer added to a complaint"),
     "customer_accepted": _l("Customer accepted an answer"),
     "customer_rejected": _l("Customer rejected an answer"),
