@@ -37,6 +37,7 @@ def install() -> None:
     event.listen(TenantSession, "do_orm_execute", _filter_by_tenant)
     event.listen(TenantSession, "before_flush", _stamp_tenant)
     event.listen(TenantSession, "after_begin", _set_pg_tenant_on_begin)
+    event.listen(TenantSession, "after_transaction_end", _forget_connection)
     event.listen(TenantSession, "after_commit", _run_after_commit)
     event.listen(TenantSession, "after_soft_rollback", _drop_after_commit)
     on_scope_change(_follow_scope)
@@ -101,22 +102,32 @@ def _pg_value(tenant_id: int | None) -> str:
     return "" if tenant_id is None else str(tenant_id)
 
 
+_CONNECTED = "dadras.connected"
+
+
 def _set_pg_tenant_on_begin(session: Session, transaction: Any, connection: sa.Connection) -> None:
     # The setting is local to a transaction (set_config's third argument), so a new one starts unset: only a
     # tenant in scope needs saying.
+    session.info[_CONNECTED] = True
     tenant_id = current_tenant_id()
     if connection.dialect.name == "postgresql" and tenant_id is not None:
         connection.execute(_SET_TENANT, {"tenant_id": _pg_value(tenant_id)})
 
 
+def _forget_connection(session: Session, transaction: Any) -> None:
+    if transaction.parent is None:
+        session.info.pop(_CONNECTED, None)
+
+
 def _follow_scope(tenant_id: int | None) -> None:
-    """The scope changed mid-transaction: tell PostgreSQL too (a new transaction picks it up anyway)."""
+    """The scope changed mid-transaction: tell PostgreSQL too. A transaction that holds no connection yet is
+    told when it takes one (after_begin), so it is not asked for one here: that would say it twice."""
     from flask import has_app_context
 
     if not has_app_context():
         return
     session = db.session()
-    if not session.in_transaction():
+    if not session.in_transaction() or not session.info.get(_CONNECTED):
         return
     connection = session.connection()
     if connection.dialect.name == "postgresql":

@@ -6,8 +6,8 @@ from datetime import date, datetime, timedelta
 
 from babel.dates import format_timedelta
 from babel.numbers import format_decimal
-from flask import g, has_request_context, request, session
-from flask_babel import get_locale, get_timezone
+from flask import g, has_app_context, has_request_context, request, session
+from flask_babel import get_locale, get_timezone, get_translations
 from flask_login import current_user
 
 from services.i18n import format_moment
@@ -95,8 +95,28 @@ def format_duration(value: timedelta | None) -> str:
     return persian_digits(text) if locale == "fa" else text
 
 
+def _catalog():
+    """The request's translations for its present locale, looked up once per locale and request: a page asks
+    for a dozen strings or more, and Flask-Babel would find the domain, the locale and its cache each time."""
+    locale = get_locale()
+    if not has_app_context():
+        return get_translations()
+    kept = g.setdefault("_dadras_catalogs", {})
+    found = kept.get(locale)
+    if found is None:
+        found = kept[locale] = get_translations()
+    return found
+
+
 def init_app(app) -> None:
     """Template filters and globals for language, direction, digits and dates."""
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _catalog().ugettext(s),
+        ngettext=lambda s, p, n: _catalog().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _catalog().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _catalog().unpgettext(c, s, p, n),
+    )
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["num"] = format_number
     app.jinja_env.filters["digits"] = localize_digits
