@@ -277,3 +277,52 @@ def test_a_worker_killed_mid_send_leaves_the_notice_to_be_sent_once_later(pipeli
     assert worked.returncode == 0, worked.stderr
     assert _notices(app, tenant_id) == [("sent", 2)]
     assert len(inbox.messages) == 1
+
+
+def test_two_reads_of_one_mailbox_at_once_take_each_mail_once(pipeline, imap_server):
+    """Two polls overlapping for real (two sessions on PostgreSQL, started together): each mail becomes one
+    complaint; the second poll waits on the first's key for a mail and then finds it taken."""
+    from services.channels.accounts import save_mailbox
+    from services.channels.inbound_mail import InboundMail, poll
+    from services.complaints.models import Complaint
+    from tests.test_mail_intake import mail
+
+    app, _env, _inbox, made = pipeline
+    tenant_id, owner_id = _tenant(app, made, _unique_slug("mailbox"))
+    user, password = imap_server.new_mailbox()
+    with app.app_context(), tenant_scope(tenant_id):
+        save_mailbox(db.session.get(StaffMember, owner_id), url=imap_server.url(user, password))
+        db.session.commit()
+        db.session.remove()
+    for n in range(8):
+        imap_server.deliver(user, password, mail(f"Complaint by mail {n}", f"Story {n}.", sender=f"c{n}@example.com"))
+    start = threading.Barrier(2)
+    read: list[tuple[int, int]] = []
+    failures: list[BaseException] = []
+
+    def reader() -> None:
+        try:
+            with app.app_context(), tenant_scope(tenant_id):
+                start.wait(10)
+                done = poll(db.session.get(Tenant, tenant_id))
+                db.session.commit()
+                read.append((done.read, done.registered))
+                db.session.remove()
+        except BaseException as exc:  # reported below, on the test's thread
+            failures.append(exc)
+
+    threads = [threading.Thread(target=reader) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(60)
+    assert failures == []
+    # Both read the mails (they did overlap); between them they registered each once.
+    assert sum(r for r, _ in read) > 8
+    assert sum(g for _, g in read) == 8
+    with app.app_context(), tenant_scope(tenant_id):
+        subjects = sorted(db.session.scalars(sa.select(Complaint.subject)))
+        kept = db.session.scalar(sa.select(sa.func.count()).select_from(InboundMail))
+        db.session.remove()
+    assert subjects == sorted(f"Complaint by mail {n}" for n in range(8))
+    assert kept == 8
