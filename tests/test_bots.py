@@ -163,3 +163,20 @@ def test_one_organizations_bot_secret_opens_no_other_organization(make_app, make
         from services.channels.conversations import BotConversation
 
         assert db.session.scalars(sa.select(BotConversation)).all() == []
+
+
+def test_a_chat_files_a_few_complaints_a_day_not_a_flood(make_app, make_tenant, login_as, bot_api):
+    app, made, secret = _connect(make_app, make_tenant, login_as, bot_api, "telegram")
+    app.config["RATELIMITS"]["chat_filing"] = "2/day"
+    client = app.test_client()
+    for n in range(3):
+        for text in ("/start", "Sara", "+98 912 123 4567", f"Complaint number {n}."):
+            assert _say(client, (made, "telegram", secret), 77, text, language="en").status_code == 200
+    with app.app_context(), tenant_scope(made.tenant.id):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)) == 2
+    assert "several complaints today" in bot_api.sent()[-1][1]
+    # Another chat is not held back.
+    for text in ("/start", "Reza", "+98 912 765 4321", "Cold waiting room."):
+        _say(client, (made, "telegram", secret), 78, text, language="en")
+    with app.app_context(), tenant_scope(made.tenant.id):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)) == 3

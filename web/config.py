@@ -73,6 +73,8 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
             "portal_file_sum_ip": env.get("PORTAL_FILE_LIMIT_WITHOUT_SCRIPT", "3/hour"),
             "portal_file_ip": env.get("PORTAL_FILE_LIMIT_PER_IP", "10/hour"),
             "portal_file_tenant": env.get("PORTAL_FILE_LIMIT_PER_TENANT", "600/hour"),
+            # Complaints registered by one messenger chat or one texting number.
+            "chat_filing": env.get("CHAT_FILING_LIMIT", "5/day"),
             "portal_answer_ip": env.get("PORTAL_ANSWER_LIMIT_PER_IP", "30/10 minutes"),
             # A solved proof of work or sum is good for one form.
             "portal_once": "1/hour",

@@ -24,6 +24,7 @@ from services.errors import ServiceError
 from services.i18n import format_moment
 from services.notifications.templates import shown_code
 from services.portal.labels import STATE_WORDS
+from tenants import throttle
 from tenants.db import Base, TenantOwned, UTCDateTime, after_commit, db, utcnow
 from tenants.models import LOCALES, Tenant
 
@@ -183,6 +184,12 @@ def _phone(talk: BotConversation, tenant: Tenant, provider: str, text: str, loca
 
 def _story(talk: BotConversation, tenant: Tenant, provider: str, text: str, locale: str) -> str:
     data = dict(talk.data)
+    if not throttle.hit("chat_filing", str(tenant.id), provider, talk.chat_id):
+        db.session.delete(talk)
+        return _(
+            "This chat has filed several complaints today. Send /status and a code to follow one; to file "
+            "another, write again tomorrow or use our website."
+        )
     try:
         complaint = register_complaint(
             None,
