@@ -53,3 +53,36 @@ def test_the_escalation_notice_and_delivery_settings_in_persian(page, live_serve
     found["connections"] = _serious(page)
     page.screenshot(path=str(ARTIFACTS / "connections-fa.png"), full_page=True)
     assert {name: v for name, v in found.items() if v} == {}
+
+
+def test_complaints_by_email_in_persian(page, live_server, imap_server):
+    """Connect a mailbox in the Persian console, let a mail arrive and be read, see what became of it."""
+    from tests.test_mail_intake import mail
+    from workers.intake import mailboxes
+
+    sign_up(page, live_server, "sandogh")
+    page.wait_for_url(f"{live_server}/sandogh/console/")
+    user, password = imap_server.new_mailbox()
+    page.goto(f"{live_server}/sandogh/console/settings/channels")
+    page.fill("#mailbox-mailbox_url", imap_server.url(user, password))
+    page.locator("form[action$='/settings/channels/mailbox'] button[type=submit]").click()
+    page.wait_for_selector("[data-mailbox]")
+    imap_server.deliver(
+        user, password, mail("شکایت از صف انتظار", "دو ساعت در صف ماندم.", sender="Sara <sara@example.com>")
+    )
+    imap_server.deliver(user, password, mail("Out of office", "Away.", headers={"Auto-Submitted": "auto-replied"}))
+    with live_server.app.app_context():
+        assert mailboxes() == 1
+    page.goto(f"{live_server}/sandogh/console/settings/channels")
+    rows = page.locator("#inbound-mails tbody tr")
+    assert rows.count() == 2
+    assert page.locator("#inbound-mails [data-outcome='registered']").count() == 1
+    assert page.locator("#inbound-mails [data-outcome='ignored:auto_reply']").count() == 1
+    assert page.get_attribute("html", "dir") == "rtl"
+    page.locator("#mailbox-heading").scroll_into_view_if_needed()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "mailbox-fa.png"), full_page=True)
+    assert _serious(page) == []
+    page.locator("#inbound-mails a").first.click()
+    page.wait_for_selector("#timeline")
+    assert "دو ساعت در صف ماندم." in page.text_content("main")
