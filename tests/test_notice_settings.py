@@ -45,6 +45,31 @@ def test_an_event_switched_off_is_not_told_and_the_one_time_code_always_is(app, 
     assert _events(app, made)[-1] == "staff_message"
 
 
+def test_a_rule_tells_a_customer_on_every_way_they_gave(app, make_tenant, make_complaint, login_as):
+    made = make_tenant()
+    client = app.test_client()
+    login_as(client, made.tenant, made.owner)
+    url = f"/{made.tenant.slug}/console/settings/notices"
+    everything = ["registered", "staff_message", "responded", "verification_code"]
+    rule = {"enabled": everything, "copy-staff_message": ["every_channel"], "copy-verification_code": ["every_channel"]}
+    assert client.post(url, data=rule).status_code == 303
+    assert 'id="copy-staff_message-every_channel" checked' in client.get(url).get_data(as_text=True)
+    complaint = make_complaint(made, email="sara@example.com", phone="+989121234567", preferred_contact="sms")
+    with app.app_context(), tenant_scope(made.tenant.id):
+        operations.message_customer(db.session.get(StaffMember, made.owner.id), complaint.id, "We are on it.")
+        from services.portal import operations as portal
+
+        portal.send_proof(db.session.get(Complaint, complaint.id), "email")  # a code goes only where asked
+        db.session.commit()
+        told = [(n.event, n.channel) for n in db.session.scalars(sa.select(Notice).order_by(Notice.id))]
+    assert told == [
+        ("registered", "sms"),
+        ("staff_message", "sms"),
+        ("staff_message", "email"),
+        ("verification_code", "email"),
+    ]
+
+
 def test_the_wording_is_previewed_checked_saved_used_and_reset(app, make_tenant, make_complaint, login_as):
     made = make_tenant(locale="fa")
     client = app.test_client()

@@ -228,9 +228,45 @@ def notify_customer(
     `key` distinguishes notices of the same event on the same complaint (a message's id, a code's id).
     """
     _to_webhook(complaint, event, key)
+    chosen = address is not None  # a one-time code goes only where the customer asked for it
     address = address or customer_address(complaint)
     if address is None:
         return None
+    notice = _to_customer(complaint, event, key, data, address)
+    if not chosen and is_enabled(event) and "every_channel" in copies_of(event):
+        # The tenant's rule: every other way the customer gave, too.
+        for other in every_address(complaint):
+            if other[0] != address[0]:
+                _to_customer(complaint, event, key, data, other, suffix=f":{other[0]}")
+    return notice
+
+
+def every_address(complaint: Complaint) -> list[tuple[str, str]]:
+    """Every way the complainant can be reached that this organization can use (WhatsApp only when chosen)."""
+    usable = usable_channels()
+    found = []
+    if complaint.messenger_id:
+        provider, _, chat = complaint.messenger_id.partition(":")
+        if provider in usable and chat:
+            found.append((provider, chat))
+    if complaint.phone and complaint.preferred_contact == ContactChannel.WHATSAPP and "whatsapp" in usable:
+        found.append(("whatsapp", complaint.phone))
+    if complaint.phone and "sms" in usable:
+        found.append(("sms", complaint.phone))
+    if complaint.email:
+        found.append(("email", complaint.email))
+    return found
+
+
+def _to_customer(
+    complaint: Complaint,
+    event: str,
+    key: str | None,
+    data: dict[str, Any] | None,
+    address: tuple[str, str],
+    *,
+    suffix: str = "",
+) -> Notice | None:
     channel, recipient = address
     notice = Notice(
         complaint_id=complaint.id,
@@ -240,7 +276,7 @@ def notify_customer(
         recipient=recipient,
         locale=complaint.preferred_locale,
         data=data or {},
-        idempotency_key=f"{event}:{complaint.id}:{complaint.cycle}:{key or ''}"[:80],
+        idempotency_key=f"{event}:{complaint.id}:{complaint.cycle}{suffix}:{key or ''}"[:80],
     )
     if channel not in usable_channels():
         notice.status = NoticeStatus.FAILED

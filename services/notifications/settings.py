@@ -66,6 +66,8 @@ def switched_off() -> set[str]:
 
 # Who else a staff notice may go to, beside the person it concerns.
 COPIES = ("unit_head", "managers", "group")
+# A customer notice may go, beside the way the customer prefers, to every other way they gave.
+CUSTOMER_COPIES = ("every_channel",)
 
 
 def copies() -> dict[str, set[str]]:
@@ -81,13 +83,14 @@ def copies_of(event: str) -> set[str]:
 
 def set_rules(actor: StaffMember, enabled: set[str], copied: dict[str, set[str]] | None = None) -> None:
     """Tell exactly the events in `enabled` (the ones that are always told stay on); for staff events, also to
-    those `copied` names."""
+    those `copied` names; for customer events, on every way the customer gave when `copied` says so."""
     require(actor, Permission.MANAGE_SETTINGS)
     copied = copied or {}
     rows = {row.event: row for row in db.session.scalars(sa.select(NoticeSwitch))}
     for event in (*CUSTOMER_EVENTS, *STAFF_EVENTS):
         on = event in enabled or event in ALWAYS
-        others = sorted(c for c in copied.get(event, ()) if c in COPIES) if event in STAFF_EVENTS else []
+        allowed = COPIES if event in STAFF_EVENTS else () if event in ALWAYS else CUSTOMER_COPIES
+        others = sorted(c for c in copied.get(event, ()) if c in allowed)
         row = rows.get(event)
         if row is None:
             if not on or others:

@@ -47,7 +47,8 @@ def notices():
 @login_required
 def notices_save():
     require(current_user, Permission.MANAGE_SETTINGS)
-    copied = {event: set(request.form.getlist(f"copy-{event}")) for event in notice_settings.STAFF_EVENTS}
+    events = (*notice_settings.CUSTOMER_EVENTS, *notice_settings.STAFF_EVENTS)
+    copied = {event: set(request.form.getlist(f"copy-{event}")) for event in events}
     notice_settings.set_rules(current_user, set(request.form.getlist("enabled")), copied)
     flash(_("Saved."), "success")
     return redirect_after_change(url_for("settings.notices"))
