@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import httpx
-
 from services.channels import http
 from services.channels.base import Unavailable, Undeliverable
 
@@ -17,19 +15,16 @@ _GONE = (400, 403)
 
 def call(base_url: str, token: str, method: str, payload: dict[str, Any]) -> Any:
     """POST one Bot API method; its result, or a refusal sorted into retry-later and never."""
-    try:
-        response = http.post(f"{base_url.rstrip('/')}/bot{token}/{method}", json=payload)
-    except httpx.HTTPError as exc:
-        raise Unavailable(f"bot API unreachable: {exc}") from exc
-    try:
-        body = response.json()
-    except ValueError as exc:
-        raise Unavailable(f"bot API HTTP {response.status_code}, not JSON") from exc
-    if isinstance(body, dict) and body.get("ok"):
+    return call_url(f"{base_url.rstrip('/')}/bot{token}/{method}", "bot API", method, payload)
+
+
+def call_url(url: str, what: str, method: str, payload: dict[str, Any]) -> Any:
+    """One call of a Telegram-style API at `url` (Eitaayar answers the same way)."""
+    response, body = http.post_json(url, what, json=payload)
+    if body.get("ok"):
         return body.get("result")
-    code = body.get("error_code", response.status_code) if isinstance(body, dict) else response.status_code
-    description = body.get("description", "") if isinstance(body, dict) else ""
-    error = f"bot API {code}: {description}"
+    code = body.get("error_code", response.status_code)
+    error = f"{what} {code}: {body.get('description', '')}"
     if code in _GONE and method == "sendMessage":
         raise Undeliverable(error)
     raise Unavailable(error)

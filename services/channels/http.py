@@ -13,6 +13,8 @@ from typing import Any
 
 import httpx
 
+from services.channels.base import Unavailable
+
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 _lock = threading.Lock()
 _client: httpx.Client | None = None
@@ -34,3 +36,30 @@ def post(url: str, **kwargs: Any) -> httpx.Response:
 
 def get(url: str, **kwargs: Any) -> httpx.Response:
     return client().get(url, **kwargs)
+
+
+def _json(response: httpx.Response, what: str) -> tuple[httpx.Response, dict[str, Any]]:
+    try:
+        body = response.json()
+    except ValueError as exc:
+        raise Unavailable(f"{what} HTTP {response.status_code}, not JSON") from exc
+    if not isinstance(body, dict):
+        raise Unavailable(f"{what} HTTP {response.status_code}: unexpected answer")
+    return response, body
+
+
+def post_json(url: str, what: str, **kwargs: Any) -> tuple[httpx.Response, dict[str, Any]]:
+    """POST and read the JSON object that answers; unreachable or unreadable is Unavailable (retried)."""
+    try:
+        response = post(url, **kwargs)
+    except httpx.HTTPError as exc:
+        raise Unavailable(f"{what} unreachable: {exc}") from exc
+    return _json(response, what)
+
+
+def get_json(url: str, what: str, **kwargs: Any) -> tuple[httpx.Response, dict[str, Any]]:
+    try:
+        response = get(url, **kwargs)
+    except httpx.HTTPError as exc:
+        raise Unavailable(f"{what} unreachable: {exc}") from exc
+    return _json(response, what)

@@ -17,10 +17,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-import httpx
-
 from services.channels import http
 from services.channels.base import Outgoing, Unavailable, Undeliverable
+from services.channels.bots import call_url
 
 MESSENGERS = {
     "rubika": ("Rubika", "https://botapi.rubika.ir/v3"),
@@ -29,25 +28,11 @@ MESSENGERS = {
 }
 
 
-def _post(url: str, what: str, **kwargs: Any) -> tuple[httpx.Response, dict[str, Any]]:
-    try:
-        response = http.post(url, **kwargs)
-    except httpx.HTTPError as exc:
-        raise Unavailable(f"{what} unreachable: {exc}") from exc
-    try:
-        body = response.json()
-    except ValueError as exc:
-        raise Unavailable(f"{what} HTTP {response.status_code}, not JSON") from exc
-    if not isinstance(body, dict):
-        raise Unavailable(f"{what} HTTP {response.status_code}: unexpected answer")
-    return response, body
-
-
 # Rubika
 
 
 def rubika_call(base_url: str, token: str, method: str, payload: dict[str, Any]) -> dict[str, Any]:
-    _response, body = _post(f"{base_url.rstrip('/')}/{token}/{method}", "Rubika", json=payload)
+    _response, body = http.post_json(f"{base_url.rstrip('/')}/{token}/{method}", "Rubika", json=payload)
     status = str(body.get("status", ""))
     if status == "OK":
         data = body.get("data")
@@ -79,25 +64,16 @@ def rubika_update(update: dict[str, Any]) -> tuple[str, str] | None:
 
 
 def eitaa_send(base_url: str, token: str, chat_id: str, text: str) -> str | None:
-    response, body = _post(
-        f"{base_url.rstrip('/')}/{token}/sendMessage", "Eitaa", json={"chat_id": chat_id, "text": text}
+    result = call_url(
+        f"{base_url.rstrip('/')}/{token}/sendMessage", "Eitaa", "sendMessage", {"chat_id": chat_id, "text": text}
     )
-    if body.get("ok"):
-        result = body.get("result")
-        return str(result.get("message_id", "")) or None if isinstance(result, dict) else None
-    code = body.get("error_code", response.status_code)
-    error = f"Eitaa {code}: {body.get('description', '')}"
-    if code in (400, 403):
-        raise Undeliverable(error)  # no such chat, or the bot may not post there
-    raise Unavailable(error)
+    return str(result.get("message_id", "")) or None if isinstance(result, dict) else None
 
 
 def eitaa_check(base_url: str, token: str) -> dict[str, Any]:
     """The bot's own description (getMe), or a refusal: whether the token is good."""
-    response, body = _post(f"{base_url.rstrip('/')}/{token}/getMe", "Eitaa", json={})
-    if body.get("ok") and isinstance(body.get("result"), dict):
-        return body["result"]
-    raise Unavailable(f"Eitaa {body.get('error_code', response.status_code)}: {body.get('description', '')}")
+    result = call_url(f"{base_url.rstrip('/')}/{token}/getMe", "Eitaa", "getMe", {})
+    return result if isinstance(result, dict) else {}
 
 
 # WhatsApp Cloud API
@@ -136,7 +112,7 @@ def whatsapp_payload(to: str, text: str, locale: str, template: str = "") -> dic
 def whatsapp_send(base_url: str, token: str, settings: dict[str, Any], out: Outgoing) -> str | None:
     url = f"{base_url.rstrip('/')}/{settings.get('phone_number_id', '')}/messages"
     payload = whatsapp_payload(out.recipient, out.body, out.locale, settings.get("template", ""))
-    response, body = _post(url, "WhatsApp", json=payload, headers={"Authorization": f"Bearer {token}"})
+    response, body = http.post_json(url, "WhatsApp", json=payload, headers={"Authorization": f"Bearer {token}"})
     messages = body.get("messages")
     if 200 <= response.status_code < 300 and isinstance(messages, list) and messages:
         return str(messages[0].get("id", "")) or None
@@ -150,12 +126,10 @@ def whatsapp_send(base_url: str, token: str, settings: dict[str, Any], out: Outg
 
 def whatsapp_check(base_url: str, token: str, phone_number_id: str) -> dict[str, Any]:
     """The business number's description (GET /{phone-number-id}), or a refusal."""
-    try:
-        response = http.get(f"{base_url.rstrip('/')}/{phone_number_id}", headers={"Authorization": f"Bearer {token}"})
-        body = response.json()
-    except (httpx.HTTPError, ValueError) as exc:
-        raise Unavailable(f"WhatsApp unreachable: {exc}") from exc
-    if response.status_code == 200 and isinstance(body, dict) and "error" not in body:
+    response, body = http.get_json(
+        f"{base_url.rstrip('/')}/{phone_number_id}", "WhatsApp", headers={"Authorization": f"Bearer {token}"}
+    )
+    if response.status_code == 200 and "error" not in body:
         return body
-    problem = body.get("error", {}) if isinstance(body, dict) else {}
+    problem = body.get("error") if isinstance(body.get("error"), dict) else {}
     raise Unavailable(f"WhatsApp {problem.get('code', response.status_code)}: {problem.get('message', '')}")
