@@ -66,6 +66,21 @@ def notice_directory(app_role: str) -> list[str]:
     )
 
 
+# The mailbox reader finds, across tenants, the active organizations with a connection of one kind (a mailbox).
+# The application role reads no other tenant's account: tenants_with_channel answers tenant ids and nothing else.
+def channel_directory(app_role: str) -> list[str]:
+    return _directory(
+        app_role,
+        "channel_accounts",
+        "channel_directory",
+        "tenants_with_channel(text)",
+        "tenants_with_channel(kind text) RETURNS SETOF integer LANGUAGE sql STABLE "
+        "SECURITY DEFINER SET search_path = pg_catalog, public "
+        "AS $$ SELECT a.tenant_id FROM public.channel_accounts a JOIN public.tenants t ON t.id = a.tenant_id "
+        "WHERE a.channel = $1 AND a.is_active AND t.is_active ORDER BY a.tenant_id $$",
+    )
+
+
 def grant_app_role(role: str) -> list[str]:
     """Statements that let the application role read and write the data, and nothing more.
 
@@ -94,6 +109,8 @@ def grant_app_role(role: str) -> list[str]:
         "GRANT EXECUTE ON FUNCTION tenant_of_code(text) TO {r}; END IF",
         "IF to_regprocedure('due_notices(timestamptz, integer)') IS NOT NULL THEN "
         "GRANT EXECUTE ON FUNCTION due_notices(timestamptz, integer) TO {r}; END IF",
+        "IF to_regprocedure('tenants_with_channel(text)') IS NOT NULL THEN "
+        "GRANT EXECUTE ON FUNCTION tenants_with_channel(text) TO {r}; END IF",
     )
     body = "; ".join(g.format(r=quoted) for g in (*grants, *revokes, *functions))
     # The role name comes from settings, not from users, and is quoted as an identifier and a literal.

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import sqlalchemy as sa
@@ -16,23 +14,13 @@ from services.complaints.models import Complaint
 from services.notifications.models import Notice
 from tenants.context import tenant_scope
 from tenants.db import db
+from tests.fixtures.httpapi import JsonHandler, LocalServer, serving
 
 TOKEN = "123456:ABC-our-bot-token"
 
 
-class BotApi(BaseHTTPRequestHandler):
+class BotApi(JsonHandler):
     server: BotApiServer
-
-    def log_message(self, *args) -> None:
-        pass
-
-    def _reply(self, status: int, body: dict) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def do_POST(self) -> None:
         match = re.fullmatch(r"/bot(?P<token>[^/]+)/(?P<method>\w+)", self.path)
@@ -57,10 +45,9 @@ class BotApi(BaseHTTPRequestHandler):
             self._reply(404, {"ok": False, "error_code": 404, "description": "Not Found"})
 
 
-class BotApiServer(ThreadingHTTPServer):
+class BotApiServer(LocalServer):
     def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), BotApi)
-        self.calls: list[tuple[str, dict]] = []
+        super().__init__(BotApi)
 
     def sent(self) -> list[tuple[str, str]]:
         return [(str(p["chat_id"]), p["text"]) for m, p in self.calls if m == "sendMessage"]
@@ -68,11 +55,8 @@ class BotApiServer(ThreadingHTTPServer):
 
 @pytest.fixture
 def bot_api():
-    server = BotApiServer()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(BotApiServer()) as server:
+        yield server
 
 
 def _connect(make_app, make_tenant, login_as, bot_api, provider: str, *, locale: str = "en"):

@@ -319,7 +319,17 @@ def test_a_mailbox_that_cannot_be_read_shows_why_and_loses_nothing(app, desk, im
     assert [c.subject for c in _complaints(app, made)] == ["Waiting room"]
     page = staff.get(f"/{made.tenant.slug}/console/settings/channels").get_data(as_text=True)
     assert "data-mailbox-error" not in page
-    # Disconnected: no longer read.
+    # An organization switched off is not read; nor is a disconnected mailbox.
+    from tenants.context import platform_scope
+    from tenants.models import Tenant
+
+    with app.app_context(), platform_scope():
+        db.session.get(Tenant, made.tenant.id).is_active = False
+        db.session.commit()
+        assert mailboxes() == 0
+        db.session.get(Tenant, made.tenant.id).is_active = True
+        db.session.commit()
+        assert mailboxes() == 1
     assert staff.post(f"/{made.tenant.slug}/console/settings/channels/mailbox/remove").status_code == 303
     with app.app_context():
         assert mailboxes() == 0

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -21,23 +19,13 @@ from services.notifications.models import Notice
 from tenants.context import tenant_scope
 from tenants.db import db
 from tenants.models import StaffMember
+from tests.fixtures.httpapi import JsonHandler, LocalServer, serving
 
 TOKEN = "BOT-TOKEN-OF-THE-CLINIC-0123456789"
 
 
-class Apis(BaseHTTPRequestHandler):
+class Apis(JsonHandler):
     server: ApiServer
-
-    def log_message(self, *args) -> None:
-        pass
-
-    def _reply(self, status: int, body: dict) -> None:
-        data = json.dumps(body).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def do_GET(self) -> None:
         match = re.fullmatch(r"/wa/(\d+)", self.path)
@@ -101,14 +89,13 @@ class Apis(BaseHTTPRequestHandler):
             )
 
 
-class ApiServer(ThreadingHTTPServer):
+class ApiServer(LocalServer):
     def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), Apis)
-        self.calls: list[tuple[str, dict]] = []
+        super().__init__(Apis)
 
     @property
     def base(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        return self.url
 
     def to(self, prefix: str) -> list[dict]:
         return [p for path, p in self.calls if path.startswith(prefix)]
@@ -116,11 +103,8 @@ class ApiServer(ThreadingHTTPServer):
 
 @pytest.fixture
 def apis():
-    server = ApiServer()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(ApiServer()) as server:
+        yield server
 
 
 def _app(make_app, apis):

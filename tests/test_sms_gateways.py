@@ -5,8 +5,6 @@ from __future__ import annotations
 
 import json
 import re
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -19,26 +17,16 @@ from services.notifications.models import Notice
 from tenants.context import tenant_scope
 from tenants.db import db
 from tenants.models import StaffMember
+from tests.fixtures.httpapi import JsonHandler, LocalServer, serving
 
 GOOD_KEY = "good-key-1234"
 BAD_NUMBER = "+989120000000"
 
 
-class Gateway(BaseHTTPRequestHandler):
+class Gateway(JsonHandler):
     """Answers as Kavenegar, SMS.ir, Mobizon or a plain JSON gateway would, by the path it is called on."""
 
     server: GatewayServer
-
-    def log_message(self, *args) -> None:
-        pass
-
-    def _reply(self, status: int, body: dict) -> None:
-        data = json.dumps(body, ensure_ascii=False).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -96,24 +84,15 @@ class Gateway(BaseHTTPRequestHandler):
             self._reply(200, {"id": "gw-77"})
 
 
-class GatewayServer(ThreadingHTTPServer):
+class GatewayServer(LocalServer):
     def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), Gateway)
-        self.calls: list[dict] = []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
+        super().__init__(Gateway)
 
 
 @pytest.fixture
 def gateway():
-    server = GatewayServer()
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(GatewayServer()) as server:
+        yield server
 
 
 def _use(app, made, provider: str, base_url: str, *, key: str = GOOD_KEY, sender: str = "10004346") -> None:

@@ -6,9 +6,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import threading
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import sqlalchemy as sa
@@ -21,15 +19,13 @@ from services.notifications.models import Notice
 from tenants.context import tenant_scope
 from tenants.db import clock_at, db, utcnow
 from tenants.models import StaffMember
+from tests.fixtures.httpapi import JsonHandler, LocalServer, serving
 
 SECRET = "a-shared-secret-of-our-own"
 
 
-class Receiver(BaseHTTPRequestHandler):
+class Receiver(JsonHandler):
     server: ReceiverServer
-
-    def log_message(self, *args) -> None:
-        pass
 
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
@@ -45,20 +41,17 @@ class Receiver(BaseHTTPRequestHandler):
         self.end_headers()
 
 
-class ReceiverServer(ThreadingHTTPServer):
+class ReceiverServer(LocalServer):
     def __init__(self) -> None:
-        super().__init__(("127.0.0.1", 0), Receiver)
+        super().__init__(Receiver)
         self.received: list[dict] = []
         self.answers: list[int] = []
 
 
 @pytest.fixture
 def receiver():
-    server = ReceiverServer()
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield server
-    server.shutdown()
-    server.server_close()
+    with serving(ReceiverServer()) as server:
+        yield server
 
 
 def _hook(app, made, url: str) -> None:

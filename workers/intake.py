@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from services.channels.accounts import account
+from services.channels.accounts import tenants_with
 from services.channels.inbound_mail import poll
-from tenants.context import current_tenant_id, tenant_scope
+from tenants.context import current_tenant_id
 from tenants.db import db
-from tenants.models import Tenant, active_tenants
+from tenants.models import Tenant
 from workers.jobs import enqueue, platform_job, tenant_job
 from workers.queues import INTAKE
 
@@ -21,11 +21,7 @@ def read_mailbox() -> dict[str, int | str]:
 @platform_job
 def mailboxes() -> int:
     """One read of each connected mailbox, on the intake queue (or in this process without Redis)."""
-    offered = 0
-    for tenant in active_tenants():
-        with tenant_scope(tenant.id):
-            connected = account("imap") is not None
-        if connected:
-            enqueue(read_mailbox, tenant.id, queue_name=INTAKE, job_id="mailbox")
-            offered += 1
-    return offered
+    tenant_ids = tenants_with("imap")
+    for tenant_id in tenant_ids:
+        enqueue(read_mailbox, tenant_id, queue_name=INTAKE, job_id="mailbox")
+    return len(tenant_ids)

@@ -22,9 +22,9 @@ from services.channels.secrets import seal, unseal
 from services.channels.sms import PROVIDERS
 from services.contacts import ContactError, check_email
 from services.errors import ServiceError
-from tenants.context import current_tenant_id
+from tenants.context import current_tenant_id, platform_scope
 from tenants.db import db, utcnow
-from tenants.models import StaffMember
+from tenants.models import StaffMember, Tenant
 from tenants.roles import Permission, require
 
 MAX_SECRET = 500
@@ -41,6 +41,27 @@ def account(channel: str = "sms") -> ChannelAccount | None:
 # process keeps the answer this long, and forgets it at once when the account changes here.
 KNOWN_SECONDS = 30.0
 _KNOWN = "dadras.channel_accounts"
+
+
+_TENANTS_WITH_CHANNEL = sa.text("SELECT tenants_with_channel(:kind)")
+
+
+def tenants_with(channel: str) -> list[int]:
+    """The active organizations with an account for `channel`, across tenants, in one query. On PostgreSQL the
+    application role asks tenants_with_channel(), which answers tenant ids and nothing else."""
+    with platform_scope():
+        if db.session.get_bind().dialect.name == "postgresql":
+            return list(db.session.scalars(_TENANTS_WITH_CHANNEL, {"kind": channel}))
+        return list(
+            db.session.scalars(
+                sa.select(ChannelAccount.tenant_id)
+                .join(Tenant, Tenant.id == ChannelAccount.tenant_id)
+                .where(
+                    ChannelAccount.channel == channel, ChannelAccount.is_active.is_(True), Tenant.is_active.is_(True)
+                )
+                .order_by(ChannelAccount.tenant_id)
+            )
+        )
 
 
 def has_account(channel: str = "sms") -> bool:
@@ -211,6 +232,8 @@ def save_bot(actor: StaffMember, *, provider: str, token: str, webhook_url: str)
     """Connect the organization's bot: the token sealed, the bot told where to post its updates, with a fresh
     secret it must present on each (only its digest is kept)."""
     require(actor, Permission.MANAGE_SETTINGS)
+    if provider == "rubika":
+        return save_rubika(actor, token=token, webhook_url=webhook_url)
     if provider not in BOT_PROVIDERS:
         raise ServiceError(_l("Choose from the list."), field="bot_provider")
     token = (token or "").strip()

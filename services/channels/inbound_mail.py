@@ -205,15 +205,16 @@ def sender_of(message: EmailMessage) -> tuple[str, str]:
     return " ".join(addresses[0].display_name.split()), addresses[0].addr_spec
 
 
-def _ours(address: str) -> set[str]:
-    own = {parseaddr(current_app.config.get("MAIL_FROM", ""))[1].lower()}
+def our_addresses(mailbox_user: str) -> frozenset[str]:
+    """The addresses our own mail comes from (the platform's, the organization's, the mailbox's): read once a poll."""
+    own = {parseaddr(current_app.config.get("MAIL_FROM", ""))[1].lower(), mailbox_user.lower()}
     sending = account("email")
     if sending is not None:
         own.add(parseaddr((sending.settings or {}).get("sender", ""))[1].lower())
-    return own | {address.lower()}
+    return frozenset(own)
 
 
-def ignored_because(message: EmailMessage, sender: str, mailbox_user: str) -> str | None:
+def ignored_because(message: EmailMessage, sender: str, ours: frozenset[str]) -> str | None:
     """Why a mail is not someone writing to us, or None."""
     auto = (header(message, "Auto-Submitted") or "no").lower()
     local = sender.split("@", 1)[0].lower()
@@ -226,7 +227,7 @@ def ignored_because(message: EmailMessage, sender: str, mailbox_user: str) -> st
             or local in _DAEMONS
             or header(message, "Return-Path") == "<>",
         ),
-        ("loop", _OUR_REFERENCE.match(header(message, "Message-ID")) or sender.lower() in _ours(mailbox_user)),
+        ("loop", _OUR_REFERENCE.match(header(message, "Message-ID")) or sender.lower() in ours),
     )
     return next((reason for reason, found in checks if found), None)
 
@@ -310,7 +311,7 @@ def _too_many_from(sender: str) -> bool:
     return (count or 0) >= SENDER_HOURLY
 
 
-def take(tenant: Tenant, raw: bytes, mailbox_user: str = "") -> InboundMail | None:
+def take(tenant: Tenant, raw: bytes, ours: frozenset[str] = frozenset()) -> InboundMail | None:
     """Turn one mail into a complaint or a customer message; None when it was already taken."""
     message = email.message_from_bytes(raw, policy=email.policy.default)
     assert isinstance(message, EmailMessage)
@@ -328,7 +329,7 @@ def take(tenant: Tenant, raw: bytes, mailbox_user: str = "") -> InboundMail | No
     if not sender:
         seen.reason = "bad_sender"
         return seen
-    seen.reason = ignored_because(message, sender, mailbox_user) or ""
+    seen.reason = ignored_because(message, sender, ours) or ""
     if not seen.reason:
         try:
             sender = seen.sender = check_email(sender)
@@ -419,7 +420,7 @@ def poll(tenant: Tenant) -> Polled:
 
 
 def _read(tenant: Tenant, url: str, settings: dict, done: Polled) -> None:
-    user = mailbox.parse_url(url).user
+    ours = our_addresses(mailbox.parse_url(url).user)
     began = utcnow()
     with mailbox.opened(url) as box:
         validity = box.validity
@@ -441,7 +442,7 @@ def _read(tenant: Tenant, url: str, settings: dict, done: Polled) -> None:
             done.read += 1
             try:
                 with db.session.begin_nested():
-                    seen = take(tenant, raw, user)
+                    seen = take(tenant, raw, ours)
             except Exception:
                 # Recorded as refused, so that one mail we cannot take never holds back the ones after it.
                 log.exception("mail %s not taken", uid, extra={"tenant_id": tenant.id})

@@ -37,23 +37,34 @@ DISPATCH_KEY = "dadras.dispatch_notices"
 ALWAYS = frozenset({"email"})
 
 
-def customer_address(complaint: Complaint, channels: frozenset[str] | None = None) -> tuple[str, str] | None:
-    """(channel, recipient) for reaching the complainant: the preferred way when it can be used, else another."""
+def every_address(complaint: Complaint, channels: frozenset[str] | None = None) -> list[tuple[str, str]]:
+    """Every (channel, recipient) the complainant can be reached on that this organization can use: their
+    messenger chat, WhatsApp (only when they chose it), text messages, e-mail."""
     usable = channels if channels is not None else usable_channels()
-    if complaint.messenger_id and complaint.preferred_contact == ContactChannel.MESSENGER:
+    found = []
+    if complaint.messenger_id:
         provider, _, chat = complaint.messenger_id.partition(":")
         if provider in usable and chat:
-            return provider, chat
-    phone = ("sms", complaint.phone) if complaint.phone and "sms" in usable else None
-    email = ("email", complaint.email) if complaint.email and "email" in usable else None
-    preferred = complaint.preferred_contact
-    if preferred == ContactChannel.WHATSAPP and complaint.phone and "whatsapp" in usable:
-        return "whatsapp", complaint.phone
-    if preferred == ContactChannel.EMAIL and email:
-        return email
-    if preferred in (ContactChannel.SMS, ContactChannel.PHONE, ContactChannel.MESSENGER) and phone:
-        return phone
-    return phone or email
+            found.append((provider, chat))
+    if complaint.phone and complaint.preferred_contact == ContactChannel.WHATSAPP and "whatsapp" in usable:
+        found.append(("whatsapp", complaint.phone))
+    if complaint.phone and "sms" in usable:
+        found.append(("sms", complaint.phone))
+    if complaint.email and "email" in usable:
+        found.append(("email", complaint.email))
+    return found
+
+
+def customer_address(complaint: Complaint, channels: frozenset[str] | None = None) -> tuple[str, str] | None:
+    """(channel, recipient) for reaching the complainant: the preferred way when it can be used, else another."""
+    found = dict(every_address(complaint, channels))
+    messenger = complaint.messenger_id.partition(":")[0] if complaint.messenger_id else ""
+    wanted = {
+        ContactChannel.MESSENGER: (messenger, "sms", "email"),
+        ContactChannel.WHATSAPP: ("whatsapp", "sms", "email"),
+        ContactChannel.EMAIL: ("email", "sms"),
+    }.get(complaint.preferred_contact, ("sms", "email"))
+    return next(((channel, found[channel]) for channel in wanted if channel in found), None)
 
 
 def usable_channels() -> frozenset[str]:
@@ -239,23 +250,6 @@ def notify_customer(
             if other[0] != address[0]:
                 _to_customer(complaint, event, key, data, other, suffix=f":{other[0]}")
     return notice
-
-
-def every_address(complaint: Complaint) -> list[tuple[str, str]]:
-    """Every way the complainant can be reached that this organization can use (WhatsApp only when chosen)."""
-    usable = usable_channels()
-    found = []
-    if complaint.messenger_id:
-        provider, _, chat = complaint.messenger_id.partition(":")
-        if provider in usable and chat:
-            found.append((provider, chat))
-    if complaint.phone and complaint.preferred_contact == ContactChannel.WHATSAPP and "whatsapp" in usable:
-        found.append(("whatsapp", complaint.phone))
-    if complaint.phone and "sms" in usable:
-        found.append(("sms", complaint.phone))
-    if complaint.email:
-        found.append(("email", complaint.email))
-    return found
 
 
 def _to_customer(

@@ -201,22 +201,18 @@ def channels_webhook():
 @bp.post("/channels/bot")
 @login_required
 def channels_bot():
-    """Connect the organization's Telegram or Bale bot: complaints by conversation, notices back to the chat."""
+    """Connect the organization's Telegram, Bale or Rubika bot: complaints by conversation, notices back to the
+    chat."""
     require(current_user, Permission.MANAGE_SETTINGS)
     return _saved(
         _bot_form(),
         "bot_form",
-        lambda f: (
-            accounts.save_rubika(
-                current_user, token=f.bot_token.data or "", webhook_url=external_url("intake.rubika_update")
-            )
-            if f.bot_provider.data == "rubika"
-            else accounts.save_bot(
-                current_user,
-                provider=f.bot_provider.data,
-                token=f.bot_token.data or "",
-                webhook_url=external_url("intake.update", provider=f.bot_provider.data),
-            )
+        # Every bot, Rubika's too, posts to /<slug>/bots/<provider>.
+        lambda f: accounts.save_bot(
+            current_user,
+            provider=f.bot_provider.data,
+            token=f.bot_token.data or "",
+            webhook_url=external_url("intake.update", provider=f.bot_provider.data),
         ),
     )
 
