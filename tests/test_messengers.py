@@ -171,6 +171,12 @@ def test_a_rubika_bot_takes_a_complaint_and_carries_its_notices(make_app, make_t
         return client.post(f"/{made.tenant.slug}/bots/rubika?key={presented}", json=update)
 
     assert say("/start", presented="wrong").status_code == 403
+    hook_url = f"/{made.tenant.slug}/bots/rubika?key={key}"
+    assert client.post(hook_url, data="not json", content_type="application/json").status_code == 400
+    # Not a message (the bot started, a button): acknowledged, nothing registered, nothing answered.
+    assert client.post(hook_url, json={"update": {"type": "StartedBot", "chat_id": "b0sara"}}).status_code == 200
+    assert client.post(hook_url, json={"inline_message": {"text": "x"}}).status_code == 200
+    assert [p for p in apis.to("/rubika/") if "text" in p] == []
     for text in ("/start", "سارا احمدی", "۰۹۱۲ ۱۲۳ ۴۵۶۷", "دو ساعت منتظر ماندم."):
         assert say(text).status_code == 200
     sent = [p for p in apis.to("/rubika/") if "text" in p]
