@@ -86,3 +86,21 @@ def test_complaints_by_email_in_persian(page, live_server, imap_server):
     page.locator("#inbound-mails a").first.click()
     page.wait_for_selector("#timeline")
     assert "دو ساعت در صف ماندم." in page.text_content("main")
+
+
+def test_inviting_a_colleague_with_javascript_on(page, live_server):
+    """The invitation form posts through htmx: a wrong address comes back marked, a right one is sent."""
+    sign_up(page, live_server, "davat")
+    page.wait_for_url(f"{live_server}/davat/console/")
+    page.goto(f"{live_server}/davat/console/settings/staff")
+    page.fill("#email", "not-an-address")
+    page.locator("#invite-form button[type=submit]").click()
+    page.wait_for_selector("#invite-form #email.is-invalid")
+    assert page.input_value("#email") == "not-an-address"
+    page.fill("#email", "colleague@example.com")
+    page.select_option("#role", "agent")
+    page.locator("#invite-form button[type=submit]").click()
+    page.wait_for_selector("#invite-form [role=status]")
+    assert "colleague@example.com" in page.text_content("#invite-form [role=status]")
+    page.wait_for_selector("text=colleague@example.com >> nth=1")
+    assert _serious(page) == []

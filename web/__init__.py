@@ -61,6 +61,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     for name in BLUEPRINTS:
         app.register_blueprint(import_module(name).bp)
+    _install_shared_macros(app)  # after the blueprints: the macros use their template filters
 
     _register_request_wrapper(app)
     _register_delivery(app)
@@ -87,6 +88,19 @@ def _register_delivery(app: Flask) -> None:
                 from workers.periodic import start_in_process
 
                 started.append(start_in_process(app))
+
+
+# Macro files every template may call without importing them: a block rendered alone for htmx
+# (render_block) never runs its template's top-level imports, so an imported macro would be undefined there.
+SHARED_MACROS = ("_macros.html", "_answers.html")
+
+
+def _install_shared_macros(app: Flask) -> None:
+    from jinja2.runtime import Macro
+
+    for name in SHARED_MACROS:
+        module = app.jinja_env.get_template(name).module
+        app.jinja_env.globals.update({k: v for k, v in vars(module).items() if isinstance(v, Macro)})
 
 
 def _import_models() -> None:
