@@ -95,7 +95,8 @@ def test_a_login_on_one_tenant_never_opens_another(client, make_tenant, make_use
     make_user(b.tenant, email=a.owner.email)  # the same person is staff of both, with separate accounts
     login_as(client, a.tenant, a.owner)
     response = client.get(f"/{b.tenant.slug}/console/")
-    assert response.status_code == 404
+    assert response.status_code == 303  # B's own log-in page, not B's console
+    assert response.headers["Location"] == f"/{b.tenant.slug}/console/login?next=/{b.tenant.slug}/console/"
 
 
 def test_one_person_logged_in_to_two_tenants_logs_out_of_one_only(client, make_tenant, make_user, login_as):

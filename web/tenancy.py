@@ -123,10 +123,8 @@ def _unauthorized():
     tenant = g.get("tenant")
     if tenant is None:
         abort(404)
-    # Someone logged in to another tenant learns nothing about this tenant's console: it does not exist
-    # for them (its log-in page stays open for a person who is staff of both).
-    if any(key != str(tenant.id) for key in session.get(SESSION_KEY, {})):
-        abort(404)
+    # Logged in elsewhere or nowhere, the answer is this tenant's own log-in page: staff of several
+    # organizations log in to each, and the page tells a stranger nothing the public portal does not.
     target = url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None)
     if request.headers.get("HX-Request"):
         response = current_app.response_class(status=204)
