@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from tenants.context import platform_scope
 from tenants.db import db
 from tenants.models import Tenant
-from tests.test_signup import GOOD
+from tests.fixtures.accounts import SIGNUP as GOOD
 
 
 @pytest.fixture

@@ -2,28 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
 import sqlalchemy as sa
 
+from tests.fixtures.accounts import invite, sent_links
 from tests.fixtures.factories import PASSWORD
 
 NEW_PASSWORD = "another-long-passphrase"
-
-
-def sent_links(app) -> list[str]:
-    messages = app.extensions.get("dadras.sent_mail", [])
-    return [
-        re.search(r"http://\S+", m.get_body(("plain",)).get_content()).group(0).replace("http://127.0.0.1:5000", "")
-        for m in messages
-    ]
-
-
-def invite(app, client, made, login_as, *, email="new.agent@example.com", role="agent") -> str:
-    login_as(client, made.tenant, made.owner)
-    response = client.post(f"/{made.tenant.slug}/console/settings/staff/invite", data={"email": email, "role": role})
-    assert response.status_code == 303, response.get_data(as_text=True)[:300]
-    return sent_links(app)[-1]
 
 
 def test_invitation_email_carries_a_link_that_makes_a_staff_member(app, client, make_tenant, login_as):

@@ -9,18 +9,7 @@ from services.catalog.models import Category, Unit
 from tenants.context import platform_scope, tenant_scope
 from tenants.db import db
 from tenants.models import StaffMember, Tenant
-
-GOOD = {
-    "name": "Shifa Clinic",
-    "slug": "shifa",
-    "industry": "clinic",
-    "locale": "en",
-    "timezone": "Asia/Tehran",
-    "owner_name": "Leila Ahmadi",
-    "owner_email": "leila@shifa.example.com",
-    "password": "a-long-secret-phrase",
-    "password_again": "a-long-secret-phrase",
-}
+from tests.fixtures.accounts import SIGNUP as GOOD
 
 
 def tenant_count(app) -> int:
@@ -83,7 +72,7 @@ def test_signup_accepts_persian_digits_and_arabic_letters(app, client):
         ({"slug": "ab"}, "between 3 and 40"),
         ({"owner_email": "not-an-address"}, "Invalid email"),
         ({"password": "short", "password_again": "short"}, "at least 10"),
-        ({"password": "password123", "password_again": "password123"}, "too easy"),
+        ({"password": "password123", "password_again": "password123"}, "easy to guess"),
         ({"password_again": "something-else-entirely"}, "passwords differ"),
         ({"name": "x" * 201}, "200"),
         ({"owner_name": "y" * 121}, "120"),

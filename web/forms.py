@@ -33,6 +33,9 @@ class BaseForm(FlaskForm):
     def add_errors(self, field: str | None, message: str) -> None:
         """Attach a service's refusal to the field it names, or to the form as a whole."""
         target = getattr(self, field, None) if field else None
+        shown = target.errors if isinstance(target, Field) else self.form_errors
+        if str(message) in map(str, shown):
+            return  # each refusal shown once
         if isinstance(target, Field):
             target.errors = [*target.errors, message]
         else:

@@ -100,13 +100,15 @@ class SignUp:
 
 
 def slug_problem(slug: str) -> str | None:
-    """Why `slug` cannot be used (format or reserved), or None; uniqueness is checked at sign-up."""
+    """Why `slug` cannot be used (format, reserved or taken), or None; sign-up's insert settles a race."""
     if not SLUG_PATTERN.match(slug):
         return _l(
             "Use 3 to 40 lower-case Latin letters, digits and dashes, starting and ending with a letter or digit."
         )
     if slug in RESERVED_SLUGS:
         return _l("This address is reserved. Choose another one.")
+    if slug_taken(slug):
+        return _l("This address is already taken. Choose another one.")
     return None
 
 
@@ -131,8 +133,6 @@ def sign_up(data: SignUp) -> tuple[Tenant, StaffMember]:
         raise AccountError(_l("Choose a language from the list."), field="locale")
     if data.timezone not in zoneinfo.available_timezones():
         raise AccountError(_l("Choose a time zone from the list."), field="timezone")
-    if slug_taken(data.slug):
-        raise AccountError(_l("This address is already taken. Choose another one."), field="slug")
     tenant = Tenant(
         slug=data.slug,
         name=data.name,

@@ -6,7 +6,8 @@ from flask import Blueprint, g, render_template, url_for
 from flask_babel import get_locale
 
 from services.onboarding.operations import SignUp, sign_up, slug_problem
-from tenants.accounts import AccountError, password_problem
+from tenants.accounts import AccountError
+from tenants.passwords import password_problem
 from web.common.views import redirect_after_change
 from web.signup.forms import DEFAULT_TIMEZONE, SignupForm
 from web.tenancy import remember_login
@@ -23,14 +24,21 @@ def signup():
         locale = str(get_locale())
         form.locale.data = locale
         form.timezone.data = DEFAULT_TIMEZONE.get(locale, "UTC")
-    if form.validate_on_submit():
-        problem = slug_problem(form.slug.data) or None
-        weak = password_problem(form.password.data, form.owner_email.data, form.owner_name.data)
-        if problem:
-            form.add_errors("slug", problem)
-        if weak:
-            form.add_errors("password", weak)
-        if not problem and not weak:
+    if form.is_submitted():
+        valid = form.validate()
+        # Every refusal in one round: the address and the password are judged even when another field is wrong.
+        problems = {
+            "slug": None if form.slug.errors else slug_problem(form.slug.data or "") or None,
+            "password": None
+            if form.password.errors
+            else password_problem(
+                form.password.data or "", form.owner_email.data or "", form.owner_name.data or "", form.name.data or ""
+            ),
+        }
+        for name, problem in problems.items():
+            if problem:
+                form.add_errors(name, problem)
+        if valid and not any(problems.values()):
             try:
                 tenant, owner = sign_up(
                     SignUp(
