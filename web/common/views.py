@@ -125,6 +125,12 @@ def render_block(template_name: str, block_name: str, **context: object) -> str:
     return "".join(template.blocks[block_name](template.new_context(context)))
 
 
+@bp.get("/favicon.ico")
+def favicon() -> Response:
+    """The icon browsers and feed readers ask for at the root, whatever the page links."""
+    return current_app.send_static_file("favicon.ico")
+
+
 @bp.post("/lang")
 @bp.post("/<tenant_slug>/lang")
 def set_language():
