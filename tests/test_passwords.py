@@ -65,3 +65,14 @@ def test_an_invitation_takes_the_password_sign_up_takes(app, client, make_tenant
         link, data={"name": "Reza Karimi", "password": "Reza-Karimi-2026", "password_again": "Reza-Karimi-2026"}
     )
     assert response.status_code == 303
+
+
+def test_an_invitation_judges_the_password_with_the_other_fields_at_once(app, client, make_tenant, login_as):
+    made = make_tenant()
+    link = invite(app, client, made, login_as, email="nima@example.com")
+    response = app.test_client().post(link, data={"name": "", "password": "1234567890", "password_again": "123"})
+    body = response.get_data(as_text=True)
+    assert response.status_code == 422
+    assert body.count("easy to guess") == 1
+    assert body.count("The two passwords differ.") == 1
+    assert body.count("This field is required.") == 1

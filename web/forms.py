@@ -8,8 +8,9 @@ from datetime import date
 import jdatetime
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
-from wtforms import Field, PasswordField, SelectChoice, StringField, TextAreaField
+from wtforms import Field, PasswordField, SelectChoice, StringField, TextAreaField, ValidationError
 
+from tenants.passwords import password_problem
 from tenants.text import normalize_input
 from web.i18n import locale_code, localize_digits
 
@@ -40,6 +41,21 @@ class BaseForm(FlaskForm):
             target.errors = [*target.errors, message]
         else:
             self.form_errors.append(message)
+
+
+class PasswordPolicy:
+    """A form that chooses a password: the one policy is judged with the other fields, in the same round."""
+
+    about: tuple[str, ...] = ()  # the person's e-mail and name and the organization's, as the view knows them
+
+    def own_words(self) -> tuple[str, ...]:
+        """What the form itself says about the person (a name typed beside the password)."""
+        return ()
+
+    def validate_password(self, field: Field) -> None:
+        problem = password_problem(field.data or "", *self.about, *self.own_words())
+        if problem:
+            raise ValidationError(str(problem))
 
 
 def choices(labels: dict[str, object]) -> list[SelectChoice]:

@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from web.forms import BaseForm
+from web.forms import BaseForm, PasswordPolicy
 
 
 class LoginForm(BaseForm):
@@ -15,7 +15,7 @@ class LoginForm(BaseForm):
     next = HiddenField()
 
 
-class NewPasswordMixin:
+class NewPasswordMixin(PasswordPolicy):
     password = PasswordField(_l("New password"), validators=[DataRequired(), Length(max=128)])
     password_again = PasswordField(
         _l("New password again"),
@@ -25,6 +25,9 @@ class NewPasswordMixin:
 
 class AcceptInvitationForm(NewPasswordMixin, BaseForm):
     name = StringField(_l("Your name"), validators=[DataRequired(), Length(min=2, max=120)])
+
+    def own_words(self) -> tuple[str, ...]:
+        return (self.name.data or "",)
 
 
 class ForgotPasswordForm(BaseForm):

@@ -72,6 +72,7 @@ def accept(token: str):
     except AccountError as exc:
         return error_page(exc.status, exc.message)
     form = AcceptInvitationForm()
+    form.about = (invitation.email, g.tenant.name, g.tenant.slug)
     if form.validate_on_submit():
         try:
             member = accept_invitation(token, form.name.data, form.password.data)
@@ -121,10 +122,11 @@ def forgot_password():
 def reset(token: str):
     """Choose a new password from an e-mailed link; the link works once."""
     try:
-        open_password_reset(token)
+        member = open_password_reset(token)
     except AccountError as exc:
         return error_page(exc.status, exc.message)
     form = ResetPasswordForm()
+    form.about = (member.email, member.name, g.tenant.name, g.tenant.slug)
     if form.validate_on_submit():
         try:
             member = reset_password(token, form.password.data)

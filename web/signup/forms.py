@@ -9,7 +9,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo, Length
 
-from web.forms import BaseForm, choices
+from web.forms import BaseForm, PasswordPolicy, choices
 
 INDUSTRY_NAMES = {
     "clinic": _l("Clinic or hospital"),
@@ -39,7 +39,7 @@ def timezone_names() -> list[str]:
     return [z for z in (*COMMON_TIMEZONES, *rest) if not z.startswith(("Etc/", "SystemV/"))]
 
 
-class SignupForm(BaseForm):
+class SignupForm(PasswordPolicy, BaseForm):
     name = StringField(_l("Organization name"), validators=[DataRequired(), Length(min=2, max=200)])
     slug = StringField(_l("Web address"), validators=[DataRequired(), Length(min=3, max=40)])
     industry = SelectField(_l("Industry"), validators=[DataRequired()])
@@ -52,6 +52,9 @@ class SignupForm(BaseForm):
         _l("Password again"),
         validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
     )
+
+    def own_words(self) -> tuple[str, ...]:
+        return (self.owner_email.data or "", self.owner_name.data or "", self.name.data or "")
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -7,7 +7,6 @@ from flask_babel import get_locale
 
 from services.onboarding.operations import SignUp, sign_up, slug_problem
 from tenants.accounts import AccountError
-from tenants.passwords import password_problem
 from web.common.views import redirect_after_change
 from web.signup.forms import DEFAULT_TIMEZONE, SignupForm
 from web.tenancy import remember_login
@@ -26,19 +25,11 @@ def signup():
         form.timezone.data = DEFAULT_TIMEZONE.get(locale, "UTC")
     if form.is_submitted():
         valid = form.validate()
-        # Every refusal in one round: the address and the password are judged even when another field is wrong.
-        problems = {
-            "slug": None if form.slug.errors else slug_problem(form.slug.data or "") or None,
-            "password": None
-            if form.password.errors
-            else password_problem(
-                form.password.data or "", form.owner_email.data or "", form.owner_name.data or "", form.name.data or ""
-            ),
-        }
-        for name, problem in problems.items():
-            if problem:
-                form.add_errors(name, problem)
-        if valid and not any(problems.values()):
+        # Every refusal in one round: the address is judged even when another field is wrong.
+        problem = None if form.slug.errors else slug_problem(form.slug.data or "")
+        if problem:
+            form.add_errors("slug", problem)
+        if valid and not problem:
             try:
                 tenant, owner = sign_up(
                     SignUp(
