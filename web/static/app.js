@@ -2,7 +2,9 @@
 document.addEventListener("change", function (event) {
   var el = event.target;
   if (el.matches && el.matches("[data-autosubmit]") && el.form) {
-    el.form.requestSubmit();
+    // A value names the button to submit with (a switch that carries a bigger form along).
+    var button = el.getAttribute("data-autosubmit") && document.getElementById(el.getAttribute("data-autosubmit"));
+    el.form.requestSubmit(button || undefined);
   }
 });
 
