@@ -336,3 +336,21 @@ def test_switching_language_without_javascript_keeps_what_was_typed(chromium, li
     assert _count_complaints(live_app, tenant_id) == 1
     context.close()
     mark_exercised("chromium")
+
+
+def test_switching_language_on_the_status_page_keeps_a_message_being_typed(page, live_server, live_app):
+    """The complainant's page has several forms: with JavaScript, the switch keeps what was typed in them."""
+    _organization(live_app, "switch-status", "fa")
+    page.goto(f"{live_server}/switch-status/complaints/new")
+    _type_complaint(page, PERSIAN)
+    _wait_for_proof_of_work(page)
+    page.locator("form[data-pow] button[type=submit]").click()
+    page.wait_for_url("**/receipt")
+    page.locator("a[href*='/track/']").first.click()
+    page.wait_for_selector("#reply")
+    page.fill("#reply textarea[name=body]", PERSIAN["reply"])
+    with page.expect_navigation():
+        page.select_option("#lang-select", "ru")
+    page.wait_for_selector("#reply")
+    assert page.get_attribute("html", "lang") == "ru"
+    assert page.input_value("#reply textarea[name=body]") == PERSIAN["reply"]

@@ -95,11 +95,60 @@ function followTopic(root) {
   follow();
 }
 
+// Switching language reloads the page: what was typed in the page's forms is kept, in this tab only, for the
+// page that comes back, and put back into the fields still empty there. (A form that the switch sends along,
+// the complaint form, comes back filled in by the server, with or without JavaScript.)
+var TYPED_KEY = "dadras:typed:";
+var TYPED_FIELDS = "main form textarea[id], main form input[id]:not([type=hidden]):not([type=file]):not([type=password])";
+
+document.addEventListener("submit", function (event) {
+  if (!event.target.matches("form.lang-switcher") || !window.sessionStorage) {
+    return;
+  }
+  var typed = {};
+  document.querySelectorAll(TYPED_FIELDS).forEach(function (el) {
+    if (el.type === "radio" || el.type === "checkbox") {
+      if (el.checked) {
+        typed[el.id] = true;
+      }
+    } else if (el.value) {
+      typed[el.id] = el.value;
+    }
+  });
+  try {
+    sessionStorage.setItem(TYPED_KEY + location.pathname, JSON.stringify(typed));
+  } catch (e) {
+    // A full or disabled storage: the switch goes ahead without it.
+  }
+});
+
+function restoreTyped() {
+  var key = TYPED_KEY + location.pathname;
+  var text = window.sessionStorage && sessionStorage.getItem(key);
+  if (!text) {
+    return;
+  }
+  sessionStorage.removeItem(key);
+  var typed = JSON.parse(text);
+  Object.keys(typed).forEach(function (id) {
+    var el = document.getElementById(id);
+    if (!el || !el.form || !el.matches(TYPED_FIELDS)) {
+      return;
+    }
+    if (el.type === "radio" || el.type === "checkbox") {
+      el.checked = true;
+    } else if (!el.value) {
+      el.value = typed[id];
+    }
+  });
+}
+
 function enhance(root) {
   startProofOfWork(root);
   followTopic(root);
 }
 document.addEventListener("DOMContentLoaded", function () {
+  restoreTyped();
   enhance(document);
 });
 document.addEventListener("htmx:load", function (event) {
