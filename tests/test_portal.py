@@ -601,3 +601,35 @@ def test_a_required_topic_is_marked_and_starts_on_the_empty_choice(app, org):
     refused = client.post(f"/{org.tenant.slug}/complaints/new", data=_filing(html))
     assert refused.status_code == 422
     assert "قطع مکرر اینترنت" in refused.get_data(as_text=True)
+
+
+def _token(html: str) -> str:
+    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+
+
+def test_an_expired_page_on_the_status_page_gives_back_what_was_typed(make_app, org, make_complaint):
+    """With CSRF on: a wrong token keeps the message typed, and a lost session gives it back to prove again."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    complaint = make_complaint(org, phone="+98 912 123 4567")
+    client = app.test_client()
+    url = f"/{org.tenant.slug}/track/{complaint.code}"
+    token = _token(client.get(url).get_data(as_text=True))
+    assert client.post(f"{url}/proof", data={"channel": "sms", "csrf_token": token}).status_code == 303
+    code = sent_one_time_code(app)
+    assert client.post(f"{url}/verify", data={"code": code, "csrf_token": token}).status_code == 303
+    typed = "پیامی که با صفحهٔ قدیمی فرستاده شد"
+    stale = client.post(f"{url}/message", data={"body": typed, "csrf_token": "stale"})
+    html = stale.get_data(as_text=True)
+    assert stale.status_code == 422
+    assert re.search(rf'<textarea[^>]*name="body"[^>]*>\s*{typed}</textarea>', html)
+    assert 'class="alert alert-danger"' in html
+    reason = client.post(f"{url}/withdraw", data={"withdraw-reason": "دیگر لازم نیست", "csrf_token": "stale"})
+    assert reason.status_code == 422
+    assert "دیگر لازم نیست" in reason.get_data(as_text=True)
+    lost = app.test_client().post(f"{url}/message", data={"body": typed, "csrf_token": token})
+    assert lost.status_code == 403
+    assert typed in lost.get_data(as_text=True)
+    assert client.post(f"{url}/message", data={"body": typed, "csrf_token": token}).status_code == 303
+    with app.app_context(), tenant_scope(org.tenant.id):
+        kinds = db.session.scalars(sa.select(ComplaintEvent.kind).where(ComplaintEvent.actor_kind == "customer"))
+        assert list(kinds) == ["customer_message"]  # the refused steps did nothing

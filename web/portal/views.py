@@ -583,6 +583,16 @@ def verify(code: str):
 
 # What a customer may have typed on the status page's forms (a message, a reason, a rating's comment).
 _TYPED_FIELDS = ("body", "reject-reason", "withdraw-reason", "comment")
+# The complainant's steps check their form's own token (csrf.exempt), so that an expired page comes back with
+# what was typed rather than as a bare error page.
+
+
+def _expired(form) -> str | None:
+    """The message for a form sent from a page whose token is no longer good, else None."""
+    if getattr(form, "csrf_token", None) is None or not form.csrf_token.errors:
+        return None
+    form.csrf_token.errors = []
+    return _("The page had expired. Check what you typed and send it again.")
 
 
 def _proven_complaint(code: str):
@@ -605,6 +615,7 @@ def _after(complaint: Complaint, message: str):
 
 
 @bp.post("/track/<code>/message")
+@csrf.exempt  # the form checks its own token
 def message(code: str):
     """Add a message or a file; the handler is told."""
     complaint = _proven_complaint(code)
@@ -615,7 +626,7 @@ def message(code: str):
     if form.validate_on_submit() and not (form.body.data or "").strip() and not uploads:
         form.body.errors = [_("Write a message or choose a file.")]
     if form.errors:
-        return _status_page(complaint, 422, message=form)
+        return _status_page(complaint, 422, message=form, error=_expired(form))
     try:
         checked = [check_upload(f.read(), f.filename, max_bytes=MAX_FILE_BYTES) for f in uploads]
         if (form.body.data or "").strip():
@@ -632,13 +643,14 @@ def message(code: str):
 
 
 @bp.post("/track/<code>/accept")
+@csrf.exempt  # the form checks its own token
 def accept(code: str):
     complaint = _proven_complaint(code)
     if not isinstance(complaint, Complaint):
         return complaint
     form = AcceptForm()
     if not form.validate_on_submit():
-        return _status_page(complaint, 422)
+        return _status_page(complaint, 422, error=_expired(form))
     try:
         portal.accept(g.tenant, complaint)
     except ComplaintError as exc:
@@ -653,7 +665,7 @@ def _reason_step(code: str, prefix: str, step, done: str):
         return complaint
     form = ReasonForm(prefix=prefix)
     if not form.validate_on_submit():
-        return _status_page(complaint, 422, **{prefix: form})
+        return _status_page(complaint, 422, error=_expired(form), **{prefix: form})
     try:
         step(g.tenant, complaint, form.reason.data)
     except ComplaintError as exc:
@@ -663,24 +675,27 @@ def _reason_step(code: str, prefix: str, step, done: str):
 
 
 @bp.post("/track/<code>/reject")
+@csrf.exempt  # the form checks its own token
 def reject(code: str):
     """The answer does not satisfy the customer: investigated again."""
     return _reason_step(code, "reject", portal.reject, _("We are looking into it again and will answer you."))
 
 
 @bp.post("/track/<code>/withdraw")
+@csrf.exempt  # the form checks its own token
 def withdraw(code: str):
     return _reason_step(code, "withdraw", portal.withdraw, _("The complaint is withdrawn."))
 
 
 @bp.post("/track/<code>/rate")
+@csrf.exempt  # the form checks its own token
 def rate(code: str):
     complaint = _proven_complaint(code)
     if not isinstance(complaint, Complaint):
         return complaint
     form = RatingForm()
     if not form.validate_on_submit():
-        return _status_page(complaint, 422, rate=form)
+        return _status_page(complaint, 422, rate=form, error=_expired(form))
     try:
         portal.rate(complaint, int(form.score.data), form.comment.data)
     except Duplicate:
