@@ -492,6 +492,9 @@ def test_a_proven_complainant_is_never_counted_and_a_stranger_still_is(app, org,
     typed = stranger.post(f"/{org.tenant.slug}/track", data={"code": format_code(complaint.code)})
     assert typed.status_code == 429
     assert f'value="{format_code(complaint.code)}"' in typed.get_data(as_text=True)  # the typed code is kept
+    slugless = stranger.post("/track", data={"code": format_code(complaint.code)})
+    assert slugless.status_code == 429
+    assert f'value="{format_code(complaint.code)}"' in slugless.get_data(as_text=True)
 
 
 def _set_auto_close(app, made, days: int) -> None:
