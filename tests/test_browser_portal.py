@@ -354,3 +354,22 @@ def test_switching_language_on_the_status_page_keeps_a_message_being_typed(page,
     page.wait_for_selector("#reply")
     assert page.get_attribute("html", "lang") == "ru"
     assert page.input_value("#reply textarea[name=body]") == PERSIAN["reply"]
+
+
+def test_files_larger_than_a_request_may_be_are_not_sent_and_nothing_typed_is_lost(
+    page, live_server, live_app, tmp_path
+):
+    """The server could only refuse such a request whole; the browser says so before sending."""
+    live_server.app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    tenant_id = _organization(live_app, "large-files", "fa")
+    page.goto(f"{live_server}/large-files/complaints/new")
+    _type_complaint(page, PERSIAN)
+    video = tmp_path / "video.pdf"
+    video.write_bytes(make_pdf() + b"0" * (1024 * 1024 + 1))
+    page.set_input_files("#attachments", str(video))
+    _wait_for_proof_of_work(page)
+    page.locator("form[data-pow] button[type=submit]").click()
+    page.wait_for_selector("#files-too-large")
+    assert "۱" in page.locator("#files-too-large").inner_text()  # the limit, in the reader's digits
+    assert _typed(page)[2:] == [PERSIAN["subject"], PERSIAN["description"]]
+    assert _count_complaints(live_app, tenant_id) == 0

@@ -95,6 +95,36 @@ function followTopic(root) {
   follow();
 }
 
+// A form with files that would be larger than the site accepts in one request is not sent: the server could
+// only refuse it whole, and what was typed would be lost.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  var limit = form.getAttribute && Number(form.getAttribute("data-max-bytes"));
+  if (!limit) {
+    return;
+  }
+  var total = 0;
+  form.querySelectorAll("input[type=file]").forEach(function (input) {
+    Array.prototype.forEach.call(input.files || [], function (file) {
+      total += file.size;
+    });
+  });
+  if (total <= limit) {
+    return;
+  }
+  event.preventDefault();
+  var alert = document.getElementById("page-alert");
+  if (alert) {
+    var box = document.createElement("div");
+    box.className = "alert alert-danger";
+    box.setAttribute("role", "alert");
+    box.id = "files-too-large";
+    box.textContent = form.getAttribute("data-too-large");
+    alert.replaceChildren(box);
+    alert.scrollIntoView();
+  }
+});
+
 // Switching language reloads the page: what was typed in the page's forms is kept, in this tab only, for the
 // page that comes back, and put back into the fields still empty there. (A form that the switch sends along,
 // the complaint form, comes back filled in by the server, with or without JavaScript.)
