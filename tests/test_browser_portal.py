@@ -14,8 +14,9 @@ from services.complaints.models import Complaint
 from tenants.context import enter_tenant, leave_tenant, tenant_scope
 from tenants.db import db
 from tenants.models import StaffMember, Tenant
-from tenants.text import persian_digits
+from tenants.text import latin_digits, persian_digits
 from tests.fixtures.app import base_overrides, sent_one_time_code
+from tests.fixtures.backends import mark_exercised
 from tests.fixtures.factories import PASSWORD
 from tests.test_files import make_pdf
 from web import create_app
@@ -172,7 +173,10 @@ def _customer_flow(page, base: str, app, who: dict, tmp_path: Path) -> None:
     visitor.locator("#rating input[name=score][value='5']").check()
     visitor.fill("#rating textarea", "OK")
     visitor.locator("#rating button[type=submit]").click()
-    visitor.wait_for_selector("#rating p")
+    # The rating given, with its comment and a thank-you; not the form again.
+    visitor.wait_for_selector("#rating-given[data-score='5']")
+    assert visitor.locator("#rating-comment").inner_text() == "OK"
+    assert visitor.locator("#rating form").count() == 0
     _fits_the_phone(visitor)
     events = visitor.locator(".timeline [data-event]").evaluate_all("els => els.map(e => e.dataset.event)")
     assert events.count("customer_message") == 1
@@ -249,3 +253,123 @@ def test_an_expired_form_comes_back_with_what_was_typed(page, live_server, live_
     page.wait_for_selector(".alert-danger")
     assert page.input_value("#subject") == "Kept subject"
     assert page.input_value("#description") == "Kept description"
+
+
+def _count_complaints(app, tenant_id: int) -> int:
+    with app.app_context(), tenant_scope(tenant_id):
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Complaint))
+
+
+def _type_complaint(page, who: dict) -> None:
+    page.fill("#complainant_name", who["name"])
+    page.fill("#phone", who["phone"])
+    page.fill("#subject", who["subject"])
+    page.fill("#description", who["description"])
+
+
+def _typed(page) -> list[str]:
+    """What the form holds (digits come back Latin, as every input stores them)."""
+    return [page.input_value(f"#{name}") for name in ("complainant_name", "phone", "subject", "description")]
+
+
+KEPT = [PERSIAN["name"], latin_digits(PERSIAN["phone"]), PERSIAN["subject"], PERSIAN["description"]]
+
+
+def test_going_back_after_filing_and_sending_again_shows_the_same_receipt(page, live_server, live_app):
+    tenant_id = _organization(live_app, "back-again", "fa")
+    page.goto(f"{live_server}/back-again/complaints/new")
+    _type_complaint(page, PERSIAN)
+    _wait_for_proof_of_work(page)
+    page.locator("form[data-pow] button[type=submit]").click()
+    page.wait_for_url("**/receipt")
+    receipt = page.url
+    page.go_back()
+    page.wait_for_selector("#complainant_name")
+    if page.input_value("#subject") != PERSIAN["subject"]:
+        _type_complaint(page, PERSIAN)  # a browser that does not restore the fields: typed again, the same
+    _wait_for_proof_of_work(page)
+    page.locator("form[data-pow] button[type=submit]").click()
+    page.wait_for_url("**/receipt")
+    assert page.url == receipt
+    assert _count_complaints(live_app, tenant_id) == 1
+
+
+def test_switching_language_on_the_form_keeps_what_was_typed(page, live_server, live_app):
+    """With JavaScript the switch goes on choosing; Enter in a field still sends the complaint."""
+    tenant_id = _organization(live_app, "switch-js", "fa")
+    page.goto(f"{live_server}/switch-js/complaints/new")
+    assert page.get_attribute("html", "lang") == "fa"
+    _type_complaint(page, PERSIAN)
+    with page.expect_navigation():
+        page.select_option("#lang-select", "ru")
+    assert page.get_attribute("html", "lang") == "ru"
+    assert page.get_attribute("html", "dir") == "ltr"
+    assert _typed(page) == KEPT
+    assert page.locator(".invalid-feedback").count() == 0
+    assert _count_complaints(live_app, tenant_id) == 0
+    _wait_for_proof_of_work(page)
+    page.press("#subject", "Enter")
+    page.wait_for_url("**/receipt")
+    assert page.get_attribute("html", "lang") == "ru"
+    assert _count_complaints(live_app, tenant_id) == 1
+
+
+def test_switching_language_without_javascript_keeps_what_was_typed(chromium, live_server, live_app):
+    tenant_id = _organization(live_app, "switch-plain", "fa")
+    context = chromium.new_context(java_script_enabled=False)
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    page.goto(f"{live_server}/switch-plain/complaints/new")
+    _type_complaint(page, PERSIAN)
+    page.select_option("#lang-select", "ru")
+    with page.expect_navigation():
+        page.click(".lang-switcher button.btn")
+    assert page.get_attribute("html", "lang") == "ru"
+    assert _typed(page) == KEPT
+    assert _count_complaints(live_app, tenant_id) == 0
+    help_text = page.locator("#question .form-text").inner_text()
+    a, b = (int(n) for n in help_text.replace("?", " ").split() if n.isdigit())
+    page.fill("#question_answer", str(a + b))
+    with page.expect_navigation():
+        page.press("#question_answer", "Enter")
+    assert "/receipt" in page.url
+    assert _count_complaints(live_app, tenant_id) == 1
+    context.close()
+    mark_exercised("chromium")
+
+
+def test_switching_language_on_the_status_page_keeps_a_message_being_typed(page, live_server, live_app):
+    """The complainant's page has several forms: with JavaScript, the switch keeps what was typed in them."""
+    _organization(live_app, "switch-status", "fa")
+    page.goto(f"{live_server}/switch-status/complaints/new")
+    _type_complaint(page, PERSIAN)
+    _wait_for_proof_of_work(page)
+    page.locator("form[data-pow] button[type=submit]").click()
+    page.wait_for_url("**/receipt")
+    page.locator("a[href*='/track/']").first.click()
+    page.wait_for_selector("#reply")
+    page.fill("#reply textarea[name=body]", PERSIAN["reply"])
+    with page.expect_navigation():
+        page.select_option("#lang-select", "ru")
+    page.wait_for_selector("#reply")
+    assert page.get_attribute("html", "lang") == "ru"
+    assert page.input_value("#reply textarea[name=body]") == PERSIAN["reply"]
+
+
+def test_files_larger_than_a_request_may_be_are_not_sent_and_nothing_typed_is_lost(
+    page, live_server, live_app, tmp_path
+):
+    """The server could only refuse such a request whole; the browser says so before sending."""
+    live_server.app.config["MAX_CONTENT_LENGTH"] = 1024 * 1024
+    tenant_id = _organization(live_app, "large-files", "fa")
+    page.goto(f"{live_server}/large-files/complaints/new")
+    _type_complaint(page, PERSIAN)
+    video = tmp_path / "video.pdf"
+    video.write_bytes(make_pdf() + b"0" * (1024 * 1024 + 1))
+    page.set_input_files("#attachments", str(video))
+    _wait_for_proof_of_work(page)
+    page.locator("form[data-pow] button[type=submit]").click()
+    page.wait_for_selector("#files-too-large")
+    assert "۱" in page.locator("#files-too-large").inner_text()  # the limit, in the reader's digits
+    assert _typed(page)[2:] == [PERSIAN["subject"], PERSIAN["description"]]
+    assert _count_complaints(live_app, tenant_id) == 0

@@ -137,7 +137,8 @@ def test_a_solved_proof_of_work_stands_in_for_the_sum_once(app, org):
     ).decode()
     data = _filing(html, question_answer="", altcha=payload)
     assert client.post(f"/{org.tenant.slug}/complaints/new", data=data).status_code == 303
-    replay = _filing(_form_page(client, org.tenant.slug), question_answer="", altcha=payload)
+    # Another complaint (the same content would be the same complaint, answered with its receipt).
+    replay = _filing(_form_page(client, org.tenant.slug), question_answer="", altcha=payload, subject="Another one")
     refused = client.post(f"/{org.tenant.slug}/complaints/new", data=replay)
     assert refused.status_code == 422
 
@@ -373,3 +374,265 @@ def test_a_tenant_kept_by_the_process_is_forgotten_when_it_changes(app, org):
         db.session.get(Tenant, org.tenant.id).is_active = False
         db.session.commit()
     assert client.get(f"/{org.tenant.slug}/").status_code == 404
+
+
+# Going back and sending again, switching language, limits, dates and the rating
+
+
+def _count(app, made) -> int:
+    with app.app_context(), tenant_scope(made.tenant.id):
+        return db.session.scalar(sa.select(sa.func.count()).select_from(Complaint))
+
+
+def test_the_same_content_sent_again_from_a_fresh_form_shows_the_first_receipt(app, org):
+    """Going back after filing may bring a new copy of the form (a new key): the same content is the same
+    complaint, answered with its receipt; other content, or another browser, files its own."""
+    client = app.test_client()
+    slug = org.tenant.slug
+    first = _file(client, slug)
+    assert first.status_code == 303
+    again = _file(client, slug)
+    assert again.status_code == 303
+    assert again.headers["Location"] == first.headers["Location"]
+    assert _count(app, org) == 1
+    assert client.get(again.headers["Location"]).status_code == 200  # the receipt, proven in this browser
+    assert _file(client, slug, subject="Another matter").headers["Location"] != first.headers["Location"]
+    assert _file(app.test_client(), slug).status_code == 303
+    assert _count(app, org) == 3
+
+
+def test_switching_language_on_the_form_keeps_what_was_typed(app, org):
+    client = app.test_client()
+    slug = org.tenant.slug
+    html = _form_page(client, slug)
+    assert 'lang="fa"' in html
+    data = _filing(html) | {"lang": "ru", "switch_language": "1", "remedy_sought": "Вернуть деньги"}
+    switched = client.post(f"/{slug}/complaints/new", data=data)
+    page = switched.get_data(as_text=True)
+    assert switched.status_code == 200
+    assert 'lang="ru"' in page
+    assert "Подать жалобу" in page or "жалоб" in page
+    for typed in ("مریم رضایی", "قطع مکرر اینترنت", "سه روز است اینترنت قطع و وصل می‌شود.", "Вернуть деньги"):
+        assert typed in page
+    assert f'value="{data["submission_key"]}"' in page  # the same form: sending it files it once
+    assert 'class="invalid-feedback' not in page  # nothing was checked
+    assert _count(app, org) == 0
+    # The next page is in Russian too, and the form, sent, files one complaint.
+    assert 'lang="ru"' in _form_page(client, slug)
+    sent = client.post(f"/{slug}/complaints/new", data=_filing(page) | {"submission_key": data["submission_key"]})
+    assert sent.status_code == 303
+    assert _count(app, org) == 1
+
+
+def test_a_language_not_offered_keeps_the_form_and_says_so(app, org):
+    client = app.test_client()
+    data = _filing(_form_page(client, org.tenant.slug)) | {"lang": "xx", "switch_language": "1"}
+    refused = client.post(f"/{org.tenant.slug}/complaints/new", data=data)
+    assert refused.status_code == 400
+    assert "قطع مکرر اینترنت" in refused.get_data(as_text=True)
+    assert _count(app, org) == 0
+
+
+def test_a_visitor_over_the_filing_limit_keeps_what_was_typed(app, org):
+    app.config["RATELIMITS"] = app.config["RATELIMITS"] | {"portal_file_ip": "1/hour"}
+    client = app.test_client()
+    assert _file(client, org.tenant.slug).status_code == 303
+    refused = _file(client, org.tenant.slug, subject="دومین شکایت")
+    assert refused.status_code == 429
+    assert "دومین شکایت" in refused.get_data(as_text=True)
+    assert 'id="form-notice"' in refused.get_data(as_text=True)
+    assert _count(app, org) == 1
+
+
+def test_a_refused_filing_with_files_asks_for_the_files_again(app, org):
+    client = app.test_client()
+    data = _filing(_form_page(client, org.tenant.slug), question_answer="999")
+    data["attachments"] = [(__import__("io").BytesIO(make_pdf()), "receipt.pdf")]
+    refused = client.post(f"/{org.tenant.slug}/complaints/new", data=data, content_type="multipart/form-data")
+    assert refused.status_code == 422
+    assert 'id="files-dropped"' in refused.get_data(as_text=True)
+    assert 'id="files-dropped"' not in _file(client, org.tenant.slug, question_answer="999").get_data(as_text=True)
+
+
+def _answer(app, made, complaint_id: int, text: str) -> None:
+    with app.app_context(), tenant_scope(made.tenant.id):
+        c = db.session.get(Complaint, complaint_id)
+        owner = db.session.get(StaffMember, made.owner.id)
+        tenant = db.session.get(Tenant, made.tenant.id)
+        if c.state == "received":
+            lifecycle.acknowledge(owner, c, c.version)
+            lifecycle.investigate(owner, c, c.version)
+        lifecycle.decide(owner, tenant, c, lifecycle.DecisionInput(False, "No fault found"), c.version)
+        lifecycle.respond(owner, c, text, c.version)
+        db.session.commit()
+
+
+def test_a_proven_complainant_is_never_counted_and_a_stranger_still_is(app, org, make_complaint):
+    """Many customers share one address: reading and answering one's own complaint is never limited."""
+    app.config["RATELIMITS"] = app.config["RATELIMITS"] | {"portal_track_ip": "4/10 minutes"}
+    app.config["RATELIMITS"]["portal_track_code"] = "4/10 minutes"
+    complaint = make_complaint(org, phone="+98 912 123 4567")
+    client = app.test_client()
+    url = _prove(app, client, org, complaint)  # two lookups as a stranger
+    statuses = [client.get(url).status_code for _ in range(10)]
+    statuses += [client.post(f"{url}/message", data={"body": f"Message {n}"}).status_code for n in range(6)]
+    _answer(app, org, complaint.id, "First answer")
+    statuses.append(client.post(f"{url}/reject", data={"reject-reason": "Not enough"}).status_code)
+    _answer(app, org, complaint.id, "Second answer")
+    statuses.append(client.post(f"{url}/accept").status_code)
+    statuses.append(client.post(f"{url}/rate", data={"score": "5", "comment": "Good"}).status_code)
+    statuses += [client.get(url).status_code for _ in range(5)]
+    assert 429 not in statuses, statuses
+    assert statuses[-1] == 200
+    with app.app_context(), tenant_scope(org.tenant.id):
+        assert db.session.scalar(sa.select(SatisfactionRating.comment)) == "Good"
+    stranger = app.test_client()  # the same address, no proof
+    looked = [stranger.get(url).status_code for _ in range(3)]
+    assert looked[-1] == 429, looked
+    typed = stranger.post(f"/{org.tenant.slug}/track", data={"code": format_code(complaint.code)})
+    assert typed.status_code == 429
+    assert f'value="{format_code(complaint.code)}"' in typed.get_data(as_text=True)  # the typed code is kept
+    slugless = stranger.post("/track", data={"code": format_code(complaint.code)})
+    assert slugless.status_code == 429
+    assert f'value="{format_code(complaint.code)}"' in slugless.get_data(as_text=True)
+
+
+def _set_auto_close(app, made, days: int) -> None:
+    from services.portal.models import PortalSettings
+
+    with app.app_context(), tenant_scope(made.tenant.id):
+        db.session.add(PortalSettings(auto_close_days=days, auto_close_notice_days=min(days, 3)))
+        db.session.commit()
+
+
+def test_after_an_answer_the_customer_is_given_the_day_it_closes_by_itself(app, org, make_complaint):
+    from datetime import timedelta
+
+    from services.i18n import format_moment
+
+    _set_auto_close(app, org, 10)
+    complaint = make_complaint(org, phone="+98 912 123 4567")
+    _answer(app, org, complaint.id, "Our answer")
+    with app.app_context(), tenant_scope(org.tenant.id):
+        c = db.session.get(Complaint, complaint.id)
+        closes = format_moment(c.responded_at + timedelta(days=10), "fa", org.tenant.timezone, "date")
+        resolve = format_moment(c.resolve_due_at, "fa", org.tenant.timezone, "date")
+    assert closes != resolve
+    html = app.test_client().get(f"/{org.tenant.slug}/track/{complaint.code}").get_data(as_text=True)
+    due = re.search(r'<p class="mb-0" id="due">(.*?)</p>', html, re.S).group(1)
+    assert closes in due
+    assert resolve not in due
+
+
+def test_an_organization_that_never_closes_by_itself_gives_no_day_to_answer_by(app, org, make_complaint):
+    _set_auto_close(app, org, 0)
+    complaint = make_complaint(org, phone="+98 912 123 4567")
+    _answer(app, org, complaint.id, "Our answer")
+    html = app.test_client().get(f"/{org.tenant.slug}/track/{complaint.code}").get_data(as_text=True)
+    with app.test_request_context():
+        from flask_babel import force_locale
+        from flask_babel import gettext as _
+
+        with force_locale("fa"):
+            answer_by = _("Please answer by")
+    assert 'data-state="responded"' in html
+    assert answer_by not in html
+
+
+def test_after_rating_the_page_shows_the_rating_given_and_asks_no_more(app, org, make_complaint):
+    complaint = make_complaint(org, phone="+98 912 123 4567")
+    client = app.test_client()
+    url = _prove(app, client, org, complaint)
+    _answer(app, org, complaint.id, "Our answer")
+    assert client.post(f"{url}/accept").status_code == 303
+    before = client.get(url).get_data(as_text=True)
+    assert f'action="{url}/rate"' in before
+    rated = client.post(f"{url}/rate", data={"score": "4", "comment": "پاسخ کمی دیر رسید"})
+    html = client.get(rated.headers["Location"]).get_data(as_text=True)
+    assert f'action="{url}/rate"' not in html
+    assert 'data-score="4"' in html
+    assert "پاسخ کمی دیر رسید" in html
+    assert "Please tell us how we handled it" not in html
+    with app.test_request_context():
+        from flask_babel import force_locale
+        from flask_babel import gettext as _
+
+        with force_locale("fa"):
+            asked = _("The complaint is closed. Please tell us how we handled it.")
+            thanked = _("You rated the handling %(score)s of 5. Thank you.", score=persian_digits("4"))
+    assert asked not in html
+    assert thanked in html
+
+
+def test_a_proof_that_lapsed_while_typing_gives_back_what_was_written(app, org, make_complaint):
+    complaint = make_complaint(org, phone="+98 912 123 4567")
+    client = app.test_client()
+    url = _prove(app, client, org, complaint)
+    with client.session_transaction() as session:
+        session["portal"] = {key: dict.fromkeys(proofs, 0.0) for key, proofs in session["portal"].items()}
+    refused = client.post(f"{url}/message", data={"body": "یک پیام طولانی که نباید گم شود"})
+    html = refused.get_data(as_text=True)
+    assert refused.status_code == 403
+    assert re.search(r'<textarea[^>]*id="unsent"[^>]*>یک پیام طولانی که نباید گم شود</textarea>', html)
+    assert f'action="{url}/verify"' in html
+    with app.app_context(), tenant_scope(org.tenant.id):
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count()).select_from(ComplaintEvent).where(ComplaintEvent.kind == "customer_message")
+            )
+            == 0
+        )
+
+
+def test_a_required_topic_is_marked_and_starts_on_the_empty_choice(app, org):
+    from services.forms.schema import publish, set_core
+
+    with app.app_context(), tenant_scope(org.tenant.id):
+        owner = db.session.get(StaffMember, org.owner.id)
+        set_core(owner, {"category_id": "required", "phone": "required"})
+        publish(owner)
+        db.session.commit()
+    client = app.test_client()
+    html = _form_page(client, org.tenant.slug)
+    select = re.search(r'<label class="form-label" for="category_id">(.*?)</select>', html, re.S).group(1)
+    assert "*" in select.split("</label>")[0]
+    options = re.findall(r"<option([^>]*)>", select)
+    assert 'value=""' in options[0]
+    assert "selected" in options[0]
+    assert not any("selected" in o for o in options[1:])
+    assert "*" in re.search(r'<label class="form-label" for="phone">(.*?)</label>', html, re.S).group(1)
+    refused = client.post(f"/{org.tenant.slug}/complaints/new", data=_filing(html))
+    assert refused.status_code == 422
+    assert "قطع مکرر اینترنت" in refused.get_data(as_text=True)
+
+
+def _token(html: str) -> str:
+    return re.search(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"', html).group(1)
+
+
+def test_an_expired_page_on_the_status_page_gives_back_what_was_typed(make_app, org, make_complaint):
+    """With CSRF on: a wrong token keeps the message typed, and a lost session gives it back to prove again."""
+    app = make_app(WTF_CSRF_ENABLED=True)
+    complaint = make_complaint(org, phone="+98 912 123 4567")
+    client = app.test_client()
+    url = f"/{org.tenant.slug}/track/{complaint.code}"
+    token = _token(client.get(url).get_data(as_text=True))
+    assert client.post(f"{url}/proof", data={"channel": "sms", "csrf_token": token}).status_code == 303
+    code = sent_one_time_code(app)
+    assert client.post(f"{url}/verify", data={"code": code, "csrf_token": token}).status_code == 303
+    typed = "پیامی که با صفحهٔ قدیمی فرستاده شد"
+    stale = client.post(f"{url}/message", data={"body": typed, "csrf_token": "stale"})
+    html = stale.get_data(as_text=True)
+    assert stale.status_code == 422
+    assert re.search(rf'<textarea[^>]*name="body"[^>]*>\s*{typed}</textarea>', html)
+    assert 'class="alert alert-danger"' in html
+    reason = client.post(f"{url}/withdraw", data={"withdraw-reason": "دیگر لازم نیست", "csrf_token": "stale"})
+    assert reason.status_code == 422
+    assert "دیگر لازم نیست" in reason.get_data(as_text=True)
+    lost = app.test_client().post(f"{url}/message", data={"body": typed, "csrf_token": token})
+    assert lost.status_code == 403
+    assert typed in lost.get_data(as_text=True)
+    assert client.post(f"{url}/message", data={"body": typed, "csrf_token": token}).status_code == 303
+    with app.app_context(), tenant_scope(org.tenant.id):
+        kinds = db.session.scalars(sa.select(ComplaintEvent.kind).where(ComplaintEvent.actor_kind == "customer"))
+        assert list(kinds) == ["customer_message"]  # the refused steps did nothing

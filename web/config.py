@@ -61,8 +61,9 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
             "login_account": env.get("LOGIN_LIMIT_PER_ACCOUNT", "5/15 minutes"),
             "login_ip": env.get("LOGIN_LIMIT_PER_IP", "30/15 minutes"),
             "reset_request": env.get("RESET_LIMIT_PER_IP", "10/hour"),
-            # The portal: lookups by a visitor and of one code, one-time codes sent and tried per complaint,
-            # complaints filed by a visitor and to one organization, a visitor's messages and answers.
+            # The portal: a stranger's lookups by visitor and of one code, one-time codes sent and tried per
+            # complaint, complaints filed by a visitor and to one organization. A proven complainant reading or
+            # answering their own complaint is never counted.
             "portal_track_ip": env.get("PORTAL_TRACK_LIMIT_PER_IP", "60/10 minutes"),
             "portal_track_code": env.get("PORTAL_TRACK_LIMIT_PER_CODE", "30/10 minutes"),
             "portal_proof_send": env.get("PORTAL_PROOF_SEND_LIMIT", "3/15 minutes"),
@@ -75,7 +76,6 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
             "portal_file_tenant": env.get("PORTAL_FILE_LIMIT_PER_TENANT", "600/hour"),
             # Complaints registered by one messenger chat or one texting number.
             "chat_filing": env.get("CHAT_FILING_LIMIT", "5/day"),
-            "portal_answer_ip": env.get("PORTAL_ANSWER_LIMIT_PER_IP", "30/10 minutes"),
             # A solved proof of work or sum is good for one form.
             "portal_once": "1/hour",
         },

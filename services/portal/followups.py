@@ -31,6 +31,13 @@ class FollowUps:
     reminded: int = 0
 
 
+def closes_at(complaint: Complaint, auto_close_days: int) -> datetime | None:
+    """When an answered complaint closes by itself if the customer does not react (None: it never does)."""
+    if not auto_close_days or complaint.state != State.RESPONDED.value or complaint.responded_at is None:
+        return None
+    return complaint.responded_at + timedelta(days=auto_close_days)
+
+
 def follow_up(tenant: Tenant, now: datetime | None = None) -> FollowUps:
     """The tenant's answered and closed complaints that are due a word or a step now."""
     now = now or utcnow()
@@ -52,7 +59,7 @@ def follow_up(tenant: Tenant, now: datetime | None = None) -> FollowUps:
                 complaint,
                 "closing_soon",
                 key=complaint.responded_at.isoformat(),
-                data={"closes_at": (complaint.responded_at + closing).isoformat()},
+                data={"closes_at": closes_at(complaint, settings.auto_close_days).isoformat()},
             ):
                 done.warned += 1
     if settings.rating_reminder_days:

@@ -16,7 +16,9 @@ STATE_WORDS = {
     "closed": (_l("Closed"), _l("The complaint is closed. Please tell us how we handled it.")),
     "withdrawn": (_l("Withdrawn"), _l("The complaint was withdrawn. Nothing more will be done on it.")),
 }
-# What the date on the status page means in each state.
+# A closed complaint the customer has rated: nothing more is asked of them.
+RATED_WORDS = (_l("Closed"), _l("The complaint is closed. Thank you for telling us how we handled it."))
+# What the date on the status page means in each state; after an answer, the day it closes by itself.
 DUE_WORDS = {
     "received": _l("Receipt confirmed by"),
     "acknowledged": _l("An answer by"),

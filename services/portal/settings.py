@@ -113,6 +113,7 @@ def snapshot(tenant: Tenant) -> SimpleNamespace:
         inside_body=dict(row.inside_body or {}),
         outside_bodies=[dict(b) for b in row.outside_bodies or []],
         show_staff_names=bool(row.show_staff_names),
+        auto_close_days=int(row.auto_close_days or 0),
     )
     _snapshots()[tenant.id] = (now, values)
     return values

@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from services.complaints.tracking import CodeError, parse_code
 from services.portal import operations as portal
 from tenants import throttle
-from web.common.views import error_page
 from web.portal import guard
 from web.portal.forms import TrackForm
 from web.portal.views import code_message
@@ -27,7 +26,8 @@ def track():
     form.code.data = typed
     ip = guard.client_ip()
     if throttle.exceeded("portal_track_ip", ip):
-        return error_page(429, _("Too many attempts. Wait a few minutes and try again."))
+        form.code.errors = [_("Too many attempts. Wait a few minutes and try again.")]
+        return render_template("portal/directory.html", form=form), 429
     throttle.record("portal_track_ip", ip)
     try:
         tenant = portal.tenant_for_code(typed)

@@ -136,7 +136,12 @@ class PortalComplaintForm(CustomFields, BaseForm):
             }
             self.preferred_contact.choices = choices(offered)
         if getattr(self, "category_id", None) is not None:
+            # An empty first choice, chosen until the visitor picks one: a required topic is never preselected.
             self.category_id.choices = choices({NONE: "—", **dict(categories)})
+        for name, state in getattr(self, "core_states", {}).items():
+            # The service enforces what the tenant requires; the mark tells the visitor before they send.
+            if state == "required" and getattr(self, name, None) is not None:
+                getattr(self, name).flags.required = True
         if not self.is_submitted():
             self.submission_key.data = secrets.token_urlsafe(24)
 

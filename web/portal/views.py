@@ -3,6 +3,9 @@ being the complainant, and the customer's answers. Every page works without Java
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import json
 import logging
 import time
 from typing import Any
@@ -22,9 +25,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_babel import refresh
+from wtforms import MultipleFileField
 
 from services.calendar import deadlines
-from services.complaints.errors import ComplaintError, Duplicate
+from services.complaints.errors import ComplaintError, Duplicate, NotFound
 from services.complaints.models import OPEN_STATES, Complaint, State
 from services.complaints.operations import MAX_FILE_BYTES, ComplaintInput
 from services.complaints.tracking import CodeError, explain, format_code, parse_code
@@ -32,10 +37,19 @@ from services.files.checking import FileRejected, check_upload
 from services.files.storage import storage_from_config
 from services.forms.models import FormVersion
 from services.forms.schema import FormError, published
+from services.portal import followups
 from services.portal import operations as portal
 from services.portal import settings as portal_settings
-from services.portal.labels import CHANNEL_WORDS, DUE_WORDS, EVENT_WORDS, STATE_WORDS, TRANSITION_WORDS
+from services.portal.labels import (
+    CHANNEL_WORDS,
+    DUE_WORDS,
+    EVENT_WORDS,
+    RATED_WORDS,
+    STATE_WORDS,
+    TRANSITION_WORDS,
+)
 from tenants import throttle
+from tenants.models import LOCALES
 from tenants.text import parse_id
 from web.common.views import error_page, external_url, send_attachment
 from web.extensions import csrf
@@ -151,10 +165,12 @@ def _complaint_form(version: FormVersion | None):
     return build_form(version, locale_code())(categories=category_choices())
 
 
-def _render_new(form, version: FormVersion | None, status: int = 200):
+def _render_new(form, version: FormVersion | None, status: int = 200, notice: str | None = None):
+    """The form, with what was typed when it comes back; files cannot come back, so a page that dropped some says so."""
     a, b, token = guard.new_question()
     form.question_token.data = token
     form.question_answer.data = ""
+    dropped = request.method == "POST" and any(getattr(f, "filename", "") for f in request.files.values())
     return (
         render_template(
             "portal/new.html",
@@ -162,6 +178,10 @@ def _render_new(form, version: FormVersion | None, status: int = 200):
             version=version,
             challenge=guard.new_challenge(),
             question=(a, b),
+            notice=notice,
+            files_dropped=dropped,
+            # The language switch sends the form along, so that the page comes back in the new language filled in.
+            language_form="complaint-form",
         ),
         status,
     )
@@ -205,6 +225,16 @@ def _checked_files(form) -> list:
 
 # The form keys this browser was given, so that a resent form finds its complaint for its sender only.
 KEYS_SESSION = "portal_keys"
+# What this browser filed lately: [digest of what was typed, tenant id, complaint id, until]. Going back after
+# filing may bring a fresh copy of the form (a new key): the same content within the form's lifetime is the
+# same complaint. The digest is keyed, so the session cookie does not let anyone confirm a guessed text.
+FILED_SESSION = "portal_filed"
+FILED_KEPT = 5
+# The form's own machinery, not what the customer typed; files cannot come back on a page, so they are not
+# part of it either.
+_NOT_CONTENT = frozenset(
+    {"csrf_token", "submission_key", "website", "altcha", "question_token", "question_answer", "attachments"}
+)
 
 
 def _issued_key(form) -> None:
@@ -212,12 +242,45 @@ def _issued_key(form) -> None:
     session[KEYS_SESSION] = keys
 
 
-def _already_filed(form):
-    """The receipt of the complaint this very form filed before (a double click, a resent page), if any."""
-    key = form.submission_key.data
-    if not key or key not in session.get(KEYS_SESSION, []):
+def _content_digest(form) -> str:
+    typed = sorted(
+        (f.name, f.data if isinstance(f.data, str | bool | list | None) else str(f.data))
+        for f in form
+        if f.name not in _NOT_CONTENT and not isinstance(f, MultipleFileField)
+    )
+    text = json.dumps([g.tenant.id, typed], ensure_ascii=False, default=str)
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), text.encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def _remember_filing(form, complaint: Complaint) -> None:
+    now = time.time()
+    kept = [entry for entry in session.get(FILED_SESSION, []) if entry[3] > now]
+    until = now + guard.CHALLENGE_LIFETIME.total_seconds()
+    session[FILED_SESSION] = [*kept[-(FILED_KEPT - 1) :], [_content_digest(form), g.tenant.id, complaint.id, until]]
+
+
+def _filed_with_same_content(form) -> Complaint | None:
+    """The complaint this browser filed here with exactly this content within the form's lifetime, if any."""
+    entries = [e for e in session.get(FILED_SESSION, []) if e[1] == g.tenant.id and e[3] > time.time()]
+    if not entries:
         return None
-    existing = portal.find_by_submission_key(key)
+    digest = _content_digest(form)
+    for stored, _tenant_id, complaint_id, _until in reversed(entries):
+        if hmac.compare_digest(stored, digest):
+            try:
+                return portal.get_for_customer(complaint_id)
+            except NotFound:
+                return None
+    return None
+
+
+def _already_filed(form):
+    """The receipt of the complaint this form filed before (a double click, a resent page), or that this browser
+    filed with the same content on another copy of the form (going back and sending again), if any."""
+    key = form.submission_key.data
+    existing = portal.find_by_submission_key(key) if key and key in session.get(KEYS_SESSION, []) else None
+    if existing is None:
+        existing = _filed_with_same_content(form)
     if existing is None:
         return None
     _remember_proof(existing.id)
@@ -233,6 +296,8 @@ def new_complaint():
     if request.method == "GET":
         _issued_key(form)
         return _render_new(form, version)
+    if request.form.get(SWITCH_LANGUAGE):
+        return _switch_language(form, version)
     if (done := _already_filed(form)) is not None:
         return done
     ip = guard.client_ip()
@@ -242,10 +307,34 @@ def new_complaint():
     return _file(form, version, ip)
 
 
+# The name of the language switch's button when it carries the complaint form.
+SWITCH_LANGUAGE = "switch_language"
+
+
+def _switch_language(form, version: FormVersion | None):
+    """The form again, filled in as it was, in the language chosen; nothing is checked or filed."""
+    lang = request.form.get("lang", "")
+    if lang not in LOCALES:
+        return _render_new(form, version, 400, notice=_("Choose a language from the list."))
+    if getattr(form, "csrf_token", None) is not None and not form.csrf_token.validate(form):
+        form.csrf_token.errors = []
+        expired = _("The page had expired. Check what you typed and send it again.")
+        return _render_new(form, version, 400, notice=expired)
+    session["lang"] = lang
+    refresh()
+    # Built again so that the labels, the topics and the tenant's own fields are in the new language.
+    return _render_new(_complaint_form(version), version)
+
+
+def _too_many_filings(form, version: FormVersion | None):
+    """A refused filing still comes back with what was typed."""
+    return _render_new(form, version, 429, notice=_("Too many attempts. Wait a few minutes and try again."))
+
+
 def _refusal(form, version: FormVersion | None, ip: str):
     """The answer to a filing that cannot go ahead (limits, the form, the honeypot, no proof), or None."""
     if throttle.exceeded("portal_file_ip", ip) or throttle.exceeded("portal_file_tenant", str(g.tenant.id)):
-        return _too_many()
+        return _too_many_filings(form, version)
     if not form.validate_on_submit():
         if getattr(form, "csrf_token", None) is not None and form.csrf_token.errors:
             form.csrf_token.errors = []
@@ -260,7 +349,7 @@ def _refusal(form, version: FormVersion | None, ip: str):
         return _render_new(form, version, 422)
     if proof == "sum" and _limited("portal_file_sum_ip", ip):
         # Without the browser's proof of work, a visitor files fewer complaints an hour.
-        return _too_many()
+        return _too_many_filings(form, version)
     return None
 
 
@@ -283,6 +372,7 @@ def _file(form, version: FormVersion | None, ip: str):
     else:
         throttle.record("portal_file_ip", ip)
         throttle.record("portal_file_tenant", str(g.tenant.id))
+    _remember_filing(form, complaint)
     _remember_proof(complaint.id)
     return redirect(url_for("portal.receipt", code=complaint.code), code=303)
 
@@ -352,7 +442,9 @@ def track():
 
 def _go_to_code(typed: str):
     if _limited("portal_track_ip", guard.client_ip()):
-        return _too_many()
+        form = _track_form(typed)
+        form.code.errors = [_("Too many attempts. Wait a few minutes and try again.")]
+        return render_template("portal/track.html", form=form), 429
     try:
         code = parse_code(typed)
     except CodeError as exc:
@@ -368,6 +460,11 @@ def _status_page(complaint: Complaint, status: int = 200, **forms):
     files = portal.customer_files(complaint) if proven else []
     answers = portal.customer_answers(complaint) if proven else []
     state = State(complaint.state)
+    rating = portal.existing_rating(complaint) if proven and state == State.CLOSED else None
+    due_at = complaint.next_due_at
+    if state == State.RESPONDED:
+        # The customer's date after an answer is the day the complaint closes by itself, not a staff deadline.
+        due_at = followups.closes_at(complaint, settings.auto_close_days)
     context = {
         "c": complaint,
         "code": format_code(complaint.code),
@@ -376,11 +473,12 @@ def _status_page(complaint: Complaint, status: int = 200, **forms):
         "staff": staff,
         "files": files,
         "answers": answers,
-        "state_words": STATE_WORDS[state.value],
+        "state_words": RATED_WORDS if rating is not None else STATE_WORDS[state.value],
         "due_words": DUE_WORDS.get(state.value),
+        "due_at": due_at,
         "EVENT_WORDS": EVENT_WORDS,
         "TRANSITION_WORDS": TRANSITION_WORDS,
-        "rating": portal.existing_rating(complaint) if proven and state == State.CLOSED else None,
+        "rating": rating,
         "can_add": state in OPEN_STATES,
         "can_answer": state == State.RESPONDED,
         "show_bodies": complaint.reopen_count >= 2 or request.args.get("help") == "1",
@@ -400,8 +498,26 @@ def _status_page(complaint: Complaint, status: int = 200, **forms):
     return render_template("portal/status.html", **context), status
 
 
+def _own_complaint(code: str) -> Complaint | None:
+    """The complaint when this browser has proved to be its complainant, else None; nothing is counted."""
+    if not any(until > time.time() for until in _proven().values()):
+        return None
+    try:
+        complaint = portal.find_by_code(code)
+    except CodeError:
+        return None
+    return complaint if complaint is not None and _is_proven(complaint) else None
+
+
 def _complaint_for(code: str):
-    """The complaint, counting a lookup against the visitor's and the code's limits."""
+    """The complaint, counting a stranger's lookup against the visitor's and the code's limits.
+
+    A proven complainant reading or answering their own complaint is never counted: many customers share one
+    address (a mobile carrier's), and only a stranger's lookups can be abused to guess codes.
+    """
+    own = _own_complaint(code)
+    if own is not None:
+        return own
     if _limited("portal_track_ip", guard.client_ip()):
         return _too_many()
     complaint = _lookup(code)
@@ -465,12 +581,31 @@ def verify(code: str):
     return redirect(url_for("portal.status", code=complaint.code), code=303)
 
 
+# What a customer may have typed on the status page's forms (a message, a reason, a rating's comment).
+_TYPED_FIELDS = ("body", "reject-reason", "withdraw-reason", "comment")
+# The complainant's steps check their form's own token (csrf.exempt), so that an expired page comes back with
+# what was typed rather than as a bare error page.
+
+
+def _expired(form) -> str | None:
+    """The message for a form sent from a page whose token is no longer good, else None."""
+    if getattr(form, "csrf_token", None) is None or not form.csrf_token.errors:
+        return None
+    form.csrf_token.errors = []
+    return _("The page had expired. Check what you typed and send it again.")
+
+
 def _proven_complaint(code: str):
     complaint = _complaint_for(code)
     if not isinstance(complaint, Complaint):
         return complaint
     if not _is_proven(complaint):
-        return error_page(403, _("First prove that you filed this complaint: ask for a code below."))
+        refusal = _("First prove that you filed this complaint: ask for a code below.")
+        if request.method != "POST":
+            return error_page(403, refusal)
+        # A proof that lapsed while the customer was typing: the page to prove it again, with what they wrote.
+        unsent = "\n\n".join(t for name in _TYPED_FIELDS if (t := (request.form.get(name) or "").strip()))
+        return _status_page(complaint, 403, error=refusal, unsent=unsent or None)
     return complaint
 
 
@@ -480,19 +615,18 @@ def _after(complaint: Complaint, message: str):
 
 
 @bp.post("/track/<code>/message")
+@csrf.exempt  # the form checks its own token
 def message(code: str):
     """Add a message or a file; the handler is told."""
     complaint = _proven_complaint(code)
     if not isinstance(complaint, Complaint):
         return complaint
-    if _limited("portal_answer_ip", guard.client_ip()):
-        return _too_many()
     form = MessageForm()
     uploads = [f for f in (form.files.data or []) if getattr(f, "filename", "")]
     if form.validate_on_submit() and not (form.body.data or "").strip() and not uploads:
         form.body.errors = [_("Write a message or choose a file.")]
     if form.errors:
-        return _status_page(complaint, 422, message=form)
+        return _status_page(complaint, 422, message=form, error=_expired(form))
     try:
         checked = [check_upload(f.read(), f.filename, max_bytes=MAX_FILE_BYTES) for f in uploads]
         if (form.body.data or "").strip():
@@ -509,13 +643,14 @@ def message(code: str):
 
 
 @bp.post("/track/<code>/accept")
+@csrf.exempt  # the form checks its own token
 def accept(code: str):
     complaint = _proven_complaint(code)
     if not isinstance(complaint, Complaint):
         return complaint
     form = AcceptForm()
     if not form.validate_on_submit():
-        return _status_page(complaint, 422)
+        return _status_page(complaint, 422, error=_expired(form))
     try:
         portal.accept(g.tenant, complaint)
     except ComplaintError as exc:
@@ -530,7 +665,7 @@ def _reason_step(code: str, prefix: str, step, done: str):
         return complaint
     form = ReasonForm(prefix=prefix)
     if not form.validate_on_submit():
-        return _status_page(complaint, 422, **{prefix: form})
+        return _status_page(complaint, 422, error=_expired(form), **{prefix: form})
     try:
         step(g.tenant, complaint, form.reason.data)
     except ComplaintError as exc:
@@ -540,24 +675,27 @@ def _reason_step(code: str, prefix: str, step, done: str):
 
 
 @bp.post("/track/<code>/reject")
+@csrf.exempt  # the form checks its own token
 def reject(code: str):
     """The answer does not satisfy the customer: investigated again."""
     return _reason_step(code, "reject", portal.reject, _("We are looking into it again and will answer you."))
 
 
 @bp.post("/track/<code>/withdraw")
+@csrf.exempt  # the form checks its own token
 def withdraw(code: str):
     return _reason_step(code, "withdraw", portal.withdraw, _("The complaint is withdrawn."))
 
 
 @bp.post("/track/<code>/rate")
+@csrf.exempt  # the form checks its own token
 def rate(code: str):
     complaint = _proven_complaint(code)
     if not isinstance(complaint, Complaint):
         return complaint
     form = RatingForm()
     if not form.validate_on_submit():
-        return _status_page(complaint, 422, rate=form)
+        return _status_page(complaint, 422, rate=form, error=_expired(form))
     try:
         portal.rate(complaint, int(form.score.data), form.comment.data)
     except Duplicate:

@@ -2,7 +2,9 @@
 document.addEventListener("change", function (event) {
   var el = event.target;
   if (el.matches && el.matches("[data-autosubmit]") && el.form) {
-    el.form.requestSubmit();
+    // A value names the button to submit with (a switch that carries a bigger form along).
+    var button = el.getAttribute("data-autosubmit") && document.getElementById(el.getAttribute("data-autosubmit"));
+    el.form.requestSubmit(button || undefined);
   }
 });
 
@@ -93,11 +95,90 @@ function followTopic(root) {
   follow();
 }
 
+// A form with files that would be larger than the site accepts in one request is not sent: the server could
+// only refuse it whole, and what was typed would be lost.
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  var limit = form.getAttribute && Number(form.getAttribute("data-max-bytes"));
+  if (!limit) {
+    return;
+  }
+  var total = 0;
+  form.querySelectorAll("input[type=file]").forEach(function (input) {
+    Array.prototype.forEach.call(input.files || [], function (file) {
+      total += file.size;
+    });
+  });
+  if (total <= limit) {
+    return;
+  }
+  event.preventDefault();
+  var alert = document.getElementById("page-alert");
+  if (alert) {
+    var box = document.createElement("div");
+    box.className = "alert alert-danger";
+    box.setAttribute("role", "alert");
+    box.id = "files-too-large";
+    box.textContent = form.getAttribute("data-too-large");
+    alert.replaceChildren(box);
+    alert.scrollIntoView();
+  }
+});
+
+// Switching language reloads the page: what was typed in the page's forms is kept, in this tab only, for the
+// page that comes back, and put back into the fields still empty there. (A form that the switch sends along,
+// the complaint form, comes back filled in by the server, with or without JavaScript.)
+var TYPED_KEY = "dadras:typed:";
+var TYPED_FIELDS = "main form textarea[id], main form input[id]:not([type=hidden]):not([type=file]):not([type=password])";
+
+document.addEventListener("submit", function (event) {
+  if (!event.target.matches("form.lang-switcher") || !window.sessionStorage) {
+    return;
+  }
+  var typed = {};
+  document.querySelectorAll(TYPED_FIELDS).forEach(function (el) {
+    if (el.type === "radio" || el.type === "checkbox") {
+      if (el.checked) {
+        typed[el.id] = true;
+      }
+    } else if (el.value) {
+      typed[el.id] = el.value;
+    }
+  });
+  try {
+    sessionStorage.setItem(TYPED_KEY + location.pathname, JSON.stringify(typed));
+  } catch (e) {
+    // A full or disabled storage: the switch goes ahead without it.
+  }
+});
+
+function restoreTyped() {
+  var key = TYPED_KEY + location.pathname;
+  var text = window.sessionStorage && sessionStorage.getItem(key);
+  if (!text) {
+    return;
+  }
+  sessionStorage.removeItem(key);
+  var typed = JSON.parse(text);
+  Object.keys(typed).forEach(function (id) {
+    var el = document.getElementById(id);
+    if (!el || !el.form || !el.matches(TYPED_FIELDS)) {
+      return;
+    }
+    if (el.type === "radio" || el.type === "checkbox") {
+      el.checked = true;
+    } else if (!el.value) {
+      el.value = typed[id];
+    }
+  });
+}
+
 function enhance(root) {
   startProofOfWork(root);
   followTopic(root);
 }
 document.addEventListener("DOMContentLoaded", function () {
+  restoreTyped();
   enhance(document);
 });
 document.addEventListener("htmx:load", function (event) {
