@@ -14,8 +14,8 @@ from services.forms.models import FormVersion
 from services.portal.models import PortalSettings
 from tenants.context import tenant_scope
 from tenants.db import db
+from tests.fixtures.portal import file_complaint as _file
 from tests.test_files import make_png
-from tests.test_portal import _file
 
 
 @pytest.fixture
@@ -224,7 +224,8 @@ def test_a_file_field_keeps_its_files_as_its_answer_and_a_required_one_is_enforc
     key = _keys(app, made)[0]
     assert _file(app.test_client(), slug).status_code == 422
     visitor = app.test_client()
-    from tests.test_portal import _filing, _form_page
+    from tests.fixtures.portal import filing as _filing
+    from tests.fixtures.portal import form_page as _form_page
 
     data = _filing(_form_page(visitor, slug)) | {key: [(io.BytesIO(make_pdf()), "prescription.pdf")]}
     response = visitor.post(f"/{slug}/complaints/new", data=data, content_type="multipart/form-data")

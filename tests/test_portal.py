@@ -22,48 +22,16 @@ from tenants.db import db
 from tenants.models import StaffMember, Tenant
 from tenants.text import persian_digits
 from tests.fixtures.app import sent_one_time_code
+from tests.fixtures.portal import file_complaint as _file
+from tests.fixtures.portal import filing as _filing
+from tests.fixtures.portal import form_page as _form_page
+from tests.fixtures.portal import sum_answer as _sum
 from tests.test_files import make_pdf
 
 
 @pytest.fixture
 def org(app, make_tenant):
     return make_tenant(locale="fa")
-
-
-def _form_page(client, slug: str) -> str:
-    page = client.get(f"/{slug}/complaints/new")
-    assert page.status_code == 200
-    return page.get_data(as_text=True)
-
-
-def _sum(html: str) -> str:
-    """The answer to the page's sum (its digits may be Persian)."""
-    match = re.search(r"([0-9۰-۹]+) \+ ([0-9۰-۹]+)", html)
-    digits = str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")
-    return str(int(match.group(1).translate(digits)) + int(match.group(2).translate(digits)))
-
-
-def _hidden(html: str, name: str) -> str:
-    return re.search(rf'<input id="{name}" name="{name}" type="hidden" value="([^"]*)"', html).group(1)
-
-
-def _filing(html: str, **fields) -> dict:
-    data = {
-        "submission_key": _hidden(html, "submission_key"),
-        "question_token": _hidden(html, "question_token"),
-        "question_answer": _sum(html),
-        "kind": "complaint",
-        "complainant_name": "مریم رضایی",
-        "phone": "۰۹۱۲ ۱۲۳ ۴۵۶۷",
-        "preferred_contact": "sms",
-        "subject": "قطع مکرر اینترنت",
-        "description": "سه روز است اینترنت قطع و وصل می‌شود.",
-    }
-    return data | fields
-
-
-def _file(client, slug: str, **fields):
-    return client.post(f"/{slug}/complaints/new", data=_filing(_form_page(client, slug), **fields))
 
 
 def _complaint(app, made) -> Complaint:

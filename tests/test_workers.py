@@ -5,7 +5,6 @@ real SMTP server. Nothing is lost when Redis stops, nothing is sent twice when a
 from __future__ import annotations
 
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -25,59 +24,12 @@ from tenants.context import enter_tenant, leave_tenant, tenant_scope
 from tenants.db import db
 from tenants.models import StaffMember, Tenant
 from tests.fixtures.app import APP_ROLE, SECRET, base_overrides
-from tests.fixtures.backends import mark_exercised, missing
+from tests.fixtures.backends import mark_exercised
 from tests.fixtures.factories import PASSWORD
-from tests.fixtures.mailserver import free_port
 from web import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
 DADRAS = [sys.executable, "-c", "from web.cli import cli; cli()"]
-
-
-class OwnRedis:
-    """A redis-server of this test's own on a free port, keeping nothing on disk: stopped and started at will."""
-
-    def __init__(self, folder: Path) -> None:
-        self.port = free_port()
-        self.folder = folder
-        self.process: subprocess.Popen | None = None
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/0"
-
-    def start(self) -> None:
-        binary = shutil.which("redis-server")
-        if binary is None:
-            missing("redis", "no redis-server binary to start a server of the test's own")
-        self.process = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            cwd=self.folder,
-            stdout=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            try:
-                if Redis.from_url(self.url).ping():
-                    return
-            except Exception:
-                time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(10)
-            self.process = None
-
-
-@pytest.fixture
-def own_redis(tmp_path):
-    server = OwnRedis(tmp_path)
-    server.start()
-    mark_exercised("redis")
-    yield server
-    server.stop()
 
 
 @pytest.fixture

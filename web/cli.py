@@ -96,7 +96,7 @@ def worker_command(queues: tuple[str, ...], burst: bool, simple: bool) -> None:
         raise click.UsageError(f"unknown queue(s): {', '.join(unknown)}; the queues are {', '.join(QUEUES)}")
     use_app(current_app._get_current_object())
     kind = SimpleWorker if simple else Worker
-    kind([queue(name) for name in queues or QUEUES], connection=connection()).work(burst=burst)
+    kind([queue(name) for name in queues or QUEUES], connection=connection(timeout=None)).work(burst=burst)
 
 
 @click.command("scheduler")

@@ -55,6 +55,8 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         # A pooled connection idle this long is pinged before use (tenants/pool.py); fresher ones are not.
         "DATABASE_PING_AFTER": float(env.get("DATABASE_PING_AFTER", "10")),
         "REDIS_URL": redis_url,
+        # Seconds a web request waits on Redis (limits, enqueues) before going on without it.
+        "REDIS_TIMEOUT": float(env.get("REDIS_TIMEOUT", "0.5")),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_KEY_PREFIX": "dadras-limits",
         "RATELIMITS": {

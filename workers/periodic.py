@@ -32,7 +32,7 @@ def run_scheduler(app: Flask) -> None:
     from rq.cron import CronScheduler
 
     with app.app_context():
-        scheduler = CronScheduler(connection=connection(), name="dadras")
+        scheduler = CronScheduler(connection=connection(timeout=None), name="dadras")
         for job, queue_name, every in jobs(app):
             scheduler.register(job, queue_name=queue_name, interval=every, job_timeout=JOB_TIMEOUT, result_ttl=0)
     scheduler.start()

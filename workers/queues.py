@@ -16,9 +16,11 @@ RESULT_TTL = 3600
 FAILURE_TTL = 7 * 24 * 3600
 
 
-def connection() -> Redis:
-    """The Redis connection of REDIS_URL."""
-    return Redis.from_url(current_app.config["REDIS_URL"])
+def connection(timeout: float | None = -1.0) -> Redis:
+    """The Redis connection of REDIS_URL; by default with the web's short REDIS_TIMEOUT (None: no limit, for
+    a worker blocked waiting for jobs)."""
+    seconds = current_app.config["REDIS_TIMEOUT"] if timeout == -1.0 else timeout
+    return Redis.from_url(current_app.config["REDIS_URL"], socket_timeout=seconds, socket_connect_timeout=seconds)
 
 
 def queue(name: str) -> Queue:
