@@ -175,6 +175,9 @@ def test_the_decision_awaiting_approval_notice_can_be_switched_off(
     _investigating(app, made, complaint.id)
     _decide(app, made, officer, complaint.id)
     assert _told(app, made, "decision_pending") == []
+    _switch_off(client, made)  # on again: the officer's revision waits, and the owner hears of it
+    _decide(app, made, officer, complaint.id, "Within policy, looked at again.")
+    assert _told(app, made, "decision_pending") == [made.owner.email]
 
 
 # A customer's message on a complaint nobody handles
@@ -217,10 +220,18 @@ def test_the_unassigned_reply_notice_can_be_switched_off(app, make_tenant, make_
     login_as(client, made.tenant, made.owner)
     _switch_off(client, made, "unassigned_reply")
     complaint_id = _filed_by_customer(app, made)
-    with app.app_context(), tenant_scope(made.tenant.id):
-        portal.customer_message(db.session.get(Tenant, made.tenant.id), db.session.get(Complaint, complaint_id), "Hi")
-        db.session.commit()
+
+    def write(text: str) -> None:
+        with app.app_context(), tenant_scope(made.tenant.id):
+            tenant = db.session.get(Tenant, made.tenant.id)
+            portal.customer_message(tenant, db.session.get(Complaint, complaint_id), text)
+            db.session.commit()
+
+    write("Hello?")
     assert _told(app, made, "unassigned_reply") == []
+    _switch_off(client, made)
+    write("Is anybody there?")
+    assert len(_told(app, made, "unassigned_reply")) == 1
 
 
 def test_a_customer_withdrawing_tells_the_handler_in_words(app, make_tenant, make_user):
@@ -291,7 +302,7 @@ def test_with_no_handler_and_no_unit_head_the_managers_are_told_and_the_log_says
     assert officer.email not in _told(app, made, "escalated")
 
 
-def test_a_rule_whose_people_are_there_needs_no_stand_in(app, make_tenant, make_user):
+def test_only_the_missing_person_is_stood_in_for(app, make_tenant, make_user):
     made = make_tenant()
     handler = make_user(made.tenant, "agent")
     complaint_id = _filed_by_customer(app, made)
@@ -299,6 +310,6 @@ def test_a_rule_whose_people_are_there_needs_no_stand_in(app, make_tenant, make_
         c = db.session.get(Complaint, complaint_id)
         c.handler_id = handler.id
         db.session.commit()
-    entry = _rule_fires_on(app, made, complaint_id, notify_handler=True)
-    assert "stand_ins" not in entry.data
-    assert _told(app, made, "escalated") == [handler.email]
+    entry = _rule_fires_on(app, made, complaint_id, notify_handler=True, notify_unit_head=True)
+    assert entry.data["stand_ins"] == {"unit_head": "managers"}  # the handler is there; no unit head is
+    assert _told(app, made, "escalated") == [made.owner.email, handler.email]
