@@ -69,11 +69,14 @@ def _filed_by_customer(app, made, **fields) -> int:
 def test_a_new_complaint_is_told_to_the_complaints_officers_but_not_to_whoever_registered_it(
     app, make_tenant, make_user, make_complaint
 ):
-    made = make_tenant()
+    made, other = make_tenant(), make_tenant()
     first, second = make_user(made.tenant, "agent"), make_user(made.tenant, "agent")
     manager = make_user(made.tenant, "manager")
+    elsewhere = make_user(other.tenant, "agent")
     make_complaint(made, actor=first)
     assert _told(app, made, "new_complaint") == [second.email]
+    assert _told(app, other, "new_complaint") == []  # another organization's officer hears nothing of it
+    assert elsewhere.email not in _told(app, made, "new_complaint")
     _filed_by_customer(app, made)
     assert _told(app, made, "new_complaint")[1:] == [first.email, second.email]
     assert manager.email not in _told(app, made, "new_complaint")
@@ -313,3 +316,20 @@ def test_only_the_missing_person_is_stood_in_for(app, make_tenant, make_user):
     entry = _rule_fires_on(app, made, complaint_id, notify_handler=True, notify_unit_head=True)
     assert entry.data["stand_ins"] == {"unit_head": "managers"}  # the handler is there; no unit head is
     assert _told(app, made, "escalated") == [made.owner.email, handler.email]
+
+
+def test_a_rejected_answer_on_a_complaint_nobody_handles_reaches_the_desk(app, make_tenant, make_user):
+    made = make_tenant()
+    officer = make_user(made.tenant, "agent")
+    complaint_id = _filed_by_customer(app, made)
+    _investigating(app, made, complaint_id)
+    with app.app_context(), tenant_scope(made.tenant.id):
+        owner = db.session.get(StaffMember, made.owner.id)
+        tenant = db.session.get(Tenant, made.tenant.id)
+        c = db.session.get(Complaint, complaint_id)
+        lifecycle.decide(owner, tenant, c, lifecycle.DecisionInput(False, "Within policy."), c.version)
+        db.session.flush()
+        lifecycle.respond(owner, c, "Our answer.", c.version)
+        portal.reject(tenant, c, "It does not settle it.")
+        db.session.commit()
+    assert _told(app, made, "customer_rejected") == [officer.email]
