@@ -33,6 +33,8 @@ class Tenant(Base):
     currency: Mapped[str] = mapped_column(sa.String(3), default="IRR")
     is_active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # A decision is approved by someone other than whoever made it (a manager's own is not approved at once).
+    second_approval: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
 
 
 class StaffMember(TenantOwned, Base):

@@ -100,15 +100,16 @@ def test_staff_messages_answers_and_assignments_are_told(app, make_tenant, make_
     events = [(n.event, n.recipient, n.status) for n in _notices(app, made)]
     assert events == [
         ("registered", "sara@example.com", "sent"),
+        ("new_complaint", handler.email, "sent"),  # the only complaints officer hears it has come
         ("assigned", handler.email, "sent"),
         ("staff_message", "sara@example.com", "sent"),
         ("responded", "sara@example.com", "sent"),
     ]
     sent = {m["To"]: m for m in app.extensions["dadras.sent_mail"]}
     bodies = [n.body for n in _notices(app, made)]
-    assert "We are calling the clinic today." in bodies[2]
-    assert "We found no fault; here is why." in bodies[3]
-    assert f"/{made.tenant.slug}/console/complaints/{complaint.id}" in bodies[1]
+    assert "We are calling the clinic today." in bodies[3]
+    assert "We found no fault; here is why." in bodies[4]
+    assert f"/{made.tenant.slug}/console/complaints/{complaint.id}" in bodies[2]
     assert handler.email in sent
 
 

@@ -156,8 +156,11 @@ def test_filing_queues_the_acknowledgement_once(app, make_tenant):
         c = _file(app, s, submission_key="k" * 32)
         with pytest.raises(Duplicate):
             _file(app, s, submission_key="k" * 32)
-        notices = db.session.scalars(sa.select(Notice)).all()
-        assert [(n.event, n.channel, n.recipient) for n in notices] == [("registered", "sms", c.phone)]
+        notices = db.session.scalars(sa.select(Notice).order_by(Notice.id)).all()
+        assert [(n.event, n.channel, n.recipient) for n in notices] == [
+            ("registered", "sms", c.phone),
+            ("new_complaint", "email", s.owner.email),  # with no complaints officer, the owner hears of it
+        ]
         # Rendered when written, in the complainant's language, with the code and a signed tracking link.
         notice = notices[0]
         assert format_code(c.code) in notice.body

@@ -26,7 +26,7 @@ from services.complaints.models import (
     State,
 )
 from services.complaints.stale import check_version, touch
-from services.notifications.outbox import notify_customer
+from services.notifications.outbox import notify_customer, notify_staff
 from tenants.db import db, utcnow
 from tenants.models import StaffMember, Tenant
 from tenants.roles import Role
@@ -63,13 +63,17 @@ class Rule:
     states: frozenset[State]
     roles: frozenset[Role]
     kinds: frozenset[Kind] = frozenset(Kind)
+    # Where the organization asks for a second person: never whoever made the cycle's decision.
+    second_person: bool = False
 
 
 RULES: dict[Action, Rule] = {
     Action.ACKNOWLEDGE: Rule(frozenset({State.RECEIVED}), EVERYONE),
     Action.INVESTIGATE: Rule(frozenset({State.ACKNOWLEDGED}), EVERYONE),
     Action.DECIDE: Rule(frozenset({State.INVESTIGATING, State.ACTION}), STAFF, frozenset({Kind.COMPLAINT})),
-    Action.APPROVE: Rule(frozenset({State.INVESTIGATING, State.ACTION}), SENIOR, frozenset({Kind.COMPLAINT})),
+    Action.APPROVE: Rule(
+        frozenset({State.INVESTIGATING, State.ACTION}), SENIOR, frozenset({Kind.COMPLAINT}), second_person=True
+    ),
     Action.RESPOND: Rule(ACTIVE, STAFF),
     Action.CLOSE: Rule(frozenset({State.RESPONDED}), STAFF),
     Action.REOPEN: Rule(frozenset({State.RESPONDED}), STAFF),
@@ -97,7 +101,22 @@ def allowed(complaint: Complaint, actor: StaffMember, action: Action) -> bool:
         and Role(actor.role) in rule.roles
         and State(complaint.state) in rule.states
         and Kind(complaint.kind) in rule.kinds
+        and not (rule.second_person and _own_decision(complaint, actor))
     )
+
+
+def needs_second_person(complaint: Complaint) -> bool:
+    """Whether the complaint's organization has every decision approved by someone other than its maker."""
+    tenant = db.session.get(Tenant, complaint.tenant_id)
+    return tenant is not None and tenant.second_approval
+
+
+def _own_decision(complaint: Complaint, actor: StaffMember) -> bool:
+    """Whether a second person must approve and `actor` made the cycle's decision."""
+    if not needs_second_person(complaint):
+        return False
+    decision = current_decision(complaint)
+    return decision is not None and decision.decided_by_id == actor.id
 
 
 def check(complaint: Complaint, actor: StaffMember, action: Action) -> None:
@@ -111,6 +130,8 @@ def check(complaint: Complaint, actor: StaffMember, action: Action) -> None:
         raise NotAllowed(_l("Suggestions and compliments need no decision or corrective action."))
     if State(complaint.state) not in rule.states:
         raise NotAllowed(_l("This cannot be done while the complaint is in its present state."))
+    if rule.second_person and _own_decision(complaint, actor):
+        raise Forbidden(_l("You made this decision; your organization has every decision approved by someone else."))
 
 
 def available(complaint: Complaint, actor: StaffMember) -> frozenset[Action]:
@@ -177,7 +198,8 @@ class DecisionInput:
 def decide(actor: StaffMember, tenant: Tenant, complaint: Complaint, data: DecisionInput, version: int) -> Decision:
     """Record (or revise, until the response) the cycle's decision; justified moves the complaint to action.
 
-    A manager's decision is approved at once; an agent's waits for a manager's approval.
+    A manager's decision is approved at once, unless the organization asks for a second person; otherwise it
+    waits, and those who may approve it are told.
     """
     check(complaint, actor, Action.DECIDE)
     check_version(complaint, version)
@@ -196,18 +218,45 @@ def decide(actor: StaffMember, tenant: Tenant, complaint: Complaint, data: Decis
     decision.currency = tenant.currency if data.compensation_amount else None
     decision.decided_by_id = actor.id
     decision.decided_at = utcnow()
-    senior = Role(actor.role) in SENIOR
-    decision.approved_by_id = actor.id if senior else None
-    decision.approved_at = utcnow() if senior else None
+    approves = Role(actor.role) in RULES[Action.APPROVE].roles and not tenant.second_approval
+    decision.approved_by_id = actor.id if approves else None
+    decision.approved_at = utcnow() if approves else None
     db.session.flush()
     after = _decision_fields(decision)
-    record(complaint, "decision", actor, data={"before": before, "after": after})
+    entry = record(complaint, "decision", actor, data={"before": before, "after": after})
     to = State.ACTION if data.justified else State.INVESTIGATING
     if complaint.state != to.value:
         _move(complaint, actor, Action.DECIDE, to)
     else:
         touch(complaint, actor)
+    if decision.approved_by_id is None:
+        db.session.flush()
+        _tell_approvers(tenant, complaint, actor, str(entry.id))
     return decision
+
+
+def approvers(complaint: Complaint) -> list[StaffMember]:
+    """Everyone who may approve the cycle's decision now: the approving roles, active, not the person the
+    complaint is about, nor (where a second person is asked for) whoever made it."""
+    rule = RULES[Action.APPROVE]
+    if State(complaint.state) not in rule.states or Kind(complaint.kind) not in rule.kinds:
+        return []
+    decision = current_decision(complaint)
+    maker = decision.decided_by_id if decision is not None and needs_second_person(complaint) else None
+    members = db.session.scalars(
+        sa.select(StaffMember)
+        .where(StaffMember.is_active.is_(True), StaffMember.role.in_([r.value for r in rule.roles]))
+        .order_by(StaffMember.id)
+    )
+    return [m for m in members if not is_about(complaint, m) and m.id != maker]
+
+
+def _tell_approvers(tenant: Tenant, complaint: Complaint, actor: StaffMember, key: str) -> None:
+    for member in approvers(complaint):
+        if member.id != actor.id:
+            notify_staff(
+                member, complaint, "decision_pending", key=key, default_locale=tenant.default_locale, actor=actor
+            )
 
 
 def _decision_fields(decision: Decision) -> dict[str, object]:
@@ -219,11 +268,13 @@ def _decision_fields(decision: Decision) -> dict[str, object]:
         "compensation_amount": decision.compensation_amount,
         "currency": decision.currency,
         "approved": decision.approved_by_id is not None,
+        "approved_by": decision.approved_by_id,
     }
 
 
 def approve(actor: StaffMember, complaint: Complaint, version: int) -> Decision:
-    """A manager approves the cycle's decision."""
+    """A manager approves the cycle's decision (never their own, where the organization asks for a second person);
+    the log says whose decision it was."""
     check(complaint, actor, Action.APPROVE)
     check_version(complaint, version)
     decision = current_decision(complaint)
@@ -234,7 +285,12 @@ def approve(actor: StaffMember, complaint: Complaint, version: int) -> Decision:
     decision.approved_by_id = actor.id
     decision.approved_at = utcnow()
     touch(complaint, actor)
-    record(complaint, "decision_approved", actor, data={"decision": decision.id})
+    record(
+        complaint,
+        "decision_approved",
+        actor,
+        data={"decision": decision.id, "decided_by": decision.decided_by_id, "approved_by": actor.id},
+    )
     return decision
 
 

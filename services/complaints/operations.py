@@ -36,6 +36,7 @@ from services.contacts import ContactError, check_email, check_national_id, norm
 from services.files.checking import CheckedFile, check_total
 from services.files.storage import Storage
 from services.notifications.outbox import notify_customer, notify_staff
+from services.notifications.staff import tell_desk, unit_people
 from tenants.db import db, utcnow
 from tenants.models import LOCALES, StaffMember, Tenant
 from tenants.roles import Role
@@ -206,6 +207,8 @@ def register_complaint(actor: StaffMember | None, tenant: Tenant, data: Complain
     )
     # The receipt, acknowledged in writing (the seed's first step): the code and the tracking link.
     notify_customer(complaint, "registered")
+    # Nobody handles it yet: its unit's people, or the complaints officers, hear that it has come.
+    tell_desk(complaint, "new_complaint", default_locale=tenant.default_locale, actor=actor)
     return complaint
 
 
@@ -338,21 +341,21 @@ def _apply_assignment(actor: StaffMember, complaint: Complaint, unit_id: int | N
     if "handler_id" in diff and handler_id is not None and handler_id != actor.id:
         handler = db.session.get(StaffMember, handler_id)
         db.session.flush()
-        notify_staff(handler, complaint, "assigned", key=str(event.id), default_locale=tenant.default_locale)
+        notify_staff(
+            handler, complaint, "assigned", key=str(event.id), default_locale=tenant.default_locale, actor=actor
+        )
     elif "unit_id" in diff and unit_id is not None and handler_id is None:
         # To the unit with nobody named yet: its people and its head are told.
-        unit = db.session.get(Unit, unit_id)
-        members = db.session.scalars(
-            sa.select(StaffMember).where(
-                sa.or_(StaffMember.unit_id == unit_id, StaffMember.id == (unit.head_id if unit else None)),
-                StaffMember.is_active.is_(True),
-            )
-        )
         db.session.flush()
-        for member in members:
+        for member in unit_people(unit_id):
             if member.id not in (actor.id, complaint.about_staff_id):
                 notify_staff(
-                    member, complaint, "assigned_unit", key=str(event.id), default_locale=tenant.default_locale
+                    member,
+                    complaint,
+                    "assigned_unit",
+                    key=str(event.id),
+                    default_locale=tenant.default_locale,
+                    actor=actor,
                 )
     return True
 

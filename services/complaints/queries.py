@@ -25,6 +25,7 @@ from services.complaints.models import (
 from services.complaints.search import search_condition
 from services.forms.answers import answered_fields
 from services.forms.models import FormVersion
+from services.portal.models import SatisfactionRating
 from tenants.db import db, utcnow
 from tenants.models import StaffMember
 from tenants.text import parse_id
@@ -219,6 +220,13 @@ class ComplaintFile:
     categories: dict[int, Category]
     # (field, answer) for the tenant's own fields, under the labels of the form version it was filed on.
     answers: list[tuple[dict[str, Any], Any]]
+    # The customer's rating of the handling, once it is closed and rated.
+    rating: SatisfactionRating | None = None
+
+    @property
+    def earlier_decisions(self) -> list[Decision]:
+        """The decisions of the cycles before a reopening, newest first."""
+        return sorted((d for d in self.decisions if d.cycle < self.complaint.cycle), key=lambda d: -d.cycle)
 
 
 def complaint_file(actor: StaffMember, complaint_id: int) -> ComplaintFile:
@@ -259,4 +267,5 @@ def complaint_file(actor: StaffMember, complaint_id: int) -> ComplaintFile:
         answers=answered_fields(
             db.session.get(FormVersion, c.form_version_id) if c.form_version_id else None, c.answers or {}
         ),
+        rating=db.session.scalar(sa.select(SatisfactionRating).where(SatisfactionRating.complaint_id == c.id)),
     )

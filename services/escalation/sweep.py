@@ -23,6 +23,7 @@ from services.complaints.models import OPEN_STATES, Complaint, Priority, State
 from services.escalation.models import EscalationFiring, EscalationRule
 from services.notifications.models import Notice
 from services.notifications.outbox import dispatch_after_commit, notify_staff, render_notice
+from services.notifications.staff import managers
 from tenants.context import enter_tenant, leave_tenant
 from tenants.db import db, utcnow
 from tenants.models import StaffMember, Tenant, active_tenants
@@ -216,15 +217,13 @@ def _fire(tenant: Tenant, rule: EscalationRule, complaint: Complaint, deadline: 
     if changed:
         complaint.updated_at = now
         complaint.updated_by_id = None
-    event = record(
-        complaint,
-        "escalation",
-        None,
-        data={"rule": rule.id, "name": rule.name, "trigger": rule.trigger, "deadline": deadline, "done": done},
-    )
+    told, stand_ins = _recipients(rule, complaint)
+    data = {"rule": rule.id, "name": rule.name, "trigger": rule.trigger, "deadline": deadline, "done": done}
+    if stand_ins:
+        data["stand_ins"] = stand_ins
+    event = record(complaint, "escalation", None, data=data)
     db.session.flush()
     key = f"r{rule.id}:{complaint.cycle}:{deadline}:{event.id}"
-    told = _recipients(rule, complaint)
     kind = _event_for(rule)
     for member in told:
         notify_staff(member, complaint, kind, key=key, default_locale=tenant.default_locale)
@@ -232,15 +231,34 @@ def _fire(tenant: Tenant, rule: EscalationRule, complaint: Complaint, deadline: 
         _notify_outside(tenant, complaint, kind, rule.notify_email, key)
 
 
-def _recipients(rule: EscalationRule, complaint: Complaint) -> list[StaffMember]:
+def _present(member_id: int | None, complaint: Complaint) -> StaffMember | None:
+    """The staff member, if there is one who can be told of the complaint."""
+    member = db.session.get(StaffMember, member_id) if member_id else None
+    if member is None or not member.is_active or member.id == complaint.about_staff_id:
+        return None
+    return member
+
+
+def _recipients(rule: EscalationRule, complaint: Complaint) -> tuple[list[StaffMember], dict[str, str]]:
+    """Whom the rule tells, and for each of its people who is missing (no handler, no unit head), who stood in:
+    the unit head, then the managers. A rule that means to tell someone always tells someone."""
     ids: set[int] = set(rule.notify_member_ids or [])
-    if rule.notify_handler and complaint.handler_id:
-        ids.add(complaint.handler_id)
-    if rule.notify_unit_head and complaint.unit_id:
-        unit = db.session.get(Unit, complaint.unit_id)
-        if unit is not None and unit.head_id:
-            ids.add(unit.head_id)
+    stand_ins: dict[str, str] = {}
+    unit = db.session.get(Unit, complaint.unit_id) if complaint.unit_id else None
+    head = _present(unit.head_id if unit is not None else None, complaint)
+    if rule.notify_handler:
+        handler = _present(complaint.handler_id, complaint)
+        if handler is not None:
+            ids.add(handler.id)
+        else:
+            stand_ins["handler"] = "unit_head" if head is not None else "managers"
+    if rule.notify_unit_head and head is None:
+        stand_ins["unit_head"] = "managers"
+    if head is not None and (rule.notify_unit_head or stand_ins.get("handler") == "unit_head"):
+        ids.add(head.id)
     members = list(db.session.scalars(sa.select(StaffMember).where(StaffMember.id.in_(ids)))) if ids else []
+    if "managers" in stand_ins.values():
+        members += managers()
     if rule.notify_roles:
         members += list(
             db.session.scalars(
@@ -248,7 +266,7 @@ def _recipients(rule: EscalationRule, complaint: Complaint) -> list[StaffMember]
             )
         )
     unique = {m.id: m for m in members if m.is_active and m.id != complaint.about_staff_id}
-    return [unique[i] for i in sorted(unique)]
+    return [unique[i] for i in sorted(unique)], stand_ins
 
 
 def _notify_outside(tenant: Tenant, complaint: Complaint, event: str, address: str, key: str) -> None:

@@ -185,10 +185,14 @@ def _add(notice: Notice, complaint: Complaint | None, *, rendered: bool = False)
 
 # Never to the organization's systems: what proves a customer or opens an account.
 _NOT_MIRRORED = frozenset({"verification_code", "invitation", "password_reset"})
+# Staff notices that tell a customer's event to other people: the organization's systems hear of it under the
+# event's own name, once, whoever on the staff was told.
+_MIRRORED_AS = {"new_complaint": "registered", "unassigned_reply": "customer_replied"}
 
 
 def _to_webhook(complaint: Complaint, event: str, key: str | None) -> None:
     """The event, once, to the organization's own systems when it has a webhook: signed JSON, sent by the outbox."""
+    event = _MIRRORED_AS.get(event, event)
     if event in _NOT_MIRRORED or not has_account("webhook"):
         return
     tenant = db.session.get(Tenant, complaint.tenant_id)
@@ -279,10 +283,16 @@ def _to_customer(
 
 
 def notify_staff(
-    member: StaffMember, complaint: Complaint, event: str, *, key: str | None = None, default_locale: str
+    member: StaffMember,
+    complaint: Complaint,
+    event: str,
+    *,
+    key: str | None = None,
+    default_locale: str,
+    actor: StaffMember | None = None,
 ) -> Notice | None:
     """A notice to a staff member by e-mail, in their language; and, as the tenant's notice rules say, to the unit's
-    head, the managers and the organization's group chat."""
+    head, the managers and the organization's group chat. `actor`, who caused the event, gets no copy."""
     _to_webhook(complaint, event, key)
     notice = _to_member(member, complaint, event, key, default_locale) if member.is_active else None
     wanted = copies_of(event) if is_enabled(event) else set()
@@ -302,7 +312,7 @@ def notify_staff(
         )
         others.update((m.id, m) for m in managers)
     for other in others.values():
-        if other.id != member.id and other.is_active:
+        if other.id not in (member.id, actor.id if actor else None, complaint.about_staff_id) and other.is_active:
             _as_copy(_to_member(other, complaint, event, key, default_locale), member)
     group = staff_group() if "group" in wanted else None
     if group:

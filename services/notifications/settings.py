@@ -34,11 +34,15 @@ CUSTOMER_EVENTS = (
     "verification_code",
 )
 STAFF_EVENTS = (
+    "new_complaint",
     "assigned",
     "assigned_unit",
+    "decision_pending",
     "customer_replied",
+    "unassigned_reply",
     "customer_accepted",
     "customer_rejected",
+    "customer_withdrew",
     "deadline_near",
     "deadline_passed",
     "escalated",

@@ -121,6 +121,30 @@ DEFAULTS: dict[str, Wording] = {
         _l("Complaint %(code)s (%(subject)s) is assigned to your unit, with no handler yet. Due: %(due)s.\n\n%(link)s"),
         _l("Complaint %(code)s is assigned to your unit: %(link)s"),
     ),
+    "new_complaint": Wording(
+        _l("New complaint %(code)s"),
+        _l(
+            "A new complaint has arrived: %(code)s (%(subject)s), from %(name)s. Nobody handles it yet.\n"
+            "Due: %(due)s.\n\n%(link)s"
+        ),
+        _l("New complaint %(code)s: %(link)s"),
+    ),
+    "decision_pending": Wording(
+        _l("The decision on complaint %(code)s awaits your approval"),
+        _l(
+            "A decision on complaint %(code)s (%(subject)s) was recorded and awaits approval; the answer cannot go "
+            "out before it.\n\n%(link)s"
+        ),
+        _l("The decision on complaint %(code)s awaits approval: %(link)s"),
+    ),
+    "unassigned_reply": Wording(
+        _l("The customer added to complaint %(code)s, which nobody handles yet"),
+        _l(
+            "The customer added a message or a file to complaint %(code)s (%(subject)s). The complaint has no "
+            "handler yet.\n\n%(link)s"
+        ),
+        _l("The customer added to complaint %(code)s, which has no handler: %(link)s"),
+    ),
     "customer_replied": Wording(
         _l("The customer added to complaint %(code)s"),
         _l("The customer added a message or a file to complaint %(code)s (%(subject)s).\n\n%(link)s"),
@@ -138,6 +162,11 @@ DEFAULTS: dict[str, Wording] = {
             "Next due: %(due)s.\n\n%(link)s"
         ),
         _l("The customer rejected the answer to complaint %(code)s: %(link)s"),
+    ),
+    "customer_withdrew": Wording(
+        _l("The customer withdrew complaint %(code)s"),
+        _l("The customer withdrew complaint %(code)s (%(subject)s); nothing more is to be done on it.\n\n%(link)s"),
+        _l("The customer withdrew complaint %(code)s."),
     ),
     "deadline_near": Wording(
         _l("Complaint %(code)s is due soon"),

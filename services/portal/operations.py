@@ -27,7 +27,8 @@ from services.files.storage import Storage
 from services.forms.answers import answered_fields, record_answers
 from services.forms.models import FormVersion
 from services.forms.schema import core_state, published
-from services.notifications.outbox import notify_customer, notify_staff, usable_channels
+from services.notifications.outbox import notify_customer, usable_channels
+from services.notifications.staff import tell_handler
 from services.portal.links import complaint_id_from_link, link_token  # noqa: F401 - the portal's own
 from services.portal.models import CustomerProof, SatisfactionRating
 from tenants.context import platform_scope
@@ -227,9 +228,7 @@ def check_proof(complaint: Complaint, code: str) -> bool:
 
 
 def _handler_told(tenant: Tenant, complaint: Complaint, event: str, key: str) -> None:
-    member = db.session.get(StaffMember, complaint.handler_id) if complaint.handler_id else None
-    if member is not None:
-        notify_staff(member, complaint, event, key=key, default_locale=tenant.default_locale)
+    tell_handler(complaint, event, key=key, default_locale=tenant.default_locale)
 
 
 def _text(value: str, limit: int, field: str, missing: str) -> str:

@@ -254,6 +254,7 @@ def _render_file(complaint_id: int, status: int = 200, *, error: str | None = No
         "overdue": is_overdue(c, now),
         "near_due": is_near_due(c, now),
         "currency": g.tenant.currency,
+        "second_person": g.tenant.second_approval,
     }
     if wants_fragment():
         return render_block("console/complaint.html", "file", **context), status

@@ -76,6 +76,21 @@ EVENT_NAMES = {
     "file": _l("File added"),
     "file_refused": _l("File not kept"),
     "mail_after_close": _l("Mail from the customer after closing"),
+    "rated": _l("The customer rated the handling"),
+}
+# The customer's score of the handling (1 to 5), in words.
+SCORE_WORDS = {
+    "1": _l("very badly"),
+    "2": _l("badly"),
+    "3": _l("fairly"),
+    "4": _l("well"),
+    "5": _l("very well"),
+}
+# An escalation rule's person who was missing, and who was told instead.
+STAND_IN_WORDS = {
+    "handler:unit_head": _l("Nobody handles the complaint: its unit's head was told instead."),
+    "handler:managers": _l("Nobody handles the complaint, and it has no unit head: the managers were told instead."),
+    "unit_head:managers": _l("The complaint has no unit head: the managers were told instead."),
 }
 # Why a file that came with a mail was not kept (services.files.checking's reasons).
 FILE_REFUSALS = {
@@ -150,11 +165,15 @@ NOTICE_EVENT_WORDS = {
     "closed": _l("Closing told to the customer"),
     "closing_soon": _l("Customer told the complaint will close"),
     "rating_reminder": _l("Reminder to rate"),
+    "new_complaint": _l("New complaint, told to its unit or the complaints officers"),
     "assigned": _l("Assigned to a handler"),
     "assigned_unit": _l("Assigned to a unit, told to its staff"),
+    "decision_pending": _l("Decision awaiting approval, told to those who may approve it"),
     "customer_replied": _l("Customer added to a complaint"),
+    "unassigned_reply": _l("Customer added to a complaint nobody handles yet"),
     "customer_accepted": _l("Customer accepted an answer"),
     "customer_rejected": _l("Customer rejected an answer"),
+    "customer_withdrew": _l("Customer withdrew a complaint"),
     "deadline_near": _l("Deadline near, told to staff"),
     "deadline_passed": _l("Deadline passed, told to staff"),
     "escalated": _l("Escalation, told to staff"),
@@ -177,6 +196,8 @@ def init_app(app) -> None:
         ACTION_STATUS_NAMES=ACTION_STATUS_NAMES,
         STEP_NAMES=STEP_NAMES,
         EVENT_NAMES=EVENT_NAMES,
+        SCORE_WORDS=SCORE_WORDS,
+        STAND_IN_WORDS=STAND_IN_WORDS,
         FILE_REFUSALS=FILE_REFUSALS,
         MAIL_OUTCOMES=MAIL_OUTCOMES,
         FIELD_NAMES=FIELD_NAMES,

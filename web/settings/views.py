@@ -11,6 +11,7 @@ from flask_login import current_user, login_required
 import web.settings.calendar
 import web.settings.catalog
 import web.settings.channels
+import web.settings.decisions
 import web.settings.deliveries
 import web.settings.escalation
 import web.settings.form_builder
