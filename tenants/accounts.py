@@ -18,7 +18,7 @@ from tenants.context import require_tenant_id
 from tenants.db import db, utcnow
 from tenants.models import StaffInvitation, StaffMember
 from tenants.roles import Permission, PermissionDenied, Role, require
-from tenants.text import normalize_email
+from tenants.text import normalize_email, number
 from tenants.tokens import TokenExpired, TokenInvalid, make_token, read_token
 
 log = logging.getLogger(__name__)
@@ -74,9 +74,9 @@ def hash_password(password: str) -> str:
 def password_problem(password: str, email: str = "", name: str = "") -> str | None:
     """Why `password` is too weak, or None."""
     if len(password) < MIN_PASSWORD_LENGTH:
-        return _l("Use at least %(n)d characters.", n=MIN_PASSWORD_LENGTH)
+        return _l("Use at least %(n)s characters.", n=number(MIN_PASSWORD_LENGTH))
     if len(password) > MAX_PASSWORD_LENGTH:
-        return _l("Use at most %(n)d characters.", n=MAX_PASSWORD_LENGTH)
+        return _l("Use at most %(n)s characters.", n=number(MAX_PASSWORD_LENGTH))
     lowered = password.lower()
     local_part = email.split("@", 1)[0].lower()
     if (
