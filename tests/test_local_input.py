@@ -81,6 +81,11 @@ def _publish_field(client, slug: str, kind: str) -> None:
     assert client.post(f"/{slug}/console/settings/form/publish").status_code == 303
 
 
+def _field_key(app, made) -> str:
+    with app.app_context(), tenant_scope(made.tenant.id):
+        return db.session.scalars(sa.select(FormVersion).order_by(FormVersion.id.desc())).first().fields[0]["key"]
+
+
 def _register(client, slug: str, **fields):
     data = {
         "kind": "complaint",
@@ -192,8 +197,7 @@ def test_a_portal_date_field_takes_the_visitors_format(app, make_tenant, login_a
     made = make_tenant(locale="ru")
     slug = made.tenant.slug
     _publish_field(_staff(app, made, login_as), slug, "date")
-    with app.app_context(), tenant_scope(made.tenant.id):
-        key = db.session.scalars(sa.select(FormVersion).order_by(FormVersion.id.desc())).first().fields[0]["key"]
+    key = _field_key(app, made)
     visitor = app.test_client()
     page = visitor.get(f"/{slug}/complaints/new").get_data(as_text=True)
     assert re.search(rf'id="{key}"[^>]*placeholder="23\.11\.2026"', page)
@@ -463,6 +467,14 @@ def test_an_iranian_organizations_russian_form_names_the_national_code(app, make
     assert re.search(r'<label class="form-label" for="national_id">Национальный код', page)
     assert "ИИН" not in page
     assert 'placeholder="0912 123 4567"' in page
+
+
+def test_an_organizations_own_phone_field_shows_its_countrys_example(app, make_tenant, login_as):
+    made = make_tenant(locale="kk")
+    _publish_field(_staff(app, made, login_as), made.tenant.slug, "phone")
+    key = _field_key(app, made)
+    page = app.test_client().get(f"/{made.tenant.slug}/complaints/new").get_data(as_text=True)
+    assert 'placeholder="8 701 123 45 67"' in re.search(rf'<input[^>]*id="{key}"[^>]*>', page).group(0)
 
 
 def test_the_staff_registration_form_follows_the_organizations_country(app, make_tenant, login_as):

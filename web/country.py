@@ -28,6 +28,7 @@ def phone_placeholder() -> str:
 
 # For labels set once per form class: resolved for each request's organization and language.
 NATIONAL_ID_LABEL = LazyString(national_id_label)
+PHONE_PLACEHOLDER = LazyString(phone_placeholder)
 
 
 def init_app(app) -> None:

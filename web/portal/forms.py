@@ -26,7 +26,7 @@ from services.forms.models import FormVersion
 from services.forms.schema import CORE_FIELDS, core_state, fields_for
 from services.i18n import localized
 from web.console.labels import KIND_NAMES
-from web.country import NATIONAL_ID_LABEL
+from web.country import NATIONAL_ID_LABEL, PHONE_PLACEHOLDER
 from web.forms import BaseForm, CodeField, Length, LocalDateField, choices
 from web.i18n import format_number, locale_code
 
@@ -158,6 +158,8 @@ def _custom_field(item: dict[str, Any], locale: str):
         presence = [InputRequired()] if required else [Optional()]
     if kind == "checkbox":
         presence = [InputRequired()] if required else []
+    if kind == "phone":
+        kwargs["render_kw"] = {"placeholder": PHONE_PLACEHOLDER, "inputmode": "tel"}
     factory, limit = _FIELD_CLASSES[kind]
     validators = [*presence, Length(max=limit)] if limit else presence
     return factory(validators=validators, **kwargs)
