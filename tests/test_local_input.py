@@ -322,6 +322,16 @@ def test_a_services_refusal_on_a_persian_page_has_persian_digits(app):
     assert _latin_free(message)
 
 
+def test_the_published_versions_number_is_in_persian_digits(app, make_tenant, login_as):
+    made = make_tenant(locale="fa")
+    client = _staff(app, made, login_as)
+    slug = made.tenant.slug
+    data = {"new-type": "short_text", "new-audience": "customer", "new-label_fa": "شماره پرونده"}
+    assert client.post(f"/{slug}/console/settings/form/fields", data=data).status_code == 303
+    page = client.post(f"/{slug}/console/settings/form/publish", follow_redirects=True).get_data(as_text=True)
+    assert "نسخهٔ ۱ فرم" in page
+
+
 def test_a_file_size_in_a_message_is_in_the_readers_units_and_digits(app):
     from services.files.checking import FileRejected, check_upload
 
