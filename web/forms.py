@@ -108,7 +108,6 @@ class LocalDateField(StringField):
     def __call__(self, **kwargs):
         kwargs.setdefault("placeholder", date_placeholder())
         kwargs.setdefault("dir", "ltr")
-        kwargs.setdefault("inputmode", "numeric")
         return super().__call__(**kwargs)
 
 
