@@ -11,6 +11,7 @@ import phonenumbers
 from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
+from services.i18n import number, ungrouped
 from tenants.text import latin_digits, normalize_email
 
 # Iran's کد ملی: 10 digits. Kazakhstan's ЖСН/ИИН: 12 digits. Elsewhere: anything plausible.
@@ -25,6 +26,23 @@ _KZ_CENTURIES = {"1": 1800, "2": 1800, "3": 1900, "4": 1900, "5": 2000, "6": 200
 # Dashes, dots and the Arabic-script ones typed or pasted between the digits; white space and invisible
 # format characters (ZWNJ, LRM/RLM) too, see _clean_digits.
 _SEPARATORS = frozenset("-_.\u2212\u0640\u06d4\u066b\u066c")
+
+# A mobile number as people of each country write it, and the name of its national ID: the organization's
+# country decides, whatever the page's language.
+PHONE_EXAMPLES = {"IR": "0912 123 4567", "KZ": "8 701 123 45 67"}
+OTHER_PHONE_EXAMPLE = "+98 912 123 4567"
+NATIONAL_ID_NAMES = {"IR": _l("National code"), "KZ": _l("IIN (individual identification number)")}
+OTHER_NATIONAL_ID_NAME = _l("National ID")
+
+
+def phone_example(country: str) -> str:
+    """A mobile number of `country` as its people write it, for placeholders and messages."""
+    return PHONE_EXAMPLES.get(country.upper(), OTHER_PHONE_EXAMPLE)
+
+
+def national_id_name(country: str):
+    """What `country` calls its national ID (a lazy text): Iran's کد ملی, Kazakhstan's ИИН/ЖСН."""
+    return NATIONAL_ID_NAMES.get(country.upper(), OTHER_NATIONAL_ID_NAME)
 
 
 class ContactError(ValueError):
@@ -46,8 +64,9 @@ def check_email(value: str) -> str:
     return email
 
 
-def _phone_error() -> ContactError:
-    return ContactError("phone", _l("Enter a valid phone number, for example 0912 123 4567 or +7 701 123 4567."))
+def _phone_error(region: str) -> ContactError:
+    example = ungrouped(phone_example(region))
+    return ContactError("phone", _l("Enter a valid phone number, for example %(example)s.", example=example))
 
 
 def _national_id_error(message: str | None = None) -> ContactError:
@@ -63,9 +82,9 @@ def normalize_phone(text: str, region: str) -> str:
     try:
         number = phonenumbers.parse(cleaned, region.upper())
     except phonenumbers.NumberParseException:
-        raise _phone_error() from None
+        raise _phone_error(region) from None
     if not phonenumbers.is_valid_number(number):
-        raise _phone_error()
+        raise _phone_error(region)
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
@@ -138,13 +157,15 @@ def check_national_id(text: str, country: str) -> str:
     else:
         low, high = OTHER_NATIONAL_ID_DIGITS
         if not low <= len(digits) <= high:
-            raise _national_id_error(_l("This national ID should have %(low)d to %(high)d digits.", low=low, high=high))
+            raise _national_id_error(
+                _l("This national ID should have %(low)s to %(high)s digits.", low=number(low), high=number(high))
+            )
         return digits
     if len(digits) != expected:
         raise _national_id_error(
             _l(
-                "This national ID should have %(count)d digits: check that none is missing or extra.",
-                count=expected,
+                "This national ID should have %(count)s digits: check that none is missing or extra.",
+                count=number(expected),
             )
         )
     valid = _ir_national_id_valid(digits) if country == "IR" else _kz_iin_valid(digits)

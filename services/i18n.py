@@ -1,14 +1,22 @@
-"""Texts the tenant keeps in several languages, and moments shown in a reader's calendar."""
+"""Texts the tenant keeps in several languages, and moments, numbers, sizes and sums shown in a reader's
+language and calendar."""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import jdatetime
 from babel.dates import format_date, format_time
+from babel.numbers import format_currency, get_currency_name
+from babel.units import format_unit
+from flask_babel import ngettext
 
-from tenants.text import persian_digits
+from tenants.text import Localized, current_locale, format_number, number, persian_digits, ungrouped
+
+__all__ = ["Localized", "current_locale", "format_number", "number", "ungrouped"]
 
 FALLBACK_ORDER = ("en", "fa", "ru", "kk")
 
@@ -44,3 +52,56 @@ def format_moment(value: datetime | date, locale: str, timezone: str, kind: str 
     day = format_date(local, "medium", locale=locale)
     clock = format_time(local, "short", locale=locale)
     return {"date": day, "time": clock}.get(kind, f"{day}, {clock}")
+
+
+_KIB = 1024
+
+
+def format_filesize(size: int, locale: str) -> str:
+    """A file's size in bytes, kilobytes or megabytes (1024-based, rounded up), with the unit's name in `locale`."""
+    if size < _KIB:
+        amount, unit = size, "digital-byte"
+    elif size < _KIB * _KIB:
+        amount, unit = math.ceil(size / _KIB), "digital-kilobyte"
+    else:
+        amount, unit = round(size / (_KIB * _KIB), 1), "digital-megabyte"
+    whole = int(amount)
+    width = "short" if locale == "en" and size >= _KIB else "long"
+    text = format_unit(whole if whole == amount else amount, unit, width, locale=locale)
+    if locale == "fa":
+        # Babel writes Persian units with Latin digits and an English decimal point.
+        return persian_digits(text.replace(".", "٫"))
+    return text
+
+
+# The toman (ten rials) is how Iranians count money, but it has no ISO 4217 code of its own.
+_TOMAN = "IRT"
+
+
+def currency_name(code: str, locale: str, count: int | None = None) -> str:
+    """A currency's name in `locale` ("Iranian rial"), for an amount of `count` where the grammar needs one."""
+    if code == _TOMAN:
+        return ngettext("Iranian toman", "Iranian tomans", count if count is not None else 2)
+    try:
+        return get_currency_name(code, count=count, locale=locale)
+    except (ValueError, LookupError):
+        return code
+
+
+def format_money(amount: int | Decimal, code: str, locale: str) -> str:
+    """A sum in whole units of `code` with the currency's name in `locale`: "۱٬۵۰۰٬۰۰۰ ریال ایران"."""
+    if code == _TOMAN:
+        shown = format_number(amount, locale)
+        return ngettext("%(amount)s Iranian toman", "%(amount)s Iranian tomans", int(amount), amount=shown)
+    try:
+        text = format_currency(amount, code, locale=locale, format_type="name", currency_digits=False)
+    except (ValueError, LookupError):
+        return f"{format_number(amount, locale)} {code}"
+    if locale == "fa":
+        return persian_digits(text.replace(",", "٬"))
+    return text
+
+
+def filesize(size: int) -> Localized:
+    """A size in bytes for a message: "15 MB", "۱۵ مگابایت", "15 мегабайт" when shown."""
+    return Localized(size, format_filesize)  # type: ignore[arg-type]

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 
-from flask_babel import format_decimal
 from flask_babel import lazy_gettext as _l
 from zxcvbn import zxcvbn
 
-from tenants.text import latin_digits
+from tenants.text import latin_digits, number
 
 MIN_PASSWORD_LENGTH = 10
 MAX_PASSWORD_LENGTH = 128
@@ -38,10 +37,10 @@ def password_problem(password: str, *about: str) -> str | None:
     if len(password) < MIN_PASSWORD_LENGTH:
         return _l(
             "Use at least %(n)s characters: a short phrase of three or four words is easy to remember.",
-            n=format_decimal(MIN_PASSWORD_LENGTH),
+            n=number(MIN_PASSWORD_LENGTH),
         )
     if len(password) > MAX_PASSWORD_LENGTH:
-        return _l("Use at most %(n)s characters.", n=format_decimal(MAX_PASSWORD_LENGTH))
+        return _l("Use at most %(n)s characters.", n=number(MAX_PASSWORD_LENGTH))
     # zxcvbn's time grows fast with length; the first ESTIMATED characters decide (a stranger can send 128).
     result = zxcvbn(latin_digits(password)[:ESTIMATED], user_inputs=_words(about))
     if result["score"] >= MIN_SCORE:

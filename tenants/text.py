@@ -1,8 +1,13 @@
-"""Input normalization shared by every form: digits, Arabic letters, white space."""
+"""Text typed and shown: input normalization (digits, Arabic letters, white space), numbers in the reader's digits."""
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from decimal import Decimal
+
+from babel.numbers import format_decimal
+from flask_babel import get_locale
 
 _TO_LATIN = str.maketrans(
     "۰۱۲۳۴۵۶۷۸۹٠١٢٣٤٥٦٧٨٩",
@@ -16,17 +21,24 @@ _TO_PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 _CONTROLS = dict.fromkeys((*range(9), 11, 12, *range(14, 32), 127))
 
 
-def normalize_input(value: str | None, multiline: bool = False) -> str | None:
-    """Persian and Arabic-Indic digits to Latin, Arabic ي/ك to Persian ی/ک, outer white space trimmed.
+def normalize_text(value: str | None, multiline: bool = False) -> str | None:
+    """Free text as typed, but Arabic ي/ك as Persian ی/ک and outer white space trimmed; digits are kept.
 
-    Control characters go; line breaks become "\n" in multi-line text and a space elsewhere.
+    Control characters go; line breaks become "\n" in multi-line text and a space elsewhere. A person's own
+    words keep their digits ("۵ آذر ۱۴۰۵"); search compares them in one form (services.complaints.search).
     """
     if value is None:
         return None
     value = value.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROLS)
     if not multiline:
         value = value.replace("\n", " ").replace("\t", " ")
-    return value.translate(_TO_LATIN).translate(_TO_PERSIAN_LETTERS).strip()
+    return value.translate(_TO_PERSIAN_LETTERS).strip()
+
+
+def normalize_input(value: str | None, multiline: bool = False) -> str | None:
+    """normalize_text, and Persian and Arabic-Indic digits to Latin: for numbers, codes, phones, dates and ids."""
+    text = normalize_text(value, multiline)
+    return text.translate(_TO_LATIN) if text is not None else None
 
 
 def latin_digits(value: str) -> str:
@@ -54,3 +66,62 @@ def parse_id(value: object) -> int | None:
     """
     text = str(value if value is not None else "").strip()
     return int(text) if _ID.fullmatch(text) else None
+
+
+def format_number(value: float | Decimal | int, locale: str) -> str:
+    """A number with `locale`'s grouping and digits: Persian digits and separators for Persian."""
+    if locale == "fa":
+        return persian_digits(format_decimal(value, locale="fa", numbering_system="arabext"))
+    return format_decimal(value, locale=locale)
+
+
+def current_locale() -> str:
+    """The language of the moment (the request's, or the one forced for a notice); "en" outside an app."""
+    try:
+        found = get_locale()
+    except RuntimeError:
+        return "en"
+    return str(found) if found is not None else "en"
+
+
+class Localized:
+    """A value shown in the language of the moment it is turned into text, like a lazy translation.
+
+    Give it to a translated message's placeholder (written `%(n)s`, never `%(n)d`) so that the number
+    comes out in the reader's digits even when the message is made before the reader is known.
+    """
+
+    __slots__ = ("_render", "value")
+
+    def __init__(self, value: object, render: Callable[[object, str], str]) -> None:
+        self.value = value
+        self._render = render
+
+    def __str__(self) -> str:
+        return self._render(self.value, current_locale())
+
+    def __html__(self) -> str:
+        return str(self)
+
+    def __repr__(self) -> str:
+        return f"Localized({self.value!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return self.value == (other.value if isinstance(other, Localized) else other)
+
+    def __hash__(self) -> int:
+        return hash(self.value)
+
+
+def number(value: float | Decimal | int) -> Localized:
+    """`value` for a message: grouped and in the reader's digits when shown."""
+    return Localized(value, format_number)  # type: ignore[arg-type]
+
+
+def _ungrouped(value: object, locale: str) -> str:
+    return persian_digits(str(value)) if locale == "fa" else str(value)
+
+
+def ungrouped(value: int | str) -> Localized:
+    """A number or a code for a message, never grouped but in the reader's digits (a year, a phone number)."""
+    return Localized(value, _ungrouped)

@@ -15,7 +15,7 @@ from tenants import isolation, pool, throttle
 from tenants.db import db
 from tenants.roles import PermissionDenied
 from web import config as app_config
-from web import i18n, tenancy
+from web import country, i18n, tenancy
 from web.console import labels
 from web.extensions import babel, csrf, migrate
 
@@ -54,6 +54,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     throttle.init_app(app)
     tenancy.init_app(app)
     i18n.init_app(app)
+    country.init_app(app)
     labels.init_app(app)
     _import_models()
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from babel.dates import format_timedelta
-from babel.numbers import format_decimal
 from flask import g, has_app_context, has_request_context, request, session
 from flask_babel import get_locale, get_timezone, get_translations
 from flask_login import current_user
 
+from services import i18n as shown
 from services.i18n import format_moment
 from tenants.models import LOCALES
 from tenants.text import persian_digits
@@ -64,10 +64,23 @@ def localize_digits(text: str) -> str:
 
 
 def format_number(value: float | int) -> str:
-    """A number with the locale's grouping and digits."""
-    locale = locale_code()
-    text = format_decimal(value, locale="en" if locale == "fa" else locale)
-    return persian_digits(text.replace(",", "٬")) if locale == "fa" else text
+    """A number with the locale's grouping and digits; the one way a page shows a number."""
+    return shown.format_number(value, locale_code())
+
+
+def format_filesize(size: int) -> str:
+    """A size in bytes in the reader's units and digits ("15 MB", "۱۵ مگابایت")."""
+    return shown.format_filesize(int(size or 0), locale_code())
+
+
+def format_money(amount, code: str | None) -> str:
+    """A sum with its currency's name in the reader's language and digits."""
+    return shown.format_money(amount, code, locale_code()) if code else format_number(amount)
+
+
+def currency_name(code: str | None) -> str:
+    """A currency's name in the reader's language ("Iranian rial")."""
+    return shown.currency_name(code, locale_code()) if code else ""
 
 
 def format_when(value: datetime | date | str | None, kind: str = "datetime") -> str:
@@ -119,6 +132,9 @@ def init_app(app) -> None:
     )
     app.jinja_env.filters["when"] = format_when
     app.jinja_env.filters["num"] = format_number
+    app.jinja_env.filters["filesize"] = format_filesize
+    app.jinja_env.filters["money"] = format_money
+    app.jinja_env.filters["currency_name"] = currency_name
     app.jinja_env.filters["digits"] = localize_digits
     app.jinja_env.filters["duration"] = format_duration
     app.jinja_env.globals.update(LANGUAGE_NAMES=LANGUAGE_NAMES, locale_code=locale_code, text_direction=text_direction)

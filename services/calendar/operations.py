@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterable
+from datetime import date, timedelta
 
+import jdatetime
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
@@ -11,6 +13,7 @@ from services.calendar.models import DEADLINE_UNITS, STAGES, DeadlineRule, Holid
 from services.calendar.worktime import HOLIDAY_COUNTRIES, PRESETS, WeekHours, hours_to_json, official_holidays
 from services.catalog.models import Category
 from services.errors import NotFound, ServiceError
+from services.i18n import ungrouped
 from tenants.db import db
 from tenants.models import COUNTRIES, CURRENCIES, StaffMember, Tenant
 from tenants.roles import Permission, require
@@ -64,23 +67,76 @@ def remove_holiday(actor: StaffMember, holiday_id: int) -> None:
     db.session.delete(holiday)
 
 
-def import_official_holidays(actor: StaffMember, country: str, year: int, locale: str) -> int:
-    """Add the year's official holidays of Iran or Kazakhstan; days already listed are kept. Returns how many."""
+# Years an import accepts, Gregorian and Jalali (1379 and 1479 begin in 2000 and 2100).
+GREGORIAN_YEARS = (2000, 2100)
+JALALI_YEARS = (1379, 1479)
+# A year below this is a Jalali one: no Gregorian year we accept comes near it.
+_JALALI_BELOW = 1700
+
+
+def uses_jalali(tenant: Tenant) -> bool:
+    """Whether the organization counts its years in the Jalali calendar: Iranian or Persian-speaking ones."""
+    return tenant.country == "IR" or tenant.default_locale == "fa"
+
+
+def current_year(tenant: Tenant, today: date) -> int:
+    """The year of `today` in the organization's calendar."""
+    return jdatetime.date.fromgregorian(date=today).year if uses_jalali(tenant) else today.year
+
+
+def year_span(year: int) -> tuple[date, date] | None:
+    """The first and last Gregorian days of `year`, Jalali when below 1700; None outside the years accepted."""
+    if year < _JALALI_BELOW:
+        if not JALALI_YEARS[0] <= year <= JALALI_YEARS[1]:
+            return None
+        first = jdatetime.date(year, 1, 1).togregorian()
+        return first, jdatetime.date(year + 1, 1, 1).togregorian() - timedelta(days=1)
+    if not GREGORIAN_YEARS[0] <= year <= GREGORIAN_YEARS[1]:
+        return None
+    return date(year, 1, 1), date(year, 12, 31)
+
+
+def add_official_holidays(country: str, years: Iterable[int], locale: str) -> int:
+    """Add the official holidays of Iran or Kazakhstan falling in `years` (Jalali below 1700); days already
+    listed are kept. Returns how many were added. For sign-up and import_official_holidays, which checks the actor.
+    """
+    spans = [year_span(year) for year in years]
+    if country not in HOLIDAY_COUNTRIES or None in spans:
+        raise ValueError(f"no official holidays for {country!r} in {years!r}")
+    known = set(db.session.scalars(sa.select(Holiday.day)))
+    added = 0
+    for first, last in spans:  # type: ignore[misc]
+        for year in range(first.year, last.year + 1):
+            for day, name in official_holidays(country, year, locale):
+                if day in known or not first <= day <= last:
+                    continue
+                db.session.add(Holiday(day=day, name=name[:200], official=True))
+                known.add(day)
+                added += 1
+    db.session.flush()
+    return added
+
+
+def import_official_holidays(actor: StaffMember, tenant: Tenant, country: str, year: int, locale: str) -> int:
+    """Add the official holidays of Iran or Kazakhstan in `year` of the organization's calendar (a Jalali year
+    such as 1405 for an organization that counts in Jalali years, which may also give a Gregorian one)."""
     require(actor, Permission.MANAGE_SETTINGS)
     if country not in HOLIDAY_COUNTRIES:
         raise ServiceError(_l("Choose Iran or Kazakhstan."), field="country")
-    if not 2000 <= year <= 2100:
-        raise ServiceError(_l("Choose a year between 2000 and 2100."), field="year")
-    known = set(db.session.scalars(sa.select(Holiday.day)))
-    added = 0
-    for day, name in official_holidays(country, year, locale):
-        if day in known:
-            continue
-        db.session.add(Holiday(day=day, name=name[:200], official=True))
-        known.add(day)
-        added += 1
-    db.session.flush()
-    return added
+    low, high = JALALI_YEARS if uses_jalali(tenant) else GREGORIAN_YEARS
+    if year_span(year) is None or (year < _JALALI_BELOW and not uses_jalali(tenant)):
+        raise ServiceError(
+            _l("Choose a year from %(low)s to %(high)s.", low=ungrouped(low), high=ungrouped(high)), field="year"
+        )
+    return add_official_holidays(country, [year], locale)
+
+
+def official_years(tenant: Tenant) -> list[int]:
+    """The years, in the organization's calendar, that hold any of its official holidays."""
+    days = db.session.scalars(sa.select(Holiday.day).where(Holiday.official.is_(True)))
+    if uses_jalali(tenant):
+        return sorted({jdatetime.date.fromgregorian(date=day).year for day in days})
+    return sorted({day.year for day in days})
 
 
 def list_holidays(year: int | None = None) -> list[Holiday]:

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 
 from services.catalog.models import Category, RootCause, Unit
 from services.errors import NotFound, ServiceError
+from services.i18n import number
 from tenants.db import db
 from tenants.models import LOCALES, StaffMember
 from tenants.roles import Permission, Role, require
@@ -24,7 +25,7 @@ def clean_names(names: dict[str, str | None]) -> dict[str, str]:
     if not cleaned:
         raise ServiceError(_l("Give a name in at least one language."), field="names")
     if any(len(value) > NAME_LENGTH for value in cleaned.values()):
-        raise ServiceError(_l("A name can have at most %(n)s characters.", n=NAME_LENGTH), field="names")
+        raise ServiceError(_l("A name can have at most %(n)s characters.", n=number(NAME_LENGTH)), field="names")
     return cleaned
 
 

@@ -22,6 +22,7 @@ from services.channels.secrets import seal, unseal
 from services.channels.sms import PROVIDERS
 from services.contacts import ContactError, check_email
 from services.errors import ServiceError
+from services.i18n import number
 from tenants.context import current_tenant_id, platform_scope
 from tenants.db import db, utcnow
 from tenants.models import StaffMember, Tenant
@@ -153,13 +154,13 @@ def save_account(
     if chosen.needs_sender and not sender:
         raise ServiceError(_l("Give the sender line your provider gave you."), field="sender")
     if len(sender) > 40:
-        raise ServiceError(_l("At most %(n)d characters.", n=40), field="sender")
+        raise ServiceError(_l("At most %(n)s characters.", n=number(40)), field="sender")
     url = _url(base_url, "base_url")
     if provider == "http" and not url:
         raise ServiceError(_l("Give the gateway's address."), field="base_url")
     secret = (secret or "").strip()
     if len(secret) > MAX_SECRET:
-        raise ServiceError(_l("At most %(n)d characters.", n=MAX_SECRET), field="secret")
+        raise ServiceError(_l("At most %(n)s characters.", n=number(MAX_SECRET)), field="secret")
     row = _row("sms")
     if row is None and not secret and provider != "http":
         raise ServiceError(_l("Give the API key."), field="secret")
@@ -185,7 +186,7 @@ def save_webhook(actor: StaffMember, *, url: str, secret: str = "") -> ChannelAc
         raise ServiceError(_l("Give the gateway's address."), field="webhook_url")
     secret = (secret or "").strip()
     if len(secret) > MAX_SECRET:
-        raise ServiceError(_l("At most %(n)d characters.", n=MAX_SECRET), field="webhook_secret")
+        raise ServiceError(_l("At most %(n)s characters.", n=number(MAX_SECRET)), field="webhook_secret")
     if secret and len(secret) < 16:
         raise ServiceError(_l("A signing secret needs at least 16 characters."), field="webhook_secret")
     row = _row("webhook")
@@ -241,7 +242,7 @@ def save_bot(actor: StaffMember, *, provider: str, token: str, webhook_url: str)
     if not token and row is None:
         raise ServiceError(_l("Give the bot's token."), field="bot_token")
     if len(token) > MAX_SECRET:
-        raise ServiceError(_l("At most %(n)d characters.", n=MAX_SECRET), field="bot_token")
+        raise ServiceError(_l("At most %(n)s characters.", n=number(MAX_SECRET)), field="bot_token")
     token = token or (unseal(row.secret_encrypted) or "")
     base_url = (row.settings or {}).get("base_url") if row is not None else None
     base_url = base_url or current_app.config["BOT_API_URLS"].get(provider) or BOT_PROVIDERS[provider][1]
@@ -308,7 +309,7 @@ def save_mail_server(actor: StaffMember, *, url: str = "", sender: str = "") -> 
     except ContactError as exc:
         raise ServiceError(_l("Give the address your e-mails come from."), field="mail_sender") from exc
     if len(sender) > 200:
-        raise ServiceError(_l("At most %(n)d characters.", n=200), field="mail_sender")
+        raise ServiceError(_l("At most %(n)s characters.", n=number(200)), field="mail_sender")
     url = (url or "").strip()
     row = _row("email")
     parts = urlsplit(url)
@@ -340,7 +341,7 @@ def save_mailbox(actor: StaffMember, *, url: str = "") -> ChannelAccount:
             _l("Give the mailbox as imaps://user:password@host:993/INBOX or imap://…:143/INBOX."), field="mailbox_url"
         ) from exc
     if len(url) > MAX_SECRET:
-        raise ServiceError(_l("At most %(n)d characters.", n=MAX_SECRET), field="mailbox_url")
+        raise ServiceError(_l("At most %(n)s characters.", n=number(MAX_SECRET)), field="mailbox_url")
     try:
         # Reading starts with the mail that arrives from now on, not with the mailbox's past.
         with mailbox.opened(url) as box:
@@ -372,7 +373,7 @@ def _messenger_base(channel: str, row: ChannelAccount | None) -> str:
 def _token(row: ChannelAccount | None, typed: str, field: str, missing) -> str:
     typed = (typed or "").strip()
     if len(typed) > MAX_SECRET:
-        raise ServiceError(_l("At most %(n)d characters.", n=MAX_SECRET), field=field)
+        raise ServiceError(_l("At most %(n)s characters.", n=number(MAX_SECRET)), field=field)
     token = typed or (unseal(row.secret_encrypted) if row is not None else None) or ""
     if not token:
         raise ServiceError(missing, field=field)

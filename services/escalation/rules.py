@@ -13,6 +13,7 @@ from services.complaints.models import OPEN_STATES, Channel, Priority
 from services.contacts import ContactError, check_email
 from services.errors import NotFound, ServiceError
 from services.escalation.models import DEADLINES, TRIGGERS, EscalationRule
+from services.i18n import number
 from tenants.db import db, utcnow
 from tenants.models import StaffMember
 from tenants.roles import Permission, Role, require
@@ -89,7 +90,7 @@ def _check(data: RuleInput) -> RuleInput:
     if not name:
         raise ServiceError(_l("Give the rule a name."), field="name")
     if len(name) > 120:
-        raise ServiceError(_l("At most %(n)d characters.", n=120), field="name")
+        raise ServiceError(_l("At most %(n)s characters.", n=number(120)), field="name")
     if data.trigger not in TRIGGERS:
         raise ServiceError(_l("Choose when the rule acts."), field="trigger")
     if data.deadline not in DEADLINES:
@@ -165,7 +166,7 @@ def save_rule(actor: StaffMember, rule_id: int | None, data: RuleInput) -> Escal
     checked = _check(data)
     if rule_id is None:
         if db.session.scalar(sa.select(sa.func.count()).select_from(EscalationRule)) >= MAX_RULES:
-            raise ServiceError(_l("At most %(n)d rules.", n=MAX_RULES))
+            raise ServiceError(_l("At most %(n)s rules.", n=number(MAX_RULES)))
         last = db.session.scalar(sa.select(sa.func.max(EscalationRule.position)))
         rule = EscalationRule(position=(last if last is not None else -1) + 1)
         db.session.add(rule)

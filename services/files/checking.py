@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-import math
 import re
 import unicodedata
 import zipfile
@@ -13,7 +12,7 @@ from dataclasses import dataclass
 import filetype
 from flask_babel import lazy_gettext as _l
 
-_MB = 1024 * 1024
+from services.i18n import filesize
 
 # Detected MIME type -> canonical extension. Legacy Office (doc, xls, ppt) is included because filetype tells the
 # three apart by the first sector after the OLE header; a bare OLE container it cannot place is detected as nothing
@@ -102,12 +101,6 @@ class FileRejected(Exception):
             self.status = 413
 
 
-def _megabytes(size: int) -> str:
-    """Bytes as MB, rounded down to one decimal, without a trailing ".0"."""
-    value = math.floor(size * 10 / _MB) / 10
-    return f"{value:.1f}".removesuffix(".0")
-
-
 def check_upload(data: bytes, filename: str | None, *, max_bytes: int) -> CheckedFile:
     """Accept `data` if it is non-empty, within `max_bytes`, of an allowed type by its content and not broken."""
     # filetype reads a str as a path on disk; only bytes may reach it.
@@ -118,7 +111,7 @@ def check_upload(data: bytes, filename: str | None, *, max_bytes: int) -> Checke
         raise FileRejected("empty", _l("The file is empty: choose the file again and upload it."))
     if len(data) > max_bytes:
         raise FileRejected(
-            "too_large", _l("The file is larger than %(limit)s MB: upload a smaller file.", limit=_megabytes(max_bytes))
+            "too_large", _l("The file is larger than %(limit)s: upload a smaller file.", limit=filesize(max_bytes))
         )
     kind = filetype.guess(data)
     if kind is None or kind.mime not in ALLOWED_TYPES:
@@ -150,10 +143,9 @@ def check_total(existing_bytes: int, new_bytes: int, *, max_total: int) -> None:
         raise FileRejected(
             "too_large_total",
             _l(
-                "This complaint already holds %(used)s MB of files and the limit is %(limit)s MB: "
-                "upload a smaller file.",
-                used=_megabytes(existing_bytes),
-                limit=_megabytes(max_total),
+                "This complaint already holds %(used)s of files and the limit is %(limit)s: upload a smaller file.",
+                used=filesize(existing_bytes),
+                limit=filesize(max_total),
             ),
         )
 

@@ -12,6 +12,7 @@ from services.complaints.models import Complaint
 from services.contacts import ContactError, check_email, normalize_phone
 from services.forms.models import FormVersion
 from services.forms.schema import FormError, fields_for, published
+from services.i18n import number
 from tenants.models import Tenant
 
 SHORT_TEXT = 500
@@ -59,7 +60,7 @@ def _text(item: dict[str, Any], value: Any, _country: str) -> str:
     text = str(value).strip()
     limit = SHORT_TEXT if item["type"] == "short_text" else LONG_TEXT
     if len(text) > limit:
-        raise FormError(_l("At most %(n)d characters.", n=limit), field=item["key"])
+        raise FormError(_l("At most %(n)s characters.", n=number(limit)), field=item["key"])
     return text
 
 

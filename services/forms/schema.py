@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 
 from services.errors import NotFound, ServiceError
 from services.forms.models import FormVersion
+from services.i18n import number
 from tenants.db import db, utcnow
 from tenants.models import LOCALES, StaffMember
 from tenants.roles import Permission, require
@@ -128,7 +129,7 @@ def _text_map(values: dict[str, str], *, limit: int, name: str, required: bool) 
     for locale in LOCALES:
         text = (values.get(locale) or "").strip()
         if len(text) > limit:
-            raise FormError(_l("At most %(n)d characters.", n=limit), field=f"{name}_{locale}")
+            raise FormError(_l("At most %(n)s characters.", n=number(limit)), field=f"{name}_{locale}")
         if text:
             cleaned[locale] = text
     if required and not cleaned:
@@ -170,7 +171,7 @@ def _clean_options(options: list[dict[str, Any]], existing: dict[str, Any] | Non
     if not cleaned:
         raise FormError(_l("A choice needs at least one option."), field="options")
     if len(cleaned) > MAX_OPTIONS:
-        raise FormError(_l("At most %(n)d options.", n=MAX_OPTIONS), field="options")
+        raise FormError(_l("At most %(n)s options.", n=number(MAX_OPTIONS)), field="options")
     return cleaned
 
 
@@ -185,7 +186,7 @@ def add_field(actor: StaffMember, data: FieldInput) -> dict[str, Any]:
     """Add a field at the end of the draft."""
     row = draft(actor)
     if len(row.fields) >= MAX_FIELDS:
-        raise FormError(_l("A form has at most %(n)d fields of its own.", n=MAX_FIELDS))
+        raise FormError(_l("A form has at most %(n)s fields of its own.", n=number(MAX_FIELDS)))
     cleaned = _clean_field(data, None)
     row.fields = [*row.fields, cleaned]
     return cleaned

@@ -9,7 +9,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from services.errors import ServiceError
-from services.i18n import format_moment
+from services.i18n import format_moment, number
 from services.notifications.models import NoticeSwitch, NoticeTemplate
 from services.notifications.templates import (
     EMAIL_CHANNELS,
@@ -135,9 +135,9 @@ def _checked(channel: str, subject: str, body: str) -> tuple[str, str]:
     if not body:
         raise ServiceError(_l("Write the text."), field="body")
     if len(subject) > MAX_SUBJECT:
-        raise ServiceError(_l("At most %(n)d characters.", n=MAX_SUBJECT), field="subject")
+        raise ServiceError(_l("At most %(n)s characters.", n=number(MAX_SUBJECT)), field="subject")
     if len(body) > MAX_BODY:
-        raise ServiceError(_l("At most %(n)d characters.", n=MAX_BODY), field="body")
+        raise ServiceError(_l("At most %(n)s characters.", n=number(MAX_BODY)), field="body")
     for field, text in (("subject", subject), ("body", body)):
         try:
             check_template(text)

@@ -10,11 +10,12 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from services.calendar.deadlines import set_up_calendar
+from services.calendar.operations import add_official_holidays, current_year
 from services.escalation.rules import add_defaults as add_escalation_defaults
 from services.onboarding.templates import apply_template
 from tenants.accounts import AccountError, create_staff
 from tenants.context import enter_tenant
-from tenants.db import db
+from tenants.db import db, utcnow
 from tenants.models import INDUSTRIES, LOCALES, StaffMember, Tenant
 from tenants.roles import Role
 
@@ -154,5 +155,8 @@ def sign_up(data: SignUp) -> tuple[Tenant, StaffMember]:
     owner.locale = data.locale
     apply_template(data.industry)
     set_up_calendar(country, data.locale)
+    # Without its official holidays a new organization would count Nowruz or Nauryz as working days.
+    this_year = current_year(tenant, utcnow().astimezone(zoneinfo.ZoneInfo(data.timezone)).date())
+    add_official_holidays(country, (this_year, this_year + 1), data.locale)
     add_escalation_defaults(data.locale)
     return tenant, owner

@@ -27,6 +27,7 @@ from services.files.storage import Storage
 from services.forms.answers import answered_fields, record_answers
 from services.forms.models import FormVersion
 from services.forms.schema import core_state, published
+from services.i18n import number
 from services.notifications.outbox import notify_customer, usable_channels
 from services.notifications.staff import tell_handler
 from services.portal.links import complaint_id_from_link, link_token  # noqa: F401 - the portal's own
@@ -236,7 +237,7 @@ def _text(value: str, limit: int, field: str, missing: str) -> str:
     if not text:
         raise ComplaintError(missing, field=field)
     if len(text) > limit:
-        raise ComplaintError(_l("At most %(n)d characters.", n=limit), field=field)
+        raise ComplaintError(_l("At most %(n)s characters.", n=number(limit)), field=field)
     return text
 
 
@@ -294,7 +295,7 @@ def rate(complaint: Complaint, score: int, comment: str | None) -> SatisfactionR
         raise ComplaintError(_l("Choose from 1 to 5."), field="score")
     comment = (comment or "").strip() or None
     if comment is not None and len(comment) > MAX_MESSAGE:
-        raise ComplaintError(_l("At most %(n)d characters.", n=MAX_MESSAGE), field="comment")
+        raise ComplaintError(_l("At most %(n)s characters.", n=number(MAX_MESSAGE)), field="comment")
     found = existing_rating(complaint)
     if found is not None:
         raise Duplicate(_l("You have already rated this complaint. Thank you."), existing_id=found.id)

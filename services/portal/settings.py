@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 from services.errors import ServiceError
 from services.files.checking import CheckedFile
 from services.files.storage import Storage
+from services.i18n import number
 from services.portal.models import PortalSettings
 from tenants.db import after_commit, db, utcnow
 from tenants.models import LOCALES, StaffMember, Tenant
@@ -153,7 +154,7 @@ def _texts(values: dict[str, str], name: str) -> dict[str, str]:
     for locale in LOCALES:
         text = (values.get(locale) or "").strip()
         if len(text) > MAX_TEXT:
-            raise PortalSettingsError(_l("At most %(n)d characters.", n=MAX_TEXT), field=f"{name}_{locale}")
+            raise PortalSettingsError(_l("At most %(n)s characters.", n=number(MAX_TEXT)), field=f"{name}_{locale}")
         if text:
             cleaned[locale] = text
     return cleaned
@@ -162,7 +163,7 @@ def _texts(values: dict[str, str], name: str) -> dict[str, str]:
 def _short(value: str, name: str) -> str:
     text = (value or "").strip()
     if len(text) > MAX_TEXT:
-        raise PortalSettingsError(_l("At most %(n)d characters.", n=MAX_TEXT), field=name)
+        raise PortalSettingsError(_l("At most %(n)s characters.", n=number(MAX_TEXT)), field=name)
     return text
 
 
@@ -183,7 +184,7 @@ def _check_follow_ups(data: PortalInput) -> None:
     for name, most in (("auto_close_days", 365), ("auto_close_notice_days", 60), ("rating_reminder_days", 60)):
         value = getattr(data, name)
         if not isinstance(value, int) or not 0 <= value <= most:
-            raise PortalSettingsError(_l("Give a number of days from 0 to %(n)d.", n=most), field=name)
+            raise PortalSettingsError(_l("Give a number of days from 0 to %(n)s.", n=number(most)), field=name)
     if data.auto_close_days and data.auto_close_notice_days >= data.auto_close_days:
         raise PortalSettingsError(
             _l("Tell the customer before the complaint closes: fewer days than the closing."),

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo
 
-from web.forms import BaseForm, PasswordPolicy
+from web.forms import BaseForm, Length, PasswordPolicy
 
 
 class LoginForm(BaseForm):

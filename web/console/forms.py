@@ -18,7 +18,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 
 from tenants.models import LOCALES
 from tenants.text import parse_id
@@ -29,7 +29,8 @@ from web.console.labels import (
     KIND_NAMES,
     PRIORITY_NAMES,
 )
-from web.forms import BaseForm, LocalDateField, choices
+from web.country import NATIONAL_ID_LABEL
+from web.forms import BaseForm, CodeField, Length, LocalDateField, NumberRange, choices
 from web.i18n import LANGUAGE_NAMES
 from web.portal.forms import CustomFields
 
@@ -68,11 +69,11 @@ class ComplaintForm(CustomFields, VersionedForm):
     kind = SelectField(_l("Kind"), default="complaint")
     channel = SelectField(_l("Channel"), default="phone")
     received_on = LocalDateField(_l("Date it arrived"))
-    received_time = StringField(_l("Time it arrived"), validators=[Optional(), Length(max=8)])
+    received_time = CodeField(_l("Time it arrived"), validators=[Optional(), Length(max=8)])
     complainant_name = StringField(_l("Complainant's name"), validators=[DataRequired(), Length(max=200)])
-    phone = StringField(_l("Mobile phone"), validators=[Optional(), Length(max=40)])
-    email = StringField(_l("E-mail address"), validators=[Optional(), Length(max=254)])
-    national_id = StringField(_l("National ID"), validators=[Optional(), Length(max=30)])
+    phone = CodeField(_l("Mobile phone"), validators=[Optional(), Length(max=40)])
+    email = CodeField(_l("E-mail address"), validators=[Optional(), Length(max=254)])
+    national_id = CodeField(NATIONAL_ID_LABEL, validators=[Optional(), Length(max=30)])
     preferred_contact = SelectField(_l("Preferred contact"), default=NONE)
     preferred_locale = SelectField(_l("Customer's language"))
     representative_name = StringField(_l("Filed by (representative)"), validators=[Optional(), Length(max=200)])

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from tenants.db import utcnow
-from web.forms import date_input_value
+from web.country import NATIONAL_ID_LABEL
+from web.forms import date_placeholder
 
 STATE_NAMES = {
     "received": _l("Received"),
@@ -118,7 +118,7 @@ FIELD_NAMES = {
     "complainant_name": _l("Complainant"),
     "phone": _l("Mobile phone"),
     "email": _l("E-mail address"),
-    "national_id": _l("National ID"),
+    "national_id": NATIONAL_ID_LABEL,
     "preferred_contact": _l("Preferred contact"),
     "preferred_locale": _l("Language"),
     "representative_name": _l("Representative"),
@@ -202,5 +202,5 @@ def init_app(app) -> None:
         MAIL_OUTCOMES=MAIL_OUTCOMES,
         FIELD_NAMES=FIELD_NAMES,
         label=label,
-        date_placeholder=lambda: date_input_value(utcnow().date()),
+        date_placeholder=date_placeholder,
     )

@@ -18,7 +18,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, Optional, ValidationError
+from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from services.channels.accounts import has_account
@@ -26,8 +26,9 @@ from services.forms.models import FormVersion
 from services.forms.schema import CORE_FIELDS, core_state, fields_for
 from services.i18n import localized
 from web.console.labels import KIND_NAMES
-from web.forms import BaseForm, LocalDateField, choices
-from web.i18n import locale_code
+from web.country import NATIONAL_ID_LABEL, PHONE_PLACEHOLDER
+from web.forms import BaseForm, CodeField, Length, LocalDateField, choices
+from web.i18n import format_number, locale_code
 
 NONE = ""
 CONTACT_CHOICES = {"sms": _l("SMS"), "email": _l("E-mail"), "phone": _l("A phone call"), "whatsapp": _l("WhatsApp")}
@@ -40,7 +41,7 @@ class MultiCheckboxField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class NumberField(StringField):
+class NumberField(CodeField):
     """A number typed with any digits (normalized by the base form); `number` is the parsed Decimal."""
 
     number: Decimal | None = None
@@ -103,9 +104,9 @@ class PortalComplaintForm(CustomFields, BaseForm):
 
     kind = RadioField(_l("What would you like to send?"), default="complaint")
     complainant_name = StringField(_l("Your name"), validators=[DataRequired(), Length(max=200)])
-    phone = StringField(_l("Mobile phone"), validators=[Optional(), Length(max=40)])
-    email = StringField(_l("E-mail address"), validators=[Optional(), Length(max=254)])
-    national_id = StringField(_l("National ID"), validators=[Optional(), Length(max=30)])
+    phone = CodeField(_l("Mobile phone"), validators=[Optional(), Length(max=40)])
+    email = CodeField(_l("E-mail address"), validators=[Optional(), Length(max=254)])
+    national_id = CodeField(NATIONAL_ID_LABEL, validators=[Optional(), Length(max=30)])
     preferred_contact = RadioField(_l("How should we reach you?"), validators=[Optional()])
     representative_name = StringField(
         _l("Filing for someone else? Your name as their representative"), validators=[Optional(), Length(max=200)]
@@ -121,7 +122,7 @@ class PortalComplaintForm(CustomFields, BaseForm):
     website = StringField(_l("Leave this empty"), validators=[Optional(), Length(max=200)])
     altcha = HiddenField(validators=[Optional(), Length(max=4000)])
     question_token = HiddenField(validators=[Optional(), Length(max=400)])
-    question_answer = StringField(_l("Your answer"), validators=[Optional(), Length(max=10)])
+    question_answer = CodeField(_l("Your answer"), validators=[Optional(), Length(max=10)])
 
     def __init__(self, *args, categories=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -162,6 +163,8 @@ def _custom_field(item: dict[str, Any], locale: str):
         presence = [InputRequired()] if required else [Optional()]
     if kind == "checkbox":
         presence = [InputRequired()] if required else []
+    if kind == "phone":
+        kwargs["render_kw"] = {"placeholder": PHONE_PLACEHOLDER, "inputmode": "tel"}
     factory, limit = _FIELD_CLASSES[kind]
     validators = [*presence, Length(max=limit)] if limit else presence
     return factory(validators=validators, **kwargs)
@@ -175,8 +178,8 @@ _FIELD_CLASSES: dict[str, tuple[Any, int | None]] = {
     "choice": (RadioField, None),
     "multi_choice": (MultiCheckboxField, None),
     "checkbox": (BooleanField, None),
-    "phone": (StringField, 40),
-    "email": (StringField, 254),
+    "phone": (CodeField, 40),
+    "email": (CodeField, 254),
     "file": (MultipleFileField, None),
 }
 
@@ -208,7 +211,7 @@ def add_custom_fields(base: type, version: FormVersion | None, locale: str, *, a
 
 
 class TrackForm(BaseForm):
-    code = StringField(_l("Tracking code"), validators=[DataRequired(), Length(max=60)])
+    code = CodeField(_l("Tracking code"), validators=[DataRequired(), Length(max=60)])
 
 
 class ProofRequestForm(BaseForm):
@@ -216,7 +219,7 @@ class ProofRequestForm(BaseForm):
 
 
 class ProofForm(BaseForm):
-    code = StringField(_l("The code you received"), validators=[DataRequired(), Length(max=20)])
+    code = CodeField(_l("The code you received"), validators=[DataRequired(), Length(max=20)])
 
 
 class MessageForm(BaseForm):
@@ -233,9 +236,9 @@ class AcceptForm(BaseForm):
 
 
 class RatingForm(BaseForm):
-    score = RadioField(
-        _l("How well was your complaint handled?"),
-        choices=choices({str(n): str(n) for n in range(1, 6)}),
-        validators=[InputRequired()],
-    )
+    score = RadioField(_l("How well was your complaint handled?"), validators=[InputRequired()])
     comment = TextAreaField(_l("What could we do better?"), validators=[Optional(), Length(max=5000)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.score.choices = choices({str(n): format_number(n) for n in range(1, 6)})

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from zoneinfo import ZoneInfo
+
 import sqlalchemy as sa
 from flask import flash, g, render_template, request, url_for
 from flask_babel import gettext as _
@@ -19,7 +21,7 @@ from tenants.text import normalize_input
 from web.common.views import error_page, redirect_after_change
 from web.console.forms import optional_id
 from web.console.labels import PRIORITY_NAMES
-from web.i18n import format_number, locale_code
+from web.i18n import format_number, locale_code, localize_digits
 from web.settings.blueprint import bp
 from web.settings.forms import HolidayForm, ImportHolidaysForm, RegionForm, RuleForm
 
@@ -34,6 +36,11 @@ def _week_rows() -> dict[int, list[tuple[str, str]]]:
     return {day: [tuple(pair) for pair in data.get(str(day), [])] for day in range(7)}
 
 
+def _this_year() -> int:
+    """This year in the organization's calendar and time zone."""
+    return calendar_ops.current_year(g.tenant, utcnow().astimezone(ZoneInfo(g.tenant.timezone)).date())
+
+
 # Each form on the calendar page has its own prefix, so that no two inputs share an id.
 REGION, IMPORT, HOLIDAY = "region", "import", "holiday"
 
@@ -44,9 +51,13 @@ def _calendar_page(status: int = 200, **context):
     region = context.pop("region_form", None) or RegionForm(
         formdata=None, prefix=REGION, data={"country": g.tenant.country, "currency": g.tenant.currency}
     )
-    importer = context.pop("import_form", None) or ImportHolidaysForm(
-        formdata=None, prefix=IMPORT, data={"country": g.tenant.country, "year": utcnow().year}
-    )
+    year = _this_year()
+    importer = context.pop("import_form", None)
+    if importer is None:
+        importer = ImportHolidaysForm(
+            formdata=None, prefix=IMPORT, data={"country": g.tenant.country}, example_year=year
+        )
+        importer.year.data = localize_digits(str(year))  # after the form's filters, which read digits as Latin
     context.setdefault("week", _week_rows())
     return render_template(
         "settings/calendar.html",
@@ -54,6 +65,9 @@ def _calendar_page(status: int = 200, **context):
         import_form=importer,
         holiday_form=context.pop("holiday_form", None) or HolidayForm(formdata=None, prefix=HOLIDAY),
         holidays=calendar_ops.list_holidays(),
+        official_years=calendar_ops.official_years(g.tenant),
+        current_year=year,
+        jalali=calendar_ops.uses_jalali(g.tenant),
         weekdays=WEEKDAYS,
         intervals=INTERVALS,
         presets=PRESETS,
@@ -161,11 +175,13 @@ def remove_holiday(holiday_id: int):
 def import_holidays():
     """The year's official holidays of Iran or Kazakhstan."""
     require(current_user, Permission.MANAGE_SETTINGS)
-    form = ImportHolidaysForm(prefix=IMPORT)
+    form = ImportHolidaysForm(prefix=IMPORT, example_year=_this_year())
     if not form.validate_on_submit():
         return _calendar_page(422, import_form=form)
     try:
-        added = calendar_ops.import_official_holidays(current_user, form.country.data, form.year.data, locale_code())
+        added = calendar_ops.import_official_holidays(
+            current_user, g.tenant, form.country.data, form.year_value(), locale_code()
+        )
     except ServiceError as exc:
         form.add_errors(exc.field, str(exc.message))
         return _calendar_page(exc.status, import_form=form)

@@ -6,8 +6,8 @@ from flask import Response, flash, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
-from wtforms import PasswordField, SelectField, StringField
-from wtforms.validators import Length, Optional
+from wtforms import PasswordField, SelectField
+from wtforms.validators import Optional
 
 from services.channels import accounts, inbound_mail
 from services.channels.bots import BOT_PROVIDERS
@@ -16,21 +16,21 @@ from services.channels.sms import PROVIDERS
 from services.errors import ServiceError
 from tenants.roles import Permission, require
 from web.common.views import error_page, external_url, redirect_after_change
-from web.forms import BaseForm
+from web.forms import BaseForm, CodeField, Length
 from web.settings.blueprint import bp
 
 
 class SmsForm(BaseForm):
     provider = SelectField(_l("Provider"))
-    sender = StringField(_l("Sender line or name"), validators=[Optional(), Length(max=40)])
-    base_url = StringField(
+    sender = CodeField(_l("Sender line or name"), validators=[Optional(), Length(max=40)])
+    base_url = CodeField(
         _l("API address (only to change the provider's own)"), validators=[Optional(), Length(max=300)]
     )
     secret = PasswordField(_l("API key"), validators=[Optional(), Length(max=accounts.MAX_SECRET)])
 
 
 class WebhookForm(BaseForm):
-    webhook_url = StringField(_l("Address of your system"), validators=[Optional(), Length(max=300)])
+    webhook_url = CodeField(_l("Address of your system"), validators=[Optional(), Length(max=300)])
     webhook_secret = PasswordField(
         _l("Signing secret (at least 16 characters)"), validators=[Optional(), Length(max=accounts.MAX_SECRET)]
     )
@@ -40,7 +40,7 @@ class MailForm(BaseForm):
     mail_url = PasswordField(
         _l("Mail server (smtp:// or smtps://, with its login)"), validators=[Optional(), Length(max=500)]
     )
-    mail_sender = StringField(_l("E-mails come from"), validators=[Optional(), Length(max=200)])
+    mail_sender = CodeField(_l("E-mails come from"), validators=[Optional(), Length(max=200)])
 
 
 class MailboxForm(BaseForm):
@@ -56,13 +56,13 @@ class BotForm(BaseForm):
 
 class EitaaForm(BaseForm):
     eitaa_token = PasswordField(_l("Eitaayar token"), validators=[Optional(), Length(max=accounts.MAX_SECRET)])
-    eitaa_chat = StringField(_l("ID of your group or channel"), validators=[Optional(), Length(max=80)])
+    eitaa_chat = CodeField(_l("ID of your group or channel"), validators=[Optional(), Length(max=80)])
 
 
 class WhatsAppForm(BaseForm):
-    whatsapp_number = StringField(_l("Phone number ID"), validators=[Optional(), Length(max=30)])
+    whatsapp_number = CodeField(_l("Phone number ID"), validators=[Optional(), Length(max=30)])
     whatsapp_token = PasswordField(_l("Access token"), validators=[Optional(), Length(max=accounts.MAX_SECRET)])
-    whatsapp_template = StringField(
+    whatsapp_template = CodeField(
         _l("Approved template for notices (one body parameter)"), validators=[Optional(), Length(max=100)]
     )
 

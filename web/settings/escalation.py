@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import BooleanField, IntegerField, SelectField, SelectMultipleField, StringField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional
+from wtforms.validators import InputRequired, Optional
 
 from services.catalog.models import Unit
 from services.complaints.models import OPEN_STATES
@@ -22,8 +22,8 @@ from tenants.roles import Permission, require
 from web.common.views import ROLE_NAMES, error_page, redirect_after_change
 from web.console.forms import optional_id
 from web.console.labels import CHANNEL_NAMES, PRIORITY_NAMES, STATE_NAMES
-from web.forms import BaseForm, category_choices, choices
-from web.i18n import locale_code
+from web.forms import BaseForm, CodeField, Length, NumberRange, category_choices, choices
+from web.i18n import locale_code, localize_digits
 from web.portal.forms import MultiCheckboxField
 from web.settings.blueprint import bp
 
@@ -58,9 +58,7 @@ class EscalationForm(BaseForm):
     notify_unit_head = BooleanField(_l("Tell the head of the complaint's unit"))
     notify_roles = MultiCheckboxField(_l("Tell everyone in these roles"))
     notify_member_ids = SelectMultipleField(_l("Tell these people"), coerce=str)
-    notify_email = StringField(
-        _l("Tell this e-mail address outside the staff"), validators=[Optional(), Length(max=254)]
-    )
+    notify_email = CodeField(_l("Tell this e-mail address outside the staff"), validators=[Optional(), Length(max=254)])
     raise_priority = BooleanField(_l("Raise the priority one step"))
     raise_level = BooleanField(_l("Raise the escalation level"))
     reassign_unit_id = SelectField(_l("Move to this unit"), validate_choice=False)
@@ -148,10 +146,12 @@ def _span(minutes: int) -> str:
     from flask_babel import ngettext
 
     if minutes and minutes % (24 * 60) == 0:
-        return ngettext("%(num)d day", "%(num)d days", minutes // (24 * 60))
-    if minutes and minutes % 60 == 0:
-        return ngettext("%(num)d hour", "%(num)d hours", minutes // 60)
-    return ngettext("%(num)d minute", "%(num)d minutes", minutes)
+        text = ngettext("%(num)d day", "%(num)d days", minutes // (24 * 60))
+    elif minutes and minutes % 60 == 0:
+        text = ngettext("%(num)d hour", "%(num)d hours", minutes // 60)
+    else:
+        text = ngettext("%(num)d minute", "%(num)d minutes", minutes)
+    return localize_digits(text)
 
 
 def _list_page(status: int = 200, new_form: EscalationForm | None = None):

@@ -11,7 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.validators import Length, Optional
+from wtforms.validators import Optional
 
 from services.errors import ServiceError
 from services.forms import schema
@@ -19,8 +19,9 @@ from services.forms.schema import FieldInput
 from tenants.models import LOCALES
 from tenants.roles import Permission, require
 from web.common.views import error_page, redirect_after_change
-from web.forms import BaseForm, category_choices, choices
-from web.i18n import LANGUAGE_NAMES
+from web.country import NATIONAL_ID_LABEL
+from web.forms import BaseForm, Length, category_choices, choices
+from web.i18n import LANGUAGE_NAMES, localize_digits
 from web.portal.forms import MultiCheckboxField, build_form
 from web.settings.blueprint import bp
 
@@ -40,7 +41,7 @@ AUDIENCE_NAMES = {"customer": _l("Customers and staff"), "staff": _l("Staff only
 CORE_NAMES = {
     "phone": _l("Mobile phone"),
     "email": _l("E-mail address"),
-    "national_id": _l("National ID"),
+    "national_id": NATIONAL_ID_LABEL,
     "preferred_contact": _l("Preferred contact"),
     "representative_name": _l("Representative"),
     "remedy_sought": _l("Remedy sought"),
@@ -271,5 +272,5 @@ def form_publish(change: str):
     except ServiceError as exc:
         return _page(exc.status, error_key="publish", publish_error=str(exc.message))
     if change == "publish":
-        flash(_("Version %(n)s of the form is now in use.", n=version.number), "success")
+        flash(_("Version %(n)s of the form is now in use.", n=localize_digits(str(version.number))), "success")
     return _back()

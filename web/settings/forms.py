@@ -4,20 +4,22 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, Optional, ValidationError
 
+from services.i18n import ungrouped
 from tenants.models import LOCALES
 from web.common.views import ROLE_NAMES
-from web.forms import BaseForm, LocalDateField, choices
+from web.forms import CHOOSE, BaseForm, CodeField, Length, LocalDateField, NumberRange, choices
 
 
 class InviteForm(BaseForm):
     email = EmailField(_l("E-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
-    role = SelectField(_l("Role"), validators=[DataRequired()])
+    role = SelectField(_l("Role"), validators=[DataRequired(_l("Choose a role from the list."))])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.role.choices = choices(ROLE_NAMES)
+        # A required list opens with an empty choice; "agent" is chosen for a new invitation.
+        self.role.choices = choices({"": CHOOSE, **ROLE_NAMES})
         if not self.is_submitted():
             self.role.data = "agent"
 
@@ -76,12 +78,24 @@ class HolidayForm(BaseForm):
 
 
 class ImportHolidaysForm(BaseForm):
-    country = SelectField(_l("Country"))
-    year = IntegerField(_l("Year"), validators=[DataRequired(), NumberRange(min=2000, max=2100)])
+    """A country and a year of the organization's calendar (Jalali for an Iranian organization), any digits."""
 
-    def __init__(self, *args, **kwargs):
+    country = SelectField(_l("Country"))
+    year = CodeField(_l("Year"), validators=[DataRequired(_l("Enter a year."))], render_kw={"inputmode": "numeric"})
+
+    def __init__(self, *args, example_year: int, **kwargs):
         super().__init__(*args, **kwargs)
         self.country.choices = choices({"IR": _l("Iran"), "KZ": _l("Kazakhstan")})
+        self.example_year = example_year
+
+    def validate_year(self, field):
+        if self.year_value() is None:
+            example = ungrouped(self.example_year)
+            raise ValidationError(_l("Enter a year in digits, such as %(example)s.", example=example))
+
+    def year_value(self) -> int | None:
+        text = (self.year.data or "").strip()
+        return int(text) if len(text) == 4 and text.isascii() and text.isdigit() else None
 
 
 class RegionForm(BaseForm):

@@ -7,7 +7,6 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import StringField, TextAreaField
-from wtforms.validators import Length
 
 from services.channels import accounts
 from services.errors import ServiceError
@@ -16,7 +15,7 @@ from services.notifications.templates import EMAIL_CHANNELS, PLACEHOLDERS
 from tenants.models import LOCALES
 from tenants.roles import Permission, require
 from web.common.views import error_page, redirect_after_change
-from web.forms import BaseForm
+from web.forms import BaseForm, Length
 from web.i18n import LANGUAGE_NAMES, RTL_LOCALES
 from web.settings.blueprint import bp
 

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import BooleanField, FileField, IntegerField, StringField, TextAreaField
-from wtforms.validators import Length, NumberRange, Optional
+from wtforms.validators import Optional, Regexp
 
 from services.errors import ServiceError
 from services.files.checking import FileRejected, check_upload
@@ -17,7 +17,7 @@ from services.portal.labels import CHANNEL_WORDS
 from tenants.models import LOCALES
 from tenants.roles import Permission, require
 from web.common.views import redirect_after_change
-from web.forms import BaseForm
+from web.forms import BaseForm, CodeField, Length, NumberRange
 from web.i18n import LANGUAGE_NAMES
 from web.settings.blueprint import bp
 
@@ -32,7 +32,8 @@ def _texts(prefix: str, label: str, area: bool = False) -> dict[str, object]:
 
 def _portal_form_class():
     attrs: dict[str, object] = {
-        "colour": StringField(_l("Colour"), validators=[Length(max=7)]),
+        # A colour input sends "#rrggbb"; maxlength has no meaning on it.
+        "colour": CodeField(_l("Colour"), validators=[Regexp(r"#[0-9a-fA-F]{6}\Z", message=_l("Choose a colour."))]),
         "show_staff_names": BooleanField(_l("Show staff names on the tracking page")),
         "auto_close_days": IntegerField(
             _l("Close an answered complaint after so many days without a word from the customer"),
@@ -56,7 +57,7 @@ def _portal_form_class():
         attrs[f"outside_{index}_contact"] = StringField(
             _l("Phone or address"), validators=[Optional(), Length(max=500)]
         )
-        attrs[f"outside_{index}_url"] = StringField(_l("Web address"), validators=[Optional(), Length(max=500)])
+        attrs[f"outside_{index}_url"] = CodeField(_l("Web address"), validators=[Optional(), Length(max=500)])
     return type("PortalSettingsForm", (BaseForm,), attrs)
 
 

@@ -7,9 +7,9 @@ from functools import cache
 
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo, Length
+from wtforms.validators import DataRequired, Email, EqualTo
 
-from web.forms import BaseForm, PasswordPolicy, choices
+from web.forms import CHOOSE, BaseForm, CodeField, Length, PasswordPolicy, choices
 
 INDUSTRY_NAMES = {
     "clinic": _l("Clinic or hospital"),
@@ -41,10 +41,10 @@ def timezone_names() -> list[str]:
 
 class SignupForm(PasswordPolicy, BaseForm):
     name = StringField(_l("Organization name"), validators=[DataRequired(), Length(min=2, max=200)])
-    slug = StringField(_l("Web address"), validators=[DataRequired(), Length(min=3, max=40)])
-    industry = SelectField(_l("Industry"), validators=[DataRequired()])
-    locale = SelectField(_l("Default language"), validators=[DataRequired()])
-    timezone = SelectField(_l("Time zone"), validators=[DataRequired()])
+    slug = CodeField(_l("Web address"), validators=[DataRequired(), Length(min=3, max=40)])
+    industry = SelectField(_l("Industry"), validators=[DataRequired(_l("Choose an industry from the list."))])
+    locale = SelectField(_l("Default language"), validators=[DataRequired(_l("Choose a language from the list."))])
+    timezone = SelectField(_l("Time zone"), validators=[DataRequired(_l("Choose a time zone from the list."))])
     owner_name = StringField(_l("Your name"), validators=[DataRequired(), Length(min=2, max=120)])
     owner_email = EmailField(_l("Your e-mail address"), validators=[DataRequired(), Email(), Length(max=254)])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
@@ -58,10 +58,12 @@ class SignupForm(PasswordPolicy, BaseForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.industry.choices = choices(INDUSTRY_NAMES)
+        # A required list opens with an empty choice: nothing is taken for an answer the person did not give.
+        self.industry.choices = choices({"": CHOOSE, **INDUSTRY_NAMES})
         self.locale.choices = [
-            SelectChoice(code, name, render_kw={"lang": code}) for code, name in LANGUAGE_NAMES.items()
+            SelectChoice("", CHOOSE),
+            *(SelectChoice(code, name, render_kw={"lang": code}) for code, name in LANGUAGE_NAMES.items()),
         ]
-        self.timezone.choices = [SelectChoice(z, z) for z in timezone_names()]
+        self.timezone.choices = [SelectChoice("", CHOOSE), *(SelectChoice(z, z) for z in timezone_names())]
         if self.slug.data:
             self.slug.data = self.slug.data.lower()
