@@ -120,15 +120,24 @@ def test_every_demo_address_is_on_a_domain_reserved_for_examples(app):
     assert [a for a in addresses if not _reserved(a)] == []
 
 
-def test_the_demo_history_mails_no_one(app):
+def test_the_demo_history_mails_no_one_nor_do_the_first_periodic_jobs(app):
+    from services.escalation.sweep import sweep_all
+    from services.portal.followups import follow_up_all
+
     _seeded(app)
     with app.app_context():
+        sweep_all()
+        follow_up_all()
+        db.session.commit()
         for demo in DEMOS:
             tenant_id = db.session.scalar(sa.select(Tenant.id).where(Tenant.slug == demo.slug))
             with tenant_scope(tenant_id):
                 statuses = Counter(db.session.scalars(sa.select(Notice.status)))
             assert statuses[NoticeStatus.SENT] > 10, statuses
             assert statuses[NoticeStatus.PENDING] + statuses[NoticeStatus.SENDING] == 0, statuses
+            with tenant_scope(tenant_id):
+                states = Counter(db.session.scalars(sa.select(Complaint.state)))
+            assert all(states[s.value] >= 3 for s in State), (demo.slug, states)
     assert app.extensions.get("dadras.sent_mail", []) == []
 
 

@@ -7,9 +7,11 @@ from dataclasses import dataclass
 
 import sqlalchemy as sa
 
+from services.escalation.sweep import sweep_tenant
 from services.notifications.models import Notice, NoticeStatus
 from services.onboarding.demo_file import DemoStory, seed_demo_file
 from services.onboarding.operations import SignUp, sign_up, slug_taken
+from services.portal.followups import follow_up
 from tenants.accounts import create_staff
 from tenants.context import tenant_scope
 from tenants.db import db
@@ -58,7 +60,7 @@ CLINIC = Demo(
 )
 SHOP = Demo(
     slug="demo-kz",
-    name="Магазин бытовой техники «Алатау Техно»",
+    name="Алатау Техно",
     industry="retail",
     locale="ru",
     timezone="Asia/Almaty",
@@ -117,6 +119,11 @@ def _seed(demo: Demo, password: str) -> None:
             staff[role.value] = member
         db.session.flush()
         seed_demo_file(tenant, staff, demo.story)
+        # What the periodic jobs would do at their first run (escalate what is overdue, warn, remind) is done
+        # now, inside the history, so that starting the demo sends nothing either.
+        sweep_tenant(tenant)
+        follow_up(tenant)
+        db.session.flush()
         _keep_history_quiet(tenant.id)
 
 
