@@ -383,3 +383,32 @@ def test_no_english_is_left_on_the_console_settings_and_portal_pages(
         found[page] = _english_left(response.get_data(as_text=True), english)
     assert {page: left for page, left in found.items() if left} == {}
     assert re.search(r"lang=\"" + locale, response.get_data(as_text=True))
+
+
+# Where each character of the label's first `token` is drawn, left to right on the screen.
+_DRAWN_AT = """
+(label, token) => {
+  const node = label.firstChild, start = node.textContent.indexOf(token);
+  return [...token].map((_, i) => {
+    const range = document.createRange();
+    range.setStart(node, start + i);
+    range.setEnd(node, start + i + 1);
+    return range.getBoundingClientRect().x;
+  });
+}
+"""
+
+
+@pytest.mark.browser
+def test_persian_settings_show_server_addresses_in_reading_order(page, live_server):
+    """In right-to-left text «smtp://» is drawn s-m-t-p-:-/-/ from left to right, not as «//:smtp»."""
+    from tests.test_browser_signup import sign_up
+
+    sign_up(page, live_server, "jahat")
+    page.wait_for_url(f"{live_server}/jahat/console/")
+    page.goto(f"{live_server}/jahat/console/settings/channels")
+    assert page.get_attribute("html", "dir") == "rtl"
+    for field, token in (("mail-mail_url", "smtp://"), ("mailbox-mailbox_url", "imaps://")):
+        label = page.locator(f"label[for='{field}']")
+        drawn = label.evaluate(_DRAWN_AT, token)
+        assert drawn == sorted(drawn), (field, drawn)
