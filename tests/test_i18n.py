@@ -257,12 +257,15 @@ def test_time_zones_are_named_in_the_readers_language(client, locale, almaty):
     assert ">Asia/Almaty<" not in body
 
 
-def test_the_russian_holiday_field_asks_for_a_title(client, make_tenant, login_as):
+def test_russian_names_a_holiday_and_an_outside_body_with_a_title_not_a_persons_name(client, make_tenant, login_as):
     made = make_tenant(locale="ru")
     login_as(client, made.tenant, made.owner)
     body = client.get(f"/{made.tenant.slug}/console/settings/calendar").get_data(as_text=True)
     assert ">Название<span" in body
     assert ">Имя<" not in body
+    body = client.get(f"/{made.tenant.slug}/console/settings/portal").get_data(as_text=True)
+    assert ">Название инстанции (Русский)<" in body
+    assert ">Имя (" not in body
 
 
 def _translations(locale: str) -> list[tuple[str, str]]:
