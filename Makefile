@@ -1,9 +1,13 @@
-# Dadras — `make run` serves a demo on http://127.0.0.1:5000; `make test` runs every check.
+# Dadras — `make run` serves the demos on http://127.0.0.1:5000 (PORT=… for another); `make test` runs every check.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 export DADRAS_ENV ?= development
+HOST ?= 127.0.0.1
+PORT ?= 5000
+# `make run` serves at HOST:PORT, and its notices link there unless BASE_URL says otherwise.
+RUN_ENV = BASE_URL="$${BASE_URL:-http://$(HOST):$(PORT)}"
 
 .PHONY: run test lint translations translations-extract bench clean
 
@@ -23,8 +27,8 @@ translations-extract: $(STAMP)
 
 run: $(STAMP) translations
 	$(BIN)/dadras db upgrade
-	$(BIN)/dadras seed-demo
-	$(BIN)/dadras run --host 127.0.0.1 --port 5000
+	$(RUN_ENV) $(BIN)/dadras seed-demo
+	$(RUN_ENV) $(BIN)/dadras run --host $(HOST) --port $(PORT)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -69,7 +69,16 @@ def _deliver(config, message: EmailMessage, app) -> None:
     elif backend == "memory":
         app.extensions.setdefault("dadras.sent_mail", []).append(message)
     else:  # console
-        log.warning("mail (console backend)\n%s", message.as_string())
+        log.warning("mail (console backend)\n%s", readable(message))
+
+
+def readable(message: EmailMessage) -> str:
+    """The message as a person reads it in a development log: its headers and its plain text, decoded (the links
+    as they are), never MIME or base64."""
+    head = "\n".join(f"{name}: {message[name]}" for name in ("From", "To", "Subject") if message[name])
+    body = message.get_body(("plain",))
+    text = body.get_content() if body is not None else ""
+    return f"{head}\n\n{text.rstrip()}\n"
 
 
 _kept: ContextVar[dict[str, smtplib.SMTP] | None] = ContextVar("dadras_smtp_kept", default=None)

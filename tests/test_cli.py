@@ -27,18 +27,29 @@ def dadras(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 
 def test_db_upgrade_and_seed_demo_on_a_fresh_sqlite_file(tmp_path):
-    env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite'}", "DADRAS_ENV": "development"}
+    env = {
+        "DATABASE_URL": f"sqlite:///{tmp_path / 'fresh.sqlite'}",
+        "DADRAS_ENV": "development",
+        "BASE_URL": "http://127.0.0.1:5123",
+    }
     upgrade = dadras("db", "upgrade", env=env)
     assert upgrade.returncode == 0, upgrade.stderr
     seed = dadras("seed-demo", env=env)
     assert seed.returncode == 0, seed.stderr
+    assert "http://127.0.0.1:5123/demo/console/" in seed.stdout
+    assert "http://127.0.0.1:5123/demo-kz/console/" in seed.stdout
     assert "owner@demo-clinic.example" in seed.stdout
+    assert "owner@demo-shop-kz.example" in seed.stdout
+    assert ":5000" not in seed.stdout
+    assert "mail (console backend)" not in seed.stderr  # the demo's history mails no one
+    assert len((seed.stdout + seed.stderr).splitlines()) < 20
     again = dadras("seed-demo", env=env)
     assert "already there" in again.stdout
     engine = sa.create_engine(env["DATABASE_URL"])
     with engine.connect() as conn:
         assert conn.scalar(sa.text("SELECT name FROM tenants WHERE slug = 'demo'")) == "درمانگاه نمونه دادرس"
-        assert conn.scalar(sa.text("SELECT count(*) FROM staff_members")) == 4
+        staff = "SELECT count(*) FROM staff_members JOIN tenants ON tenants.id = tenant_id WHERE slug = 'demo'"
+        assert conn.scalar(sa.text(staff)) == 4
         assert conn.scalar(sa.text("SELECT count(*) FROM units")) > 0
     engine.dispose()
     mark_exercised("sqlite")

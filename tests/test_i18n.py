@@ -160,3 +160,258 @@ def test_error_pages_speak_the_visitors_language(client, locale):
     body = client.get("/no-such-tenant/console/").get_data(as_text=True)
     assert f'lang="{locale}"' in body
     assert "Page not found" not in body
+
+
+GETTEXT_NAMES = frozenset({"_", "_l", "gettext", "lazy_gettext", "ngettext", "lazy_ngettext"})
+SOURCE_ROOTS = ("web", "services", "workers", "tenants")
+
+
+def _gettext_name(call) -> str | None:
+    import ast
+
+    func = call.func
+    name = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+    return name if name in GETTEXT_NAMES else None
+
+
+def _text_escaping_extraction(path: Path) -> list[str]:
+    """Where a source file hides user-facing text from extraction: a translation call on something that is not
+    a plain string, a translation inside an f-string, or an f-string as a form field's label."""
+    import ast
+
+    tree = ast.parse(path.read_text("utf-8"), str(path))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.JoinedStr):
+            for inner in ast.walk(node):
+                if isinstance(inner, ast.Call) and _gettext_name(inner):
+                    found.append(f"{path}:{node.lineno}: a translation inside an f-string")
+        if not isinstance(node, ast.Call):
+            continue
+        name = _gettext_name(node)
+        if name:
+            literal = 2 if name.endswith("ngettext") else 1
+            texts = node.args[:literal]
+            if len(texts) < literal or not all(isinstance(a, ast.Constant) and isinstance(a.value, str) for a in texts):
+                found.append(f"{path}:{node.lineno}: {name}() on something other than a plain string")
+            continue
+        func = node.func
+        called = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+        if called.endswith("Field"):
+            labels = node.args[:1] + [k.value for k in node.keywords if k.arg == "label"]
+            if any(isinstance(label, ast.JoinedStr | ast.BinOp) for label in labels):
+                found.append(f"{path}:{node.lineno}: a form field labelled by a built string")
+    return found
+
+
+def test_no_user_facing_text_escapes_extraction():
+    """Extraction reads only literal strings: text built in f-strings stays English in every language."""
+    root = TRANSLATIONS.parent.parent
+    found = [
+        problem
+        for folder in SOURCE_ROOTS
+        for path in sorted((root / folder).rglob("*.py"))
+        for problem in _text_escaping_extraction(path.relative_to(root))
+    ]
+    assert found == []
+
+
+def test_the_extraction_check_finds_text_in_f_strings(tmp_path):
+    source = tmp_path / "sample.py"
+    source.write_text(
+        "StringField(f\"{_('Label')} ({name})\")\n_(message)\nStringField(f'Label {name}')\n_(\"Fine %(n)s\", n=1)\n",
+        "utf-8",
+    )
+    assert len(_text_escaping_extraction(source)) == 4  # the first is both in an f-string and an f-string label
+
+
+@pytest.mark.parametrize("locale", ["fa", "kk", "ru"])
+def test_the_form_builder_speaks_the_readers_language(client, make_tenant, login_as, locale):
+    made = make_tenant(locale=locale)
+    login_as(client, made.tenant, made.owner)
+    body = client.get(f"/{made.tenant.slug}/console/settings/form").get_data(as_text=True)
+    for english in (">Label (", ">Help text (", ">Options, one per line ("):
+        assert english not in body
+
+
+def test_kazakhstans_holidays_have_their_russian_names():
+    from datetime import date
+
+    from services.calendar.worktime import official_holidays
+
+    named = dict(official_holidays("KZ", 2026, "ru"))
+    assert named[date(2026, 3, 8)] == "Международный женский день"
+    assert named[date(2026, 3, 24)] == "Наурыз мейрамы (перенесённый выходной)"
+    assert not [name for name in named.values() if any("a" <= ch.lower() <= "z" for ch in name)]
+    assert dict(official_holidays("KZ", 2018, "ru"))[date(2018, 3, 9)] == "Выходной день (перенесён с 03.03.2018)"
+
+
+@pytest.mark.parametrize(
+    ("locale", "almaty"),
+    [("ru", "Казахстан (Алматы)"), ("kk", "Қазақстан (Алматы)"), ("fa", "قزاقستان (آلماتی)")],
+)
+def test_time_zones_are_named_in_the_readers_language(client, locale, almaty):
+    client.post("/lang", data={"lang": locale, "next": "/signup"})
+    body = client.get("/signup").get_data(as_text=True)
+    assert f'value="Asia/Almaty">{almaty}</option>' in body
+    assert ">Asia/Almaty<" not in body
+
+
+def test_russian_names_a_holiday_and_an_outside_body_with_a_title_not_a_persons_name(client, make_tenant, login_as):
+    made = make_tenant(locale="ru")
+    login_as(client, made.tenant, made.owner)
+    body = client.get(f"/{made.tenant.slug}/console/settings/calendar").get_data(as_text=True)
+    assert ">Название<span" in body
+    assert ">Имя<" not in body
+    body = client.get(f"/{made.tenant.slug}/console/settings/portal").get_data(as_text=True)
+    assert ">Название инстанции (Русский)<" in body
+    assert ">Имя (" not in body
+
+
+def _translations(locale: str) -> list[tuple[str, str]]:
+    """(English, translation) of every entry of a catalog, plural forms joined."""
+    catalog = read_catalog(TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po", locale)
+    pairs = []
+    for message in catalog:
+        if message.id and message.string:
+            english = " ".join(message.id) if isinstance(message.id, tuple) else message.id
+            text = " ".join(message.string) if isinstance(message.string, tuple) else message.string
+            pairs.append((english, text))
+    return pairs
+
+
+def test_persian_keeps_addresses_and_commands_in_their_own_direction():
+    """In right-to-left text an address or a /command reads in order only inside a directional isolate."""
+    import re
+
+    token = re.compile(r"(?:https?|smtps?|imaps?)://\S*|/status")
+    loose = [
+        text
+        for _, text in _translations("fa")
+        for found in token.finditer(text)
+        if text[found.start() - 1 : found.start()] not in ("\u2066", "\u2068")
+    ]
+    assert loose == []
+
+
+def test_a_kazakh_value_stands_alone():
+    """Kazakh cannot put a case ending on a date or a number it does not know: «%(due)s дейін» is wrong."""
+    import re
+
+    attached = re.compile(r"%\(\w+\)[sd](?:-?[^\W\d_]| (?:дейін|бері|бастап|кейін|бұрын|бен|мен|пен)\b)")
+    assert [text for _, text in _translations("kk") if attached.search(text)] == []
+
+
+@pytest.mark.parametrize(
+    ("locale", "not_used"),
+    [
+        ("fa", r"رمز عبور|(?<![\u0600-\u06FF\u200c])بات|تأیید دریافت|سرپرست|صندوق پیشنهادها|مدیر سامانه"),
+        ("kk", r"[Тт]ексерілуде|[Тт]ексеру(?:ді)? (?:бас|қайта)|Өшіру|өшірілсін|өшірілген|Өшірілген|менеджер"),
+        ("ru", r"расслед|Расслед|менеджер|\b(?:вы|вас|вам|вами|ваш\w*)\b"),
+    ],
+)
+def test_one_word_for_one_thing(locale, not_used):
+    """Password, bot, acknowledgement, the roles, the state being looked into: one word each, and «Вы»."""
+    import re
+
+    assert [text for _, text in _translations(locale) if re.search(not_used, text)] == []
+
+
+def test_persian_keeps_dargah_for_the_gateway_and_kazakh_notices_are_notices():
+    fa = [(en, text) for en, text in _translations("fa") if "درگاه" in text]
+    assert fa
+    assert all("gateway" in en for en, _ in fa), fa
+    kk = [text for en, text in _translations("kk") if "notice" in en.lower() and "message" not in en.lower()]
+    assert kk
+    assert [text for text in kk if "хабарлама" in text] == []
+
+
+STAFF_PAGES = (
+    "console/",
+    "console/complaints",
+    "console/complaints/{complaint}",
+    "console/settings/deliveries",
+    "console/settings/categories",
+    "console/settings/units",
+    "console/settings/root-causes",
+    "console/settings/calendar",
+    "console/settings/channels",
+    "console/settings/deadlines",
+    "console/settings/escalation",
+    "console/settings/form",
+    "console/settings/notices",
+    "console/settings/portal",
+    "console/settings/staff",
+)
+CUSTOMER_PAGES = ("", "complaints/new", "track", "track/{code}")
+
+
+def _english_left(body: str, english: set[str]) -> list[str]:
+    import html
+    import re
+
+    text = re.sub(r"<(script|style)\b.*?</\1>", " ", body, flags=re.S)
+    shown = html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", text)))
+    attributes = html.unescape(" ".join(re.findall(r'(?:placeholder|title|aria-label|alt)="([^"]*)"', text)))
+    return sorted(msgid for msgid in english if msgid in shown or msgid in attributes)
+
+
+@pytest.mark.parametrize("locale", ["fa", "kk", "ru"])
+def test_no_english_is_left_on_the_console_settings_and_portal_pages(
+    client, make_tenant, make_complaint, login_as, locale
+):
+    """Every sentence of the catalog that these pages show comes out in the reader's language; an English one
+    left means text that extraction never saw."""
+    import re
+
+    catalog = read_catalog(TRANSLATIONS / locale / "LC_MESSAGES" / "messages.po", locale)
+    english = {
+        m.id
+        for m in catalog
+        if isinstance(m.id, str) and m.string and m.string != m.id and len(m.id.split()) >= 2 and "%(" not in m.id
+    }
+    made = make_tenant(locale=locale)
+    complaint = make_complaint(made, subject="—", description="—")
+    pages = [f"/{made.tenant.slug}/{p}" for p in CUSTOMER_PAGES]
+    client.post(f"/{made.tenant.slug}/lang", data={"lang": locale, "next": f"/{made.tenant.slug}/"})
+    found = {}
+    for page in pages:
+        response = client.get(page.format(code=complaint.code))
+        assert response.status_code == 200, page
+        found[page] = _english_left(response.get_data(as_text=True), english)
+    login_as(client, made.tenant, made.owner)
+    for page in (f"/{made.tenant.slug}/{p}" for p in STAFF_PAGES):
+        response = client.get(page.format(complaint=complaint.id))
+        assert response.status_code == 200, page
+        found[page] = _english_left(response.get_data(as_text=True), english)
+    assert {page: left for page, left in found.items() if left} == {}
+    assert re.search(r"lang=\"" + locale, response.get_data(as_text=True))
+
+
+# Where each character of the label's first `token` is drawn, left to right on the screen.
+_DRAWN_AT = """
+(label, token) => {
+  const node = label.firstChild, start = node.textContent.indexOf(token);
+  return [...token].map((_, i) => {
+    const range = document.createRange();
+    range.setStart(node, start + i);
+    range.setEnd(node, start + i + 1);
+    return range.getBoundingClientRect().x;
+  });
+}
+"""
+
+
+@pytest.mark.browser
+def test_persian_settings_show_server_addresses_in_reading_order(page, live_server):
+    """In right-to-left text «smtp://» is drawn s-m-t-p-:-/-/ from left to right, not as «//:smtp»."""
+    from tests.test_browser_signup import sign_up
+
+    sign_up(page, live_server, "jahat")
+    page.wait_for_url(f"{live_server}/jahat/console/")
+    page.goto(f"{live_server}/jahat/console/settings/channels")
+    assert page.get_attribute("html", "dir") == "rtl"
+    for field, token in (("mail-mail_url", "smtp://"), ("mailbox-mailbox_url", "imaps://")):
+        label = page.locator(f"label[for='{field}']")
+        drawn = label.evaluate(_DRAWN_AT, token)
+        assert drawn == sorted(drawn), (field, drawn)

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import click
 from flask import Flask
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, routes_command, shell_command, with_appcontext
+from flask.cli import run_command as flask_run_command
 
 
 def _create_app() -> Flask:
@@ -13,24 +14,78 @@ def _create_app() -> Flask:
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app, help="Dadras: complaint handling after ISO 10002.")
+@click.group(
+    cls=FlaskGroup,
+    create_app=_create_app,
+    add_default_commands=False,
+    help="Dadras: complaint handling after ISO 10002.",
+)
 def cli() -> None:
     pass
 
 
+DEMO_PASSWORD = "demo-password-2026"  # noqa: S105 - the demo's, printed for anyone to log in
+
+
+def _demo_logins(base_url: str, password: str | None) -> list[str]:
+    """Where each demo organization that exists opens and who logs in there, under `base_url`."""
+    import sqlalchemy as sa
+
+    from services.onboarding.demo import DEMOS
+    from tenants.db import db
+    from tenants.models import Tenant
+
+    there = set(db.session.scalars(sa.select(Tenant.slug).where(Tenant.slug.in_([d.slug for d in DEMOS]))))
+    base = base_url.rstrip("/")
+    lines = []
+    for demo in DEMOS:
+        if demo.slug in there:
+            lines.append(f"  {demo.name}: {base}/{demo.slug}/console/")
+            lines.append(f"    log in as {demo.owner_email}" + (f" with password {password}" if password else ""))
+    return lines
+
+
 @click.command("seed-demo")
-@click.option("--password", default="demo-password-2026", show_default=True, help="The demo owner's password.")
+@click.option("--password", default=DEMO_PASSWORD, show_default=True, help="The password of every demo login.")
 @with_appcontext
 def seed_demo_command(password: str) -> None:
-    """Create the demo tenant (slug demo, a clinic, in Persian) with its owner, once."""
-    from services.onboarding.demo import DEMO_EMAIL, DEMO_SLUG, seed_demo
+    """Create the demo organizations (a clinic in Persian, a shop in Almaty in Russian and Kazakh), once."""
+    from flask import current_app
+
+    from services.onboarding.demo import seed_demo
     from tenants.db import db
 
     created = seed_demo(password)
     db.session.commit()
-    state = "created" if created else "already there"
-    click.echo(f"demo tenant {state}: http://127.0.0.1:5000/{DEMO_SLUG}/console/")
-    click.echo(f"  log in as {DEMO_EMAIL} with password {password}")
+    click.echo("demo organizations " + ("created:" if created else "already there:"))
+    for line in _demo_logins(current_app.config["BASE_URL"], password if created else None):
+        click.echo(line)
+
+
+def _run(**options: object) -> None:
+    """Say where the demo organizations open at this address and port, then serve as `flask run` does."""
+    import os
+
+    from flask.cli import ScriptInfo
+
+    ctx = click.get_current_context()
+    if os.environ.get("WERKZEUG_RUN_MAIN") != "true":  # the reloader's child: said once already
+        app = ctx.ensure_object(ScriptInfo).load_app()
+        with app.app_context():
+            lines = _demo_logins(f"http://{options['host']}:{options['port']}", None)
+        if lines:
+            click.echo(f"Dadras demo (password: the one given to seed-demo, by default {DEMO_PASSWORD}):")
+            for line in lines:
+                click.echo(line)
+    ctx.invoke(flask_run_command, **options)
+
+
+run_command = click.Command(
+    "run", callback=_run, params=flask_run_command.params, help=flask_run_command.help, short_help="Serve Dadras."
+)
+cli.add_command(run_command)
+cli.add_command(shell_command)
+cli.add_command(routes_command)
 
 
 @click.command("grant-app-role")

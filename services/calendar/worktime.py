@@ -162,4 +162,40 @@ def official_holidays(country: str, year: int, language: str | None = None) -> l
         if code not in supported:
             code = "en_US"
     listed = holidays.country_holidays(country, years=year, language=code)
+    if country == "KZ" and language is not None and language.lower().startswith("ru"):
+        return sorted((day, _kazakhstan_in_russian(name)) for day, name in listed.items())
     return sorted(listed.items())
+
+
+# The holidays library names Kazakhstan's holidays in Kazakh and English only; these are their official Russian
+# names, by the English ones (a name it adds later stays English until it is listed here).
+_KZ_RUSSIAN = {
+    "Capital Day": "День Столицы",
+    "Constitution Day": "День Конституции Республики Казахстан",
+    "Defender of the Fatherland Day": "День защитника Отечества",
+    "Eid al-Adha": "Курбан айт",
+    "First President Day": "День Первого Президента Республики Казахстан",
+    "Independence Day": "День Независимости",
+    "International Women's Day": "Международный женский день",
+    "Kazakhstan's People Solidarity Holiday": "Праздник единства народа Казахстана",
+    "New Year's Day": "Новый год",
+    "Nowruz Holiday": "Наурыз мейрамы",
+    "Orthodox Christmas": "Православное Рождество",
+    "Republic Day": "День Республики",
+    "Victory Day": "День Победы",
+}
+_SUBSTITUTED = re.compile(r"Day off \(substituted from (\d{2})/(\d{2})/(\d{4})\)")
+
+
+def _kazakhstan_in_russian(english: str) -> str:
+    """One English holiday name of Kazakhstan (several joined by "; ") in Russian."""
+    named = []
+    for part in english.split("; "):
+        if moved := _SUBSTITUTED.fullmatch(part):
+            month, day, year = moved.groups()
+            named.append(f"Выходной день (перенесён с {day}.{month}.{year})")
+            continue
+        base, _, note = part.partition(" (")
+        note = {"observed)": " (перенесённый выходной)", "estimated)": " (ориентировочная дата)"}.get(note, "")
+        named.append(_KZ_RUSSIAN.get(base, base) + note)
+    return "; ".join(named)

@@ -106,8 +106,8 @@ DEFAULTS: dict[str, Wording] = {
     "rating_reminder": Wording(
         _l("How did we handle complaint %(code)s?"),
         _l(
-            "Dear %(name)s,\n\nComplaint %(code)s is closed. One minute of your time tells us what to do better: "
-            "%(link)s\n\nThank you."
+            "Dear %(name)s,\n\nComplaint %(code)s is closed, and we would still like to hear how we handled it. "
+            "Rating it takes a minute and helps us do better: %(link)s\n\nThank you."
         ),
         _l("%(organization)s: how did we handle complaint %(code)s? %(link)s"),
     ),

@@ -1,10 +1,11 @@
-"""The demo clinic's living inbox: a few dozen complaints in every state, with a history spread over weeks."""
+"""A demo organization's living inbox: a few dozen complaints in every state, with a history spread over weeks."""
 
 from __future__ import annotations
 
 import json
 import random
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from importlib import resources
 from typing import Any
@@ -21,25 +22,34 @@ from tenants.models import StaffMember, Tenant
 
 # Each step of a history takes between one and this many hours, and never reaches past now.
 _STEP_HOURS = 20
-_VERIFIED = "پیگیری یک‌ماهه نشان داد مشکل تکرار نشده است."
-_DEFAULT_ACTION = {"root_cause": "procedure", "action": "بازنگری روش اجرایی و آموزش کارکنان", "unit": "crm"}
 
 
-def load_demo_complaints() -> list[dict[str, Any]]:
-    """The demo's complaints as kept in services/onboarding/demo_complaints.json."""
-    text = resources.files("services.onboarding").joinpath("demo_complaints.json").read_text("utf-8")
+@dataclass(frozen=True)
+class DemoStory:
+    """What a demo's history is made of: its complaints' file, the unit its unit member works in (who handles that
+    unit's complaints), and the words of a verification and of a corrective action an entry does not spell out."""
+
+    complaints: str
+    member_unit: str
+    verified: str
+    default_action: dict[str, str]
+
+
+def load_demo_complaints(name: str = "demo_complaints.json") -> list[dict[str, Any]]:
+    """A demo's complaints as kept in services/onboarding/<name>."""
+    text = resources.files("services.onboarding").joinpath(name).read_text("utf-8")
     return json.loads(text)
 
 
-def seed_demo_file(tenant: Tenant, staff: dict[str, StaffMember]) -> int:
+def seed_demo_file(tenant: Tenant, staff: dict[str, StaffMember], story: DemoStory) -> int:
     """Fill the demo tenant (in scope) with its complaints; `staff` maps roles to members. Returns how many."""
     units = {u.key: u for u in db.session.scalars(sa.select(Unit))}
-    staff["unit_member"].unit_id = units["nursing"].id
+    staff["unit_member"].unit_id = units[story.member_unit].id
     now = utcnow()
-    entries = load_demo_complaints()
+    entries = load_demo_complaints(story.complaints)
     for n, entry in enumerate(entries):
         start = now - timedelta(days=entry["days_ago"], hours=n % 9 + 1)
-        _Story(tenant, staff, units, entry, start=start, end=now, seed=n).play()
+        _Story(tenant, staff, units, entry, story, start=start, end=now, seed=n).play()
     db.session.flush()
     return len(entries)
 
@@ -47,9 +57,9 @@ def seed_demo_file(tenant: Tenant, staff: dict[str, StaffMember]) -> int:
 class _Story:
     """One complaint's history, played through the real operations at moments spread from its arrival."""
 
-    def __init__(self, tenant, staff, units, entry, *, start: datetime, end: datetime, seed: int) -> None:
-        self.tenant, self.entry, self.units = tenant, entry, units
-        self.agent, self.manager, self.nurse = staff["agent"], staff["manager"], staff["unit_member"]
+    def __init__(self, tenant, staff, units, entry, story, *, start: datetime, end: datetime, seed: int) -> None:
+        self.tenant, self.entry, self.units, self.story = tenant, entry, units, story
+        self.agent, self.manager, self.member = staff["agent"], staff["manager"], staff["unit_member"]
         self.categories = {c.key: c for c in db.session.scalars(sa.select(Category))}
         self.causes = {r.key: r for r in db.session.scalars(sa.select(RootCause))}
         self.moment, self.end = start, end
@@ -89,7 +99,7 @@ class _Story:
             phone=e.get("phone"),
             email=e.get("email"),
             preferred_contact="sms" if e.get("phone") else None,
-            preferred_locale="fa",
+            preferred_locale=e.get("locale", self.tenant.default_locale),
             representative_name=rep.get("name"),
             representative_relation=rep.get("relation"),
             subject=e["subject"],
@@ -107,7 +117,7 @@ class _Story:
         c = self.c
         self.at(lambda: lifecycle.acknowledge(self.agent, c, c.version))
         unit = self.units.get(self.entry.get("unit")) or self.units["crm"]
-        self.handler = self.nurse if unit.key == "nursing" else self.agent
+        self.handler = self.member if unit.key == self.story.member_unit else self.agent
         self.at(lambda: assign(self.manager, c.id, unit.id, self.handler.id, c.version))
         if self.entry.get("escalated"):
             reason = self.entry.get("escalation_reason") or "—"
@@ -136,7 +146,7 @@ class _Story:
         if target == "investigating" and not reopened:
             return
         justified = bool(e.get("justified")) or target == "action"
-        specs = e.get("actions") or ([_DEFAULT_ACTION] if justified else [])
+        specs = e.get("actions") or ([self.story.default_action] if justified else [])
         actions = [(self._plan(spec), spec) for spec in specs]
         if target != "action":
             for action, spec in actions:
@@ -199,4 +209,4 @@ class _Story:
         self._move(action, "in_progress")
         self._move(action, "done")
         if status == "verified_effective":
-            self._move(action, "verified_effective", _VERIFIED)
+            self._move(action, "verified_effective", self.story.verified)

@@ -60,10 +60,14 @@ def _field_form_class():
     }
     for lang in LOCALES:
         name = LANGUAGE_NAMES[lang]
-        attrs[f"label_{lang}"] = StringField(f"{_('Label')} ({name})", validators=[Optional(), Length(max=200)])
-        attrs[f"help_{lang}"] = StringField(f"{_('Help text')} ({name})", validators=[Optional(), Length(max=500)])
+        attrs[f"label_{lang}"] = StringField(
+            _("Label (%(language)s)", language=name), validators=[Optional(), Length(max=200)]
+        )
+        attrs[f"help_{lang}"] = StringField(
+            _("Help text (%(language)s)", language=name), validators=[Optional(), Length(max=500)]
+        )
         attrs[f"options_{lang}"] = TextAreaField(
-            f"{_('Options, one per line')} ({name})", validators=[Optional(), Length(max=5000)]
+            _("Options, one per line (%(language)s)", language=name), validators=[Optional(), Length(max=5000)]
         )
     return type("FieldForm", (BaseForm,), attrs)
 

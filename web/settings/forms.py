@@ -74,7 +74,7 @@ class MemberUnitForm(BaseForm):
 
 class HolidayForm(BaseForm):
     day = LocalDateField(_l("Date"), validators=[DataRequired()])
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    name = StringField(_l("Holiday name"), validators=[DataRequired(), Length(max=200)])
 
 
 class ImportHolidaysForm(BaseForm):

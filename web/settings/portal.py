@@ -53,7 +53,7 @@ def _portal_form_class():
     for kind in portal_settings.CHANNEL_KINDS:
         attrs[f"channel_{kind}"] = StringField(CHANNEL_WORDS[kind], validators=[Optional(), Length(max=500)])
     for index in range(portal_settings.MAX_OUTSIDE):
-        attrs.update(_texts(f"outside_{index}_name", str(_l("Name"))))
+        attrs.update(_texts(f"outside_{index}_name", str(_l("Name of the body"))))
         attrs[f"outside_{index}_contact"] = StringField(
             _l("Phone or address"), validators=[Optional(), Length(max=500)]
         )

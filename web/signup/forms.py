@@ -5,6 +5,10 @@ from __future__ import annotations
 import zoneinfo
 from functools import cache
 
+from babel import Locale
+from babel.core import get_global
+from babel.dates import get_timezone_location
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo
@@ -39,6 +43,24 @@ def timezone_names() -> list[str]:
     return [z for z in (*COMMON_TIMEZONES, *rest) if not z.startswith(("Etc/", "SystemV/"))]
 
 
+@cache
+def timezone_label(zone: str, locale: str) -> str:
+    """A zone as its reader names it, from CLDR: country (city), e.g. «Казахстан (Алматы)»; the zone's own id
+    where CLDR names no country (UTC)."""
+    territory = get_global("zone_territories").get(zone)
+    country = Locale.parse(locale).territories.get(territory) if territory else None
+    if not country:
+        return zone
+    return f"{country} ({get_timezone_location(zone, locale=locale, return_city=True)})"
+
+
+def timezone_choices(locale: str) -> list[SelectChoice]:
+    """The time-zone select in `locale`: our users' common zones first, then the others by their name."""
+    common = [SelectChoice(z, timezone_label(z, locale)) for z in COMMON_TIMEZONES]
+    rest = [SelectChoice(z, timezone_label(z, locale)) for z in timezone_names()[len(COMMON_TIMEZONES) :]]
+    return common + sorted(rest, key=lambda choice: choice.label)
+
+
 class SignupForm(PasswordPolicy, BaseForm):
     name = StringField(_l("Organization name"), validators=[DataRequired(), Length(min=2, max=200)])
     slug = CodeField(_l("Web address"), validators=[DataRequired(), Length(min=3, max=40)])
@@ -64,6 +86,6 @@ class SignupForm(PasswordPolicy, BaseForm):
             SelectChoice("", CHOOSE),
             *(SelectChoice(code, name, render_kw={"lang": code}) for code, name in LANGUAGE_NAMES.items()),
         ]
-        self.timezone.choices = [SelectChoice("", CHOOSE), *(SelectChoice(z, z) for z in timezone_names())]
+        self.timezone.choices = [SelectChoice("", CHOOSE), *timezone_choices(str(get_locale()))]
         if self.slug.data:
             self.slug.data = self.slug.data.lower()
