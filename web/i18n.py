@@ -58,6 +58,11 @@ def text_direction() -> str:
     return "rtl" if locale_code() in RTL_LOCALES else "ltr"
 
 
+def arrow() -> str:
+    """ "Changed from … to …" drawn in the reading direction: ← on right-to-left pages."""
+    return "←" if text_direction() == "rtl" else "→"
+
+
 def localize_digits(text: str) -> str:
     """Latin digits shown as Persian ones on Persian pages."""
     return persian_digits(text) if locale_code() == "fa" else text
@@ -137,4 +142,6 @@ def init_app(app) -> None:
     app.jinja_env.filters["currency_name"] = currency_name
     app.jinja_env.filters["digits"] = localize_digits
     app.jinja_env.filters["duration"] = format_duration
-    app.jinja_env.globals.update(LANGUAGE_NAMES=LANGUAGE_NAMES, locale_code=locale_code, text_direction=text_direction)
+    app.jinja_env.globals.update(
+        LANGUAGE_NAMES=LANGUAGE_NAMES, locale_code=locale_code, text_direction=text_direction, arrow=arrow
+    )
