@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.fixtures.backends import mark_exercised
-from tests.fixtures.browser import ARTIFACTS
+from tests.fixtures.browser import ARTIFACTS, serious_violations
 
 pytestmark = pytest.mark.browser
 
@@ -72,6 +72,11 @@ def test_the_console_fits_every_width(chromium, demo, lang):
             ARTIFACTS.mkdir(exist_ok=True)
             page.goto(f"{demo}/demo/console/complaints")
             page.screenshot(path=str(ARTIFACTS / f"inbox-{lang}-{width}.png"), full_page=True)
+        page.set_viewport_size({"width": 1280, "height": 900})
+        for path in ("/demo/console/complaints?tab=all", complaint):  # every state's badge, the log
+            page.goto(f"{demo}{path}")
+            if violations := serious_violations(page):
+                found[f"axe {path}"] = violations
         assert found == {}, "\n".join(f"{k}: {v}" for k, v in found.items())
     finally:
         context.close()

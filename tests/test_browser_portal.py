@@ -17,6 +17,7 @@ from tenants.models import StaffMember, Tenant
 from tenants.text import latin_digits, persian_digits
 from tests.fixtures.app import base_overrides, sent_one_time_code
 from tests.fixtures.backends import mark_exercised
+from tests.fixtures.browser import serious_violations as _serious
 from tests.fixtures.factories import PASSWORD
 from tests.test_files import make_pdf
 from web import create_app
@@ -194,17 +195,6 @@ def test_a_customer_in_persian_files_tracks_replies_rejects_accepts_and_rates(pa
 
 def test_a_customer_in_russian_does_the_same(page, live_server, live_app, tmp_path):
     _customer_flow(page, live_server, live_app, RUSSIAN, tmp_path)
-
-
-def _serious(page) -> list[str]:
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page)
-    return [
-        f"{v['id']}: {v['help']} ({len(v['nodes'])})"
-        for v in results.response["violations"]
-        if v.get("impact") in ("serious", "critical")
-    ]
 
 
 @pytest.mark.parametrize("locale", ["fa", "en"])

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.fixtures.browser import ARTIFACTS
-from tests.test_browser_portal import _serious
+from tests.fixtures.browser import serious_violations as _serious
 from tests.test_browser_signup import sign_up
 
 pytestmark = pytest.mark.browser
