@@ -393,7 +393,7 @@ def test_a_mailbox_that_refuses_the_login_is_not_saved(app, make_tenant, login_a
         data={"mailbox-mailbox_url": imap_server.url(user, "wrong-password")},
     )
     assert refused.status_code == 422
-    assert "login refused" in refused.get_data(as_text=True)
+    assert "the server refused the login" in refused.get_data(as_text=True)
     with app.app_context(), tenant_scope(made.tenant.id):
         assert db.session.scalar(sa.select(ChannelAccount).where(ChannelAccount.channel == "imap")) is None
 
