@@ -19,7 +19,7 @@ from services.channels.models import ChannelAccount
 from services.channels.secrets import seal
 from services.notifications.models import Notice
 from tenants.context import tenant_scope
-from tenants.db import db
+from tenants.db import db, utcnow
 from tests.fixtures.httpapi import LocalServer, serving
 from tests.fixtures.mailserver import free_port
 
@@ -234,3 +234,22 @@ def test_a_mailbox_inside_is_refused_alike_whether_its_port_is_open_closed_or_si
     assert "ESMTP" not in answers[0]
     with closed.app_context(), tenant_scope(made.tenant.id):
         assert accounts.account("imap") is None
+
+
+def test_a_mailbox_saved_before_is_refused_when_read_and_the_page_says_why(closed, make_tenant, login_as, smtp_server):
+    controller, _inbox = smtp_server  # listening on loopback, and it would greet
+    made = make_tenant(locale="ru")
+    url = f"imap://desk:secret@127.0.0.1:{controller.port}/INBOX"
+    settings = {"host": "127.0.0.1", "user": "desk", "folder": "INBOX", "uidvalidity": 1, "last_uid": 0}
+    _store(closed, made, "imap", "imap", settings=settings | {"read_from": utcnow().isoformat()}, secret=url)
+    from workers.intake import mailboxes
+
+    with closed.app_context():
+        assert mailboxes() == 1
+    with closed.app_context(), tenant_scope(made.tenant.id):
+        assert accounts.account("imap").settings["error"] == "refused"
+    client = closed.test_client()
+    login_as(client, made.tenant, made.owner)
+    page = client.get(f"/{made.tenant.slug}/console/settings/channels").get_data(as_text=True)
+    assert "его адрес находится во внутренней сети" in page
+    assert "ESMTP" not in page
