@@ -67,13 +67,13 @@ def test_honest_wordings_still_fill(app):
     wording = (
         "{% if name %}Dear {{ name|title }},{% endif %} {{ code }}"
         "{% for word in ['a', 'b'] %} {{ loop.index }}{{ word|upper }}{% endfor %} {{ message|truncate(20) }}"
-        " {{ subject ~ '!' }} {{ (2 + 3) * 4 }} {{ ['x', 'y']|join(', ') }}"
+        " {{ subject ~ '!' }} {{ (2 + 3) * 4 }} {{ ['x', 'y']|join(', ') }} {{ 250000|string }}"
     )
     values = {"name": "sara ahmadi", "code": "1234", "message": "m" * 40, "subject": "Late"}
     with app.test_request_context():
         check_template(wording)
         _subject, body = render("", wording, values)
-    assert body == f"Dear Sara Ahmadi, 1234 1A 2B {'m' * 17}... Late! 20 x, y"
+    assert body == f"Dear Sara Ahmadi, 1234 1A 2B {'m' * 17}... Late! 20 x, y 250000"
 
 
 def test_another_template_is_refused_at_save_in_the_editors_language(app, make_tenant, login_as):

@@ -273,9 +273,12 @@ def _range(*args: int) -> range:
 def _guarded_filter(func: Any) -> Any:
     """A filter whose numeric arguments stay small and whose result stays within the limits."""
 
+    # The filtered value comes first, after the environment or context for a filter that takes one.
+    skip = 2 if hasattr(func, "jinja_pass_arg") else 1
+
     def guarded(*args: Any, **kwargs: Any) -> Any:
         _step()
-        for arg in (*args, *kwargs.values()):
+        for arg in (*args[skip:], *kwargs.values()):
             if isinstance(arg, (int, float)) and not isinstance(arg, bool) and abs(arg) > MAX_VALUE:
                 raise _TooCostly("a filter's argument is too large")
         return _sized(func(*args, **kwargs))
