@@ -116,7 +116,7 @@ def _notices(app, made, channel: str) -> list[Notice]:
         return found
 
 
-@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]"])
+@pytest.mark.parametrize("host", ["127.0.0.1", "localhost", "[::1]", "10.0.0.1", "169.254.169.254", "[fd00:ec2::254]"])
 def test_a_webhook_inside_is_refused_at_delivery_and_nothing_it_said_is_shown(
     closed, make_tenant, make_complaint, local_service, host
 ):
