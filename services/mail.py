@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
+import socket
 import ssl
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,8 @@ from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from flask import current_app
+
+from services.channels import addresses
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +55,7 @@ def deliver_message(message: EmailMessage, smtp_url: str | None = None) -> None:
     """Hand `message` to the configured backend now, or to the mail server at `smtp_url` (an organization's own);
     errors are the caller's."""
     if smtp_url:
-        _send_smtp(smtp_url, message)
+        _send_smtp(smtp_url, message, checked=True)
         return
     _deliver(current_app.config, message, current_app._get_current_object())
 
@@ -99,13 +102,25 @@ def kept_connections() -> Iterator[None]:
         _kept.reset(token)
 
 
-def _connect(url: str) -> smtplib.SMTP:
+class _CheckedSMTP(smtplib.SMTP):
+    """SMTP over a connection to a checked address (services.channels.addresses): an organization's own server."""
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        return addresses.connect(host, port, timeout, self.source_address)
+
+
+class _CheckedSMTPS(smtplib.SMTP_SSL, _CheckedSMTP):
+    """SMTPS the same way: SMTP_SSL wraps the checked connection, naming the host for TLS."""
+
+
+def _connect(url: str, *, checked: bool = False) -> smtplib.SMTP:
     parts = urlsplit(url)
     host, port = parts.hostname or "127.0.0.1", parts.port
+    plain, secure = (_CheckedSMTP, _CheckedSMTPS) if checked else (smtplib.SMTP, smtplib.SMTP_SSL)
     if parts.scheme == "smtps":
-        client: smtplib.SMTP = smtplib.SMTP_SSL(host, port or 465, context=ssl.create_default_context(), timeout=20)
+        client: smtplib.SMTP = secure(host, port or 465, context=ssl.create_default_context(), timeout=20)
     else:
-        client = smtplib.SMTP(host, port or 25, timeout=20)
+        client = plain(host, port or 25, timeout=20)
     try:
         client.ehlo()
         if parts.scheme == "smtp" and client.has_extn("starttls"):
@@ -119,16 +134,17 @@ def _connect(url: str) -> smtplib.SMTP:
     return client
 
 
-def _send_smtp(url: str, message: EmailMessage) -> None:
-    """Send through smtp://[user:pass@]host:port (STARTTLS when offered) or smtps://."""
+def _send_smtp(url: str, message: EmailMessage, *, checked: bool = False) -> None:
+    """Send through smtp://[user:pass@]host:port (STARTTLS when offered) or smtps://; `checked` for an
+    organization's own server, reached only at a public address (or one the operator allows)."""
     kept = _kept.get()
     if kept is None:
-        with _connect(url) as client:
+        with _connect(url, checked=checked) as client:
             client.send_message(message)
         return
     client = kept.get(url)
     if client is None:
-        client = kept[url] = _connect(url)
+        client = kept[url] = _connect(url, checked=checked)
     try:
         client.send_message(message)
     except (OSError, smtplib.SMTPServerDisconnected):

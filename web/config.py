@@ -100,6 +100,11 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
             "whatsapp": env.get("WHATSAPP_API_URL", "https://graph.facebook.com/v21.0"),
         },
         "SMS_BACKEND": env.get("SMS_BACKEND", "console" if environment == "development" else ""),
+        # The organizations' webhooks, gateways, mail servers and mailboxes are reached only at public addresses;
+        # an on-premises installation names the internal hosts, addresses or networks they may reach.
+        "CONNECTIONS_ALLOW_HOSTS": tuple(
+            host.strip() for host in env.get("CONNECTIONS_ALLOW_HOSTS", "").split(",") if host.strip()
+        ),
         # Notices: the first retry after NOTICE_RETRY_SECONDS, each next one four times later, at most
         # NOTICE_MAX_ATTEMPTS attempts; a worker holds a notice NOTICE_LEASE_SECONDS; the relay runs every
         # NOTICE_RELAY_SECONDS.

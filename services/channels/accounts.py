@@ -7,13 +7,13 @@ import hmac
 import secrets
 import time
 from collections.abc import Callable
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from services.channels import bots, mailbox, messengers, webhook
+from services.channels import addresses, bots, mailbox, messengers, webhook
 from services.channels.base import DeliveryError, Outgoing, Unavailable
 from services.channels.bots import BOT_PROVIDERS
 from services.channels.messengers import MESSENGERS
@@ -132,13 +132,44 @@ def _sealed_sender(
     return send
 
 
+# Why a mailbox cannot be opened, in the reader's words (the keys of services.channels.mailbox.REASONS).
+MAILBOX_REASONS = {
+    "refused": _l("its address is inside a private network, where the service does not connect"),
+    "unreachable": _l("the server is unreachable"),
+    "timeout": _l("the server did not answer in time"),
+    "login": _l("the server refused the login"),
+    "folder": _l("there is no such folder"),
+    "failed": _l("the server did not answer as a mailbox server does"),
+}
+
+
+def _public(host: str, port: int, field: str) -> None:
+    """Refuse a server that resolves inside a private network (each connection is checked again)."""
+    try:
+        addresses.check_host(host, port)
+    except addresses.RefusedAddress as exc:
+        raise ServiceError(
+            _l("This address is inside a private network: the service connects only to servers on the internet."),
+            field=field,
+        ) from exc
+
+
+def _port(parts: SplitResult) -> int | None:
+    try:
+        return parts.port
+    except ValueError:  # not a number, or out of range
+        return -1
+
+
 def _url(value: str, field: str) -> str:
     value = (value or "").strip()
     if not value:
         return ""
     parts = urlsplit(value)
-    if parts.scheme not in ("http", "https") or not parts.hostname or len(value) > 300:
+    port = _port(parts)
+    if parts.scheme not in ("http", "https") or not parts.hostname or len(value) > 300 or port == -1:
         raise ServiceError(_l("Give an address that starts with https://."), field=field)
+    _public(parts.hostname, port or (443 if parts.scheme == "https" else 80), field)
     return value
 
 
@@ -313,8 +344,12 @@ def save_mail_server(actor: StaffMember, *, url: str = "", sender: str = "") -> 
     url = (url or "").strip()
     row = _row("email")
     parts = urlsplit(url)
-    if (url or row is None) and (parts.scheme not in ("smtp", "smtps") or not parts.hostname or len(url) > MAX_SECRET):
+    if (url or row is None) and (
+        parts.scheme not in ("smtp", "smtps") or not parts.hostname or len(url) > MAX_SECRET or _port(parts) == -1
+    ):
         raise ServiceError(_l("Give the server as smtp://user:password@host:587 or smtps://…:465."), field="mail_url")
+    if url:
+        _public(parts.hostname or "", _port(parts) or (465 if parts.scheme == "smtps" else 25), "mail_url")
     host = parts.hostname if url else (row.settings or {}).get("host")
     return _store(row, "email", "smtp", {"sender": sender, "host": host}, url, hint="")
 
@@ -347,9 +382,9 @@ def save_mailbox(actor: StaffMember, *, url: str = "") -> ChannelAccount:
         with mailbox.opened(url) as box:
             validity = box.validity
             uids = box.uids_after(0)
-    except mailbox.MailboxError as exc:
+    except mailbox.MailboxError as exc:  # in our words: open, closed and silent ports inside are all "refused"
         raise ServiceError(
-            _l("The mailbox could not be opened: %(error)s", error=str(exc)), field="mailbox_url"
+            _l("The mailbox could not be opened: %(error)s", error=MAILBOX_REASONS[exc.reason]), field="mailbox_url"
         ) from exc
     settings = {
         "host": address.host,

@@ -3,17 +3,25 @@ TLS context is built once (a client per request would load the CA bundle for eac
 
 A forking worker runs each job in a child process; the client is made afresh in a process that did not make
 it, so no connection is ever shared across a fork.
+
+Every address it connects to is an organization's choice, so each connection goes only to an address checked by
+services.channels.addresses (after the name is resolved; TLS still names the host). What went wrong is said in
+words of our own, never with the server's answer.
 """
 
 from __future__ import annotations
 
 import os
+import socket
 import threading
 from typing import Any
 
+import httpcore
 import httpx
+from httpcore._backends.sync import SyncBackend, SyncStream
 
-from services.channels.base import Unavailable
+from services.channels import addresses
+from services.channels.base import DeliveryError, Unavailable, Undeliverable
 
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 _lock = threading.Lock()
@@ -21,13 +29,53 @@ _client: httpx.Client | None = None
 _pid: int | None = None
 
 
+class _CheckedBackend(SyncBackend):
+    """httpcore's network backend, connecting only to a checked address of the host asked for."""
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> SyncStream:
+        try:
+            sock = addresses.connect(host, port, timeout, None if local_address is None else (local_address, 0))
+        except TimeoutError as exc:
+            raise httpcore.ConnectTimeout(str(exc)) from exc
+        except OSError as exc:
+            raise httpcore.ConnectError(str(exc)) from exc
+        for option in socket_options or ():
+            sock.setsockopt(*option)
+        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        return SyncStream(sock)
+
+
+def _transport() -> httpx.HTTPTransport:
+    transport = httpx.HTTPTransport(limits=httpx.Limits(max_keepalive_connections=20))
+    transport._pool._network_backend = _CheckedBackend()  # httpx takes no network backend of its own
+    return transport
+
+
 def client() -> httpx.Client:
     global _client, _pid  # noqa: PLW0603 - one client per process
     with _lock:
         if _client is None or _pid != os.getpid():
-            _client = httpx.Client(timeout=TIMEOUT, limits=httpx.Limits(max_keepalive_connections=20))
+            # No proxy from the environment: a proxy would connect where the checks cannot see.
+            _client = httpx.Client(timeout=TIMEOUT, transport=_transport(), trust_env=False)
             _pid = os.getpid()
         return _client
+
+
+def failure(what: str, exc: httpx.HTTPError) -> DeliveryError:
+    """Why `what` could not be reached, in words: refused for good (an address inside), or unreachable or timed
+    out for now."""
+    if addresses.refused(exc):
+        return Undeliverable(f"{what}: the address is inside a private network: refused")
+    if isinstance(exc, httpx.TimeoutException):
+        return Unavailable(f"{what}: timed out")
+    return Unavailable(f"{what}: unreachable")
 
 
 def post(url: str, **kwargs: Any) -> httpx.Response:
@@ -53,7 +101,7 @@ def post_json(url: str, what: str, **kwargs: Any) -> tuple[httpx.Response, dict[
     try:
         response = post(url, **kwargs)
     except httpx.HTTPError as exc:
-        raise Unavailable(f"{what} unreachable: {exc}") from exc
+        raise failure(what, exc) from exc
     return _json(response, what)
 
 
@@ -61,5 +109,5 @@ def get_json(url: str, what: str, **kwargs: Any) -> tuple[httpx.Response, dict[s
     try:
         response = get(url, **kwargs)
     except httpx.HTTPError as exc:
-        raise Unavailable(f"{what} unreachable: {exc}") from exc
+        raise failure(what, exc) from exc
     return _json(response, what)

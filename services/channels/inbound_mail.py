@@ -411,7 +411,7 @@ def poll(tenant: Tenant) -> Polled:
         try:
             _read(tenant, url, settings, done)
         except mailbox.MailboxError as exc:
-            done.error = str(exc)[:500]
+            done.error = exc.reason  # our words for it, shown in the tenant's language; never the server's
     if done.error:
         log.warning("mailbox not read: %s", done.error, extra={"tenant_id": tenant.id})
     settings.update(polled_at=utcnow().isoformat(), error=done.error)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import imaplib
 import re
+import socket
 import ssl
 import time
 from collections.abc import Iterator
@@ -19,12 +20,51 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import unquote, urlsplit
 
+from services.channels import addresses
+
 TIMEOUT = 20
 _FETCHED_UID = re.compile(rb"UID (\d+)")
 
+# Why a mailbox cannot be read, in words of our own: the server's own answer is never repeated to the tenant
+# (the organization sees these, and a server's greeting or error could be anything).
+REASONS = {
+    "refused": "the address is inside a private network: refused",
+    "unreachable": "the server cannot be reached",
+    "timeout": "the server did not answer in time",
+    "login": "the server refused the login",
+    "folder": "there is no such folder",
+    "failed": "the server did not answer as a mailbox does",
+}
+
 
 class MailboxError(Exception):
-    """The mailbox cannot be read now: unreachable, the login refused, no such folder."""
+    """The mailbox cannot be read now: refused, unreachable, the login refused, no such folder. `reason` is a key
+    of REASONS."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(REASONS[reason])
+        self.reason = reason
+
+
+def _connection_error(exc: BaseException) -> MailboxError:
+    if addresses.refused(exc):
+        return MailboxError("refused")
+    if isinstance(exc, TimeoutError):
+        return MailboxError("timeout")
+    return MailboxError("unreachable")
+
+
+class _IMAP(imaplib.IMAP4):
+    """IMAP over a connection to a checked address (services.channels.addresses)."""
+
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        return addresses.connect(self.host, self.port, timeout)
+
+
+class _IMAPS(imaplib.IMAP4_SSL):
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        sock = addresses.connect(self.host, self.port, timeout)
+        return self.ssl_context.wrap_socket(sock, server_hostname=self.host)
 
 
 @dataclass(frozen=True)
@@ -78,8 +118,19 @@ def folder_name(folder: str) -> str:
     return '"' + name.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def _said(data: list) -> str:
-    return " ".join(d.decode(errors="replace") if isinstance(d, bytes) else str(d) for d in data or [])
+def _session_error(exc: BaseException) -> MailboxError:
+    return MailboxError("timeout" if isinstance(exc, TimeoutError) else "failed")
+
+
+def _connected(address: MailboxAddress) -> imaplib.IMAP4:
+    try:
+        if address.secure:
+            return _IMAPS(address.host, address.port, ssl_context=ssl.create_default_context(), timeout=TIMEOUT)
+        return _IMAP(address.host, address.port, timeout=TIMEOUT)
+    except (OSError, UnicodeError) as exc:
+        raise _connection_error(exc) from exc
+    except imaplib.IMAP4.error as exc:  # it answered, but not as an IMAP server greets
+        raise MailboxError("failed") from exc
 
 
 @contextmanager
@@ -88,16 +139,8 @@ def opened(url: str) -> Iterator[Mailbox]:
     try:
         address = parse_url(url)
     except ValueError as exc:
-        raise MailboxError(str(exc)) from exc
-    try:
-        if address.secure:
-            client: imaplib.IMAP4 = imaplib.IMAP4_SSL(
-                address.host, address.port, ssl_context=ssl.create_default_context(), timeout=TIMEOUT
-            )
-        else:
-            client = imaplib.IMAP4(address.host, address.port, timeout=TIMEOUT)
-    except (OSError, UnicodeError, imaplib.IMAP4.error) as exc:
-        raise MailboxError(f"{address.host}:{address.port} unreachable: {exc}") from exc
+        raise MailboxError("unreachable") from exc
+    client = _connected(address)
     try:
         try:
             if not address.secure and "STARTTLS" in client.capabilities:
@@ -107,14 +150,18 @@ def opened(url: str) -> Iterator[Mailbox]:
             else:  # LOGIN takes ASCII only; SASL PLAIN carries UTF-8
                 plain = f"\0{address.user}\0{address.password}".encode()
                 client.authenticate("PLAIN", lambda _challenge: plain)
+        except TimeoutError as exc:
+            raise MailboxError("timeout") from exc
         except (OSError, UnicodeError, imaplib.IMAP4.error) as exc:
-            raise MailboxError(f"login refused: {exc}") from exc
+            raise MailboxError("login") from exc
         try:
-            status, data = client.select(folder_name(address.folder), readonly=True)
+            status, _data = client.select(folder_name(address.folder), readonly=True)
+        except TimeoutError as exc:
+            raise MailboxError("timeout") from exc
         except (OSError, UnicodeError, imaplib.IMAP4.error) as exc:
-            raise MailboxError(f"folder {address.folder}: {exc}") from exc
+            raise MailboxError("folder") from exc
         if status != "OK":
-            raise MailboxError(f"folder {address.folder}: {_said(data)}")
+            raise MailboxError("folder")
         yield Mailbox(client)
     finally:
         with suppress(OSError, imaplib.IMAP4.error):
@@ -139,9 +186,9 @@ class Mailbox:
         try:
             status, data = self.client.uid("SEARCH", "UID", f"{last_uid + 1}:*")
         except (OSError, imaplib.IMAP4.error) as exc:
-            raise MailboxError(f"search: {exc}") from exc
+            raise _session_error(exc) from exc
         if status != "OK":
-            raise MailboxError(f"search: {_said(data)}")
+            raise MailboxError("failed")
         found = (int(u) for u in b" ".join(d for d in data if d).split())
         # "n:*" names the last message even when its UID is below n.
         return sorted(u for u in found if u > last_uid)
@@ -151,15 +198,15 @@ class Mailbox:
         try:
             status, data = self.client.uid("SEARCH", "SINCE", moment.strftime("%d-%b-%Y"))
             if status != "OK":
-                raise MailboxError(f"search: {_said(data)}")
+                raise MailboxError("failed")
             uids = sorted(int(u) for u in b" ".join(d for d in data if d).split())
             if not uids:
                 return []
             status, data = self.client.uid("FETCH", ",".join(map(str, uids)), "(INTERNALDATE)")
         except (OSError, imaplib.IMAP4.error) as exc:
-            raise MailboxError(f"search: {exc}") from exc
+            raise _session_error(exc) from exc
         if status != "OK":
-            raise MailboxError(f"fetch: {_said(data)}")
+            raise MailboxError("failed")
         later = []
         for line in data:
             said = _FETCHED_UID.search(line) if isinstance(line, bytes) else None
@@ -173,9 +220,9 @@ class Mailbox:
         try:
             status, data = self.client.uid("FETCH", str(uid), "(BODY.PEEK[])")
         except (OSError, imaplib.IMAP4.error) as exc:
-            raise MailboxError(f"fetch {uid}: {exc}") from exc
+            raise _session_error(exc) from exc
         if status != "OK":
-            raise MailboxError(f"fetch {uid}: {_said(data)}")
+            raise MailboxError("failed")
         for item in data:
             if isinstance(item, tuple) and len(item) == 2:
                 said = _FETCHED_UID.search(item[0])

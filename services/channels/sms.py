@@ -37,17 +37,17 @@ def _national_ir(phone: str) -> str:
 def _post(url: str, **kwargs: Any) -> httpx.Response:
     try:
         return http.post(url, **kwargs)
-    except httpx.HTTPError as exc:  # refused, timed out, reset: the gateway may be back later
-        raise Unavailable(f"gateway unreachable: {exc}") from exc
+    except httpx.HTTPError as exc:  # timed out, reset: the gateway may be back later; an address inside: never
+        raise http.failure("gateway", exc) from exc
 
 
 def _json(response: httpx.Response) -> dict[str, Any]:
     try:
         body = response.json()
     except ValueError as exc:
-        raise Unavailable(f"HTTP {response.status_code}, not JSON: {response.text[:200]}") from exc
+        raise Unavailable(f"HTTP {response.status_code}, not JSON") from exc  # what it said is never repeated
     if not isinstance(body, dict):
-        raise Unavailable(f"HTTP {response.status_code}: unexpected answer {str(body)[:200]}")
+        raise Unavailable(f"HTTP {response.status_code}: unexpected answer")
     return body
 
 
@@ -138,7 +138,7 @@ def _http(base_url: str, settings: dict[str, Any], secret: str, out: Outgoing) -
         except ValueError:
             return None
         return str(body.get("id", "")) or None if isinstance(body, dict) else None
-    error = f"gateway HTTP {response.status_code}: {response.text[:200]}"
+    error = f"gateway HTTP {response.status_code}"
     if response.status_code in (408, 425, 429) or response.status_code >= 500:
         raise Unavailable(error)
     raise Undeliverable(error)

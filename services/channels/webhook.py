@@ -34,10 +34,10 @@ def send(url: str, secret: str, out: Outgoing) -> str | None:
     try:
         response = http.post(url, content=body, headers=headers)
     except httpx.HTTPError as exc:
-        raise Unavailable(f"webhook unreachable: {exc}") from exc
+        raise http.failure("webhook", exc) from exc
     if 200 <= response.status_code < 300:
         return None
-    error = f"webhook HTTP {response.status_code}: {response.text[:200]}"
+    error = f"webhook HTTP {response.status_code}"  # never what it answered: the tenant reads this
     if response.status_code in (408, 409, 425, 429) or response.status_code >= 500:
         raise Unavailable(error)
     raise Undeliverable(error)

@@ -17,6 +17,7 @@ from email.utils import formatdate
 
 from flask import current_app
 
+from services.channels import addresses
 from services.channels.accounts import bot_sender, mail_server, messenger_sender, sms_sender, webhook_sender
 from services.channels.base import Outgoing, Unavailable, Undeliverable
 from services.channels.bots import BOT_PROVIDERS
@@ -88,6 +89,8 @@ def send_email(out: Outgoing, own: tuple[str, str] | None = None) -> str | None:
         if 500 <= exc.smtp_code < 600 and exc.smtp_code not in (530, 535):  # not a login problem: ours to fix
             raise Undeliverable(error) from exc
         raise Unavailable(error) from exc
+    except addresses.RefusedAddress as exc:  # the organization's server is inside: retrying would not change it
+        raise Undeliverable(f"mail server: {exc}") from exc
     except (TimeoutError, OSError, smtplib.SMTPException) as exc:
         raise Unavailable(f"mail server: {exc}") from exc
     return message["Message-ID"]

@@ -8,6 +8,7 @@ has sent it, it waits as "pending", and the relay offers it again.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Callable
 from typing import Any
 
@@ -24,12 +25,14 @@ from services.complaints.tracking import format_code
 from services.i18n import format_moment
 from services.notifications.models import Notice, NoticeStatus, NoticeTemplate
 from services.notifications.settings import copies_of, is_enabled
-from services.notifications.templates import EMAIL_CHANNELS, default_wording, render, shown_code
+from services.notifications.templates import EMAIL_CHANNELS, WordingError, default_wording, render, shown_code
 from services.portal.labels import STATE_WORDS
 from services.portal.links import link_token
 from tenants.db import after_commit, db, utcnow
 from tenants.models import StaffMember, Tenant
 from tenants.roles import Role
+
+log = logging.getLogger(__name__)
 
 DISPATCH_KEY = "dadras.dispatch_notices"
 # Channels a customer may be reached on without a gateway of the tenant's (e-mail goes through the platform's
@@ -114,17 +117,16 @@ def _values(tenant: Tenant, complaint: Complaint | None, notice: Notice) -> dict
     return values
 
 
-def _wording(event: str, channel: str, locale: str) -> tuple[str, str]:
+def _own_wording(event: str, channel: str, locale: str) -> tuple[str, str] | None:
     # The tenant words notices for e-mail and for short messages; every messenger takes the short wording.
-    channel = channel if channel in EMAIL_CHANNELS else "sms"
     own = db.session.scalar(
         sa.select(NoticeTemplate).where(
             NoticeTemplate.event == event, NoticeTemplate.channel == channel, NoticeTemplate.locale == locale
         )
     )
-    if own is not None:
-        return (own.subject if channel in EMAIL_CHANNELS else ""), own.body
-    return default_wording(event, channel, locale)
+    if own is None:
+        return None
+    return (own.subject if channel in EMAIL_CHANNELS else ""), own.body
 
 
 def render_notice(notice: Notice, complaint: Complaint | None) -> None:
@@ -134,9 +136,26 @@ def render_notice(notice: Notice, complaint: Complaint | None) -> None:
         from tenants.context import current_tenant_id
 
         tenant = db.session.get(Tenant, current_tenant_id())
+    channel = notice.channel if notice.channel in EMAIL_CHANNELS else "sms"
     with force_locale(notice.locale):
-        subject, body = _wording(notice.event, notice.channel, notice.locale)
-        notice.subject, notice.body = render(subject, body, _values(tenant, complaint, notice))
+        values = _values(tenant, complaint, notice)
+        own = _own_wording(notice.event, channel, notice.locale)
+        if own is not None:
+            try:
+                notice.subject, notice.body = render(*own, values)
+                return
+            except WordingError as exc:
+                # Fails safe: a wording that does not fill (stored before the checks, or too costly for this
+                # complaint) never stops the change that causes the notice; the default wording goes instead.
+                log.warning(
+                    "the organization's wording of %s on %s in %s does not fill (%s); the default is sent",
+                    notice.event,
+                    channel,
+                    notice.locale,
+                    exc.message,
+                    extra={"tenant_id": notice.tenant_id},
+                )
+        notice.subject, notice.body = render(*default_wording(notice.event, channel, notice.locale), values)
 
 
 def dispatch_after_commit(notice: Notice) -> None:

@@ -142,6 +142,7 @@ def _page(
             mailbox=accounts.account("imap"),
             mailbox_form=mailbox_form or MailboxForm(formdata=None, prefix="mailbox"),
             mails=inbound_mail.recent(),
+            mailbox_reasons=accounts.MAILBOX_REASONS,
         ),
         status,
     )
