@@ -22,8 +22,38 @@ class Outgoing:
         return f"dadras-{self.tenant_id}-{self.notice_id}"
 
 
+class Reason:
+    """What became of an attempt, as the organization is told it (in its words, never the server's)."""
+
+    NO_WAY = "no_way"  # nothing is set up to send on this channel
+    MAILBOX_FULL = "mailbox_full"
+    ADDRESS_REFUSED = "address_refused"  # no such mailbox, number or chat
+    UNREACHABLE = "unreachable"  # the server or gateway could not be reached
+    LOGIN_REFUSED = "login_refused"  # the organization's account (password, key, token) was refused
+    TIMED_OUT = "timed_out"
+    TRY_LATER = "try_later"  # the server answered "not now"
+    REFUSED = "refused"  # the message itself was refused
+    OTHER = "other"  # an answer we could not read
+
+
 class DeliveryError(Exception):
     permanent = False
+
+    def __init__(self, message: str = "", reason: str | None = None) -> None:
+        super().__init__(message)
+        self._reason = reason
+
+    @property
+    def reason(self) -> str:
+        """The given reason, else one read from the error that caused it (a time-out, a connection refused)."""
+        if self._reason:
+            return self._reason
+        cause = self.__cause__
+        if isinstance(cause, TimeoutError) or "timed out" in str(self).lower():
+            return Reason.TIMED_OUT
+        if isinstance(cause, OSError) or "unreachable" in str(self).lower():
+            return Reason.UNREACHABLE
+        return Reason.REFUSED if self.permanent else Reason.OTHER
 
 
 class Unavailable(DeliveryError):
