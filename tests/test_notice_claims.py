@@ -17,14 +17,9 @@ from aiosmtpd.controller import Controller
 
 from services.notifications import delivery
 from services.notifications.models import Notice, NoticeStatus
-from services.onboarding.operations import SignUp, sign_up
-from tenants.context import enter_tenant, leave_tenant, tenant_scope
+from tenants.context import tenant_scope
 from tenants.db import db
-from tests.fixtures.app import base_overrides
-from tests.fixtures.backends import mark_exercised
-from tests.fixtures.factories import PASSWORD
 from tests.fixtures.mailserver import free_port
-from web import create_app
 
 
 class SlowInbox:
@@ -63,40 +58,6 @@ def slow_mail():
         controller.stop()
 
 
-@pytest.fixture
-def committing(pg_database, tmp_path):
-    """`committing(**settings)` → (app, tenant id): an app on PostgreSQL (the RLS role) whose transactions
-    commit, with an organization of its own; its organizations are removed afterwards."""
-    apps, made = [], []
-
-    def build(**settings) -> tuple:
-        app = create_app(base_overrides(tmp_path) | {"SQLALCHEMY_DATABASE_URI": pg_database["app"]} | settings)
-        apps.append(app)
-        slug = f"claims-{uuid.uuid4().hex[:10]}"
-        token = enter_tenant(None)
-        with app.app_context():
-            tenant, _owner = sign_up(
-                SignUp(f"Clinic {slug}", slug, "clinic", "en", "Asia/Tehran", "Owner", f"owner@{slug}.ir", PASSWORD)
-            )
-            db.session.commit()
-            made.append(tenant.id)
-            db.session.remove()
-        leave_tenant(token)
-        return app, made[-1]
-
-    yield build
-    for app in apps:
-        with app.app_context():
-            db.session.remove()
-            db.engine.dispose()
-    owner = sa.create_engine(pg_database["owner"].replace("postgresql://", "postgresql+psycopg://"))
-    with owner.begin() as conn:
-        for tenant_id in made:
-            conn.execute(sa.text("DELETE FROM tenants WHERE id = :id"), {"id": tenant_id})
-    owner.dispose()
-    mark_exercised("postgresql")
-
-
 def _write_notices(app, tenant_id: int, count: int) -> list[int]:
     with app.app_context(), tenant_scope(tenant_id):
         notices = [
@@ -130,7 +91,7 @@ def test_two_workers_on_a_slow_mail_server_send_each_of_70_notices_once(committi
     """A batch of 50 takes about 7 s at 0.14 s a mail, far past the 2 s lease: the batch keeps its notices by
     renewing, so the other worker, offered them again and again as the relay does, never sends them too."""
     port, inbox = slow_mail(0.14)
-    app, tenant_id = committing(MAIL_BACKEND="smtp", SMTP_URL=f"smtp://127.0.0.1:{port}", NOTICE_LEASE_SECONDS=2)
+    app, tenant_id, _slug = committing(MAIL_BACKEND="smtp", SMTP_URL=f"smtp://127.0.0.1:{port}", NOTICE_LEASE_SECONDS=2)
     ids = _write_notices(app, tenant_id, 70)
     start = threading.Barrier(2)
     failures: list[BaseException] = []
@@ -168,7 +129,7 @@ def test_a_worker_whose_claim_was_taken_over_does_not_overwrite_the_result(commi
     """Worker A's send takes 3 s and is refused (451) at the end; meanwhile its 1 s lease ran out and worker B
     claimed the notice and sent it. A's late failure must not turn B's "sent" back into "pending"."""
     port, inbox = slow_mail(3, first_answer="451 4.3.0 Try again later")
-    app, tenant_id = committing(MAIL_BACKEND="smtp", SMTP_URL=f"smtp://127.0.0.1:{port}", NOTICE_LEASE_SECONDS=1)
+    app, tenant_id, _slug = committing(MAIL_BACKEND="smtp", SMTP_URL=f"smtp://127.0.0.1:{port}", NOTICE_LEASE_SECONDS=1)
     (notice_id,) = _write_notices(app, tenant_id, 1)
     outcomes: dict[str, dict[str, int]] = {}
     failures: list[BaseException] = []

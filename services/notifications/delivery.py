@@ -266,6 +266,38 @@ def recent(status: str | None = None, channel: str | None = None, event: str | N
     return list(db.session.scalars(query))
 
 
+def not_told(complaint_id: int) -> list[Notice]:
+    """The complaint's notices to its customer that could not go (failed for good, or no way to reach them),
+    oldest first: what the customer was not told."""
+    return list(
+        db.session.scalars(
+            sa.select(Notice)
+            .where(
+                Notice.complaint_id == complaint_id,
+                Notice.audience == "customer",
+                Notice.status == NoticeStatus.FAILED,
+            )
+            .order_by(Notice.id)
+        )
+    )
+
+
+def receipt_sent(complaint_id: int) -> bool:
+    """Whether the complaint's acknowledgement went, or may still go, to its customer on some way (False: the
+    tracking code shown on the receipt page is the customer's only receipt)."""
+    return (
+        db.session.scalar(
+            sa.select(sa.func.count()).where(
+                Notice.complaint_id == complaint_id,
+                Notice.audience == "customer",
+                Notice.event == "registered",
+                Notice.status != NoticeStatus.FAILED,
+            )
+        )
+        or 0
+    ) > 0
+
+
 def count_failed() -> int:
     return db.session.scalar(sa.select(sa.func.count()).where(Notice.status == NoticeStatus.FAILED)) or 0
 
