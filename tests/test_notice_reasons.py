@@ -4,10 +4,11 @@ the tracking code is their only receipt."""
 
 from __future__ import annotations
 
+import httpx
 import pytest
 import sqlalchemy as sa
 
-from services.channels.base import Reason
+from services.channels.base import DeliveryError, Reason, Unavailable, Undeliverable
 from services.notifications.channels import smtp_reason
 from services.notifications.models import Notice
 from tenants.context import tenant_scope
@@ -62,6 +63,30 @@ def _deliveries(client, made) -> str:
 )
 def test_an_smtp_reply_code_says_what_happened(code, said, recipient, reason):
     assert smtp_reason(code, said, recipient=recipient) == reason
+
+
+def _raised(error: DeliveryError, cause: Exception) -> DeliveryError:
+    try:
+        raise error from cause
+    except DeliveryError as exc:
+        return exc
+
+
+@pytest.mark.parametrize(
+    ("error", "reason"),
+    [
+        (Unavailable("bot API 401: Unauthorized"), Reason.LOGIN_REFUSED),
+        (Unavailable("webhook HTTP 403: forbidden"), Reason.LOGIN_REFUSED),
+        (Unavailable("webhook HTTP 503: <html>busy</html>"), Reason.TRY_LATER),
+        (Unavailable("Kavenegar 429: too many"), Reason.TRY_LATER),
+        (Undeliverable("webhook HTTP 404: not found"), Reason.REFUSED),
+        (Unavailable("Kavenegar 418: credit"), Reason.OTHER),
+        (_raised(Unavailable("gateway unreachable: read"), httpx.ReadTimeout("read")), Reason.TIMED_OUT),
+        (_raised(Unavailable("bot API unreachable: refused"), httpx.ConnectError("refused")), Reason.UNREACHABLE),
+    ],
+)
+def test_a_gateways_error_says_what_happened(error, reason):
+    assert error.reason == reason
 
 
 def test_deliveries_say_a_full_mailbox_in_words_and_never_the_servers_answer(

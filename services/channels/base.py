@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 
@@ -36,6 +37,10 @@ class Reason:
     OTHER = "other"  # an answer we could not read
 
 
+# How the HTTP channels begin their errors: "bot API 401: …", "webhook HTTP 403: …", "Kavenegar 429: …".
+_LEADING_STATUS = re.compile(r"^[\w .-]*?\b(?:HTTP )?([1-5]\d\d)\b[:,]")
+
+
 class DeliveryError(Exception):
     permanent = False
 
@@ -45,14 +50,20 @@ class DeliveryError(Exception):
 
     @property
     def reason(self) -> str:
-        """The given reason, else one read from the error that caused it (a time-out, a connection refused)."""
+        """The given reason, else one read from the error: what caused it (a time-out, a connection refused), or
+        the HTTP status a gateway answered with."""
         if self._reason:
             return self._reason
-        cause = self.__cause__
-        if isinstance(cause, TimeoutError) or "timed out" in str(self).lower():
+        cause, text = self.__cause__, str(self)
+        if isinstance(cause, TimeoutError) or "Timeout" in type(cause).__name__ or "timed out" in text.lower():
             return Reason.TIMED_OUT
-        if isinstance(cause, OSError) or "unreachable" in str(self).lower():
+        if isinstance(cause, OSError) or "unreachable" in text.lower():
             return Reason.UNREACHABLE
+        status = _LEADING_STATUS.match(text)
+        if status and status.group(1) in ("401", "403"):
+            return Reason.LOGIN_REFUSED
+        if status and (status.group(1) == "429" or status.group(1).startswith("5")):
+            return Reason.TRY_LATER
         return Reason.REFUSED if self.permanent else Reason.OTHER
 
 
