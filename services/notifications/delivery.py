@@ -73,8 +73,9 @@ class Lease:
     the next look renews it for every notice still unsent, in one statement; a notice whose claim another worker
     took meanwhile (the lease ran out during a long send) is no longer held, and is neither sent nor recorded."""
 
-    def __init__(self, token: str, notice_ids: list[int], since: float) -> None:
+    def __init__(self, token: str, tenant_id: int, notice_ids: list[int], since: float) -> None:
         self.token = token
+        self.tenant_id = tenant_id
         self.held = set(notice_ids)
         self.renewed = since  # time.monotonic() before the claim: the lease ran from then
         self.seconds = float(current_app.config["NOTICE_LEASE_SECONDS"])
@@ -100,7 +101,12 @@ class Lease:
         )
         db.session.commit()
         if lost := self.held - kept:
-            log.warning("%d notice(s) taken over by another worker: left to it: %s", len(lost), sorted(lost))
+            log.warning(
+                "%d notice(s) taken over by another worker, left to it tenant_id=%s: %s",
+                len(lost),
+                self.tenant_id,
+                sorted(lost),
+            )
         self.held, self.renewed = kept, started
 
     def record(self, notice: Notice, values: dict) -> bool:
@@ -115,7 +121,9 @@ class Lease:
         self.held.discard(notice.id)
         if not written:
             log.warning(
-                "notice %s: taken over by another worker while it was sent; its result is not recorded", notice.id
+                "notice %s taken over by another worker while it was sent, its result not recorded tenant_id=%s",
+                notice.id,
+                self.tenant_id,
             )
             return False
         for name, value in values.items():
@@ -130,9 +138,8 @@ def deliver(notice_id: int) -> str:
 
 def _attempt(notice: Notice, organization: str, senders: dict, lease: Lease) -> str:
     """Send one claimed notice, if still held, and record what happened where the claim still holds (committed:
-    a sent notice is never sent again). "skipped": taken over before it was sent; "lost": sent, but taken over
-    meanwhile, so its result is the other worker's to record (the one duplicate there can be, under the same
-    Message-ID).
+    a sent notice is never sent again). "skipped": taken over before it was sent; "lost": attempted, but taken
+    over meanwhile (one send outlasted two thirds of the lease), so the result is the other worker's to record.
 
     `senders` keeps each channel's sender for the batch, so the tenant's accounts are read once, not per notice.
     """
@@ -172,8 +179,8 @@ def _attempt(notice: Notice, organization: str, senders: dict, lease: Lease) -> 
 
 def deliver_batch(notice_ids: list[int]) -> dict[str, int]:
     """Notices of the tenant in scope: claimed together, then sent one by one over kept connections, each
-    recorded as it goes. Returns how many ended in each status ("skipped": not due, or another's; "lost": sent
-    but taken over meanwhile)."""
+    recorded as it goes. Returns how many ended in each status ("skipped": not due, or another's; "lost":
+    attempted, but taken over meanwhile)."""
     since = time.monotonic()
     token, notices = claim(notice_ids)
     outcomes: dict[str, int] = {}
@@ -181,7 +188,7 @@ def deliver_batch(notice_ids: list[int]) -> dict[str, int]:
         outcomes["skipped"] = len(set(notice_ids)) - len(notices)
     if not notices:
         return outcomes
-    lease = Lease(token, [n.id for n in notices], since)
+    lease = Lease(token, notices[0].tenant_id, [n.id for n in notices], since)
     tenant = db.session.get(Tenant, notices[0].tenant_id)
     organization = tenant.name if tenant else ""
     session = db.session()
