@@ -176,7 +176,8 @@ def test_a_busy_server_means_backoff_then_failed_and_shown_then_a_retry_by_hand(
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert f'data-notice="{notice.id}" data-status="failed"' in html
-    assert "451 4.3.0 Try again later" in html
+    assert "The server asked to try again later." in html
+    assert "4.3.0" not in html  # the server's own words are the operators', not the organization's
     assert "1 notice failed." in html
 
     inbox.answer = None
@@ -197,7 +198,7 @@ def test_a_refused_recipient_fails_at_once(make_app, make_tenant, smtp_server):
     made = make_tenant()
     _register(app, made, email="nobody@example.com")
     [notice] = _notices(app, made)
-    assert (notice.status, notice.attempts) == ("failed", 1)
+    assert (notice.status, notice.attempts, notice.reason) == ("failed", 1, "address_refused")
     assert "550" in notice.last_error
 
 

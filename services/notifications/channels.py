@@ -19,7 +19,7 @@ from flask import current_app
 
 from services.channels import addresses
 from services.channels.accounts import bot_sender, mail_server, messenger_sender, sms_sender, webhook_sender
-from services.channels.base import Outgoing, Unavailable, Undeliverable
+from services.channels.base import Outgoing, Reason, Unavailable, Undeliverable
 from services.channels.bots import BOT_PROVIDERS
 from services.channels.messengers import MESSENGERS
 from services.mail import Mail, build_message, deliver_message
@@ -69,6 +69,20 @@ def email_sender():
     return lambda out: send_email(out, own)
 
 
+def smtp_reason(code: int, said: str, *, recipient: bool = False) -> str:
+    """What an SMTP reply code (and its enhanced status, 5.2.2 …) means for the organization; `recipient`: the
+    reply refused an address (RCPT TO)."""
+    if code in (530, 534, 535, 538):
+        return Reason.LOGIN_REFUSED
+    if code in (452, 552) or " 5.2.2" in f" {said}" or " 4.2.2" in f" {said}":
+        return Reason.MAILBOX_FULL
+    if (recipient and code >= 500) or code in (551, 553) or " 5.1." in f" {said}":
+        return Reason.ADDRESS_REFUSED
+    if 400 <= code < 500:
+        return Reason.TRY_LATER
+    return Reason.REFUSED
+
+
 def send_email(out: Outgoing, own: tuple[str, str] | None = None) -> str | None:
     """One e-mail, through `own` (an SMTP URL and the sender) or the platform's mail."""
     message = email_message(out, own[1] if own else None)
@@ -78,21 +92,27 @@ def send_email(out: Outgoing, own: tuple[str, str] | None = None) -> str | None:
         else:
             deliver_message(message)
     except smtplib.SMTPRecipientsRefused as exc:
-        codes = [code for code, _ in exc.recipients.values()]
+        answers = list(exc.recipients.values())
         error = f"recipient refused: {exc.recipients}"
-        if all(500 <= code < 600 for code in codes):
-            raise Undeliverable(error) from exc
-        raise Unavailable(error) from exc
+        said = " ".join(text.decode(errors="replace") if isinstance(text, bytes) else str(text) for _, text in answers)
+        reason = smtp_reason(max(code for code, _ in answers), said, recipient=True)
+        if all(500 <= code < 600 for code, _ in answers):
+            raise Undeliverable(error, reason) from exc
+        raise Unavailable(error, reason) from exc
     except smtplib.SMTPResponseException as exc:
         said = exc.smtp_error
-        error = f"{exc.smtp_code} {said.decode(errors='replace') if isinstance(said, bytes) else said}"
-        if 500 <= exc.smtp_code < 600 and exc.smtp_code not in (530, 535):  # not a login problem: ours to fix
-            raise Undeliverable(error) from exc
-        raise Unavailable(error) from exc
+        said = said.decode(errors="replace") if isinstance(said, bytes) else str(said)
+        error = f"{exc.smtp_code} {said}"
+        reason = smtp_reason(exc.smtp_code, said)
+        if 500 <= exc.smtp_code < 600 and reason != Reason.LOGIN_REFUSED:  # a login problem is ours to fix
+            raise Undeliverable(error, reason) from exc
+        raise Unavailable(error, reason) from exc
     except addresses.RefusedAddress as exc:  # the organization's server is inside: retrying would not change it
-        raise Undeliverable(f"mail server: {exc}") from exc
-    except (TimeoutError, OSError, smtplib.SMTPException) as exc:
-        raise Unavailable(f"mail server: {exc}") from exc
+        raise Undeliverable(f"mail server: {exc}", Reason.UNREACHABLE) from exc
+    except TimeoutError as exc:
+        raise Unavailable(f"mail server: {exc}", Reason.TIMED_OUT) from exc
+    except (OSError, smtplib.SMTPException) as exc:
+        raise Unavailable(f"mail server: {exc}", Reason.UNREACHABLE) from exc
     return message["Message-ID"]
 
 

@@ -52,7 +52,12 @@ class Notice(TenantOwned, Base):
     status: Mapped[str] = mapped_column(sa.String(10), default=NoticeStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # What the channel said, word for word: for operators (and the log), never shown to the organization.
     last_error: Mapped[str | None] = mapped_column(sa.Text)
+    # What happened, as the organization reads it (services.channels.base.Reason): shown in its words.
+    reason: Mapped[str | None] = mapped_column(sa.String(20))
+    # The claim that holds a "sending" notice: only the worker holding it renews its lease or records a result.
+    claim_token: Mapped[str | None] = mapped_column(sa.String(32))
     idempotency_key: Mapped[str] = mapped_column(sa.String(80))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -19,6 +19,7 @@ from flask_babel import gettext as _
 
 from services.catalog.models import Unit
 from services.channels.accounts import has_account, staff_group
+from services.channels.base import Reason
 from services.channels.bots import BOT_PROVIDERS
 from services.complaints.models import Complaint, ContactChannel
 from services.complaints.tracking import format_code
@@ -68,6 +69,23 @@ def customer_address(complaint: Complaint, channels: frozenset[str] | None = Non
         ContactChannel.EMAIL: ("email", "sms"),
     }.get(complaint.preferred_contact, ("sms", "email"))
     return next(((channel, found[channel]) for channel in wanted if channel in found), None)
+
+
+def unreachable_address(complaint: Complaint) -> tuple[str, str] | None:
+    """The way the complainant asked to be reached when this organization has none it can use (a phone, and no
+    text-message provider): a notice to it is recorded as having no way to go, so that staff see who was not told."""
+    if complaint.messenger_id and complaint.preferred_contact == ContactChannel.MESSENGER:
+        provider, _, chat = complaint.messenger_id.partition(":")
+        if provider and chat:
+            return provider, chat
+    if complaint.phone:
+        whatsapp = complaint.preferred_contact == ContactChannel.WHATSAPP
+        return ("whatsapp" if whatsapp else "sms"), complaint.phone
+    if complaint.messenger_id:
+        provider, _, chat = complaint.messenger_id.partition(":")
+        if provider and chat:
+            return provider, chat
+    return None
 
 
 def usable_channels() -> frozenset[str]:
@@ -263,9 +281,9 @@ def notify_customer(
     """
     _to_webhook(complaint, event, key)
     chosen = address is not None  # a one-time code goes only where the customer asked for it
-    address = address or customer_address(complaint)
+    address = address or customer_address(complaint) or unreachable_address(complaint)
     if address is None:
-        return None
+        return None  # no contact at all: nobody to tell
     notice = _to_customer(complaint, event, key, data, address)
     if not chosen and is_enabled(event) and "every_channel" in copies_of(event):
         # The tenant's rule: every other way the customer gave, too.
@@ -296,8 +314,10 @@ def _to_customer(
         idempotency_key=f"{event}:{complaint.id}:{complaint.cycle}{suffix}:{key or ''}"[:80],
     )
     if channel not in usable_channels():
+        # Recorded, not dropped: staff see that the customer was not told, and can try again once it is set up.
         notice.status = NoticeStatus.FAILED
-        notice.last_error = "no gateway for this channel is set up"
+        notice.reason = Reason.NO_WAY
+        notice.last_error = f"no way to send on {channel!r} is set up"
     return _add(notice, complaint)
 
 

@@ -40,6 +40,7 @@ from services.files.storage import storage_from_config
 from services.forms.answers import record_answers
 from services.forms.schema import published
 from services.i18n import localized
+from services.notifications import delivery
 from tenants.db import db, utcnow
 from tenants.models import StaffMember
 from tenants.text import parse_id
@@ -255,6 +256,7 @@ def _render_file(complaint_id: int, status: int = 200, *, error: str | None = No
         "near_due": is_near_due(c, now),
         "currency": g.tenant.currency,
         "second_person": g.tenant.second_approval,
+        "not_told": delivery.not_told(c.id),
     }
     if wants_fragment():
         return render_block("console/complaint.html", "file", **context), status

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
+from services.channels.base import Reason
 from web.country import NATIONAL_ID_LABEL
 from web.forms import date_placeholder
 
@@ -155,6 +156,19 @@ NOTICE_STATUS_WORDS = {
     "sent": _l("Sent"),
     "failed": _l("Failed"),
 }
+# What happened, in the reader's words: a mail server's or a gateway's own answer is the operators' (the log),
+# never shown, as it may carry anything the remote side chose to say.
+NOTICE_REASON_WORDS = {
+    Reason.NO_WAY: _l("No way to reach the recipient: nothing is set up to send this way."),
+    Reason.MAILBOX_FULL: _l("The recipient's mailbox is full."),
+    Reason.ADDRESS_REFUSED: _l("The address or number was refused: it may not exist."),
+    Reason.UNREACHABLE: _l("The server could not be reached."),
+    Reason.LOGIN_REFUSED: _l("The server refused the account: check its password or key in settings."),
+    Reason.TIMED_OUT: _l("The server took too long to answer."),
+    Reason.TRY_LATER: _l("The server asked to try again later."),
+    Reason.REFUSED: _l("The server refused the message."),
+    Reason.OTHER: _l("Not delivered: the server gave no clear reason."),
+}
 NOTICE_CHANNEL_WORDS = {"email": _l("E-mail"), "sms": _l("Text message"), "webhook": _l("Webhook")}
 NOTICE_EVENT_WORDS = {
     "registered": _l("Receipt confirmed to the customer"),
@@ -186,6 +200,7 @@ def init_app(app) -> None:
     app.jinja_env.globals.update(
         NOTICE_STATUS_WORDS=NOTICE_STATUS_WORDS,
         NOTICE_CHANNEL_WORDS=NOTICE_CHANNEL_WORDS,
+        NOTICE_REASON_WORDS=NOTICE_REASON_WORDS,
         NOTICE_EVENT_WORDS=NOTICE_EVENT_WORDS,
         STATE_NAMES=STATE_NAMES,
         TAB_NAMES=TAB_NAMES,

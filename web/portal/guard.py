@@ -4,9 +4,12 @@ work (ALTCHA's protocol, solved by app.js) and, for browsers without JavaScript,
 from __future__ import annotations
 
 import base64
+import hashlib
+import hmac
 import json
 import secrets
 from datetime import datetime, timedelta
+from urllib.parse import parse_qsl
 
 from altcha import create_challenge_v1, verify_solution_v1
 from flask import current_app, request
@@ -30,12 +33,19 @@ def _key() -> str:
     return current_app.config["SECRET_KEY"] + ":altcha"
 
 
-def new_challenge() -> str:
-    """A signed proof-of-work challenge for the form, as JSON for app.js."""
+def _form_mark(key: str | None) -> str:
+    """A keyed digest of the form's submission key: a proof made for one form proves nothing on another."""
+    secret = (current_app.config["SECRET_KEY"] + ":portal-form").encode()
+    return hmac.new(secret, (key or "").encode(), hashlib.sha256).hexdigest()[:24]
+
+
+def new_challenge(key: str | None) -> str:
+    """A signed proof-of-work challenge for the form with submission key `key`, as JSON for app.js."""
     challenge = create_challenge_v1(
         hmac_key=_key(),
         max_number=POW_MAX_NUMBER,
         expires=datetime.now() + CHALLENGE_LIFETIME,  # noqa: DTZ005 - ALTCHA stores a Unix time
+        params={"form": _form_mark(key)},
     )
     return json.dumps(
         {
@@ -48,10 +58,18 @@ def new_challenge() -> str:
     )
 
 
-def new_question() -> tuple[int, int, str]:
-    """Two small numbers to add and a signed token holding their sum."""
+def _sum_digest(nonce: str, total: int, key: str | None) -> str:
+    """The keyed digest of a question's answer on one form: the token carries this, never the answer itself."""
+    secret = (current_app.config["SECRET_KEY"] + ":" + QUESTION_PURPOSE).encode()
+    return hmac.new(secret, f"{nonce}:{total}:{_form_mark(key)}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+def new_question(key: str | None) -> tuple[int, int, str]:
+    """Two small numbers to add and a signed token for the form with submission key `key`, holding a keyed digest
+    of their sum (not the sum: a signed token is readable base64, and a bot would read the answer off the page)."""
     a, b = secrets.randbelow(9) + 1, secrets.randbelow(9) + 1
-    return a, b, make_token(QUESTION_PURPOSE, {"s": a + b, "n": secrets.token_hex(8)})
+    nonce = secrets.token_hex(8)
+    return a, b, make_token(QUESTION_PURPOSE, {"n": nonce, "d": _sum_digest(nonce, a + b, key)})
 
 
 def _first_use(kind: str, value: str) -> bool:
@@ -59,7 +77,9 @@ def _first_use(kind: str, value: str) -> bool:
     return throttle.hit("portal_once", kind, value)
 
 
-def proof_of_work_done(payload: str | None) -> bool:
+def proof_of_work_done(payload: str | None, key: str | None) -> bool | None:
+    """True: solved for this form and new; None: solved, but sent before (the same form again); False: not
+    solved, or solved for another form."""
     if not payload:
         return False
     try:
@@ -67,10 +87,17 @@ def proof_of_work_done(payload: str | None) -> bool:
         salt = json.loads(base64.b64decode(payload))["salt"] if ok else None
     except Exception:
         return False
-    return isinstance(salt, str) and _first_use("pow", salt)
+    if not isinstance(salt, str):
+        return False
+    made_for = dict(parse_qsl(salt.partition("?")[2])).get("form", "")
+    if not hmac.compare_digest(made_for, _form_mark(key)):
+        return False
+    return True if _first_use("pow", salt) else None
 
 
-def question_answered(token: str | None, answer: str | None) -> bool:
+def question_answered(token: str | None, answer: str | None, key: str | None) -> bool | None:
+    """True: the right sum, on a token not used before; None: the right sum on a token sent before (the same form
+    again); False: a wrong sum, or no token."""
     if not token or not answer:
         return False
     try:
@@ -78,17 +105,34 @@ def question_answered(token: str | None, answer: str | None) -> bool:
     except (TokenExpired, TokenInvalid):
         return False
     typed = latin_digits(answer).strip()
-    right = typed.isascii() and typed.isdigit() and len(typed) < 4 and int(typed) == payload.get("s")
-    return _first_use("q", token) and right
+    nonce, digest = payload.get("n"), payload.get("d")
+    right = (
+        typed.isascii()
+        and typed.isdigit()
+        and len(typed) < 4
+        and isinstance(nonce, str)
+        and isinstance(digest, str)
+        and hmac.compare_digest(digest, _sum_digest(nonce, int(typed), key))
+    )
+    first = _first_use("q", token)  # a wrong sum uses its token up too
+    if not right:
+        return False
+    return True if first else None
 
 
-def human(payload: str | None, token: str | None, answer: str | None) -> str | None:
-    """ "pow" or "sum" when the form carries a solved proof of work or the right sum, not used before; else None.
+def human(payload: str | None, token: str | None, answer: str | None, key: str | None) -> str | None:
+    """ "pow" or "sum" when the form with submission key `key` carries its solved proof of work or the right sum,
+    not used before; "again" when it carries one already used (the same form sent twice: it may only find what
+    the first sending filed); else None.
 
     A wrong sum uses its token up too, so a bot cannot try every answer on one page.
     """
-    if proof_of_work_done(payload):
+    work = proof_of_work_done(payload, key)
+    if work:
         return "pow"
-    if question_answered(token, answer):
+    question = question_answered(token, answer, key)
+    if question:
         return "sum"
+    if work is None or question is None:
+        return "again"
     return None

@@ -37,6 +37,8 @@ from services.files.checking import FileRejected, check_upload
 from services.files.storage import storage_from_config
 from services.forms.models import FormVersion
 from services.forms.schema import FormError, published
+from services.notifications import delivery
+from services.notifications.outbox import usable_channels
 from services.portal import followups
 from services.portal import operations as portal
 from services.portal import settings as portal_settings
@@ -49,6 +51,7 @@ from services.portal.labels import (
     TRANSITION_WORDS,
 )
 from tenants import throttle
+from tenants.db import db
 from tenants.models import LOCALES
 from tenants.text import parse_id
 from web.common.views import error_page, external_url, send_attachment
@@ -167,7 +170,8 @@ def _complaint_form(version: FormVersion | None):
 
 def _render_new(form, version: FormVersion | None, status: int = 200, notice: str | None = None):
     """The form, with what was typed when it comes back; files cannot come back, so a page that dropped some says so."""
-    a, b, token = guard.new_question()
+    key = form.submission_key.data
+    a, b, token = guard.new_question(key)
     form.question_token.data = token
     form.question_answer.data = ""
     dropped = request.method == "POST" and any(getattr(f, "filename", "") for f in request.files.values())
@@ -176,12 +180,14 @@ def _render_new(form, version: FormVersion | None, status: int = 200, notice: st
             "portal/new.html",
             form=form,
             version=version,
-            challenge=guard.new_challenge(),
+            challenge=guard.new_challenge(key),
             question=(a, b),
             notice=notice,
             files_dropped=dropped,
             # The language switch sends the form along, so that the page comes back in the new language filled in.
             language_form="complaint-form",
+            # No text messages here: a customer who gives only a phone is told the code is their only receipt.
+            no_text_messages="sms" not in usable_channels(),
         ),
         status,
     )
@@ -343,14 +349,32 @@ def _refusal(form, version: FormVersion | None, ip: str):
     if form.website.data:
         form.form_errors.append(_("The form could not be accepted. Please try again."))
         return _render_new(form, version, 422)
-    proof = guard.human(form.altcha.data, form.question_token.data, form.question_answer.data)
-    if proof is None:
-        form.question_answer.errors = [_("Please answer the sum, so we know a person is filing.")]
-        return _render_new(form, version, 422)
+    key = form.submission_key.data
+    proof = guard.human(form.altcha.data, form.question_token.data, form.question_answer.data, key)
+    if proof is None or proof == "again":
+        return _unproven(form, version, wait=proof == "again")
     if proof == "sum" and _limited("portal_file_sum_ip", ip):
         # Without the browser's proof of work, a visitor files fewer complaints an hour.
         return _too_many_filings(form, version)
     return None
+
+
+# The same form sent again while its first sending is being filed (a double click, a resent page) waits up to
+# this long for that filing to commit, then answers with its receipt.
+FIRST_SENDING_WAIT_SECONDS = 8.0
+
+
+def _unproven(form, version: FormVersion | None, *, wait: bool):
+    """The question again (422); but the same form sent again (`wait`: its proof was used by its first sending)
+    gets the receipt of what that sending filed, once committed. Files nothing itself."""
+    deadline = time.monotonic() + (FIRST_SENDING_WAIT_SECONDS if wait else 0)
+    while wait and (done := _already_filed(form)) is None and time.monotonic() < deadline:
+        db.session.rollback()  # holds no connection while waiting, and then sees what the first one committed
+        time.sleep(0.1)
+    if wait and done is not None:
+        return done
+    form.question_answer.errors = [_("Please answer the sum, so we know a person is filing.")]
+    return _render_new(form, version, 422)
 
 
 def _file(form, version: FormVersion | None, ip: str):
@@ -392,6 +416,7 @@ def receipt(code: str):
         code=format_code(complaint.code),
         link=external_url("portal.status", code=complaint.code),
         qr_svg=qr.svg_inline(scale=4, title=_("Tracking link")),
+        receipt_sent=delivery.receipt_sent(complaint.id),
     )
 
 
