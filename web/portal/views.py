@@ -385,6 +385,7 @@ def receipt(code: str):
         return complaint
     if not _is_proven(complaint):
         return redirect(url_for("portal.status", code=complaint.code), code=303)
+    g.private_page = True
     qr = segno.make(external_url("portal.status", code=complaint.code), error="m")
     return render_template(
         "portal/receipt.html",
@@ -454,6 +455,7 @@ def _go_to_code(typed: str):
 
 def _status_page(complaint: Complaint, status: int = 200, **forms):
     proven = _is_proven(complaint)
+    g.private_page = proven  # the complainant's own text and answers: never cached (the app factory's header)
     settings = _settings()
     events = portal.customer_timeline(complaint)
     staff = portal.staff_names({e.actor_id for e in events if e.actor_id}) if settings.show_staff_names else {}
