@@ -48,6 +48,10 @@ class NotFound(AccountError):
     status = 404
 
 
+class TooMany(AccountError):
+    status = 429
+
+
 class Conflict(AccountError):
     status = 409
 
@@ -173,6 +177,9 @@ def invite_staff(actor: StaffMember, email: str, role: Role) -> IssuedInvitation
     existing = find_staff_by_email(email)
     if existing is not None:
         raise Conflict(_l("This e-mail address is already on the staff."), field="email")
+    # Each invitation is an e-mail from the platform's address to anyone: an organization sends only so many a day.
+    if not throttle.hit("invitations_tenant", str(require_tenant_id())):
+        raise TooMany(_l("Your organization has sent as many invitations as it may today. Try again tomorrow."))
     now = utcnow()
     # A new invitation replaces any open one for the same address.
     for old in db.session.scalars(

@@ -11,6 +11,7 @@ from tenants.context import platform_scope
 from tenants.db import db
 from tenants.models import Tenant
 from tests.fixtures.accounts import SIGNUP as GOOD
+from tests.fixtures.accounts import signup_proof
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def test_signup_with_the_right_token_works(csrf_app):
     client = csrf_app.test_client()
     page = client.get("/signup").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    response = client.post("/signup", data=GOOD | {"csrf_token": token})
+    response = client.post("/signup", data=GOOD | signup_proof(client) | {"csrf_token": token})
     assert response.status_code == 303
 
 
