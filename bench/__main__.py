@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from bench import console_pages, inbox, notices, portal
+from bench import console_pages, forgot_password, inbox, notices, portal
 
 BENCHMARKS = {
     "console_pages": console_pages.main,
     "inbox": inbox.main,
     "portal": portal.main,
     "notices": notices.main,
+    "forgot_password": forgot_password.main,
 }
 
 
