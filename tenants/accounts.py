@@ -100,8 +100,13 @@ def login_delay(failures: int) -> float:
 
 
 def _wait(seconds: float) -> None:
-    """Hold the answer (a name of its own, so that tests see the waits without sleeping)."""
+    """Hold the answer (a name of its own, so that tests see the waits without sleeping).
+
+    Nothing is written before a log-in is checked, so the session lets go of its connection and transaction
+    first: a waiting attempt holds no database connection and leaves no transaction idle.
+    """
     if seconds > 0:
+        db.session.close()
         time.sleep(seconds)
 
 

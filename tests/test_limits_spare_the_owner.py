@@ -167,3 +167,32 @@ def test_a_wrong_email_waits_as_long_as_a_wrong_password(client, made, waits):
     for _ in range(4):
         client.post(url, data={"email": "nobody@example.com", "password": "wrong-password-1"})
     assert waits[-1] == 1.0
+
+
+def test_a_real_wait_lets_go_of_the_database_and_the_log_in_still_works(make_app, made):
+    app = make_app(LOGIN_SLOWDOWN_AFTER=1, LOGIN_SLOWDOWN_MAX_SECONDS=0.05)
+    client = app.test_client()
+    url = f"/{made.tenant.slug}/console/login"
+    client.post(url, data={"email": made.owner.email, "password": "wrong-password-1"})
+    response = client.post(url, data={"email": made.owner.email, "password": PASSWORD})
+    assert response.status_code == 303
+    assert client.get(f"/{made.tenant.slug}/console/").status_code == 200
+
+
+def test_a_signed_link_works_from_an_address_whose_lookups_are_used_up(make_app, made, make_complaint):
+    from services.complaints.models import Complaint
+    from services.portal.operations import link_token
+
+    app = make_app(RATELIMITS={"portal_track_ip": "2/10 minutes"})
+    complaint = make_complaint(made, phone=PHONE, description="A private description")
+    with app.app_context(), tenant_scope(made.tenant.id):
+        token = link_token(db.session.get(Complaint, complaint.id))
+    url = _url(made, complaint)
+    shared = app.test_client()  # one carrier address for many customers
+    for _ in range(3):
+        shared.get(f"/{made.tenant.slug}/track/1000000000009")
+    assert shared.get(url).status_code == 429
+    owner = app.test_client()
+    assert owner.get(url, query_string={"t": token}).status_code == 303
+    assert "A private description" in owner.get(url).get_data(as_text=True)
+    assert app.test_client().get(url, query_string={"t": token + "x"}).status_code == 429  # a made-up one counts

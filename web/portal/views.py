@@ -530,17 +530,33 @@ def _complaint_for(code: str, *, count_code: bool = True):
     return complaint
 
 
+def _linked_complaint(code: str, token: str) -> Complaint | None:
+    """The complaint a genuine link's token stands for, when it has this code; the token is checked before any
+    lookup, so a made-up one looks nothing up."""
+    complaint_id = portal.complaint_id_from_link(g.tenant, token)
+    if complaint_id is None:
+        return None
+    try:
+        complaint = portal.get_for_customer(complaint_id)
+        typed = parse_code(code)
+    except (NotFound, CodeError):
+        return None
+    return complaint if complaint.code == typed else None
+
+
 @bp.get("/track/<code>")
 def status(code: str):
     """Where the complaint stands, what happens next and by when; its text and messages once proven."""
+    token = request.args.get("t")
+    linked = _linked_complaint(code, token) if token else None
+    if linked is not None:
+        # The signed link from the complainant's own notice: proof enough, counted against no limit.
+        _remember_proof(linked.id)
+        return redirect(url_for("portal.status", code=linked.code), code=303)
     complaint = _complaint_for(code)
     if not isinstance(complaint, Complaint):
         return complaint
-    token = request.args.get("t")
     if token:
-        if portal.complaint_id_from_link(g.tenant, token) == complaint.id:
-            _remember_proof(complaint.id)
-            return redirect(url_for("portal.status", code=complaint.code), code=303)
         flash(_("This link has expired or is not valid. Ask for a code instead."), "error")
     if g.get("code_busy"):
         return _status_page(complaint, 429, busy=True)
