@@ -268,7 +268,7 @@ def test_a_wrong_proof_code_is_refused_and_wrong_tries_void_the_code(app, org, m
     wrong = "000000" if sent_one_time_code(app) != "000000" else "111111"
     answers = [client.post(f"{url}/verify", data={"code": wrong}) for _ in range(6)]
     assert [a.status_code for a in answers] == [422] * 6
-    assert "no longer works" in answers[5].get_data(as_text=True)
+    assert "دیگر معتبر نیست" in answers[5].get_data(as_text=True)  # "no longer works"
 
 
 def test_a_signed_link_proves_the_customer(app, org, make_complaint):
