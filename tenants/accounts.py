@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -47,6 +48,10 @@ class NotFound(AccountError):
     status = 404
 
 
+class TooMany(AccountError):
+    status = 429
+
+
 class Conflict(AccountError):
     status = 409
 
@@ -86,16 +91,42 @@ def create_staff(email: str, name: str, password: str, role: Role) -> StaffMembe
     return member
 
 
-def authenticate(email: str, password: str, ip: str) -> StaffMember:
-    """The active staff member with this e-mail and password; counts and throttles failures.
+def login_delay(failures: int) -> float:
+    """Seconds an attempt waits after `failures` recent failures: none at first, then 1, 2, 4 … up to the cap."""
+    free = current_app.config["LOGIN_SLOWDOWN_AFTER"]
+    if failures < free:
+        return 0.0
+    return min(float(2 ** min(failures - free, 30)), current_app.config["LOGIN_SLOWDOWN_MAX_SECONDS"])
 
-    Failed attempts are limited per account and per IP; a wrong e-mail and a wrong password give the
-    same answer and take the same time.
+
+def _wait(seconds: float) -> None:
+    """Hold the answer (a name of its own, so that tests see the waits without sleeping).
+
+    Nothing is written before a log-in is checked, so the session lets go of its connection and transaction
+    first: a waiting attempt holds no database connection and leaves no transaction idle.
+    """
+    if seconds > 0:
+        db.session.close()
+        time.sleep(seconds)
+
+
+def authenticate(email: str, password: str, ip: str) -> StaffMember:
+    """The active staff member with this e-mail and password; failures slow the next attempts down.
+
+    An account is never locked: after a few failures of the account or of the address, every attempt waits
+    longer before it is checked (the right password too, so that the wait tells nothing), and the owner still
+    gets in. An address's attempts have a ceiling; each attempt is counted as it arrives, in one step with the
+    check, so parallel attempts cannot slip past it. A wrong e-mail and a wrong password give the same answer
+    and take the same time.
     """
     tenant_id = str(require_tenant_id())
     email = normalize_email(email)
-    if throttle.exceeded("login_account", tenant_id, email) or throttle.exceeded("login_ip", ip):
+    if not throttle.hit("login_ip", ip):
         raise LoginThrottled(_l("Too many failed attempts. Wait a few minutes and try again."))
+    # Counted on arrival: attempts in flight at once each see the ones before them.
+    throttle.hit("login_account", tenant_id, email)
+    earlier = throttle.count("login_account", tenant_id, email) - 1
+    _wait(max(login_delay(earlier), login_delay(throttle.count("login_ip_failed", ip))))
     member = find_staff_by_email(email)
     ok = False
     try:
@@ -103,14 +134,13 @@ def authenticate(email: str, password: str, ip: str) -> StaffMember:
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or member is None:
-        throttle.record("login_account", tenant_id, email)
-        throttle.record("login_ip", ip)
+        throttle.record("login_ip_failed", ip)
         raise AccountError(_l("The e-mail address or the password is wrong."))
+    throttle.reset("login_account", tenant_id, email)
     if not member.is_active:
         raise AccountError(_l("This account has been deactivated. Ask an administrator of this organization."))
     if _hasher.check_needs_rehash(member.password_hash):
         member.password_hash = hash_password(password)
-    throttle.reset("login_account", tenant_id, email)
     member.last_login_at = utcnow()
     db.session.flush()
     return member
@@ -152,6 +182,9 @@ def invite_staff(actor: StaffMember, email: str, role: Role) -> IssuedInvitation
     existing = find_staff_by_email(email)
     if existing is not None:
         raise Conflict(_l("This e-mail address is already on the staff."), field="email")
+    # Each invitation is an e-mail from the platform's address to anyone: an organization sends only so many a day.
+    if not throttle.hit("invitations_tenant", str(require_tenant_id())):
+        raise TooMany(_l("Your organization has sent as many invitations as it may today. Try again tomorrow."))
     now = utcnow()
     # A new invitation replaces any open one for the same address.
     for old in db.session.scalars(

@@ -17,15 +17,27 @@ _TO_PERSIAN_LETTERS = str.maketrans({"ي": "ی", "ى": "ی", "ك": "ک"})
 _TO_PERSIAN_DIGITS = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 
 
+# The bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069): typed into a name or a
+# subject they turn the text around it for whoever reads it ("invoice" U+202E "fdp.exe" reads "invoiceexe.pdf"),
+# so no typed text keeps them.
+# The marks (U+200E, U+200F) and the zero-width non-joiner Persian needs stay.
+BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
+_NO_BIDI = dict.fromkeys(map(ord, BIDI_CONTROLS))
 # C0 control characters but tab and newline, and DEL: never meant, and NUL breaks PostgreSQL.
-_CONTROLS = dict.fromkeys((*range(9), 11, 12, *range(14, 32), 127))
+_CONTROLS = dict.fromkeys((*range(9), 11, 12, *range(14, 32), 127)) | _NO_BIDI
+
+
+def without_bidi_controls(value: str) -> str:
+    """`value` without the bidirectional embeddings, overrides and isolates (text a person typed for others)."""
+    return value.translate(_NO_BIDI)
 
 
 def normalize_text(value: str | None, multiline: bool = False) -> str | None:
     """Free text as typed, but Arabic ي/ك as Persian ی/ک and outer white space trimmed; digits are kept.
 
-    Control characters go; line breaks become "\n" in multi-line text and a space elsewhere. A person's own
-    words keep their digits ("۵ آذر ۱۴۰۵"); search compares them in one form (services.complaints.search).
+    Control characters and bidirectional overrides go; line breaks become "\n" in multi-line text and a space
+    elsewhere. A person's own words keep their digits ("۵ آذر ۱۴۰۵"); search compares them in one form
+    (services.complaints.search).
     """
     if value is None:
         return None

@@ -60,6 +60,9 @@ class FallbackLimiter:
     def clear(self, item: RateLimitItem, *identifiers: str) -> None:
         self._call("clear", item, *identifiers)
 
+    def count(self, item: RateLimitItem, *identifiers: str) -> int:
+        return item.amount - self._call("get_window_stats", item, *identifiers).remaining
+
 
 def init_app(app) -> None:
     """Bind a limiter to `app` from RATELIMIT_STORAGE_URI (memory:// or redis://, with short time-outs)."""
@@ -95,6 +98,11 @@ def exceeded(name: str, *identifiers: str) -> bool:
 def hit(name: str, *identifiers: str) -> bool:
     """Count one attempt if the window has room; False (and nothing counted) when it is full."""
     return _limiter().hit(limit(name), name, *identifiers)
+
+
+def count(name: str, *identifiers: str) -> int:
+    """How many attempts the window for `name` and `identifiers` holds now."""
+    return _limiter().count(limit(name), name, *identifiers)
 
 
 def record(name: str, *identifiers: str) -> None:

@@ -47,18 +47,20 @@ def test_unknown_email_gets_the_same_answer_as_a_wrong_password(client, make_ten
     assert "The e-mail address or the password is wrong." in unknown.get_data(as_text=True)
 
 
-def test_failed_logins_are_throttled_per_account(client, make_tenant):
+def test_failed_logins_never_lock_the_account(client, make_tenant, monkeypatch):
+    from tenants import accounts
+
+    monkeypatch.setattr(accounts, "_wait", lambda seconds: None)
     made = make_tenant()
     url = f"/{made.tenant.slug}/console/login"
-    for _ in range(5):
+    for _ in range(6):
         client.post(url, data={"email": made.owner.email, "password": "wrong-password-1"})
     response = client.post(url, data={"email": made.owner.email, "password": PASSWORD})
-    assert response.status_code == 429
-    assert "Too many failed attempts" in response.get_data(as_text=True)
+    assert response.status_code == 303
 
 
 def test_failed_logins_are_throttled_per_ip(make_app, make_tenant):
-    app = make_app(RATELIMITS={"login_account": "100/hour", "login_ip": "3/hour", "reset_request": "10/hour"})
+    app = make_app(RATELIMITS={"login_ip": "3/hour"}, LOGIN_SLOWDOWN_AFTER=100)
     client = app.test_client()
     made = make_tenant()
     url = f"/{made.tenant.slug}/console/login"

@@ -11,6 +11,7 @@ from tenants.context import platform_scope
 from tenants.db import db
 from tenants.models import Tenant
 from tests.fixtures.accounts import SIGNUP as GOOD
+from tests.fixtures.accounts import signup_proof
 
 
 @pytest.fixture
@@ -37,7 +38,7 @@ def test_signup_with_the_right_token_works(csrf_app):
     client = csrf_app.test_client()
     page = client.get("/signup").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-    response = client.post("/signup", data=GOOD | {"csrf_token": token})
+    response = client.post("/signup", data=GOOD | signup_proof(client) | {"csrf_token": token})
     assert response.status_code == 303
 
 
@@ -52,3 +53,20 @@ def test_login_without_a_token_is_refused(csrf_app, make_tenant):
         f"/{made.tenant.slug}/console/login", data={"email": made.owner.email, "password": "x"}
     )
     assert response.status_code == 400
+
+
+def test_a_log_in_starts_a_new_form_token(csrf_app, make_tenant):
+    from tests.fixtures.factories import PASSWORD
+
+    made = make_tenant()
+    client = csrf_app.test_client()
+    url = f"/{made.tenant.slug}/console/login"
+    before = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', client.get(url).get_data(as_text=True))
+    with client.session_transaction() as session:
+        planted = session["csrf_token"]
+    login = client.post(url, data={"email": made.owner.email, "password": PASSWORD, "csrf_token": before.group(1)})
+    assert login.status_code == 303
+    with client.session_transaction() as session:
+        assert session.get("csrf_token") != planted
+    stale = client.post(f"/{made.tenant.slug}/console/logout", data={"csrf_token": before.group(1)})
+    assert stale.status_code == 400

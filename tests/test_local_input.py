@@ -20,6 +20,7 @@ from services.portal.settings import PortalSettings
 from tenants.context import platform_scope, tenant_scope
 from tenants.db import db, utcnow
 from tenants.models import Tenant
+from tests.fixtures.accounts import post_signup
 
 LATIN_DIGIT = re.compile(r"[0-9]")
 _TO_LATIN = str.maketrans("۰۱۲۳۴۵۶۷۸۹", "0123456789")
@@ -282,7 +283,7 @@ def test_a_length_message_on_a_persian_page_has_persian_digits(app):
     client = app.test_client()
     client.post("/lang", data={"lang": "fa"})
     data = {"name": "درمانگاه", "slug": "ab", "industry": "clinic", "locale": "fa", "timezone": "Asia/Tehran"}
-    response = client.post("/signup", data=data)
+    response = post_signup(client, data)
     assert response.status_code == 422
     message = _error(response.get_data(as_text=True), "slug")
     assert "۳" in message
@@ -315,7 +316,7 @@ def test_a_services_refusal_on_a_persian_page_has_persian_digits(app):
         "password": "short",
         "password_again": "short",
     }
-    response = client.post("/signup", data=data)
+    response = post_signup(client, data)
     assert response.status_code == 422
     message = _error(response.get_data(as_text=True), "password")
     assert "۱۰" in message
@@ -539,7 +540,7 @@ def test_the_invitations_role_opens_with_an_empty_choice_and_agent_chosen(app, m
 
 def test_an_empty_choice_is_refused_with_a_clear_message(app, make_tenant, login_as):
     data = {"name": "Shifa", "slug": "shifa-x", "industry": "", "locale": "en", "timezone": ""}
-    page = app.test_client().post("/signup", data=data).get_data(as_text=True)
+    page = post_signup(app.test_client(), data).get_data(as_text=True)
     assert _error(page, "industry") == "Choose an industry from the list."
     assert _error(page, "timezone") == "Choose a time zone from the list."
     made = make_tenant()

@@ -6,7 +6,7 @@ import pytest
 
 from tenants.passwords import password_problem
 from tests.fixtures.accounts import SIGNUP as GOOD
-from tests.fixtures.accounts import invite
+from tests.fixtures.accounts import invite, post_signup
 
 
 @pytest.mark.parametrize(
@@ -40,16 +40,16 @@ def test_a_short_password_is_told_what_to_do():
 
 
 def test_sign_up_refuses_persian_digit_sequences_like_any_other(client):
-    response = client.post("/signup", data=GOOD | {"password": "۱۲۳۴۵۶۷۸۹۰", "password_again": "۱۲۳۴۵۶۷۸۹۰"})
+    response = post_signup(client, GOOD | {"password": "۱۲۳۴۵۶۷۸۹۰", "password_again": "۱۲۳۴۵۶۷۸۹۰"})
     assert response.status_code == 422
     assert "easy to guess" in response.get_data(as_text=True)
 
 
 def test_sign_up_shows_every_refusal_at_once_and_each_once(app, client, make_tenant):
     taken = make_tenant().tenant.slug
-    response = client.post(
-        "/signup",
-        data=GOOD | {"slug": taken, "owner_email": "nope", "password": "1234567890", "password_again": "1234567890"},
+    response = post_signup(
+        client,
+        GOOD | {"slug": taken, "owner_email": "nope", "password": "1234567890", "password_again": "1234567890"},
     )
     body = response.get_data(as_text=True)
     assert response.status_code == 422

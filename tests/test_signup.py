@@ -10,6 +10,7 @@ from tenants.context import platform_scope, tenant_scope
 from tenants.db import db
 from tenants.models import StaffMember, Tenant
 from tests.fixtures.accounts import SIGNUP as GOOD
+from tests.fixtures.accounts import post_signup
 
 
 def tenant_count(app) -> int:
@@ -18,7 +19,7 @@ def tenant_count(app) -> int:
 
 
 def test_signup_lands_the_owner_logged_in_on_the_console(client):
-    response = client.post("/signup", data=GOOD)
+    response = post_signup(client, GOOD)
     assert response.status_code == 303
     assert response.headers["Location"] == "/shifa/console/"
     console = client.get("/shifa/console/")
@@ -27,7 +28,7 @@ def test_signup_lands_the_owner_logged_in_on_the_console(client):
 
 
 def test_signup_creates_the_owner_with_a_hashed_password(app, client):
-    client.post("/signup", data=GOOD)
+    post_signup(client, GOOD)
     with app.app_context():
         tenant = db.session.scalar(sa.select(Tenant).where(Tenant.slug == "shifa"))
         with tenant_scope(tenant.id):
@@ -43,7 +44,7 @@ def test_signup_creates_the_owner_with_a_hashed_password(app, client):
 def test_signup_applies_the_industry_template(app, client, industry, unit_key):
     from services.onboarding.templates import load_template
 
-    client.post("/signup", data=GOOD | {"industry": industry})
+    post_signup(client, GOOD | {"industry": industry})
     template = load_template(industry)
     with app.app_context():
         tenant = db.session.scalar(sa.select(Tenant).where(Tenant.slug == "shifa"))
@@ -56,7 +57,7 @@ def test_signup_applies_the_industry_template(app, client, industry, unit_key):
 
 
 def test_signup_reads_the_address_with_latin_digits_and_keeps_the_name_as_typed(app, client):
-    response = client.post("/signup", data=GOOD | {"name": "  كلينيك ۱۲ ", "slug": "clinic-۱۲"})
+    response = post_signup(client, GOOD | {"name": "  كلينيك ۱۲ ", "slug": "clinic-۱۲"})
     assert response.status_code == 303
     with app.app_context():
         tenant = db.session.scalar(sa.select(Tenant).where(Tenant.slug == "clinic-12"))
@@ -84,14 +85,14 @@ def test_signup_reads_the_address_with_latin_digits_and_keeps_the_name_as_typed(
     ],
 )
 def test_bad_signup_is_refused_with_a_message_and_creates_nothing(app, client, changes, message):
-    response = client.post("/signup", data=GOOD | changes)
+    response = post_signup(client, GOOD | changes)
     assert response.status_code == 422
     assert message.lower() in response.get_data(as_text=True).lower()
     assert tenant_count(app) == 0
 
 
 def test_a_refused_signup_keeps_what_was_typed(client):
-    response = client.post("/signup", data=GOOD | {"slug": "api"})
+    response = post_signup(client, GOOD | {"slug": "api"})
     body = response.get_data(as_text=True)
     assert 'value="Shifa Clinic"' in body
     assert 'value="leila@shifa.example.com"' in body
@@ -99,22 +100,22 @@ def test_a_refused_signup_keeps_what_was_typed(client):
 
 def test_taken_slug_is_refused(app, client, make_tenant):
     make_tenant(slug="shifa")
-    response = client.post("/signup", data=GOOD)
+    response = post_signup(client, GOOD)
     assert response.status_code == 422
     assert "already taken" in response.get_data(as_text=True)
     assert tenant_count(app) == 1
 
 
 def test_double_submit_creates_one_tenant(app, client):
-    first = client.post("/signup", data=GOOD)
-    second = client.post("/signup", data=GOOD)
+    first = post_signup(client, GOOD)
+    second = post_signup(client, GOOD)
     assert first.status_code == 303
     assert second.status_code == 422
     assert tenant_count(app) == 1
 
 
 def test_missing_fields_are_refused(app, client):
-    response = client.post("/signup", data={})
+    response = post_signup(client, {})
     assert response.status_code == 422
     assert tenant_count(app) == 0
 
@@ -126,7 +127,7 @@ def test_unknown_slug_is_404_before_authentication(client):
 
 
 def test_control_characters_and_line_breaks_are_cleaned(app, client):
-    response = client.post("/signup", data=GOOD | {"name": "Shifa\x00 Clinic\r\nBranch", "owner_name": "Leila\x07"})
+    response = post_signup(client, GOOD | {"name": "Shifa\x00 Clinic\r\nBranch", "owner_name": "Leila\x07"})
     assert response.status_code == 303
     with app.app_context():
         tenant = db.session.scalar(sa.select(Tenant).where(Tenant.slug == "shifa"))
@@ -142,7 +143,7 @@ def test_a_nul_in_the_login_form_is_not_a_server_error(client, make_tenant):
 def test_a_race_on_a_unique_row_answers_409_not_500(app, client, monkeypatch):
     import services.onboarding.operations as ops
 
-    client.post("/signup", data=GOOD)
+    post_signup(client, GOOD)
     monkeypatch.setattr(ops, "slug_taken", lambda slug: False)  # as if both requests checked at once
     other = app.test_client()
     response = other.post("/signup", data=GOOD | {"owner_email": "second@shifa.example.com"})

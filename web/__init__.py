@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -91,6 +91,10 @@ def _register_delivery(app: Flask) -> None:
                 started.append(start_in_process(app))
 
 
+# Staff pages and their fragments: never kept by a browser or a proxy.
+PRIVATE_BLUEPRINTS = frozenset({"console", "settings", "auth"})
+
+
 # Macro files every template may call without importing them: a block rendered alone for htmx
 # (render_block) never runs its template's top-level imports, so an imported macro would be undefined there.
 SHARED_MACROS = ("_macros.html", "_answers.html")
@@ -152,6 +156,11 @@ def _register_request_wrapper(app: Flask) -> None:
         )
         if request.headers.get("HX-Request") is not None or response.mimetype == "text/html":
             response.vary.add("HX-Request")
+        # Pages with personal data (the console, its fragments, a proven complainant's page) stay in no cache.
+        if request.blueprint in PRIVATE_BLUEPRINTS or g.get("private_page"):
+            response.headers["Cache-Control"] = "no-store"
+        if current_app.config.get("SESSION_COOKIE_SECURE"):
+            response.headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
         return response
 
 

@@ -60,24 +60,35 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_KEY_PREFIX": "dadras-limits",
         "RATELIMITS": {
-            "login_account": env.get("LOGIN_LIMIT_PER_ACCOUNT", "5/15 minutes"),
-            "login_ip": env.get("LOGIN_LIMIT_PER_IP", "30/15 minutes"),
+            # Log-ins: an account's failures (counted as they arrive) and an address's slow the answer down
+            # (LOGIN_SLOWDOWN_*), never lock the account; an address's attempts, successes included, have a ceiling.
+            "login_account": env.get("LOGIN_FAILURES_COUNTED_PER_ACCOUNT", "1000/15 minutes"),
+            "login_ip_failed": env.get("LOGIN_FAILURES_COUNTED_PER_IP", "1000/15 minutes"),
+            "login_ip": env.get("LOGIN_LIMIT_PER_IP", "60/15 minutes"),
             "reset_request": env.get("RESET_LIMIT_PER_IP", "10/hour"),
+            # Sign-up by one visitor, and invitations sent by one organization.
+            "signup_ip": env.get("SIGNUP_LIMIT_PER_IP", "3/hour"),
+            "signup_ip_day": env.get("SIGNUP_LIMIT_PER_IP_PER_DAY", "10/day"),
+            "invitations_tenant": env.get("INVITATION_LIMIT_PER_ORGANIZATION", "20/day"),
             # The portal: a stranger's lookups by visitor and of one code, one-time codes sent and tried per
             # complaint, complaints filed by a visitor and to one organization. A proven complainant reading or
             # answering their own complaint is never counted.
             "portal_track_ip": env.get("PORTAL_TRACK_LIMIT_PER_IP", "60/10 minutes"),
             "portal_track_code": env.get("PORTAL_TRACK_LIMIT_PER_CODE", "30/10 minutes"),
             "portal_proof_send": env.get("PORTAL_PROOF_SEND_LIMIT", "3/15 minutes"),
+            "portal_proof_send_day": env.get("PORTAL_PROOF_SEND_LIMIT_PER_DAY", "6/day"),
             "portal_proof_send_ip": env.get("PORTAL_PROOF_SEND_LIMIT_PER_IP", "10/hour"),
-            "portal_verify": env.get("PORTAL_VERIFY_LIMIT", "5/15 minutes"),
-            "portal_verify_day": env.get("PORTAL_VERIFY_LIMIT_PER_DAY", "20/day"),
+            # Wrong one-time codes cost the visitor who types them; this many wrong tries void the code sent
+            # (the window outlives the code), so that a new one must be asked for.
             "portal_verify_ip": env.get("PORTAL_VERIFY_LIMIT_PER_IP", "30/hour"),
+            "portal_proof_wrong": env.get("PORTAL_WRONG_CODES_PER_CODE", "5/hour"),
             "portal_file_sum_ip": env.get("PORTAL_FILE_LIMIT_WITHOUT_SCRIPT", "3/hour"),
             "portal_file_ip": env.get("PORTAL_FILE_LIMIT_PER_IP", "10/hour"),
             "portal_file_tenant": env.get("PORTAL_FILE_LIMIT_PER_TENANT", "600/hour"),
             # Complaints registered by one messenger chat or one texting number.
             "chat_filing": env.get("CHAT_FILING_LIMIT", "5/day"),
+            # `/status` lookups by one messenger chat or one texting number.
+            "chat_status": env.get("CHAT_STATUS_LIMIT", "10/10 minutes"),
             # A solved proof of work or sum is good for one form.
             "portal_once": "1/hour",
         },
@@ -122,6 +133,10 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "MAIL_POLL_SECONDS": int(env.get("MAIL_POLL_SECONDS", "60")),
         "MAIL_POLL_BATCH": int(env.get("MAIL_POLL_BATCH", "50")),
         "MAIL_FILE_DIR": env.get("MAIL_FILE_DIR", str(instance_path / "mail")),
+        # After this many failed log-ins of an account or from an address, each attempt waits 1, 2, 4 … seconds
+        # before its answer, at most LOGIN_SLOWDOWN_MAX_SECONDS: a guesser slows down, the owner still gets in.
+        "LOGIN_SLOWDOWN_AFTER": int(env.get("LOGIN_SLOWDOWN_AFTER", 3)),
+        "LOGIN_SLOWDOWN_MAX_SECONDS": float(env.get("LOGIN_SLOWDOWN_MAX_SECONDS", 16)),
         "INVITATION_TTL_SECONDS": int(env.get("INVITATION_TTL_SECONDS", 7 * 24 * 3600)),
         "PASSWORD_RESET_TTL_SECONDS": int(env.get("PASSWORD_RESET_TTL_SECONDS", 3600)),
         "SESSION_COOKIE_SECURE": _bool(env.get("SESSION_COOKIE_SECURE"), environment == "production"),
@@ -139,7 +154,10 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "BABEL_DEFAULT_TIMEZONE": "UTC",
         "TRUSTED_PROXY_COUNT": int(env.get("TRUSTED_PROXY_COUNT", 0)),
     }
+    # Overridden limits replace those named; the others keep their defaults.
+    limits = {**config["RATELIMITS"], **overrides.get("RATELIMITS", {})}
     config.update(overrides)
+    config["RATELIMITS"] = limits
     config["SQLALCHEMY_DATABASE_URI"] = database_url(config["SQLALCHEMY_DATABASE_URI"])
     if config["MIGRATION_DATABASE_URL"]:
         config["MIGRATION_DATABASE_URL"] = database_url(config["MIGRATION_DATABASE_URL"])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 from typing import Any
 
@@ -25,6 +26,9 @@ SESSION_KEY = "staff"
 # deactivation included, within this time.
 TENANT_CACHE_SECONDS = 10.0
 _CACHE_KEY = "dadras.tenants_by_slug"
+# What a slug can be at all (sign-up allows fewer); anything else, a control character above all, is no
+# organization of ours and is never sent to the database (PostgreSQL refuses a NUL in a string with an error).
+_SLUG_SHAPE = re.compile(r"[a-z0-9][a-z0-9-]{0,62}")
 
 
 def _tenants_cache() -> dict[str, tuple[float, dict[str, Any]]]:
@@ -67,7 +71,7 @@ def resolve_tenant(endpoint: str | None, values: dict[str, Any] | None) -> None:
     if values is None or "tenant_slug" not in values:
         return
     slug = values.pop("tenant_slug")
-    tenant = _find_tenant(slug)
+    tenant = _find_tenant(slug) if _SLUG_SHAPE.fullmatch(slug) else None
     if tenant is None:
         abort(404)
     g.tenant = tenant
@@ -107,6 +111,11 @@ def remember_login(member: StaffMember) -> None:
     logins = dict(session.get(SESSION_KEY, {}))
     logins[str(member.tenant_id)] = {"m": member.id, "v": member.session_version}
     session[SESSION_KEY] = logins
+    # A log-in starts a new form token (Flask-WTF keeps it in the session): one read or planted before it is
+    # worth nothing after.
+    field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
+    session.pop(field, None)
+    g.pop(field, None)
 
 
 def forget_login() -> None:

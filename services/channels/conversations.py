@@ -27,6 +27,7 @@ from services.portal.labels import STATE_WORDS
 from tenants import throttle
 from tenants.db import Base, TenantOwned, UTCDateTime, after_commit, db, utcnow
 from tenants.models import LOCALES, Tenant
+from tenants.text import normalize_text
 
 log = logging.getLogger(__name__)
 MAX_TEXT = 4000
@@ -94,6 +95,11 @@ def _reply_after_commit(tenant: Tenant, channel: str, recipient: str, text: str)
     after_commit(release)
 
 
+def _typed(text: object) -> str:
+    """What the customer wrote, as the portal's forms take it: no control characters or bidirectional overrides."""
+    return (normalize_text(text if isinstance(text, str) else "", multiline=True) or "")[:MAX_TEXT]
+
+
 def handle_sms(tenant: Tenant, sender: str, text: str) -> str | None:
     """One text message received by the organization's number (through its gateway); the answer, sent back
     through its provider after commit. None for a sender that is not a number we could answer."""
@@ -102,7 +108,7 @@ def handle_sms(tenant: Tenant, sender: str, text: str) -> str | None:
     except ContactError:
         return None
     with force_locale(tenant.default_locale):
-        answer = _answer(tenant, "sms", phone, (text or "").strip()[:MAX_TEXT], tenant.default_locale)
+        answer = _answer(tenant, "sms", phone, _typed(text), tenant.default_locale)
     _reply_after_commit(tenant, "sms", phone, answer)
     return answer
 
@@ -115,7 +121,7 @@ def handle_rubika(tenant: Tenant, update: dict[str, Any]) -> str | None:
     chat_id, text = found
     locale = tenant.default_locale
     with force_locale(locale):
-        answer = _answer(tenant, "rubika", chat_id, text.strip()[:MAX_TEXT], locale)
+        answer = _answer(tenant, "rubika", chat_id, _typed(text), locale)
     _reply_after_commit(tenant, "rubika", chat_id, answer)
     return answer
 
@@ -127,7 +133,7 @@ def handle(tenant: Tenant, provider: str, update: dict[str, Any]) -> str | None:
     if not isinstance(message, dict) or not isinstance(message.get("chat"), dict):
         return None  # not a message (an edit, a callback, a join): nothing to answer
     chat_id = str(message["chat"].get("id", ""))[:40]
-    text = (message.get("text") or "").strip()[:MAX_TEXT]
+    text = _typed(message.get("text"))
     sender = message.get("from") if isinstance(message.get("from"), dict) else {}
     language = str(sender.get("language_code") or "")[:2]
     locale = language if language in LOCALES else tenant.default_locale
@@ -141,6 +147,9 @@ def handle(tenant: Tenant, provider: str, update: dict[str, Any]) -> str | None:
 
 def _answer(tenant: Tenant, provider: str, chat_id: str, text: str, locale: str) -> str:
     if text.startswith("/status"):
+        # Looked up per chat or number, like the portal's lookups per visitor: codes cannot be tried in bulk.
+        if not throttle.hit("chat_status", str(tenant.id), provider, chat_id):
+            return _("Too many lookups from this chat. Wait a few minutes and try again.")
         return _status(text, tenant, locale)
     talk = _conversation(provider, chat_id)
     if talk is not None and utcnow() - talk.updated_at > STALE:

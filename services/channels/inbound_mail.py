@@ -42,6 +42,7 @@ from services.notifications.models import Notice
 from services.portal.operations import MAX_MESSAGE, customer_file, customer_message
 from tenants.db import Base, TenantOwned, UTCDateTime, db, utcnow
 from tenants.models import Tenant
+from tenants.text import without_bidi_controls
 
 log = logging.getLogger(__name__)
 
@@ -136,7 +137,7 @@ def body_text(message: EmailMessage) -> str:
     if not isinstance(content, str):
         return ""
     text = html_text(content) if part.get_content_type() == "text/html" else content
-    return text.replace("\r\n", "\n").strip()
+    return without_bidi_controls(text.replace("\r\n", "\n")).strip()
 
 
 def without_quote(text: str) -> str:
@@ -175,7 +176,7 @@ def header(message: EmailMessage, name: str) -> str:
     """A header's text, "" when it is missing or too broken to read."""
     try:
         value = message.get(name)
-        return " ".join(str(value).split()) if value is not None else ""
+        return " ".join(without_bidi_controls(str(value)).split()) if value is not None else ""
     except Exception:  # the email package raises several kinds on malformed headers
         return ""
 
@@ -202,7 +203,7 @@ def sender_of(message: EmailMessage) -> tuple[str, str]:
     # One author, written plainly: a quoted local part here is an address smuggled in an encoded word.
     if len(addresses) != 1 or '"' in addresses[0].addr_spec:
         return "", ""
-    return " ".join(addresses[0].display_name.split()), addresses[0].addr_spec
+    return " ".join(without_bidi_controls(addresses[0].display_name).split()), addresses[0].addr_spec
 
 
 def our_addresses(mailbox_user: str) -> frozenset[str]:

@@ -3,11 +3,9 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, g, redirect, render_template, request, url_for
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user
 
-from services.notifications.outbox import notify_account
 from tenants import throttle
 from tenants.accounts import (
     AccountError,
@@ -15,11 +13,11 @@ from tenants.accounts import (
     authenticate,
     open_invitation,
     open_password_reset,
-    request_password_reset,
     reset_password,
 )
 from web.auth.forms import AcceptInvitationForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
-from web.common.views import error_page, external_url, redirect_after_change, safe_next
+from web.auth.mail import ask_for_password_reset
+from web.common.views import error_page, redirect_after_change, safe_next
 from web.tenancy import forget_login, remember_login, resolve_tenant
 
 bp = Blueprint("auth", __name__, url_prefix="/<tenant_slug>/console")
@@ -89,29 +87,16 @@ def accept(token: str):
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
 def forgot_password():
-    """Ask for a reset link; the answer is the same whether the address is on the staff or not."""
+    """Ask for a reset link; the answer, and the work done before it, is the same whether the address is on the
+    staff or not."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         ip = _client_ip()
-        if throttle.exceeded("reset_request", ip):
+        if not throttle.hit("reset_request", ip):
             form.add_errors(None, _("Too many requests. Wait a few minutes and try again."))
             return render_template("auth/forgot.html", form=form), 429
-        throttle.record("reset_request", ip)
-        issued = request_password_reset(form.email.data)
-        if issued is not None:
-            member, token = issued
-            link = external_url("auth.reset", token=token)
-            locale = member.locale or g.tenant.default_locale
-            with force_locale(locale):
-                notify_account(
-                    "password_reset",
-                    member.email,
-                    locale,
-                    _("Reset your password for %(org)s", org=g.tenant.name),
-                    render_template("mail/reset.txt", member=member, link=link),
-                    key=f"{member.id}:{token[-24:]}",
-                    secret=token,
-                )
+        # The same answer, in the same time, for every address: the lookup and the e-mail happen in a job.
+        ask_for_password_reset(g.tenant.id, form.email.data)
         flash(_("If this address belongs to an active staff member, a reset link is on its way."), "info")
         return redirect_after_change(url_for("auth.login"))
     status = 422 if form.is_submitted() else 200

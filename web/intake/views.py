@@ -3,6 +3,8 @@ given, answered once saved, always acknowledged with 200 so the messenger does n
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, current_app, g, request
 
 from services.channels import accounts
@@ -16,13 +18,21 @@ bp.url_value_preprocessor(resolve_tenant)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name, not a secret
 
 
+def _json_body() -> Any:
+    """The posted JSON, or None when it is none or unreadable; nested too deep to read is a 400, not a 500."""
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:  # Python's json gives up on deep nesting with this, not with a ValueError
+        abort(400)
+
+
 @bp.post("/bots/rubika")
 @csrf.exempt  # Rubika sends no secret header: the address it was given carries a key
 def rubika_update():
     """What a customer wrote to the organization's Rubika bot; answered in the chat once saved."""
     if not accounts.rubika_hook_accepts(request.args.get("key")):
         abort(403)
-    payload = request.get_json(silent=True)
+    payload = _json_body()
     if not isinstance(payload, dict):
         abort(400)
     handle_rubika(g.tenant, payload)
@@ -35,7 +45,7 @@ def update(provider: str):
     """An update from the organization's bot; answered in the chat once saved."""
     if provider not in BOT_PROVIDERS or not accounts.bot_hook_accepts(provider, request.headers.get(SECRET_HEADER)):
         abort(403)
-    payload = request.get_json(silent=True)
+    payload = _json_body()
     if not isinstance(payload, dict):
         abort(400)
     handle(g.tenant, provider, payload)
@@ -49,7 +59,7 @@ def sms_inbound():
     JSON, with the token in the X-Dadras-Token header or the `token` parameter."""
     if not accounts.inbound_accepts(request.headers.get("X-Dadras-Token") or request.args.get("token")):
         abort(403)
-    data = request.get_json(silent=True) if request.is_json else request.form
+    data = _json_body() if request.is_json else request.form
     if not hasattr(data, "get") or not data.get("from"):
         abort(400)
     handle_sms(g.tenant, str(data.get("from")), str(data.get("text") or ""))

@@ -409,6 +409,7 @@ def receipt(code: str):
         return complaint
     if not _is_proven(complaint):
         return redirect(url_for("portal.status", code=complaint.code), code=303)
+    g.private_page = True
     qr = segno.make(external_url("portal.status", code=complaint.code), error="m")
     return render_template(
         "portal/receipt.html",
@@ -479,6 +480,7 @@ def _go_to_code(typed: str):
 
 def _status_page(complaint: Complaint, status: int = 200, **forms):
     proven = _is_proven(complaint)
+    g.private_page = proven  # the complainant's own text and answers: never cached (the app factory's header)
     settings = _settings()
     events = portal.customer_timeline(complaint)
     staff = portal.staff_names({e.actor_id for e in events if e.actor_id}) if settings.show_staff_names else {}
@@ -534,11 +536,13 @@ def _own_complaint(code: str) -> Complaint | None:
     return complaint if complaint is not None and _is_proven(complaint) else None
 
 
-def _complaint_for(code: str):
+def _complaint_for(code: str, *, count_code: bool = True):
     """The complaint, counting a stranger's lookup against the visitor's and the code's limits.
 
     A proven complainant reading or answering their own complaint is never counted: many customers share one
-    address (a mobile carrier's), and only a stranger's lookups can be abused to guess codes.
+    address (a mobile carrier's), and only a stranger's lookups can be abused to guess codes. A code looked up
+    too often by strangers shows them no more than the way to prove it is theirs (g.code_busy); it never locks
+    its complainant out of asking for a one-time code, of typing it, or of the signed link from their receipt.
     """
     own = _own_complaint(code)
     if own is not None:
@@ -546,39 +550,64 @@ def _complaint_for(code: str):
     if _limited("portal_track_ip", guard.client_ip()):
         return _too_many()
     complaint = _lookup(code)
-    if isinstance(complaint, Complaint) and _limited("portal_track_code", complaint.code):
-        return _too_many()
+    if count_code and isinstance(complaint, Complaint) and _limited("portal_track_code", complaint.code):
+        g.code_busy = True
     return complaint
+
+
+def _linked_complaint(code: str, token: str) -> Complaint | None:
+    """The complaint a genuine link's token stands for, when it has this code; the token is checked before any
+    lookup, so a made-up one looks nothing up."""
+    complaint_id = portal.complaint_id_from_link(g.tenant, token)
+    if complaint_id is None:
+        return None
+    try:
+        complaint = portal.get_for_customer(complaint_id)
+        typed = parse_code(code)
+    except (NotFound, CodeError):
+        return None
+    return complaint if complaint.code == typed else None
 
 
 @bp.get("/track/<code>")
 def status(code: str):
     """Where the complaint stands, what happens next and by when; its text and messages once proven."""
+    token = request.args.get("t")
+    linked = _linked_complaint(code, token) if token else None
+    if linked is not None:
+        # The signed link from the complainant's own notice: proof enough, counted against no limit.
+        _remember_proof(linked.id)
+        return redirect(url_for("portal.status", code=linked.code), code=303)
     complaint = _complaint_for(code)
     if not isinstance(complaint, Complaint):
         return complaint
-    token = request.args.get("t")
     if token:
-        if portal.complaint_id_from_link(g.tenant, token) == complaint.id:
-            _remember_proof(complaint.id)
-            return redirect(url_for("portal.status", code=complaint.code), code=303)
         flash(_("This link has expired or is not valid. Ask for a code instead."), "error")
+    if g.get("code_busy"):
+        return _status_page(complaint, 429, busy=True)
     return _status_page(complaint)
 
 
 @bp.post("/track/<code>/proof")
 def send_proof(code: str):
-    """Send a one-time code to the phone or e-mail on file."""
-    complaint = _complaint_for(code)
+    """Send a one-time code to the phone or e-mail on file; limited per complaint (a quarter of an hour and a
+    day) and per visitor, never by strangers' lookups of the code."""
+    complaint = _complaint_for(code, count_code=False)
     if not isinstance(complaint, Complaint):
         return complaint
     form = ProofRequestForm()
     form.channel.choices = choices({c.channel: c.masked for c in portal.contact_choices(complaint)})
     if not form.validate_on_submit():
         return _status_page(complaint, 422, proof_request_error=" ".join(form.channel.errors) or None)
-    if _limited("portal_proof_send", str(complaint.id)) or _limited("portal_proof_send_ip", guard.client_ip()):
+    if (
+        _limited("portal_proof_send_ip", guard.client_ip())
+        or _limited("portal_proof_send", str(complaint.id))
+        or _limited("portal_proof_send_day", str(complaint.id))
+    ):
         return _too_many()
     sent = portal.send_proof(complaint, form.channel.data)
+    # A new code, a new count of wrong tries: the old code is void anyway.
+    throttle.reset("portal_proof_wrong", str(complaint.id))
     if current_app.config["ENV"] != "production":
         log.info("one-time code for complaint %s: %s", complaint.code, sent)
     flash(_("We have sent a code. It works for 10 minutes."), "success")
@@ -587,19 +616,21 @@ def send_proof(code: str):
 
 @bp.post("/track/<code>/verify")
 def verify(code: str):
-    """Check the one-time code; attempts per complaint are limited."""
-    complaint = _complaint_for(code)
+    """Check the one-time code. Wrong tries cost the visitor who types them (a limit per visitor), and after a
+    few the code sent is void: the right code works from any browser until then, and a new one after."""
+    complaint = _complaint_for(code, count_code=False)
     if not isinstance(complaint, Complaint):
         return complaint
     form = ProofForm()
     if not form.validate_on_submit():
         return _status_page(complaint, 422, proof_error=" ".join(form.code.errors) or _("Type the code you received."))
-    if (
-        _limited("portal_verify", str(complaint.id))
-        or _limited("portal_verify_day", str(complaint.id))
-        or _limited("portal_verify_ip", guard.client_ip())
-    ):
+    if _limited("portal_verify_ip", guard.client_ip()):
         return _too_many()
+    # Counted and checked in one step, so that parallel guesses cannot pass the count; a right code ends the
+    # code's use, so counting it too costs nothing.
+    if _limited("portal_proof_wrong", str(complaint.id)):
+        void = _("This code was typed wrong too many times and no longer works. Ask for a new one.")
+        return _status_page(complaint, 422, proof_error=void)
     if not portal.check_proof(complaint, form.code.data):
         return _status_page(complaint, 422, proof_error=_("This code is wrong or has expired. Ask for a new one."))
     _remember_proof(complaint.id)

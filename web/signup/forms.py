@@ -10,8 +10,8 @@ from babel.core import get_global
 from babel.dates import get_timezone_location
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, PasswordField, SelectChoice, SelectField, StringField
-from wtforms.validators import DataRequired, Email, EqualTo
+from wtforms import EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
+from wtforms.validators import DataRequired, Email, EqualTo, Optional
 
 from web.forms import CHOOSE, BaseForm, CodeField, Length, PasswordPolicy, choices
 
@@ -74,6 +74,10 @@ class SignupForm(PasswordPolicy, BaseForm):
         _l("Password again"),
         validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
     )
+    # The portal's proof that a person is signing up: a proof of work solved by app.js or, without it, a sum.
+    altcha = HiddenField(validators=[Optional(), Length(max=4000)])
+    question_token = HiddenField(validators=[Optional(), Length(max=400)])
+    question_answer = CodeField(_l("Your answer"), validators=[Optional(), Length(max=10)])
 
     def own_words(self) -> tuple[str, ...]:
         return (self.owner_email.data or "", self.owner_name.data or "", self.name.data or "")

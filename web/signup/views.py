@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from flask import Blueprint, g, render_template, url_for
 from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from services.onboarding.operations import SignUp, sign_up, slug_problem
+from tenants import throttle
 from tenants.accounts import AccountError
 from web.common.views import redirect_after_change
+from web.portal import guard
 from web.signup.forms import DEFAULT_TIMEZONE, SignupForm
 from web.tenancy import remember_login
 
@@ -29,6 +32,8 @@ def signup():
         problem = None if form.slug.errors else slug_problem(form.slug.data or "")
         if problem:
             form.add_errors("slug", problem)
+        if valid and not problem and (refused := _refusal(form)) is not None:
+            return refused
         if valid and not problem:
             try:
                 tenant, owner = sign_up(
@@ -50,4 +55,25 @@ def signup():
                 remember_login(owner)
                 return redirect_after_change(url_for("console.home", tenant_slug=tenant.slug))
     status = 422 if form.is_submitted() else 200
-    return render_template("signup/signup.html", form=form), status
+    return _page(form, status)
+
+
+def _page(form: SignupForm, status: int):
+    """The form with a fresh proof-of-work challenge and sum (each is good for one sending)."""
+    a, b, token = guard.new_question()
+    form.question_token.data = token
+    form.question_answer.data = ""
+    form.altcha.data = ""
+    return render_template("signup/signup.html", form=form, challenge=guard.new_challenge(), question=(a, b)), status
+
+
+def _refusal(form: SignupForm):
+    """The page to answer a well-filled form with when no person is proven or the visitor signed up too often."""
+    if guard.human(form.altcha.data, form.question_token.data, form.question_answer.data) is None:
+        form.question_answer.errors = [_("Please answer the sum, so we know a person is signing up.")]
+        return _page(form, 422)
+    ip = guard.client_ip()
+    if not throttle.hit("signup_ip", ip) or not throttle.hit("signup_ip_day", ip):
+        form.add_errors(None, _("Too many organizations were signed up from your address. Try again later."))
+        return _page(form, 429)
+    return None
