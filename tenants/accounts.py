@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import secrets
-import time
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -20,7 +19,7 @@ from tenants.db import db, utcnow
 from tenants.models import StaffInvitation, StaffMember, Tenant
 from tenants.passwords import password_problem
 from tenants.roles import Permission, PermissionDenied, Role, require
-from tenants.text import normalize_email
+from tenants.text import normalize_email, number
 from tenants.tokens import TokenExpired, TokenInvalid, make_token, read_token
 
 log = logging.getLogger(__name__)
@@ -91,42 +90,39 @@ def create_staff(email: str, name: str, password: str, role: Role) -> StaffMembe
     return member
 
 
-def login_delay(failures: int) -> float:
-    """Seconds an attempt waits after `failures` recent failures: none at first, then 1, 2, 4 … up to the cap."""
+def login_delay(failures: int) -> int:
+    """Seconds between attempts after `failures` recent failures: none at first, then 1, 2, 4 … up to the cap."""
     free = current_app.config["LOGIN_SLOWDOWN_AFTER"]
     if failures < free:
-        return 0.0
-    return min(float(2 ** min(failures - free, 30)), current_app.config["LOGIN_SLOWDOWN_MAX_SECONDS"])
-
-
-def _wait(seconds: float) -> None:
-    """Hold the answer (a name of its own, so that tests see the waits without sleeping).
-
-    Nothing is written before a log-in is checked, so the session lets go of its connection and transaction
-    first: a waiting attempt holds no database connection and leaves no transaction idle.
-    """
-    if seconds > 0:
-        db.session.close()
-        time.sleep(seconds)
+        return 0
+    return int(min(2 ** min(failures - free, 30), current_app.config["LOGIN_SLOWDOWN_MAX_SECONDS"]))
 
 
 def authenticate(email: str, password: str, ip: str) -> StaffMember:
-    """The active staff member with this e-mail and password; failures slow the next attempts down.
+    """The active staff member with this e-mail and password; failures space the next attempts out.
 
-    An account is never locked: after a few failures of the account or of the address, every attempt waits
-    longer before it is checked (the right password too, so that the wait tells nothing), and the owner still
-    gets in. An address's attempts have a ceiling; each attempt is counted as it arrives, in one step with the
-    check, so parallel attempts cannot slip past it. A wrong e-mail and a wrong password give the same answer
-    and take the same time.
+    An account is never locked: after a few failures of the account or from the address, the next attempt is
+    taken only 1, 2, 4 … seconds after the last one (up to a cap); one that comes sooner is answered at once
+    with how long to wait, and the owner still gets in. Nothing sleeps, so failed log-ins never hold a web
+    worker. An address's attempts have a ceiling, counted as they arrive in one step with the check, so
+    parallel attempts cannot slip past it. A wrong e-mail and a wrong password give the same answer and take
+    the same time.
     """
     tenant_id = str(require_tenant_id())
     email = normalize_email(email)
     if not throttle.hit("login_ip", ip):
         raise LoginThrottled(_l("Too many failed attempts. Wait a few minutes and try again."))
-    # Counted on arrival: attempts in flight at once each see the ones before them.
-    throttle.hit("login_account", tenant_id, email)
-    earlier = throttle.count("login_account", tenant_id, email) - 1
-    _wait(max(login_delay(earlier), login_delay(throttle.count("login_ip_failed", ip))))
+    account = throttle.count("login_account", tenant_id, email)
+    address = throttle.count("login_ip_failed", ip)
+    waits = (
+        (login_delay(account), ("account", tenant_id, email)),
+        (login_delay(address), ("address", ip)),
+    )
+    wait = max((seconds for seconds, key in waits if throttle.held("login_wait", seconds, *key)), default=0)
+    if wait:
+        raise LoginThrottled(
+            _l("After several wrong passwords, wait %(n)s seconds before you try again.", n=number(wait))
+        )
     member = find_staff_by_email(email)
     ok = False
     try:
@@ -134,7 +130,11 @@ def authenticate(email: str, password: str, ip: str) -> StaffMember:
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or member is None:
+        throttle.record("login_account", tenant_id, email)
         throttle.record("login_ip_failed", ip)
+        # The next attempt of this account, and from this address, is taken only after its wait.
+        throttle.hold("login_wait", login_delay(account + 1), "account", tenant_id, email)
+        throttle.hold("login_wait", login_delay(address + 1), "address", ip)
         raise AccountError(_l("The e-mail address or the password is wrong."))
     throttle.reset("login_account", tenant_id, email)
     if not member.is_active:

@@ -11,7 +11,7 @@ import threading
 import time
 
 from flask import current_app
-from limits import RateLimitItem, parse
+from limits import RateLimitItem, RateLimitItemPerSecond, parse
 from limits.errors import StorageError
 from limits.storage import MemoryStorage, storage_from_string
 from limits.strategies import MovingWindowRateLimiter
@@ -103,6 +103,17 @@ def hit(name: str, *identifiers: str) -> bool:
 def count(name: str, *identifiers: str) -> int:
     """How many attempts the window for `name` and `identifiers` holds now."""
     return _limiter().count(limit(name), name, *identifiers)
+
+
+def hold(name: str, seconds: int, *identifiers: str) -> None:
+    """Mark an attempt now, so that `held(name, seconds, ...)` is true for the next `seconds`."""
+    if seconds > 0:
+        _limiter().hit(RateLimitItemPerSecond(1, seconds), name, *identifiers)
+
+
+def held(name: str, seconds: int, *identifiers: str) -> bool:
+    """Whether an attempt was marked by `hold(name, seconds, ...)` less than `seconds` ago."""
+    return seconds > 0 and not _limiter().test(RateLimitItemPerSecond(1, seconds), name, *identifiers)
 
 
 def record(name: str, *identifiers: str) -> None:

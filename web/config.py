@@ -133,8 +133,9 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "MAIL_POLL_SECONDS": int(env.get("MAIL_POLL_SECONDS", "60")),
         "MAIL_POLL_BATCH": int(env.get("MAIL_POLL_BATCH", "50")),
         "MAIL_FILE_DIR": env.get("MAIL_FILE_DIR", str(instance_path / "mail")),
-        # After this many failed log-ins of an account or from an address, each attempt waits 1, 2, 4 … seconds
-        # before its answer, at most LOGIN_SLOWDOWN_MAX_SECONDS: a guesser slows down, the owner still gets in.
+        # After this many failed log-ins of an account or from an address, the next attempt is taken only 1, 2, 4 …
+        # seconds after the last (at most LOGIN_SLOWDOWN_MAX_SECONDS), a sooner one refused at once: a guesser
+        # slows down, the owner still gets in, and no web worker sleeps.
         "LOGIN_SLOWDOWN_AFTER": int(env.get("LOGIN_SLOWDOWN_AFTER", 3)),
         "LOGIN_SLOWDOWN_MAX_SECONDS": float(env.get("LOGIN_SLOWDOWN_MAX_SECONDS", 16)),
         "INVITATION_TTL_SECONDS": int(env.get("INVITATION_TTL_SECONDS", 7 * 24 * 3600)),

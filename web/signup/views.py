@@ -60,16 +60,19 @@ def signup():
 
 def _page(form: SignupForm, status: int):
     """The form with a fresh proof-of-work challenge and sum (each is good for one sending)."""
-    a, b, token = guard.new_question()
+    a, b, token = guard.new_question(None)  # no submission key: a sign-up files once by its address
     form.question_token.data = token
     form.question_answer.data = ""
     form.altcha.data = ""
-    return render_template("signup/signup.html", form=form, challenge=guard.new_challenge(), question=(a, b)), status
+    return render_template(
+        "signup/signup.html", form=form, challenge=guard.new_challenge(None), question=(a, b)
+    ), status
 
 
 def _refusal(form: SignupForm):
     """The page to answer a well-filled form with when no person is proven or the visitor signed up too often."""
-    if guard.human(form.altcha.data, form.question_token.data, form.question_answer.data) is None:
+    # A proof already used ("again") proves nothing here: sign-up has no first sending to show.
+    if guard.human(form.altcha.data, form.question_token.data, form.question_answer.data, None) in (None, "again"):
         form.question_answer.errors = [_("Please answer the sum, so we know a person is signing up.")]
         return _page(form, 422)
     ip = guard.client_ip()
