@@ -137,33 +137,34 @@ def allow_indexed_search_command() -> None:
 @click.option("--simple", is_flag=True, help="Run jobs in this process instead of a fork per job.")
 @with_appcontext
 def worker_command(queues: tuple[str, ...], burst: bool, simple: bool) -> None:
-    """Run an RQ worker on QUEUES (default: notify, intake, default), with the app built once."""
+    """Run an RQ worker on QUEUES (default: notify, intake, default), with the app built once; it waits out a
+    Redis outage."""
     from flask import current_app
-    from rq import SimpleWorker, Worker
 
-    from workers.jobs import use_app
-    from workers.queues import QUEUES, connection, queue
+    from workers.jobs import run_worker
+    from workers.queues import QUEUES
 
     if not current_app.config.get("REDIS_URL"):
         raise click.UsageError("REDIS_URL is not set; without Redis, jobs run inside the web process")
     unknown = sorted(set(queues) - set(QUEUES))
     if unknown:
         raise click.UsageError(f"unknown queue(s): {', '.join(unknown)}; the queues are {', '.join(QUEUES)}")
-    use_app(current_app._get_current_object())
-    kind = SimpleWorker if simple else Worker
-    kind([queue(name) for name in queues or QUEUES], connection=connection(timeout=None)).work(burst=burst)
+    run_worker(current_app._get_current_object(), queues or QUEUES, burst=burst, simple=simple)
 
 
 @click.command("scheduler")
 @with_appcontext
 def scheduler_command() -> None:
-    """Run the periodic jobs (the outbox relay, …) at their intervals: one such process per deployment."""
+    """Enqueue the periodic jobs (the outbox relay, …) at their intervals; a second scheduler waits as a spare."""
+    import logging
+
     from flask import current_app
 
     from workers.periodic import run_scheduler
 
     if not current_app.config.get("REDIS_URL"):
         raise click.UsageError("REDIS_URL is not set; without Redis, the web process runs the periodic jobs")
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     run_scheduler(current_app._get_current_object())
 
 

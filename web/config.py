@@ -57,6 +57,12 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "REDIS_URL": redis_url,
         # Seconds a web request waits on Redis (limits, enqueues) before going on without it.
         "REDIS_TIMEOUT": float(env.get("REDIS_TIMEOUT", "0.5")),
+        # A worker or the scheduler that loses Redis asks again after 0.5 s, then twice as long each time, at most
+        # this many seconds apart.
+        "REDIS_RETRY_MAX_SECONDS": float(env.get("REDIS_RETRY_MAX_SECONDS", "15")),
+        # One scheduler enqueues at a time (a key in Redis it renews); another takes over within this many
+        # seconds, and a third of that, of the first one's death.
+        "SCHEDULER_LOCK_SECONDS": float(env.get("SCHEDULER_LOCK_SECONDS", "20")),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_KEY_PREFIX": "dadras-limits",
         "RATELIMITS": {
