@@ -54,6 +54,15 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         # A pooled connection idle this long is pinged before use (tenants/pool.py); fresher ones are not.
         "DATABASE_PING_AFTER": float(env.get("DATABASE_PING_AFTER", "10")),
+        # PostgreSQL that is away or stalled fails a request within seconds: connecting gives up after
+        # DATABASE_CONNECT_TIMEOUT (at least 2), the server cancels a statement after DATABASE_STATEMENT_TIMEOUT and
+        # the app stops waiting for an answer DATABASE_CONNECT_TIMEOUT later; a request waits at most
+        # DATABASE_POOL_TIMEOUT for a free pooled connection. Pages then answer 503 with Retry-After of
+        # DATABASE_RETRY_AFTER seconds.
+        "DATABASE_CONNECT_TIMEOUT": float(env.get("DATABASE_CONNECT_TIMEOUT", "5")),
+        "DATABASE_STATEMENT_TIMEOUT": float(env.get("DATABASE_STATEMENT_TIMEOUT", "30")),
+        "DATABASE_POOL_TIMEOUT": float(env.get("DATABASE_POOL_TIMEOUT", "10")),
+        "DATABASE_RETRY_AFTER": int(env.get("DATABASE_RETRY_AFTER", "30")),
         "REDIS_URL": redis_url,
         # Seconds a web request waits on Redis (limits, enqueues) before going on without it.
         "REDIS_TIMEOUT": float(env.get("REDIS_TIMEOUT", "0.5")),
@@ -142,6 +151,11 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
     }
     config.update(overrides)
     config["SQLALCHEMY_DATABASE_URI"] = database_url(config["SQLALCHEMY_DATABASE_URI"])
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_timeout": config["DATABASE_POOL_TIMEOUT"],
+            **config["SQLALCHEMY_ENGINE_OPTIONS"],
+        }
     if config["MIGRATION_DATABASE_URL"]:
         config["MIGRATION_DATABASE_URL"] = database_url(config["MIGRATION_DATABASE_URL"])
     if config["ENV"] != "production" and not config["SECRET_KEY"]:
