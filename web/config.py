@@ -60,7 +60,7 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         # DATABASE_POOL_TIMEOUT for a free pooled connection. Pages then answer 503 with Retry-After of
         # DATABASE_RETRY_AFTER seconds.
         "DATABASE_CONNECT_TIMEOUT": float(env.get("DATABASE_CONNECT_TIMEOUT", "5")),
-        "DATABASE_STATEMENT_TIMEOUT": float(env.get("DATABASE_STATEMENT_TIMEOUT", "30")),
+        "DATABASE_STATEMENT_TIMEOUT": float(env.get("DATABASE_STATEMENT_TIMEOUT", "20")),
         "DATABASE_POOL_TIMEOUT": float(env.get("DATABASE_POOL_TIMEOUT", "10")),
         "DATABASE_RETRY_AFTER": int(env.get("DATABASE_RETRY_AFTER", "30")),
         "REDIS_URL": redis_url,
