@@ -51,6 +51,8 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL", default_db),
         "MIGRATION_DATABASE_URL": env.get("MIGRATION_DATABASE_URL"),
         "DATABASE_APP_ROLE": env.get("DATABASE_APP_ROLE", "dadras_app"),
+        # `dadras backup` and `dadras restore`: a superuser (or, for backups only, a role with BYPASSRLS).
+        "BACKUP_DATABASE_URL": env.get("BACKUP_DATABASE_URL"),
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         # A pooled connection idle this long is pinged before use (tenants/pool.py); fresher ones are not.
         "DATABASE_PING_AFTER": float(env.get("DATABASE_PING_AFTER", "10")),
@@ -156,8 +158,9 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
             "pool_timeout": config["DATABASE_POOL_TIMEOUT"],
             **config["SQLALCHEMY_ENGINE_OPTIONS"],
         }
-    if config["MIGRATION_DATABASE_URL"]:
-        config["MIGRATION_DATABASE_URL"] = database_url(config["MIGRATION_DATABASE_URL"])
+    for key in ("MIGRATION_DATABASE_URL", "BACKUP_DATABASE_URL"):
+        if config[key]:
+            config[key] = database_url(config[key])
     if config["ENV"] != "production" and not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _dev_secret(instance_path)
     return config
