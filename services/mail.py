@@ -35,6 +35,30 @@ class Mail:
     lang: str = "en"
 
 
+_INSTALLATION_KEY = "dadras.installation_id"
+
+
+def installation_id() -> str:
+    """This installation's random id (the `installation` table), read once per process."""
+    app = current_app._get_current_object()
+    found = app.extensions.get(_INSTALLATION_KEY)
+    if found is None:
+        import sqlalchemy as sa
+
+        from tenants.db import db
+        from tenants.models import Installation
+
+        found = app.extensions[_INSTALLATION_KEY] = db.session.scalar(sa.select(Installation.id)) or "unset"
+    return found
+
+
+def msgid_domain(domain: str) -> str:
+    """The right side of our Message-IDs: the sender's domain behind this installation's id, so the same notice
+    (the same tenant and notice number) of two installations, or of a database restored elsewhere, never
+    carries one Message-ID."""
+    return f"{installation_id()}.{domain}"
+
+
 def build_message(mail: Mail, sender: str) -> EmailMessage:
     """The MIME message for `mail`: plain text, and HTML when given, with its language marked."""
     message = EmailMessage()
@@ -42,7 +66,7 @@ def build_message(mail: Mail, sender: str) -> EmailMessage:
     message["To"] = mail.to
     message["Subject"] = " ".join(mail.subject.split())  # a header holds no line breaks
     message["Date"] = formatdate(localtime=False)
-    message["Message-ID"] = make_msgid(domain=sender.rsplit("@", 1)[-1].strip(">"))
+    message["Message-ID"] = make_msgid(domain=msgid_domain(sender.rsplit("@", 1)[-1].strip("> ")))
     message.set_content(mail.text)
     if mail.html:
         message.add_alternative(mail.html, subtype="html")

@@ -98,3 +98,13 @@ def active_tenants() -> list[Tenant]:
 
     with platform_scope():
         return list(db.session.scalars(sa.select(Tenant).where(Tenant.is_active.is_(True)).order_by(Tenant.id)))
+
+
+class Installation(Base):
+    """This installation of the service: one row, its random id made at the first migration (and anew by
+    `dadras restore`), so what it names outside (e-mails' Message-IDs) never repeats another installation's."""
+
+    __tablename__ = "installation"
+
+    id: Mapped[str] = mapped_column(sa.String(32), primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, nullable=False)

@@ -47,6 +47,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         for engine in db.engines.values():
             pool.install(engine, app.config["DATABASE_PING_AFTER"])
+            pool.bound_waits(engine, app.config["DATABASE_CONNECT_TIMEOUT"], app.config["DATABASE_STATEMENT_TIMEOUT"])
     isolation.install()
     migrate.init_app(app, db, directory=MIGRATIONS_DIR, compare_type=True)
     csrf.init_app(app)
@@ -192,7 +193,65 @@ def _register_error_pages(app: Flask) -> None:
         def http_error(exc, code=code):
             return error_page(code)
 
+    @app.errorhandler(sa.exc.OperationalError)
+    @app.errorhandler(sa.exc.InterfaceError)
+    @app.errorhandler(sa.exc.TimeoutError)
+    def database_unavailable(exc):
+        return _database_unavailable(exc)
+
     @app.errorhandler(500)
     def server_error(exc):
+        original = getattr(exc, "original_exception", None)
+        if isinstance(original, DATABASE_AWAY):  # raised after the view, by the request's commit
+            return _database_unavailable(original)
         logging.getLogger(__name__).error("unhandled error", exc_info=exc)
         return error_page(500)
+
+
+# The database refused, dropped, timed out or had no free connection: the service is away for a while, not broken.
+DATABASE_AWAY = (sa.exc.OperationalError, sa.exc.InterfaceError, sa.exc.TimeoutError)
+
+
+def _offline_locale() -> str:
+    """The visitor's language found without the database: their choice this session, the language the
+    organization of this address had when this process last saw it, their browser's."""
+    from flask import session
+
+    from tenants.models import LOCALES
+
+    chosen = session.get("lang")
+    if chosen in LOCALES:
+        return chosen
+    remembered = tenancy.remembered_locale(request.path.strip("/").split("/", 1)[0])
+    if remembered in LOCALES:
+        return remembered
+    return request.accept_languages.best_match(LOCALES) or "en"
+
+
+def _database_unavailable(exc: BaseException) -> Response:
+    """503 with Retry-After, in the visitor's language, rendered without asking the database anything."""
+    from flask import g, render_template
+    from flask_babel import force_locale
+    from flask_babel import gettext as _
+
+    logging.getLogger(__name__).warning("database unavailable: %s", exc)
+    try:
+        db.session.rollback()
+    except sa.exc.SQLAlchemyError:
+        db.session.close()
+    g.pop("tenant", None)  # its expired attributes would be loaded again; the page needs none of them
+    with force_locale(_offline_locale()):
+        title = _("Briefly unavailable")
+        text = _("We cannot reach our records at the moment. Please try again in a minute.")
+        if request.accept_mimetypes.best == "application/json":
+            response = current_app.json.response({"error": title, "message": text})
+        elif request.headers.get("HX-Request") and not request.headers.get("HX-Boosted"):
+            # A panel's request: the message goes to the page's alert area, as error_page() does.
+            response = current_app.make_response(render_template("errors/_alert.html", title=title, message=text))
+            response.headers["HX-Retarget"] = "#page-alert"
+            response.headers["HX-Reswap"] = "innerHTML show:top"
+        else:
+            response = current_app.make_response(render_template("errors/unavailable.html", title=title, message=text))
+    response.status_code = 503
+    response.headers["Retry-After"] = str(current_app.config["DATABASE_RETRY_AFTER"])
+    return response

@@ -51,12 +51,29 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         "SQLALCHEMY_DATABASE_URI": env.get("DATABASE_URL", default_db),
         "MIGRATION_DATABASE_URL": env.get("MIGRATION_DATABASE_URL"),
         "DATABASE_APP_ROLE": env.get("DATABASE_APP_ROLE", "dadras_app"),
+        # `dadras backup` and `dadras restore`: a superuser (or, for backups only, a role with BYPASSRLS).
+        "BACKUP_DATABASE_URL": env.get("BACKUP_DATABASE_URL"),
         "SQLALCHEMY_ENGINE_OPTIONS": {},
         # A pooled connection idle this long is pinged before use (tenants/pool.py); fresher ones are not.
         "DATABASE_PING_AFTER": float(env.get("DATABASE_PING_AFTER", "10")),
+        # PostgreSQL that is away or stalled fails a request within seconds: connecting gives up after
+        # DATABASE_CONNECT_TIMEOUT (at least 2), the server cancels a statement after DATABASE_STATEMENT_TIMEOUT and
+        # the app stops waiting for an answer DATABASE_CONNECT_TIMEOUT later; a request waits at most
+        # DATABASE_POOL_TIMEOUT for a free pooled connection. Pages then answer 503 with Retry-After of
+        # DATABASE_RETRY_AFTER seconds.
+        "DATABASE_CONNECT_TIMEOUT": float(env.get("DATABASE_CONNECT_TIMEOUT", "5")),
+        "DATABASE_STATEMENT_TIMEOUT": float(env.get("DATABASE_STATEMENT_TIMEOUT", "20")),
+        "DATABASE_POOL_TIMEOUT": float(env.get("DATABASE_POOL_TIMEOUT", "10")),
+        "DATABASE_RETRY_AFTER": int(env.get("DATABASE_RETRY_AFTER", "30")),
         "REDIS_URL": redis_url,
         # Seconds a web request waits on Redis (limits, enqueues) before going on without it.
         "REDIS_TIMEOUT": float(env.get("REDIS_TIMEOUT", "0.5")),
+        # A worker or the scheduler that loses Redis asks again after 0.5 s, then twice as long each time, at most
+        # this many seconds apart.
+        "REDIS_RETRY_MAX_SECONDS": float(env.get("REDIS_RETRY_MAX_SECONDS", "15")),
+        # One scheduler enqueues at a time (a key in Redis it renews); another takes over within this many
+        # seconds, and a third of that, of the first one's death.
+        "SCHEDULER_LOCK_SECONDS": float(env.get("SCHEDULER_LOCK_SECONDS", "20")),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_KEY_PREFIX": "dadras-limits",
         "RATELIMITS": {
@@ -160,8 +177,14 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
     config.update(overrides)
     config["RATELIMITS"] = limits
     config["SQLALCHEMY_DATABASE_URI"] = database_url(config["SQLALCHEMY_DATABASE_URI"])
-    if config["MIGRATION_DATABASE_URL"]:
-        config["MIGRATION_DATABASE_URL"] = database_url(config["MIGRATION_DATABASE_URL"])
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+            "pool_timeout": config["DATABASE_POOL_TIMEOUT"],
+            **config["SQLALCHEMY_ENGINE_OPTIONS"],
+        }
+    for key in ("MIGRATION_DATABASE_URL", "BACKUP_DATABASE_URL"):
+        if config[key]:
+            config[key] = database_url(config[key])
     if config["ENV"] != "production" and not config["SECRET_KEY"]:
         config["SECRET_KEY"] = _dev_secret(instance_path)
     return config

@@ -55,6 +55,13 @@ def _find_tenant(slug: str) -> Tenant | None:
     return tenant
 
 
+def remembered_locale(slug: str) -> str | None:
+    """The default language of the organization at `slug` when this process last found it, however long ago:
+    what its pages speak when the database cannot be asked."""
+    kept = current_app.extensions.get(_CACHE_KEY, {}).get(slug)
+    return kept[1].get("default_locale") if kept is not None else None
+
+
 def _forget_changed_tenants(session: Any, flush_context: Any, instances: Any) -> None:
     if not has_app_context():
         return

@@ -7,7 +7,9 @@ runs in-process otherwise — the same code path either way.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import signal
+import threading
+from collections.abc import Callable, Sequence
 from functools import wraps
 from typing import Any
 
@@ -103,3 +105,53 @@ def enqueue(
             job(tenant_id, *ids)
 
     after_commit(release)
+
+
+def run_worker(app: Flask, queue_names: Sequence[str], burst: bool = False, simple: bool = False) -> None:
+    """Work the queues until SIGINT or SIGTERM (or, in a burst, until they are empty). RQ's worker quits on a
+    Redis error it does not expect (at its start, mid-job, between jobs); this one waits for Redis, asking
+    again after 0.5 s and then twice as long each time up to REDIS_RETRY_MAX_SECONDS, and works on."""
+    from redis.exceptions import RedisError
+    from rq import SimpleWorker, Worker
+
+    from workers.queues import connection, queue
+
+    use_app(app)
+    kind = SimpleWorker if simple else Worker
+    retry_max = float(app.config["REDIS_RETRY_MAX_SECONDS"])
+    stopping = threading.Event()
+    backoff = 0.0
+    while True:
+        with app.app_context():
+            redis = connection(timeout=None)  # blocking reads wait for jobs as long as they must
+            queues = [queue(name) for name in queue_names]
+        worker = None
+        failed: BaseException | None = None
+        try:
+            worker = kind(queues, connection=redis)
+            worker.max_connection_wait_time = retry_max  # RQ's own wait between tries while dequeuing
+            worker.work(burst=burst)
+        except RedisError as exc:  # at the start, or in its teardown after it quit on one
+            failed = exc
+        if worker is not None:
+            if worker._shutdown_requested_date is not None or stopping.is_set() or (burst and failed is None):
+                return
+            if worker.horse_pid:
+                worker.wait_for_horse()  # the job it was running ends on its own (or at its timeout)
+        # RQ quits its loop (logging why) on any error; a worker not asked to stop stopped for Redis.
+        log.warning("worker lost Redis (%s); waiting for it", failed or "see the error above")
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stopping.set())
+        while not stopping.is_set():
+            backoff = min(max(backoff * 2, 0.5), retry_max)
+            if stopping.wait(backoff):
+                return
+            try:
+                redis.ping()
+                break
+            except RedisError:
+                continue
+        if stopping.is_set():
+            return
+        log.warning("worker: Redis answers again")
+        backoff = 0.0

@@ -22,7 +22,7 @@ from services.channels.accounts import bot_sender, mail_server, messenger_sender
 from services.channels.base import Outgoing, Reason, Unavailable, Undeliverable
 from services.channels.bots import BOT_PROVIDERS
 from services.channels.messengers import MESSENGERS
-from services.mail import Mail, build_message, deliver_message
+from services.mail import Mail, build_message, deliver_message, msgid_domain
 
 log = logging.getLogger(__name__)
 RTL_LOCALES = frozenset({"fa"})
@@ -55,7 +55,7 @@ def email_message(out: Outgoing, sender: str | None = None) -> EmailMessage:
     )
     domain = sender.rsplit("@", 1)[-1].strip("> ")
     del message["Message-ID"]
-    message["Message-ID"] = f"<{out.reference}@{domain}>"
+    message["Message-ID"] = f"<{out.reference}@{msgid_domain(domain)}>"
     del message["Date"]
     message["Date"] = formatdate(localtime=False)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: answering machines must not answer it
