@@ -145,10 +145,10 @@ def test_a_development_log_shows_an_e_mail_as_readable_text(app, caplog):
     from services.mail import Mail, build_message, deliver_message
 
     text = "Здравствуйте!\n\nСледите за ходом: https://dadras.example/demo-kz/track/1234?t=abc"
-    message = build_message(Mail(to="a@example.com", subject="Жалоба 1234 принята", text=text, lang="ru"), "d@x.test")
     app.config["MAIL_BACKEND"] = "console"
     with app.app_context(), caplog.at_level("WARNING", logger="services.mail"):
-        deliver_message(message)
+        mail = Mail(to="a@example.com", subject="Жалоба 1234 принята", text=text, lang="ru")
+        deliver_message(build_message(mail, "d@x.test"))
     logged = caplog.text
     assert "Subject: Жалоба 1234 принята" in logged
     assert "https://dadras.example/demo-kz/track/1234?t=abc" in logged
