@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import console_pages, forgot_password, inbox, notices, portal, wording
+from bench import acknowledgements, console_pages, forgot_password, inbox, notices, portal, wording
 
 BENCHMARKS = {
     "console_pages": console_pages.main,
@@ -13,6 +13,7 @@ BENCHMARKS = {
     "notices": notices.main,
     "wording": wording.main,
     "forgot_password": forgot_password.main,
+    "acknowledgements": acknowledgements.main,
 }
 
 

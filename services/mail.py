@@ -7,9 +7,11 @@ with the change that causes it and delivered by the workers through deliver_mess
 from __future__ import annotations
 
 import logging
+import os
 import smtplib
 import socket
 import ssl
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -108,21 +110,62 @@ def readable(message: EmailMessage) -> str:
     return f"{head}\n\n{text.rstrip()}\n"
 
 
-_kept: ContextVar[dict[str, smtplib.SMTP] | None] = ContextVar("dadras_smtp_kept", default=None)
+# A kept connection idle longer than this is closed rather than used: mail servers drop idle clients (Postfix
+# after 300 s, others sooner), and a message sent into a dropped connection would fail for nothing.
+KEEP_IDLE_SECONDS = 30.0
+
+
+class _Kept:
+    """The SMTP connections of one block (a batch of notices, or a worker's life), one per server, in the
+    process that opened them (a forked child never writes into its parent's connection)."""
+
+    def __init__(self) -> None:
+        self.pid = os.getpid()
+        self.clients: dict[str, tuple[smtplib.SMTP, float]] = {}
+
+    def take(self, url: str, checked: bool) -> tuple[smtplib.SMTP, bool]:
+        """A connection to `url` and whether it had been used before (a fresh one if the kept one sat idle)."""
+        kept = self.clients.pop(url, None)
+        if kept is not None and time.monotonic() - kept[1] < KEEP_IDLE_SECONDS:
+            return kept[0], True
+        if kept is not None:
+            _close(kept[0])
+        return _connect(url, checked=checked), False
+
+    def put(self, url: str, client: smtplib.SMTP) -> None:
+        self.clients[url] = (client, time.monotonic())
+
+    def close(self) -> None:
+        for client, _used in self.clients.values():
+            _close(client)
+        self.clients.clear()
+
+
+_kept: ContextVar[_Kept | None] = ContextVar("dadras_smtp_kept", default=None)
+
+
+def _close(client: smtplib.SMTP) -> None:
+    try:
+        client.quit()
+    except (OSError, smtplib.SMTPException):
+        client.close()
 
 
 @contextmanager
 def kept_connections() -> Iterator[None]:
-    """Within the block, one SMTP connection per server carries every message (a batch of notices)."""
-    token = _kept.set({})
+    """Within the block, one SMTP connection per server carries every message (a batch of notices). Inside an
+    outer block of the same process (a worker keeps its connections from one batch to the next), the outer one's
+    connections are used and stay open."""
+    outer = _kept.get()
+    if outer is not None and outer.pid == os.getpid():
+        yield
+        return
+    kept = _Kept()
+    token = _kept.set(kept)
     try:
         yield
     finally:
-        for client in (_kept.get() or {}).values():
-            try:
-                client.quit()
-            except (OSError, smtplib.SMTPException):
-                client.close()
+        kept.close()
         _kept.reset(token)
 
 
@@ -162,16 +205,28 @@ def _send_smtp(url: str, message: EmailMessage, *, checked: bool = False) -> Non
     """Send through smtp://[user:pass@]host:port (STARTTLS when offered) or smtps://; `checked` for an
     organization's own server, reached only at a public address (or one the operator allows)."""
     kept = _kept.get()
-    if kept is None:
+    if kept is None or kept.pid != os.getpid():
         with _connect(url, checked=checked) as client:
             client.send_message(message)
         return
-    client = kept.get(url)
-    if client is None:
-        client = kept[url] = _connect(url, checked=checked)
+    client, reused = kept.take(url, checked)
     try:
         client.send_message(message)
-    except (OSError, smtplib.SMTPServerDisconnected):
-        kept.pop(url, None)  # a broken connection is not kept; the next message opens another
+    except smtplib.SMTPServerDisconnected:
         client.close()
+        if not reused:
+            raise
+        # The server had closed the kept connection before taking anything: once more, on a new one.
+        client = _connect(url, checked=checked)
+        try:
+            client.send_message(message)
+        except BaseException:
+            client.close()
+            raise
+    except (smtplib.SMTPResponseException, smtplib.SMTPRecipientsRefused):
+        kept.put(url, client)  # a refusal leaves the connection usable (smtplib has reset the transaction)
         raise
+    except BaseException:
+        client.close()  # a broken connection, a timeout: not kept
+        raise
+    kept.put(url, client)

@@ -299,3 +299,30 @@ def test_an_organization_with_its_own_mail_server_sends_through_it(make_app, mak
     assert [m["To"] for m in platform_inbox.messages] == ["ali@example.com"]
     assert own_inbox.messages[0]["Message-ID"].endswith(".clinic.example>")  # behind the installation id
     assert logins == [True]  # with the organization's login
+
+
+def test_a_kept_connection_the_mail_server_dropped_is_replaced_and_the_notice_still_sent(make_app):
+    """A worker keeps its mail server's connection between batches; when the server has closed it meanwhile (it
+    restarted, or dropped an idle client), the next notice goes over a new connection instead of failing."""
+    from aiosmtpd.controller import Controller
+
+    from services.mail import Mail, build_message, deliver_message, kept_connections
+    from tests.fixtures.mailserver import Inbox, free_port
+
+    inbox, port = Inbox(), free_port()
+    first = Controller(inbox, hostname="127.0.0.1", port=port)
+    first.start()
+    app = _smtp_app(make_app, first)
+    again = Controller(inbox, hostname="127.0.0.1", port=port)
+    with app.app_context(), kept_connections():
+        deliver_message(build_message(Mail("first@example.com", "First", "One."), "desk@example.com"))
+        first.stop()  # the server goes away, and every connection it had with it
+        again.start()
+        try:
+            deliver_message(build_message(Mail("second@example.com", "Second", "Two."), "desk@example.com"))
+            deliver_message(build_message(Mail("third@example.com", "Third", "Three."), "desk@example.com"))
+        finally:
+            again.stop()
+    assert [m["To"] for m in inbox.messages] == ["first@example.com", "second@example.com", "third@example.com"]
+    # The second and third went over one new connection.
+    assert inbox.peers[1] == inbox.peers[2] != inbox.peers[0]

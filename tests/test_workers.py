@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 from redis import Redis
+from rq import Queue
 
 from services.complaints.operations import ComplaintInput, register_complaint
 from services.notifications.models import Notice
@@ -278,3 +279,62 @@ def test_two_reads_of_one_mailbox_at_once_take_each_mail_once(pipeline, imap_ser
         db.session.remove()
     assert subjects == sorted(f"Complaint by mail {n}" for n in range(8))
     assert kept == 8
+
+
+def _agent(app, tenant_id: int, slug: str) -> None:
+    """A complaints officer besides the owner: the staff notices of a complaint the owner registers go to them."""
+    with app.app_context(), tenant_scope(tenant_id):
+        db.session.add(
+            StaffMember(
+                email=f"agent@{slug}.example.com", name="Agent", role="agent", is_active=True, password_hash="!"
+            )
+        )
+        db.session.commit()
+        db.session.remove()
+
+
+def test_customers_notices_leave_before_the_staff_notices_queued_before_them_over_one_kept_connection(
+    pipeline, own_redis
+):
+    app, env, inbox, made = pipeline
+    slug = _unique_slug("first")
+    tenant_id, owner_id = _tenant(app, made, slug)
+    _agent(app, tenant_id, slug)
+    for n in range(3):
+        _register(app, tenant_id, owner_id, n)  # each: the customer's acknowledgement, and the agent's notice
+    redis = Redis.from_url(own_redis.url)
+    assert (redis.llen("rq:queue:notify"), redis.llen("rq:queue:notify-staff")) == (3, 3)
+
+    worked = _run(env, "worker", "--burst")  # as deployed: every queue, a work horse forked for intake
+    assert worked.returncode == 0, worked.stderr
+    recipients = [m["To"] for m in inbox.messages]
+    assert recipients[:3] == [f"customer{n}@example.com" for n in range(3)]
+    assert recipients[3:] == [f"agent@{slug}.example.com"] * 3
+    # Six jobs, one connection to the mail server: kept from one job to the next.
+    assert len(set(inbox.peers)) == 1
+    assert _notices(app, tenant_id) == [("sent", 1)] * 6
+
+
+def test_notice_jobs_run_in_the_worker_and_intake_jobs_in_a_work_horse_with_its_own_database_connection(
+    pipeline, own_redis, tmp_path
+):
+    app, env, _inbox, made = pipeline
+    tenant_id, _owner_id = _tenant(app, made, _unique_slug("horse"))
+    noted = tmp_path / "where.txt"
+    redis = Redis.from_url(own_redis.url)
+    job = "tests.fixtures.jobs.note_where_it_ran"
+    Queue("notify", connection=redis).enqueue(job, tenant_id, str(noted), "notice")
+    Queue("intake", connection=redis).enqueue(job, tenant_id, str(noted), "intake")
+    Queue("notify-staff", connection=redis).enqueue(job, tenant_id, str(noted), "notice")
+    worker = subprocess.Popen([*DADRAS, "worker", "--burst"], cwd=ROOT, env=env, stderr=subprocess.PIPE, text=True)
+    _out, err = worker.communicate(timeout=60)
+    assert worker.returncode == 0, err
+    ran = [line.split() for line in noted.read_text().splitlines()]
+    assert [label for label, _pid, _backend in ran] == ["notice", "intake", "notice"]
+    (_, first_pid, first_backend), (_, intake_pid, intake_backend), (_, last_pid, last_backend) = ran
+    # Notices in the worker's own process, on the connection its pool keeps.
+    assert first_pid == last_pid == str(worker.pid)
+    assert first_backend == last_backend
+    # The intake job in a forked horse that opened its own connection (never its parent's pooled one).
+    assert intake_pid != str(worker.pid)
+    assert intake_backend != first_backend

@@ -265,8 +265,8 @@ def restore_command(file: str) -> None:
 @click.option("--simple", is_flag=True, help="Run jobs in this process instead of a fork per job.")
 @with_appcontext
 def worker_command(queues: tuple[str, ...], burst: bool, simple: bool) -> None:
-    """Run an RQ worker on QUEUES (default: notify, intake, default), with the app built once; it waits out a
-    Redis outage."""
+    """Run an RQ worker on QUEUES (default: notify, intake, notify-staff, default), taken in that order, with the
+    app built once; it waits out a Redis outage."""
     from flask import current_app
 
     from workers.jobs import run_worker

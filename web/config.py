@@ -177,7 +177,8 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
     config.update(overrides)
     config["RATELIMITS"] = limits
     config["SQLALCHEMY_DATABASE_URI"] = database_url(config["SQLALCHEMY_DATABASE_URI"])
-    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+    pooled = "poolclass" not in config["SQLALCHEMY_ENGINE_OPTIONS"]  # a NullPool (or another) takes no pool_timeout
+    if config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql") and pooled:
         config["SQLALCHEMY_ENGINE_OPTIONS"] = {
             "pool_timeout": config["DATABASE_POOL_TIMEOUT"],
             **config["SQLALCHEMY_ENGINE_OPTIONS"],

@@ -7,6 +7,7 @@ runs in-process otherwise — the same code path either way.
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import threading
 from collections.abc import Callable, Sequence
@@ -107,17 +108,77 @@ def enqueue(
     after_commit(release)
 
 
+def _worker_class(simple: bool) -> type:
+    """RQ's SimpleWorker (every job in the worker's process) or a Worker that forks a work horse per job except for
+    notices: a notice job is short, runs only our code on rows it has claimed, and is the one job that comes by the
+    thousand (each filing's acknowledgement and its notices to staff); run in the worker's process it keeps the
+    database pool and the mail servers' connections from one job to the next instead of paying a fork, a
+    database connection and an SMTP handshake for every few notices. Files and messages taken in (queue intake)
+    are parsed in a work horse, so that what a hostile file does to a parser ends with the horse."""
+    from rq import SimpleWorker, Worker
+    from rq.worker import WorkerStatus
+
+    from workers.queues import NOTICE_QUEUES
+
+    if simple:
+        return SimpleWorker
+
+    class NoticesInProcessWorker(Worker):
+        def execute_job(self, job, queue) -> None:
+            if queue.name not in NOTICE_QUEUES:
+                super().execute_job(job, queue)
+                return
+            self.prepare_execution(job)
+            self.perform_job(job, queue)
+            self.set_state(WorkerStatus.IDLE)
+
+        def get_heartbeat_ttl(self, job) -> int:
+            # An in-process job sends no heartbeat while it runs: the worker's key must outlive the job's timeout.
+            if job.origin in NOTICE_QUEUES:
+                return SimpleWorker.get_heartbeat_ttl(self, job)
+            return super().get_heartbeat_ttl(job)
+
+    return NoticesInProcessWorker
+
+
+_fork_hook_installed = False
+
+
+def _fresh_connections_after_fork(app: Flask) -> None:
+    """A work horse forked after the worker ran a job in-process must not use the worker's pooled database
+    connections (two processes on one socket): it drops them from its pool, unclosed, and opens its own."""
+    global _fork_hook_installed  # noqa: PLW0603
+    if _fork_hook_installed:
+        return
+    with app.app_context():
+        engines = list(db.engines.values())
+
+    def in_child() -> None:
+        for engine in engines:
+            engine.dispose(close=False)
+
+    os.register_at_fork(after_in_child=in_child)
+    _fork_hook_installed = True
+
+
 def run_worker(app: Flask, queue_names: Sequence[str], burst: bool = False, simple: bool = False) -> None:
     """Work the queues until SIGINT or SIGTERM (or, in a burst, until they are empty). RQ's worker quits on a
     Redis error it does not expect (at its start, mid-job, between jobs); this one waits for Redis, asking
-    again after 0.5 s and then twice as long each time up to REDIS_RETRY_MAX_SECONDS, and works on."""
+    again after 0.5 s and then twice as long each time up to REDIS_RETRY_MAX_SECONDS, and works on. The mail
+    servers' connections are kept from one batch of notices to the next (services.mail.kept_connections)."""
+    from services.mail import kept_connections
+
+    use_app(app)
+    _fresh_connections_after_fork(app)
+    with kept_connections():
+        _work(app, queue_names, burst, _worker_class(simple))
+
+
+def _work(app: Flask, queue_names: Sequence[str], burst: bool, kind: type) -> None:
     from redis.exceptions import RedisError
-    from rq import SimpleWorker, Worker
 
     from workers.queues import connection, queue
 
-    use_app(app)
-    kind = SimpleWorker if simple else Worker
     retry_max = float(app.config["REDIS_RETRY_MAX_SECONDS"])
     stopping = threading.Event()
     backoff = 0.0

@@ -14,8 +14,9 @@ from redis.exceptions import RedisError
 from rq import Queue
 
 from services.notifications import delivery
+from tenants.context import tenant_scope
 from workers.jobs import platform_job, tenant_job
-from workers.queues import FAILURE_TTL, JOB_TIMEOUT, NOTIFY, queue
+from workers.queues import FAILURE_TTL, JOB_TIMEOUT, NOTIFY, NOTIFY_STAFF, queue
 
 log = logging.getLogger(__name__)
 
@@ -26,15 +27,17 @@ def deliver_notices(*notice_ids: int) -> dict[str, int]:
     return delivery.deliver_batch(list(notice_ids))
 
 
-def dispatch(tenant_id: int, notice_ids: list[int]) -> None:
-    """Send the notices now: through the notify queue in batches, or in this process without Redis."""
+def dispatch(tenant_id: int, notice_ids: list[int], *, awaited: bool = True) -> None:
+    """Send the notices now: in batches through the notify queue (someone waits for them) or the notify-staff
+    queue (notices about complaints to staff and systems, which a worker takes after the first), or in this
+    process without Redis."""
     if not current_app.config.get("REDIS_URL"):
         deliver_notices(tenant_id, *notice_ids)
         return
     size = current_app.config["NOTICE_BATCH"]
     batches = [notice_ids[i : i + size] for i in range(0, len(notice_ids), size)]
     try:
-        queue(NOTIFY).enqueue_many(
+        queue(NOTIFY if awaited else NOTIFY_STAFF).enqueue_many(
             [
                 Queue.prepare_data(
                     deliver_notices,
@@ -60,5 +63,9 @@ def relay() -> int:
     for tenant_id, notice_id in due:
         by_tenant.setdefault(tenant_id, []).append(notice_id)
     for tenant_id, ids in by_tenant.items():
-        dispatch(tenant_id, ids)
+        with tenant_scope(tenant_id):
+            first = delivery.awaited_ids(ids)
+        for awaited, offered in ((True, [i for i in ids if i in first]), (False, [i for i in ids if i not in first])):
+            if offered:
+                dispatch(tenant_id, offered, awaited=awaited)
     return len(due)

@@ -6,10 +6,14 @@ from flask import current_app
 from redis import Redis
 from rq import Queue
 
-NOTIFY = "notify"  # notices to customers and staff
+NOTIFY = "notify"  # notices someone is waiting for: to customers, and the invitations and resets of staff accounts
 INTAKE = "intake"  # e-mail and messenger intake
+NOTIFY_STAFF = "notify-staff"  # notices about complaints to staff, the organization's systems and outside parties
 DEFAULT = "default"  # everything else: sweeps, relays, housekeeping
-QUEUES = (NOTIFY, INTAKE, DEFAULT)
+# A worker takes a job from the first of its queues that has one: a customer's acknowledgement never waits
+# behind the staff notices of a burst of filings, nor a complaint taken in by e-mail behind them.
+QUEUES = (NOTIFY, INTAKE, NOTIFY_STAFF, DEFAULT)
+NOTICE_QUEUES = (NOTIFY, NOTIFY_STAFF)
 
 JOB_TIMEOUT = 300
 RESULT_TTL = 3600

@@ -236,6 +236,11 @@ def _forget_secret(notice: Notice) -> dict:
 _DUE_NOTICES = sa.text("SELECT tenant_id, notice_id FROM due_notices(:due_by, :most)")
 
 
+def awaited_ids(notice_ids: list[int]) -> set[int]:
+    """Which of these notices of the tenant in scope someone is waiting for (Notice.awaited)."""
+    return set(db.session.scalars(sa.select(Notice.id).where(Notice.id.in_(notice_ids), Notice.awaited)))
+
+
 def due_notices(now: datetime | None = None, most: int = 5000) -> list[tuple[int, int]]:
     """(tenant id, notice id) of the notices due for an attempt, across tenants, oldest first.
 

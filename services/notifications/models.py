@@ -7,6 +7,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.db import Base, TenantOwned, UTCDateTime, utcnow
@@ -63,6 +64,18 @@ class Notice(TenantOwned, Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # What the channel called the message it took (a provider's message id), for tracing a complaint about it.
     provider_id: Mapped[str | None] = mapped_column(sa.String(120))
+
+    @hybrid_property
+    def awaited(self) -> bool:
+        """Whether someone is waiting for this notice now: a customer (an acknowledgement, a one-time code, an
+        answer), or a person at an invitation or a password reset. Those leave before the notices about
+        complaints to staff, the organization's systems and outside parties."""
+        return self.audience == "customer" or self.complaint_id is None
+
+    @awaited.inplace.expression
+    @classmethod
+    def _awaited_expression(cls) -> sa.ColumnElement[bool]:
+        return sa.or_(cls.audience == "customer", cls.complaint_id.is_(None))
 
 
 class NoticeTemplate(TenantOwned, Base):

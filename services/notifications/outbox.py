@@ -188,19 +188,19 @@ def dispatch_after_commit(notice: Notice) -> None:
     else:
         release = _Release(dispatch)
         after_commit(release)
-    release.waiting.setdefault(notice.tenant_id, []).append(notice.id)
+    release.waiting.setdefault((notice.tenant_id, notice.awaited), []).append(notice.id)
 
 
 class _Release:
-    """The after-commit callback that dispatches the transaction's notices, grouped by tenant."""
+    """The after-commit callback that dispatches the transaction's notices, by tenant and whether awaited."""
 
-    def __init__(self, dispatch: Callable[[int, list[int]], None]) -> None:
+    def __init__(self, dispatch: Callable[..., None]) -> None:
         self.dispatch = dispatch
-        self.waiting: dict[int, list[int]] = {}
+        self.waiting: dict[tuple[int, bool], list[int]] = {}
 
     def __call__(self) -> None:
-        for tenant_id, ids in self.waiting.items():
-            self.dispatch(tenant_id, ids)
+        for (tenant_id, first), ids in sorted(self.waiting.items(), key=lambda item: not item[0][1]):
+            self.dispatch(tenant_id, ids, awaited=first)
 
 
 def _add(notice: Notice, complaint: Complaint | None, *, rendered: bool = False) -> Notice | None:
