@@ -338,3 +338,19 @@ def test_notice_jobs_run_in_the_worker_and_intake_jobs_in_a_work_horse_with_its_
     # The intake job in a forked horse that opened its own connection (never its parent's pooled one).
     assert intake_pid != str(worker.pid)
     assert intake_backend != first_backend
+
+
+def test_the_relay_offers_each_notice_again_on_its_own_queue(pipeline, own_redis):
+    app, _env, _inbox, made = pipeline
+    slug = _unique_slug("relay")
+    tenant_id, owner_id = _tenant(app, made, slug)
+    _agent(app, tenant_id, slug)
+    own_redis.stop()
+    _register(app, tenant_id, owner_id, 1)  # saved, not queued
+    own_redis.start()
+    with app.app_context():
+        from workers.notices import relay
+
+        assert relay() == 2
+    redis = Redis.from_url(own_redis.url)
+    assert (redis.llen("rq:queue:notify"), redis.llen("rq:queue:notify-staff")) == (1, 1)
