@@ -11,6 +11,7 @@ from flask import Flask, Response, current_app, g, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import workers
 from tenants import isolation, pool, throttle
 from tenants.db import db
 from tenants.roles import PermissionDenied
@@ -66,30 +67,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _install_shared_macros(app)  # after the blueprints: the macros use their template filters
 
     _register_request_wrapper(app)
-    _register_delivery(app)
+    workers.init_app(app)
     _register_error_pages(app)
     from web.cli import register_commands
 
     register_commands(app)
     app_config.validate(app.config)
     return app
-
-
-def _register_delivery(app: Flask) -> None:
-    """Notices leave after their transaction commits; without Redis a development server runs the relay too."""
-    from services.notifications.outbox import DISPATCH_KEY
-    from workers import notices
-
-    app.extensions[DISPATCH_KEY] = notices.dispatch
-    if app.config["ENV"] == "development" and not app.config.get("REDIS_URL"):
-        started = []
-
-        @app.before_request
-        def _start_periodic_jobs() -> None:
-            if not started:
-                from workers.periodic import start_in_process
-
-                started.append(start_in_process(app))
 
 
 # Staff pages and their fragments: never kept by a browser or a proxy.
