@@ -26,7 +26,8 @@ class State(StrEnum):
 
 
 OPEN_STATES = frozenset({State.RECEIVED, State.ACKNOWLEDGED, State.INVESTIGATING, State.ACTION, State.RESPONDED})
-OPEN_WHERE = "state IN ('received', 'acknowledged', 'investigating', 'action', 'responded')"
+# The open states as SQL, in the order they are declared, for the partial index of open complaints.
+OPEN_WHERE = "state IN ({})".format(", ".join(f"'{state.value}'" for state in State if state in OPEN_STATES))
 
 
 class Kind(StrEnum):
