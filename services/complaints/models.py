@@ -7,12 +7,9 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tenants.db import Base, TenantOwned, UTCDateTime, utcnow
-
-Json = sa.JSON().with_variant(JSONB(), "postgresql")
+from tenants.db import Base, Json, TenantOwned, UTCDateTime, utcnow
 
 
 class State(StrEnum):
