@@ -35,6 +35,21 @@ BLUEPRINTS = (
     "web.portal.directory",
 )
 
+# One explicit list: every module that maps a table (tests/test_model_modules.py finds any that is missing).
+MODEL_MODULES = (
+    "tenants.models",
+    "services.calendar.models",
+    "services.catalog.models",
+    "services.channels.conversations",
+    "services.channels.inbound_mail",
+    "services.channels.models",
+    "services.complaints.models",
+    "services.escalation.models",
+    "services.forms.models",
+    "services.notifications.models",
+    "services.portal.models",
+)
+
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app; `overrides` replace settings (tests)."""
@@ -95,17 +110,10 @@ def _install_shared_macros(app: Flask) -> None:
 
 def _import_models() -> None:
     """Every model module, so the metadata (and Alembic) sees every table."""
-    import services.calendar.models
-    import services.catalog.models
-    import services.channels.conversations
-    import services.channels.inbound_mail
-    import services.channels.models
-    import services.complaints.models
-    import services.escalation.models
-    import services.forms.models
-    import services.notifications.models
-    import services.portal.models  # noqa: F401
-    import tenants.models  # noqa: F401
+    from importlib import import_module
+
+    for name in MODEL_MODULES:
+        import_module(name)
 
 
 def _register_request_wrapper(app: Flask) -> None:
