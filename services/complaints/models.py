@@ -190,10 +190,6 @@ class Complaint(TenantOwned, Base):
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
 
-    @property
-    def is_open(self) -> bool:
-        return self.state in OPEN_STATES
-
 
 class Decision(TenantOwned, Base):
     """The decision of one cycle: justified or not, why, on what grounds, what is offered, who approved."""
