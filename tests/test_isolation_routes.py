@@ -93,7 +93,7 @@ def _b_world(app, b, make_complaint):
     from tenants.context import tenant_scope
     from tenants.db import db
     from tenants.models import StaffMember
-    from tests.test_files import make_pdf
+    from tests.fixtures.files import make_pdf
 
     complaint = make_complaint(b, subject=SECRET, complainant_name=SECRET)
     with app.app_context(), tenant_scope(b.tenant.id):
