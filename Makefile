@@ -30,10 +30,12 @@ run: $(STAMP) translations
 	$(RUN_ENV) $(BIN)/dadras seed-demo
 	$(RUN_ENV) $(BIN)/dadras run --host $(HOST) --port $(PORT)
 
+# vulture finds dead code; its settings are in pyproject.toml, the false positives in vulture_whitelist.py.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/lint-imports
+	$(BIN)/vulture
 
 test: $(STAMP) translations lint
 	DADRAS_ENV=testing $(BIN)/pytest

@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from tenants.context import NoTenantInScope, current_tenant_id, in_platform_scope
@@ -47,6 +48,10 @@ class UTCDateTime(sa.types.TypeDecorator):
         if value.tzinfo is None:
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
+
+
+# The JSON column type of every model: JSONB on PostgreSQL, JSON on SQLite.
+Json = sa.JSON().with_variant(JSONB(), "postgresql")
 
 
 _clock: ContextVar[datetime | None] = ContextVar("dadras_clock", default=None)

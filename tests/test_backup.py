@@ -12,14 +12,13 @@ import sqlalchemy as sa
 
 from services.complaints.models import Complaint, ComplaintEvent
 from services.complaints.operations import ComplaintInput, register_complaint
-from services.onboarding.operations import SignUp, sign_up
-from tenants.context import enter_tenant, leave_tenant, tenant_scope
+from tenants.context import tenant_scope
 from tenants.db import db, tenant_owned_tables
 from tenants.models import StaffMember, Tenant
 from tests.fixtures.app import ADMIN_DATABASE_URL, APP_ROLE, OWNER_ROLE, _admin_engine, _url_as, base_overrides
 from tests.fixtures.app import migrate as migrate_database
 from tests.fixtures.backends import mark_exercised
-from tests.fixtures.factories import PASSWORD
+from tests.fixtures.committing import remove_committed, sign_up_committed
 from web import create_app
 
 SUPERUSER = sa.make_url(ADMIN_DATABASE_URL).username or "postgres"
@@ -42,24 +41,7 @@ def filled(pg_database, tmp_path):
     """An organization with three complaints (each with its log), committed, in the shared test database."""
     app = _app(tmp_path, pg_database["app"])
     slug = f"backup-{time.monotonic_ns() % 10**9}"
-    token = enter_tenant(None)
-    with app.app_context():
-        tenant, owner = sign_up(
-            SignUp(
-                name="Clinic",
-                slug=slug,
-                industry="clinic",
-                locale="fa",
-                timezone="Asia/Tehran",
-                owner_name="Owner",
-                owner_email=f"owner@{slug}.example.com",
-                password=PASSWORD,
-            )
-        )
-        db.session.commit()
-        tenant_id, owner_id = tenant.id, owner.id
-        db.session.remove()
-    leave_tenant(token)
+    tenant_id, owner_id = sign_up_committed(app, slug, name="Clinic", locale="fa")
     for n in range(3):
         with app.app_context(), tenant_scope(tenant_id):
             register_complaint(
@@ -75,14 +57,7 @@ def filled(pg_database, tmp_path):
             db.session.commit()
             db.session.remove()
     yield app, tenant_id
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    owner = sa.create_engine(pg_database["owner"].replace("postgresql://", "postgresql+psycopg://"))
-    with owner.begin() as conn:
-        conn.execute(sa.text("DELETE FROM tenants WHERE id = :id"), {"id": tenant_id})
-    owner.dispose()
-    mark_exercised("postgresql")
+    remove_committed(pg_database, [app], [tenant_id])
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import pytest
 import sqlalchemy as sa
 
 from tests.fixtures.browser import ARTIFACTS
-from tests.test_browser_signup import FA, sign_up
+from tests.fixtures.signup import FA, sign_up
 
 pytestmark = pytest.mark.browser
 

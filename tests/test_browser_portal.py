@@ -19,7 +19,7 @@ from tests.fixtures.app import base_overrides, sent_one_time_code
 from tests.fixtures.backends import mark_exercised
 from tests.fixtures.browser import serious_violations as _serious
 from tests.fixtures.factories import PASSWORD
-from tests.test_files import make_pdf
+from tests.fixtures.files import make_pdf
 from web import create_app
 
 pytestmark = pytest.mark.browser

@@ -6,7 +6,7 @@ import pytest
 
 from tests.fixtures.browser import ARTIFACTS
 from tests.fixtures.browser import serious_violations as _serious
-from tests.test_browser_signup import sign_up
+from tests.fixtures.signup import sign_up
 
 pytestmark = pytest.mark.browser
 
@@ -57,7 +57,7 @@ def test_the_escalation_notice_and_delivery_settings_in_persian(page, live_serve
 
 def test_complaints_by_email_in_persian(page, live_server, imap_server):
     """Connect a mailbox in the Persian console, let a mail arrive and be read, see what became of it."""
-    from tests.test_mail_intake import mail
+    from tests.fixtures.mails import mail
     from workers.intake import mailboxes
 
     sign_up(page, live_server, "sandogh")

@@ -3,30 +3,13 @@
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 import pytest
-from babel.support import Translations
 
 from tests.fixtures.browser import ARTIFACTS
+from tests.fixtures.signup import FA, PASSWORD, sign_up
 
 pytestmark = pytest.mark.browser
-PASSWORD = "یک-رمز-عبور-بلند-۲۰۲۶"
-FA = Translations.load(str(Path(__file__).resolve().parent.parent / "web" / "translations"), ["fa"])
-
-
-def sign_up(page, base: str, slug: str) -> None:
-    page.goto(f"{base}/signup")
-    page.select_option("#lang-select", "fa")
-    page.wait_for_selector('html[lang="fa"][dir="rtl"]')
-    page.fill("#name", "درمانگاه آزمایشی")
-    page.fill("#slug", slug)
-    page.select_option("#industry", "clinic")
-    page.fill("#owner_name", "لیلا احمدی")
-    page.fill("#owner_email", "leila@azmayesh.example.com")
-    page.fill("#password", PASSWORD)
-    page.fill("#password_again", PASSWORD)
-    page.get_by_role("button", name=FA.gettext("Create my organization")).click()
 
 
 def test_persian_signup_console_logout_login(page, live_server):

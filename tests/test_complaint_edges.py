@@ -30,8 +30,8 @@ from services.files.storage import storage_from_config
 from tenants.context import tenant_scope
 from tenants.db import db, utcnow
 from tenants.models import StaffMember
-from tests.test_complaint_rules import _in, _investigating
-from tests.test_files import make_pdf
+from tests.fixtures.files import make_pdf
+from tests.fixtures.scopes import in_tenant, investigating
 
 
 def _input(**fields) -> ComplaintInput:
@@ -57,7 +57,7 @@ def _record_input(c: Complaint, **changes) -> ComplaintInput:
 def test_a_unit_member_registers_into_their_own_unit_and_sees_it(app, make_tenant, make_user):
     made = make_tenant()
     member = make_user(made.tenant, "unit_member")
-    with _in(app, made) as s:
+    with in_tenant(app, made) as s:
         unit_id = db.session.scalars(sa.select(Unit.id).order_by(Unit.id)).first()
         me = db.session.get(StaffMember, member.id)
         me.unit_id = unit_id
@@ -71,7 +71,7 @@ def test_a_unit_member_registers_into_their_own_unit_and_sees_it(app, make_tenan
 def test_a_unit_member_without_a_unit_is_told_to_ask_for_one(app, make_tenant, make_user):
     made = make_tenant()
     member = make_user(made.tenant, "unit_member")
-    with _in(app, made) as s:
+    with in_tenant(app, made) as s:
         with pytest.raises(Forbidden, match="unit"):
             register_complaint(db.session.get(StaffMember, member.id), s.tenant, _input())
         assert db.session.scalar(sa.select(sa.func.count()).select_from(Complaint)) == 0
@@ -91,7 +91,7 @@ def test_the_person_a_complaint_is_about_neither_sees_nor_acts_on_it(
     assert "About the manager" not in inbox
     assert client.get(f"/{made.tenant.slug}/console/complaints/{about.id}").status_code == 404
     assert client.get(f"/{made.tenant.slug}/console/complaints/{other.id}").status_code == 200
-    with _in(app, made) as s:
+    with in_tenant(app, made) as s:
         c = db.session.get(Complaint, about.id)
         manager = db.session.get(StaffMember, agent.id)
         with pytest.raises(Forbidden, match="about you"):
@@ -107,8 +107,8 @@ def test_the_person_a_complaint_is_about_neither_sees_nor_acts_on_it(
 def test_a_reopened_cycle_keeps_its_start_when_the_priority_changes(app, make_tenant, make_complaint):
     made = make_tenant(locale="ru")  # Kazakhstan: a legal deadline of ten calendar days
     complaint = make_complaint(made)
-    with _in(app, made) as s:
-        c = _investigating(s, complaint.id)
+    with in_tenant(app, made) as s:
+        c = investigating(s, complaint.id)
         lifecycle.decide(s.owner, s.tenant, c, lifecycle.DecisionInput(False, "Not our fault."), c.version)
         lifecycle.respond(s.owner, c, "Our answer.", c.version)
         db.session.flush()
@@ -132,7 +132,7 @@ def test_a_reopened_cycle_keeps_its_start_when_the_priority_changes(app, make_te
 
 def test_a_categorys_rule_for_the_priority_beats_its_rule_for_any_priority(app, make_tenant):
     made = make_tenant()
-    with _in(app, made) as s:
+    with in_tenant(app, made) as s:
         category_id = db.session.scalars(sa.select(Category.id).order_by(Category.id)).first()
         db.session.add(DeadlineRule(category_id=category_id, respond_amount=30, respond_unit=WORKING_HOURS))
         db.session.flush()
@@ -152,8 +152,8 @@ def test_a_categorys_rule_for_the_priority_beats_its_rule_for_any_priority(app, 
 def test_a_decided_complaint_cannot_become_a_suggestion(app, make_tenant, make_complaint):
     made = make_tenant()
     complaint = make_complaint(made)
-    with _in(app, made) as s:
-        c = _investigating(s, complaint.id)
+    with in_tenant(app, made) as s:
+        c = investigating(s, complaint.id)
         lifecycle.decide(s.owner, s.tenant, c, lifecycle.DecisionInput(False, "Not our fault."), c.version)
         db.session.flush()
         with pytest.raises(ComplaintError, match="stays a complaint") as refused:
@@ -165,7 +165,7 @@ def test_a_decided_complaint_cannot_become_a_suggestion(app, make_tenant, make_c
 def test_an_undecided_complaint_may_be_corrected_into_a_suggestion(app, make_tenant, make_complaint):
     made = make_tenant()
     complaint = make_complaint(made)
-    with _in(app, made) as s:
+    with in_tenant(app, made) as s:
         c = db.session.get(Complaint, complaint.id)
         assert edit_complaint(s.owner, s.tenant, c.id, _record_input(c, kind="suggestion"), c.version)
         assert c.kind == "suggestion"
@@ -176,7 +176,7 @@ def test_an_undecided_complaint_may_be_corrected_into_a_suggestion(app, make_ten
 
 def test_an_arrival_more_than_a_year_ago_is_a_typo(app, make_tenant):
     made = make_tenant()
-    with _in(app, made) as s:
+    with in_tenant(app, made) as s:
         with pytest.raises(ComplaintError, match="year") as refused:
             register_complaint(s.owner, s.tenant, _input(received_at=utcnow() - timedelta(days=400)))
         assert refused.value.field == "received_at"
@@ -187,7 +187,7 @@ def test_an_arrival_more_than_a_year_ago_is_a_typo(app, make_tenant):
 @pytest.mark.parametrize("email", ["not-an-address", "name@", "a b@example.com"])
 def test_a_malformed_email_is_refused_on_its_field(app, make_tenant, email):
     made = make_tenant()
-    with _in(app, made) as s:
+    with in_tenant(app, made) as s:
         with pytest.raises(ComplaintError) as refused:
             register_complaint(s.owner, s.tenant, _input(email=email))
         assert refused.value.field == "email"
@@ -195,11 +195,11 @@ def test_a_malformed_email_is_refused_on_its_field(app, make_tenant, email):
 
 def test_editing_keeps_a_category_retired_since(app, make_tenant, make_complaint, login_as):
     made = make_tenant()
-    with _in(app, made):
+    with in_tenant(app, made):
         category = db.session.scalars(sa.select(Category).where(Category.parent_id.is_(None))).first()
         category_id, name = category.id, category.names["en"]
     complaint = make_complaint(made, category_id=category_id)
-    with _in(app, made):
+    with in_tenant(app, made):
         db.session.get(Category, category_id).is_active = False
         db.session.commit()
     client = app.test_client()
@@ -207,7 +207,7 @@ def test_editing_keeps_a_category_retired_since(app, make_tenant, make_complaint
     url = f"/{made.tenant.slug}/console/complaints/{complaint.id}/edit"
     page = client.get(url).get_data(as_text=True)
     assert f'<option selected value="{category_id}">{name}</option>' in page
-    with _in(app, made) as s:
+    with in_tenant(app, made) as s:
         c = db.session.get(Complaint, complaint.id)
         assert edit_complaint(s.owner, s.tenant, c.id, _record_input(c, subject="Waited three hours"), c.version)
         db.session.flush()
@@ -224,8 +224,8 @@ def test_an_actions_plan_can_be_changed_and_the_change_is_logged(app, make_tenan
     made = make_tenant()
     colleague = make_user(made.tenant, "agent", name="Dana Seitova")
     complaint = make_complaint(made)
-    with _in(app, made) as s:
-        c = _investigating(s, complaint.id)
+    with in_tenant(app, made) as s:
+        c = investigating(s, complaint.id)
         action = corrective.add_action(s.owner, c.id, corrective.ActionInput("Fix the rota", None, "Understaffed"))
         db.session.flush()
         due = utcnow().date() + timedelta(days=14)
@@ -256,8 +256,8 @@ def test_an_actions_plan_can_be_changed_and_the_change_is_logged(app, make_tenan
 def test_an_action_verified_effective_is_finished(app, make_tenant, make_complaint):
     made = make_tenant()
     complaint = make_complaint(made)
-    with _in(app, made) as s:
-        c = _investigating(s, complaint.id)
+    with in_tenant(app, made) as s:
+        c = investigating(s, complaint.id)
         action = corrective.add_action(s.owner, c.id, corrective.ActionInput("Fix the rota", None, "Understaffed"))
         db.session.flush()
         for status, note in (("done", None), ("verified_effective", "No waits in a month")):
@@ -271,8 +271,8 @@ def test_evidence_may_follow_a_closed_complaint_but_other_files_may_not(app, mak
     made = make_tenant()
     complaint = make_complaint(made)
     storage = storage_from_config(app.config["UPLOAD_STORAGE"])
-    with _in(app, made) as s:
-        c = _investigating(s, complaint.id)
+    with in_tenant(app, made) as s:
+        c = investigating(s, complaint.id)
         action = corrective.add_action(s.owner, c.id, corrective.ActionInput("Fix the rota", None, "Understaffed"))
         lifecycle.decide(s.owner, s.tenant, c, lifecycle.DecisionInput(True, "Our fault."), c.version)
         corrective.update_action_status(s.owner, c.id, action.id, status="done", note=None, version=action.version)
@@ -292,7 +292,7 @@ def test_evidence_may_follow_a_closed_complaint_but_other_files_may_not(app, mak
 def test_a_note_or_message_sent_twice_is_logged_once(app, make_tenant, make_complaint):
     made = make_tenant()
     complaint = make_complaint(made)
-    with _in(app, made) as s:
+    with in_tenant(app, made) as s:
         for _ in range(2):
             add_note(s.owner, complaint.id, "Called the customer back.")
             message_customer(s.owner, complaint.id, "We are looking into it.")

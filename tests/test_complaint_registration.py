@@ -12,7 +12,7 @@ from services.complaints.models import Attachment, Complaint, ComplaintEvent
 from services.complaints.tracking import parse_code
 from tenants.context import tenant_scope
 from tenants.db import db
-from tests.test_files import make_pdf
+from tests.fixtures.files import make_pdf
 
 FORM = {
     "kind": "complaint",

@@ -13,45 +13,16 @@ from services.complaints import lifecycle
 from services.complaints.errors import ComplaintError, NotAllowed, NotFound, StaleEdit
 from services.complaints.models import Complaint, ComplaintEvent, CorrectiveAction
 from services.complaints.operations import assign
-from tenants.context import tenant_scope
 from tenants.db import db, utcnow
-from tenants.models import StaffMember, Tenant
-
-
-def _in(app, made):
-    """Enter the tenant's scope and load the tenant and its owner (use as a context manager)."""
-
-    class Scope:
-        def __enter__(self):
-            self.ctx = app.app_context()
-            self.ctx.push()
-            self.scope = tenant_scope(made.tenant.id)
-            self.scope.__enter__()
-            self.tenant = db.session.get(Tenant, made.tenant.id)
-            self.owner = db.session.get(StaffMember, made.owner.id)
-            return self
-
-        def __exit__(self, *exc):
-            db.session.rollback()
-            self.scope.__exit__(*exc)
-            self.ctx.pop()
-
-    return Scope()
-
-
-def _investigating(s, complaint_id: int) -> Complaint:
-    c = db.session.get(Complaint, complaint_id)
-    lifecycle.acknowledge(s.owner, c, c.version)
-    lifecycle.investigate(s.owner, c, c.version)
-    db.session.flush()
-    return c
+from tenants.models import StaffMember
+from tests.fixtures.scopes import in_tenant, investigating
 
 
 def test_an_answer_needs_a_decision_first(app, make_tenant, make_complaint):
     made = make_tenant()
     complaint = make_complaint(made)
-    with _in(app, made) as s:
-        c = _investigating(s, complaint.id)
+    with in_tenant(app, made) as s:
+        c = investigating(s, complaint.id)
         with pytest.raises(ComplaintError, match="decision") as refused:
             lifecycle.respond(s.owner, c, "Our answer.", c.version)
         assert refused.value.status == 422
@@ -61,8 +32,8 @@ def test_an_answer_needs_a_decision_first(app, make_tenant, make_complaint):
 def test_open_corrective_actions_block_the_answer(app, make_tenant, make_complaint):
     made = make_tenant()
     complaint = make_complaint(made)
-    with _in(app, made) as s:
-        c = _investigating(s, complaint.id)
+    with in_tenant(app, made) as s:
+        c = investigating(s, complaint.id)
         action = corrective.add_action(s.owner, c.id, corrective.ActionInput("Fix the rota", None, "Understaffed"))
         lifecycle.decide(s.owner, s.tenant, c, lifecycle.DecisionInput(True, "Our fault."), c.version)
         db.session.flush()
@@ -80,8 +51,8 @@ def test_open_corrective_actions_block_the_answer(app, make_tenant, make_complai
 def test_a_justified_complaint_needs_at_least_one_action(app, make_tenant, make_complaint):
     made = make_tenant()
     complaint = make_complaint(made)
-    with _in(app, made) as s:
-        c = _investigating(s, complaint.id)
+    with in_tenant(app, made) as s:
+        c = investigating(s, complaint.id)
         lifecycle.decide(s.owner, s.tenant, c, lifecycle.DecisionInput(True, "Our fault."), c.version)
         db.session.flush()
         with pytest.raises(ComplaintError, match="at least one corrective action"):
@@ -92,10 +63,10 @@ def test_an_agents_decision_waits_for_a_managers_approval(app, make_tenant, make
     made = make_tenant()
     agent_row, manager_row = make_user(made.tenant, "agent"), make_user(made.tenant, "manager")
     complaint = make_complaint(made)
-    with _in(app, made) as s:
+    with in_tenant(app, made) as s:
         agent = db.session.get(StaffMember, agent_row.id)
         manager = db.session.get(StaffMember, manager_row.id)
-        c = _investigating(s, complaint.id)
+        c = investigating(s, complaint.id)
         decision = lifecycle.decide(agent, s.tenant, c, lifecycle.DecisionInput(False, "Within policy."), c.version)
         db.session.flush()
         assert decision.approved_by_id is None
@@ -111,8 +82,8 @@ def test_an_agents_decision_waits_for_a_managers_approval(app, make_tenant, make
 def test_the_decision_records_compensation_in_the_tenants_currency(app, make_tenant, make_complaint):
     made = make_tenant(locale="kk")
     complaint = make_complaint(made)
-    with _in(app, made) as s:
-        c = _investigating(s, complaint.id)
+    with in_tenant(app, made) as s:
+        c = investigating(s, complaint.id)
         data = lifecycle.DecisionInput(True, "Our fault.", "Consumer law art. 30", "Refund", 15000)
         decision = lifecycle.decide(s.owner, s.tenant, c, data, c.version)
         assert (decision.compensation_amount, decision.currency) == (15000, "KZT")
@@ -121,7 +92,7 @@ def test_the_decision_records_compensation_in_the_tenants_currency(app, make_ten
 
 
 def _responded(s, complaint_id: int) -> Complaint:
-    c = _investigating(s, complaint_id)
+    c = investigating(s, complaint_id)
     lifecycle.decide(s.owner, s.tenant, c, lifecycle.DecisionInput(False, "Within policy."), c.version)
     db.session.flush()
     lifecycle.respond(s.owner, c, "Answer.", c.version)
@@ -132,7 +103,7 @@ def _responded(s, complaint_id: int) -> Complaint:
 def test_each_rejection_reopens_into_investigation_and_is_counted(app, make_tenant, make_complaint):
     made = make_tenant()
     complaint = make_complaint(made, received_at=utcnow() - timedelta(days=20))
-    with _in(app, made) as s:
+    with in_tenant(app, made) as s:
         c = _responded(s, complaint.id)
         first_due = c.respond_due_at
         lifecycle.reopen(s.owner, s.tenant, c, "Still waiting for the refund.", c.version)
@@ -159,7 +130,7 @@ def test_a_stale_version_is_refused_and_changes_nothing(app, make_tenant, make_u
     made = make_tenant()
     other = make_user(made.tenant, "manager", name="Dana Seitkali")
     complaint = make_complaint(made)
-    with _in(app, made) as s:
+    with in_tenant(app, made) as s:
         c = db.session.get(Complaint, complaint.id)
         loaded = c.version
         manager = db.session.get(StaffMember, other.id)
@@ -191,7 +162,7 @@ def test_two_staff_saving_the_same_complaint_the_second_is_told_who_changed_it(
     assert "Dana Seitkali" in text
     assert "Reload" in text
     assert "Customer withdrew" in text  # what was typed is still in the form
-    with _in(app, made):
+    with in_tenant(app, made):
         c = db.session.get(Complaint, complaint.id)
         assert (c.state, c.escalation_level) == ("received", 1)
 
@@ -199,8 +170,8 @@ def test_two_staff_saving_the_same_complaint_the_second_is_told_who_changed_it(
 def test_verified_ineffective_reopens_the_action(app, make_tenant, make_complaint):
     made = make_tenant()
     complaint = make_complaint(made)
-    with _in(app, made) as s:
-        c = _investigating(s, complaint.id)
+    with in_tenant(app, made) as s:
+        c = investigating(s, complaint.id)
         action = corrective.add_action(s.owner, c.id, corrective.ActionInput("New queue system", None, "No queue"))
         db.session.flush()
         for status, note in (("in_progress", None), ("done", None), ("verified_ineffective", "Queues still long")):
@@ -218,8 +189,8 @@ def test_verified_ineffective_reopens_the_action(app, make_tenant, make_complain
 def test_an_action_cannot_skip_to_verified_or_defer_without_a_reason(app, make_tenant, make_complaint):
     made = make_tenant()
     complaint = make_complaint(made)
-    with _in(app, made) as s:
-        c = _investigating(s, complaint.id)
+    with in_tenant(app, made) as s:
+        c = investigating(s, complaint.id)
         action = corrective.add_action(s.owner, c.id, corrective.ActionInput("Sign at the door", None, "No sign"))
         db.session.flush()
         with pytest.raises(NotAllowed):
@@ -238,7 +209,7 @@ def test_the_handler_cannot_be_the_person_the_complaint_is_about(app, make_tenan
     made = make_tenant()
     nurse = make_user(made.tenant, "agent", name="Nurse Aliya")
     complaint = make_complaint(made, about_staff_id=nurse.id)
-    with _in(app, made) as s:
+    with in_tenant(app, made) as s:
         c = db.session.get(Complaint, complaint.id)
         with pytest.raises(ComplaintError, match="about") as refused:
             assign(s.owner, c.id, None, nurse.id, c.version)
@@ -251,7 +222,7 @@ def test_a_unit_member_sees_only_their_units_complaints(app, make_tenant, make_u
 
     made = make_tenant()
     member = make_user(made.tenant, "unit_member")
-    with _in(app, made) as s:
+    with in_tenant(app, made) as s:
         units = db.session.scalars(sa.select(Unit).order_by(Unit.id)).all()
         mine, other_unit = units[0].id, units[1].id
         db.session.get(StaffMember, member.id).unit_id = mine
@@ -259,7 +230,7 @@ def test_a_unit_member_sees_only_their_units_complaints(app, make_tenant, make_u
         del s
     ours = make_complaint(made, subject="Ours")
     theirs = make_complaint(made, subject="Theirs")
-    with _in(app, made) as s:
+    with in_tenant(app, made) as s:
         for complaint, unit in ((ours, mine), (theirs, other_unit)):
             c = db.session.get(Complaint, complaint.id)
             assign(s.owner, c.id, unit, None, c.version)
@@ -271,7 +242,7 @@ def test_a_unit_member_sees_only_their_units_complaints(app, make_tenant, make_u
     assert "Theirs" not in inbox
     assert client.get(f"/{made.tenant.slug}/console/complaints/{ours.id}").status_code == 200
     assert client.get(f"/{made.tenant.slug}/console/complaints/{theirs.id}").status_code == 404
-    with _in(app, made):
+    with in_tenant(app, made):
         outsider = db.session.get(StaffMember, member.id)
         with pytest.raises(NotFound):
             lifecycle.acknowledge(outsider, _get_visible(outsider, theirs.id), 1)
@@ -306,5 +277,5 @@ def test_a_save_racing_another_between_check_and_write_answers_409(
     url = f"/{made.tenant.slug}/console/complaints/{complaint.id}/steps/escalate"
     response = client.post(url, data={"version": "1", "body": "Director asked"})
     assert response.status_code == 409
-    with _in(app, made):
+    with in_tenant(app, made):
         assert db.session.get(Complaint, complaint.id).escalation_level == 0

@@ -8,11 +8,8 @@ import time
 import pytest
 import sqlalchemy as sa
 
-from services.onboarding.operations import SignUp, sign_up
-from tenants.context import enter_tenant, leave_tenant
-from tenants.db import db
 from tests.fixtures.app import base_overrides
-from tests.fixtures.backends import mark_exercised
+from tests.fixtures.committing import remove_committed, sign_up_committed
 from tests.fixtures.factories import PASSWORD
 from web import create_app
 
@@ -35,34 +32,10 @@ def outage(pg_database, tmp_path, tcp_proxy):
         }
     )
     slug = f"outage-{time.monotonic_ns() % 10**9}"
-    token = enter_tenant(None)
-    with app.app_context():
-        tenant, _owner = sign_up(
-            SignUp(
-                name="درمانگاه",
-                slug=slug,
-                industry="clinic",
-                locale="fa",
-                timezone="Asia/Tehran",
-                owner_name="مدیر",
-                owner_email=f"owner@{slug}.example.com",
-                password=PASSWORD,
-            )
-        )
-        db.session.commit()
-        tenant_id = tenant.id
-        db.session.remove()
-    leave_tenant(token)
+    tenant_id, _owner_id = sign_up_committed(app, slug, name="درمانگاه", locale="fa", owner_name="مدیر")
     yield app, proxy, slug
     proxy.restore()
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    owner = sa.create_engine(pg_database["owner"].replace("postgresql://", "postgresql+psycopg://"))
-    with owner.begin() as conn:
-        conn.execute(sa.text("DELETE FROM tenants WHERE id = :id"), {"id": tenant_id})
-    owner.dispose()
-    mark_exercised("postgresql")
+    remove_committed(pg_database, [app], [tenant_id])
 
 
 def _staff_client(app, slug):

@@ -16,7 +16,7 @@ from tenants.context import tenant_scope
 from tenants.db import db, utcnow
 from tenants.models import StaffMember, Tenant
 
-# Domains reserved for examples and tests (RFC 2606, RFC 6761), written out here apart from the code's own list.
+# Domains reserved for examples and tests (RFC 2606, RFC 6761).
 RESERVED = ("example.com", "example.net", "example.org")
 RESERVED_TLDS = ("example", "test", "invalid", "localhost")
 

@@ -4,96 +4,17 @@ from __future__ import annotations
 
 import io
 import stat
-import struct
-import wave
 import zipfile
-import zlib
 from pathlib import Path
 
 import pytest
 
 from services.files.checking import ALLOWED_TYPES, CheckedFile, FileRejected, check_total, check_upload, safe_filename
 from services.files.storage import KEY_PATTERN, LocalStorage, storage_from_config
+from tests.fixtures.files import make_docx, make_legacy_word, make_odt, make_pdf, make_png, make_wav
 
 MB = 1024 * 1024
 LIMIT = 10 * MB
-
-
-def make_pdf() -> bytes:
-    """A minimal PDF with one empty page, a cross-reference table and the trailer."""
-    objects = [
-        b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 200 200] >>",
-    ]
-    out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
-    offsets = []
-    for number, body in enumerate(objects, start=1):
-        offsets.append(len(out))
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    xref = len(out)
-    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
-    out += b"".join(b"%010d 00000 n \n" % offset for offset in offsets)
-    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (len(objects) + 1, xref)
-    return bytes(out)
-
-
-def make_png() -> bytes:
-    """A valid 1x1 RGB PNG."""
-
-    def chunk(kind: bytes, body: bytes) -> bytes:
-        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
-
-    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
-    pixels = zlib.compress(b"\x00\xff\x00\x00")
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", pixels) + chunk(b"IEND", b"")
-
-
-def make_docx() -> bytes:
-    """A minimal Word document: content types first, then the body."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(
-            "[Content_Types].xml",
-            '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
-            '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-            'wordprocessingml.document.main+xml"/></Types>',
-        )
-        archive.writestr(
-            "word/document.xml",
-            '<?xml version="1.0"?><w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main">'
-            "<w:body><w:p><w:r><w:t>شکایت</w:t></w:r></w:p></w:body></w:document>",
-        )
-        archive.writestr("docProps/app.xml", '<?xml version="1.0"?><Properties/>')
-    return buffer.getvalue()
-
-
-def make_odt() -> bytes:
-    """A minimal OpenDocument text: the stored "mimetype" entry comes first."""
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr(
-            zipfile.ZipInfo("mimetype"), "application/vnd.oasis.opendocument.text", compress_type=zipfile.ZIP_STORED
-        )
-        archive.writestr("content.xml", '<?xml version="1.0"?><office:document-content/>')
-        archive.writestr("META-INF/manifest.xml", '<?xml version="1.0"?><manifest:manifest/>')
-    return buffer.getvalue()
-
-
-def make_wav() -> bytes:
-    """A tenth of a second of silence, 8 kHz mono, as a phone line records it."""
-    buffer = io.BytesIO()
-    with wave.open(buffer, "wb") as recording:
-        recording.setnchannels(1)
-        recording.setsampwidth(2)
-        recording.setframerate(8000)
-        recording.writeframes(b"\x00\x00" * 800)
-    return buffer.getvalue()
-
-
-def make_legacy_word() -> bytes:
-    """An OLE compound file whose first sector starts as a Word 97 document does."""
-    return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(504) + b"\xec\xa5\xc1\x00" + bytes(1024)
 
 
 SAMPLES = {

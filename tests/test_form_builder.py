@@ -14,8 +14,8 @@ from services.forms.models import FormVersion
 from services.portal.models import PortalSettings
 from tenants.context import tenant_scope
 from tenants.db import db
+from tests.fixtures.files import make_png
 from tests.fixtures.portal import file_complaint as _file
-from tests.test_files import make_png
 
 
 @pytest.fixture
@@ -216,7 +216,7 @@ def test_a_required_field_for_one_category_does_not_block_another(app, admin):
 
 
 def test_a_file_field_keeps_its_files_as_its_answer_and_a_required_one_is_enforced(app, admin):
-    from tests.test_files import make_pdf
+    from tests.fixtures.files import make_pdf
 
     made, client = admin
     slug = made.tenant.slug

@@ -405,7 +405,7 @@ _DRAWN_AT = """
 @pytest.mark.browser
 def test_persian_settings_show_server_addresses_in_reading_order(page, live_server):
     """In right-to-left text «smtp://» is drawn s-m-t-p-:-/-/ from left to right, not as «//:smtp»."""
-    from tests.test_browser_signup import sign_up
+    from tests.fixtures.signup import sign_up
 
     sign_up(page, live_server, "jahat")
     page.wait_for_url(f"{live_server}/jahat/console/")

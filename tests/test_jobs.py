@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 import sqlalchemy as sa
 from redis import Redis
 from rq import Queue, SimpleWorker
@@ -67,4 +68,12 @@ def test_a_job_is_dropped_when_the_transaction_rolls_back(app, make_tenant):
     with app.test_request_context():
         enqueue(record_visible_staff, made.tenant.id, made.owner.id)
         db.session.rollback()
+    assert seen == []
+
+
+def test_a_job_given_no_app_fails_rather_than_building_one(make_tenant):
+    made = make_tenant()
+    seen.clear()
+    with pytest.raises(RuntimeError, match="dadras worker"):
+        record_visible_staff(made.tenant.id, made.owner.id)
     assert seen == []

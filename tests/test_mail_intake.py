@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import time
 from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 
 import pytest
 import sqlalchemy as sa
@@ -19,6 +18,7 @@ from services.notifications.models import Notice
 from tenants.context import tenant_scope
 from tenants.db import db, utcnow
 from tenants.models import StaffMember
+from tests.fixtures.mails import mail
 from tests.fixtures.mailserver import free_port
 from workers.intake import mailboxes
 
@@ -28,33 +28,6 @@ PDF = (
     b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 10 10]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 )
 EXE = b"MZ" + b"\x90\x00" * 64
-
-
-def mail(
-    subject: str,
-    text: str,
-    *,
-    sender: str = "Sara Ahmadi <sara@example.com>",
-    headers: dict[str, str] | None = None,
-    files: list[tuple[str, bytes, str]] = (),
-    html: str | None = None,
-) -> bytes:
-    message = EmailMessage()
-    message["From"] = sender
-    message["To"] = "complaints@clinic.test"
-    message["Subject"] = subject
-    message["Date"] = format_datetime(utcnow())
-    message["Message-ID"] = make_msgid(domain="example.com")
-    for name, value in (headers or {}).items():
-        del message[name]
-        message[name] = value
-    message.set_content(text)
-    if html:
-        message.add_alternative(html, subtype="html")
-    for filename, data, mime in files:
-        maintype, subtype = mime.split("/")
-        message.add_attachment(data, maintype=maintype, subtype=subtype, filename=filename)
-    return bytes(message)
 
 
 @pytest.fixture

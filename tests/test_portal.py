@@ -22,11 +22,11 @@ from tenants.db import db
 from tenants.models import StaffMember, Tenant
 from tenants.text import persian_digits
 from tests.fixtures.app import sent_one_time_code
+from tests.fixtures.files import make_pdf
 from tests.fixtures.portal import file_complaint as _file
 from tests.fixtures.portal import filing as _filing
 from tests.fixtures.portal import form_page as _form_page
 from tests.fixtures.portal import sum_answer as _sum
-from tests.test_files import make_pdf
 
 
 @pytest.fixture

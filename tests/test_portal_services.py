@@ -23,7 +23,7 @@ from services.notifications.models import Notice
 from services.portal import operations as portal
 from tenants.context import tenant_scope
 from tenants.db import clock_at, db, utcnow
-from tests.test_complaint_rules import _in
+from tests.fixtures.scopes import in_tenant
 
 
 def _input(**fields) -> ComplaintInput:
@@ -53,7 +53,7 @@ def _file(app, s, *, values=None, files=(), **fields) -> Complaint:
 
 def test_each_field_type_is_added_reordered_and_published_as_a_version(app, make_tenant):
     made = make_tenant()
-    with _in(app, made) as s:
+    with in_tenant(app, made) as s:
         keys = {}
         for kind in schema.FIELD_TYPES:
             extra = {"options": [{"labels": {"en": "Yes"}}, {"labels": {"en": "No"}}]} if "choice" in kind else {}
@@ -68,7 +68,7 @@ def test_each_field_type_is_added_reordered_and_published_as_a_version(app, make
 
 def test_a_field_type_cannot_change_and_a_choice_needs_options(app, make_tenant):
     made = make_tenant()
-    with _in(app, made) as s:
+    with in_tenant(app, made) as s:
         key = schema.add_field(s.owner, _field("short_text", "File number"))["key"]
         with pytest.raises(FormError, match="type"):
             schema.update_field(s.owner, key, _field("number", "File number"))
@@ -80,7 +80,7 @@ def test_a_field_type_cannot_change_and_a_choice_needs_options(app, make_tenant)
 
 def test_an_old_complaint_keeps_its_answers_under_the_labels_it_was_filed_with(app, make_tenant):
     made = make_tenant()
-    with _in(app, made) as s:
+    with in_tenant(app, made) as s:
         key = schema.add_field(s.owner, _field("short_text", "Patient file number", required=True))["key"]
         schema.publish(s.owner)
         with pytest.raises(FormError) as missing:
@@ -99,7 +99,7 @@ def test_an_old_complaint_keeps_its_answers_under_the_labels_it_was_filed_with(a
 
 def test_answers_are_checked_by_type(app, make_tenant):
     made = make_tenant(locale="fa")
-    with _in(app, made) as s:
+    with in_tenant(app, made) as s:
         keys = {
             "number": schema.add_field(s.owner, _field("number", "Amount"))["key"],
             "date": schema.add_field(s.owner, _field("date", "Visit"))["key"],
@@ -136,7 +136,7 @@ def test_answers_are_checked_by_type(app, make_tenant):
 
 def test_core_fields_are_hidden_or_required_as_the_tenant_chose(app, make_tenant):
     made = make_tenant()
-    with _in(app, made) as s:
+    with in_tenant(app, made) as s:
         schema.set_core(s.owner, {"national_id": "hidden", "email": "required"})
         schema.publish(s.owner)
         with pytest.raises(ComplaintError) as refused:
@@ -152,7 +152,7 @@ def test_core_fields_are_hidden_or_required_as_the_tenant_chose(app, make_tenant
 
 def test_filing_queues_the_acknowledgement_once(app, make_tenant):
     made = make_tenant()
-    with _in(app, made) as s:
+    with in_tenant(app, made) as s:
         c = _file(app, s, submission_key="k" * 32)
         with pytest.raises(Duplicate):
             _file(app, s, submission_key="k" * 32)
@@ -189,7 +189,7 @@ def test_a_code_is_found_only_in_its_own_tenant_and_a_typo_before_any_lookup(app
 def test_a_proof_code_works_once_and_expires(app, make_tenant, make_complaint):
     made = make_tenant()
     complaint = make_complaint(made, phone="+98 912 123 4567", email="a@example.com")
-    with _in(app, made):
+    with in_tenant(app, made):
         c = db.session.get(Complaint, complaint.id)
         assert [ch.channel for ch in portal.contact_choices(c)] == ["sms", "email"]
         assert "4567" not in portal.contact_choices(c)[0].masked[:-2]
@@ -208,11 +208,11 @@ def test_a_proof_code_works_once_and_expires(app, make_tenant, make_complaint):
 def test_a_link_token_is_bound_to_its_tenant(app, make_tenant, make_complaint):
     a, b = make_tenant(), make_tenant()
     complaint = make_complaint(a)
-    with _in(app, a) as s:
+    with in_tenant(app, a) as s:
         token = portal.link_token(db.session.get(Complaint, complaint.id))
         assert portal.complaint_id_from_link(s.tenant, token) == complaint.id
         assert portal.complaint_id_from_link(s.tenant, token + "x") is None
-    with _in(app, b) as s:
+    with in_tenant(app, b) as s:
         assert portal.complaint_id_from_link(s.tenant, token) is None
 
 
@@ -232,7 +232,7 @@ def _responded(s, complaint_id: int) -> Complaint:
 def test_reject_reopens_accept_closes_and_rating_is_once(app, make_tenant, make_complaint):
     made = make_tenant()
     complaint = make_complaint(made, email="a@example.com")
-    with _in(app, made) as s:
+    with in_tenant(app, made) as s:
         c = _responded(s, complaint.id)
         with pytest.raises(NotAllowed):
             portal.rate(c, 5, None)
@@ -260,7 +260,7 @@ def test_reject_reopens_accept_closes_and_rating_is_once(app, make_tenant, make_
 def test_a_customer_message_is_logged_once_and_tells_the_handler(app, make_tenant, make_complaint):
     made = make_tenant()
     complaint = make_complaint(made)
-    with _in(app, made) as s:
+    with in_tenant(app, made) as s:
         c = db.session.get(Complaint, complaint.id)
         c.handler_id = s.owner.id
         for _ in range(2):
@@ -280,7 +280,7 @@ def test_a_customer_message_is_logged_once_and_tells_the_handler(app, make_tenan
 def test_withdrawing_needs_a_reason_and_an_open_complaint(app, make_tenant, make_complaint):
     made = make_tenant()
     complaint = make_complaint(made)
-    with _in(app, made) as s:
+    with in_tenant(app, made) as s:
         c = db.session.get(Complaint, complaint.id)
         with pytest.raises(ComplaintError):
             portal.withdraw(s.tenant, c, " ")

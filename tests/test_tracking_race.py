@@ -11,13 +11,11 @@ import sqlalchemy as sa
 from services.complaints import operations
 from services.complaints.models import Complaint, TrackingCode
 from services.complaints.operations import ComplaintInput, register_complaint
-from services.onboarding.operations import SignUp, sign_up
-from tenants.context import enter_tenant, leave_tenant, tenant_scope
+from tenants.context import tenant_scope
 from tenants.db import db
 from tenants.models import StaffMember, Tenant
 from tests.fixtures.app import base_overrides
-from tests.fixtures.backends import mark_exercised
-from tests.fixtures.factories import PASSWORD
+from tests.fixtures.committing import remove_committed, sign_up_committed
 from web import create_app
 
 SAME = "1234567890128"
@@ -29,29 +27,17 @@ def committing_app(pg_database, tmp_path):
     app = create_app(base_overrides(tmp_path) | {"SQLALCHEMY_DATABASE_URI": pg_database["app"]})
     made: list[int] = []
     yield app, made
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    owner = sa.create_engine(pg_database["owner"].replace("postgresql://", "postgresql+psycopg://"))
-    with owner.begin() as conn:
-        for tenant_id in made:
-            conn.execute(sa.text("DELETE FROM tenants WHERE id = :id"), {"id": tenant_id})
-    owner.dispose()
-    mark_exercised("postgresql")
+    remove_committed(pg_database, [app], made)
 
 
 def test_two_tenants_drawing_the_same_code_at_once_both_register_with_different_codes(committing_app, monkeypatch):
     app, made = committing_app
-    with app.app_context():
-        for n in range(2):
-            token = enter_tenant(None)
-            slug = f"race-{n}-{uuid.uuid4().hex[:8]}"
-            tenant, _owner = sign_up(
-                SignUp(f"Race {n}", slug, "clinic", "en", "Asia/Almaty", "Owner", f"owner@{slug}.kz", PASSWORD)
-            )
-            db.session.commit()
-            made.append(tenant.id)
-            leave_tenant(token)
+    for n in range(2):
+        slug = f"race-{n}-{uuid.uuid4().hex[:8]}"
+        tenant_id, _owner_id = sign_up_committed(
+            app, slug, name=f"Race {n}", timezone="Asia/Almaty", owner_email=f"owner@{slug}.kz"
+        )
+        made.append(tenant_id)
     draws = iter([SAME, SAME])
     fresh = iter(["4001234567893", "7009876543215", "5558675309000"])
     lock = threading.Lock()

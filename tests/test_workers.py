@@ -20,13 +20,11 @@ from rq import Queue
 
 from services.complaints.operations import ComplaintInput, register_complaint
 from services.notifications.models import Notice
-from services.onboarding.operations import SignUp, sign_up
-from tenants.context import enter_tenant, leave_tenant, tenant_scope
+from tenants.context import tenant_scope
 from tenants.db import db
 from tenants.models import StaffMember, Tenant
 from tests.fixtures.app import APP_ROLE, SECRET, base_overrides
-from tests.fixtures.backends import mark_exercised
-from tests.fixtures.factories import PASSWORD
+from tests.fixtures.committing import remove_committed, sign_up_committed
 from web import create_app
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,36 +58,11 @@ def pipeline(pg_database, tmp_path, own_redis, smtp_server):
     }
     made: list[int] = []
     yield app, env, inbox, made
-    with app.app_context():
-        db.session.remove()
-        db.engine.dispose()
-    owner = sa.create_engine(pg_database["owner"].replace("postgresql://", "postgresql+psycopg://"))
-    with owner.begin() as conn:
-        for tenant_id in made:
-            conn.execute(sa.text("DELETE FROM tenants WHERE id = :id"), {"id": tenant_id})
-    owner.dispose()
-    mark_exercised("postgresql")
+    remove_committed(pg_database, [app], made)
 
 
 def _tenant(app, made: list[int], slug: str) -> tuple[int, int]:
-    token = enter_tenant(None)
-    with app.app_context():
-        tenant, owner = sign_up(
-            SignUp(
-                name=f"Clinic {slug}",
-                slug=slug,
-                industry="clinic",
-                locale="en",
-                timezone="Asia/Tehran",
-                owner_name="Owner",
-                owner_email=f"owner@{slug}.example.com",
-                password=PASSWORD,
-            )
-        )
-        db.session.commit()
-        ids = (tenant.id, owner.id)
-        db.session.remove()
-    leave_tenant(token)
+    ids = sign_up_committed(app, slug)
     made.append(ids[0])
     return ids
 
@@ -238,7 +211,7 @@ def test_two_reads_of_one_mailbox_at_once_take_each_mail_once(pipeline, imap_ser
     from services.channels.accounts import save_mailbox
     from services.channels.inbound_mail import InboundMail, poll
     from services.complaints.models import Complaint
-    from tests.test_mail_intake import mail
+    from tests.fixtures.mails import mail
 
     app, _env, _inbox, made = pipeline
     tenant_id, owner_id = _tenant(app, made, _unique_slug("mailbox"))

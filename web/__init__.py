@@ -11,6 +11,7 @@ from flask import Flask, Response, current_app, g, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+import workers
 from tenants import isolation, pool, throttle
 from tenants.db import db
 from tenants.roles import PermissionDenied
@@ -32,6 +33,21 @@ BLUEPRINTS = (
     "web.intake.views",
     "web.portal.views",
     "web.portal.directory",
+)
+
+# One explicit list: every module that maps a table (tests/test_model_modules.py finds any that is missing).
+MODEL_MODULES = (
+    "tenants.models",
+    "services.calendar.models",
+    "services.catalog.models",
+    "services.channels.conversations",
+    "services.channels.inbound_mail",
+    "services.channels.models",
+    "services.complaints.models",
+    "services.escalation.models",
+    "services.forms.models",
+    "services.notifications.models",
+    "services.portal.models",
 )
 
 
@@ -66,30 +82,13 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     _install_shared_macros(app)  # after the blueprints: the macros use their template filters
 
     _register_request_wrapper(app)
-    _register_delivery(app)
+    workers.init_app(app)
     _register_error_pages(app)
     from web.cli import register_commands
 
     register_commands(app)
     app_config.validate(app.config)
     return app
-
-
-def _register_delivery(app: Flask) -> None:
-    """Notices leave after their transaction commits; without Redis a development server runs the relay too."""
-    from services.notifications.outbox import DISPATCH_KEY
-    from workers import notices
-
-    app.extensions[DISPATCH_KEY] = notices.dispatch
-    if app.config["ENV"] == "development" and not app.config.get("REDIS_URL"):
-        started = []
-
-        @app.before_request
-        def _start_periodic_jobs() -> None:
-            if not started:
-                from workers.periodic import start_in_process
-
-                started.append(start_in_process(app))
 
 
 # Staff pages and their fragments: never kept by a browser or a proxy.
@@ -111,17 +110,10 @@ def _install_shared_macros(app: Flask) -> None:
 
 def _import_models() -> None:
     """Every model module, so the metadata (and Alembic) sees every table."""
-    import services.calendar.models
-    import services.catalog.models
-    import services.channels.conversations
-    import services.channels.inbound_mail
-    import services.channels.models
-    import services.complaints.models
-    import services.escalation.models
-    import services.forms.models
-    import services.notifications.models
-    import services.portal.models  # noqa: F401
-    import tenants.models  # noqa: F401
+    from importlib import import_module
+
+    for name in MODEL_MODULES:
+        import_module(name)
 
 
 def _register_request_wrapper(app: Flask) -> None:

@@ -25,21 +25,22 @@ _app: Flask | None = None
 
 
 def use_app(app: Flask | None) -> None:
-    """The app jobs of this process run in (the worker builds it once; tests hand theirs in)."""
+    """The app jobs of this process run in, handed in by the command that starts the worker (`dadras worker`
+    builds it once; its forked work horses inherit it) or by a test."""
     global _app  # noqa: PLW0603
     _app = app
 
 
 def _job_app() -> Flask:
-    global _app  # noqa: PLW0603
+    """The app handed to use_app(), else the current one (a job run in-process, right after the request's commit).
+
+    Nothing here builds an app: a worker started without one (RQ's own `rq worker`, say) fails its jobs loudly.
+    """
     if _app is not None:
         return _app
-    if has_app_context():  # in-process, right after the request's commit
+    if has_app_context():
         return current_app._get_current_object()
-    from web import create_app  # a worker process builds the app once
-
-    _app = create_app()
-    return _app
+    raise RuntimeError("no app for this job: start workers with `dadras worker`, which hands it to use_app()")
 
 
 def tenant_job(func: Callable[..., Any]) -> Callable[..., Any]:

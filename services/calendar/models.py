@@ -7,8 +7,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.catalog.models import Translations
-from tenants.db import Base, TenantOwned
+from tenants.db import Base, Json, TenantOwned
 
 WORKING_HOURS = "working_hours"
 CALENDAR_DAYS = "calendar_days"
@@ -24,7 +23,7 @@ class WorkingCalendar(TenantOwned, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # {"0": [["08:00", "16:00"]], ...}, Monday = "0"; a missing day is a day off.
-    hours: Mapped[dict[str, list[list[str]]]] = mapped_column(Translations)
+    hours: Mapped[dict[str, list[list[str]]]] = mapped_column(Json)
 
 
 class Holiday(TenantOwned, Base):

@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from tenants.db import Base, TenantOwned
-
-Translations = sa.JSON().with_variant(JSONB(), "postgresql")
+from tenants.db import Base, Json, TenantOwned
 
 
 class Unit(TenantOwned, Base):
@@ -19,7 +16,7 @@ class Unit(TenantOwned, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(60))
-    names: Mapped[dict[str, str]] = mapped_column(Translations)
+    names: Mapped[dict[str, str]] = mapped_column(Json)
     head_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_members.id", ondelete="SET NULL"))
     position: Mapped[int] = mapped_column(default=0)
     is_active: Mapped[bool] = mapped_column(default=True)
@@ -37,7 +34,7 @@ class Category(TenantOwned, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(60))
     parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("categories.id", ondelete="CASCADE"))
-    names: Mapped[dict[str, str]] = mapped_column(Translations)
+    names: Mapped[dict[str, str]] = mapped_column(Json)
     position: Mapped[int] = mapped_column(default=0)
     is_active: Mapped[bool] = mapped_column(default=True)
 
@@ -52,6 +49,6 @@ class RootCause(TenantOwned, Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     key: Mapped[str] = mapped_column(sa.String(60))
-    names: Mapped[dict[str, str]] = mapped_column(Translations)
+    names: Mapped[dict[str, str]] = mapped_column(Json)
     position: Mapped[int] = mapped_column(default=0)
     is_active: Mapped[bool] = mapped_column(default=True)

@@ -89,8 +89,6 @@ RULES: dict[Action, Rule] = {
     Action.ATTACH: Rule(OPEN_STATES, EVERYONE),
 }
 
-TRANSITIONS = (Action.ACKNOWLEDGE, Action.INVESTIGATE, Action.RESPOND, Action.CLOSE, Action.REOPEN, Action.WITHDRAW)
-
 
 def allowed(complaint: Complaint, actor: StaffMember, action: Action) -> bool:
     """Whether `actor` may take `action` on `complaint` now (gating rules aside)."""

@@ -7,12 +7,9 @@ from enum import StrEnum
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tenants.db import Base, TenantOwned, UTCDateTime, utcnow
-
-Json = sa.JSON().with_variant(JSONB(), "postgresql")
+from tenants.db import Base, Json, TenantOwned, UTCDateTime, utcnow
 
 
 class State(StrEnum):
@@ -26,7 +23,8 @@ class State(StrEnum):
 
 
 OPEN_STATES = frozenset({State.RECEIVED, State.ACKNOWLEDGED, State.INVESTIGATING, State.ACTION, State.RESPONDED})
-OPEN_WHERE = "state IN ('received', 'acknowledged', 'investigating', 'action', 'responded')"
+# The open states as SQL, in the order they are declared, for the partial index of open complaints.
+OPEN_WHERE = "state IN ({})".format(", ".join(f"'{state.value}'" for state in State if state in OPEN_STATES))
 
 
 class Kind(StrEnum):
@@ -191,10 +189,6 @@ class Complaint(TenantOwned, Base):
     answers: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
 
     __mapper_args__ = {"version_id_col": version}  # noqa: RUF012
-
-    @property
-    def is_open(self) -> bool:
-        return self.state in OPEN_STATES
 
 
 class Decision(TenantOwned, Base):

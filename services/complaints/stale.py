@@ -11,7 +11,8 @@ from tenants.models import StaffMember
 
 
 def check_version(complaint: Complaint, version: int | None) -> None:
-    """Raise StaleEdit, naming who changed it and when, unless `version` is the complaint's current one.
+    """Raise StaleEdit, naming who changed it and when, unless `version` is the complaint's current one; None
+    skips the check (the customer's own steps on the portal carry no version; staff forms never send None).
 
     The mapper's version counter also refuses a concurrent flush (StaleDataError) for the race in between.
     """

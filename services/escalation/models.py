@@ -6,12 +6,9 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tenants.db import Base, TenantOwned, UTCDateTime, utcnow
-
-Json = sa.JSON().with_variant(JSONB(), "postgresql")
+from tenants.db import Base, Json, TenantOwned, UTCDateTime, utcnow
 
 # What sets a rule off: the next deadline is near (within `minutes`), has passed by `minutes`, or the
 # complaint has had no update for `minutes`.

@@ -76,13 +76,6 @@ def published() -> FormVersion | None:
     )
 
 
-def get_version(version_id: int) -> FormVersion:
-    version = db.session.get(FormVersion, version_id)
-    if version is None:
-        raise NotFound(_l("There is no such form version."))
-    return version
-
-
 def versions() -> list[FormVersion]:
     """Every published version, newest first."""
     return list(

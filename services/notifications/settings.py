@@ -103,11 +103,6 @@ def set_rules(actor: StaffMember, enabled: set[str], copied: dict[str, set[str]]
             row.enabled, row.copies = on, others
 
 
-def set_enabled(actor: StaffMember, enabled: set[str]) -> None:
-    """Tell exactly the events in `enabled`, keeping who else hears of each."""
-    set_rules(actor, enabled, copies())
-
-
 def _check_key(event: str, channel: str, locale: str) -> None:
     if event not in EVENTS or channel not in CHANNELS or locale not in LOCALES:
         raise ServiceError(_l("There is no such notice."))

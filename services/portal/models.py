@@ -6,12 +6,9 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-from tenants.db import Base, TenantOwned, UTCDateTime, utcnow
-
-Json = sa.JSON().with_variant(JSONB(), "postgresql")
+from tenants.db import Base, Json, TenantOwned, UTCDateTime, utcnow
 
 
 class PortalSettings(TenantOwned, Base):

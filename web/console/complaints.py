@@ -43,7 +43,6 @@ from services.i18n import localized
 from services.notifications import delivery
 from tenants.db import db, utcnow
 from tenants.models import StaffMember
-from tenants.text import parse_id
 from web.common.views import error_page, redirect_after_change, render_block, send_attachment, wants_fragment
 from web.console.blueprint import bp
 from web.console.forms import (
@@ -309,7 +308,7 @@ def edit(complaint_id: int):
     form = ComplaintForm(**kwargs)
     if form.validate_on_submit():
         try:
-            edit_complaint(current_user, g.tenant, complaint_id, _complaint_input(form), form.version_value() or -1)
+            edit_complaint(current_user, g.tenant, complaint_id, _complaint_input(form), form.expected_version())
         except StaleEdit as exc:
             message = str(_refused_message(exc))
             form.form_errors.append(message)
@@ -387,7 +386,7 @@ def assign_view(complaint_id: int):
             complaint_id,
             optional_id(form.unit_id.data),
             optional_id(form.handler_id.data),
-            form.version_value() or -1,
+            form.expected_version(),
         )
     except ComplaintError as exc:
         return _refused(complaint_id, exc, "assign", assign=form)
@@ -420,11 +419,9 @@ def step(complaint_id: int, step: str):
             complaint_id, 422, error=_("Check the text and try again."), panel=f"step_{step}", **{f"step_{step}": form}
         )
     text = form.body.data or ""
-    version = parse_id(form.version.data)
-    version = -1 if version is None else version
     try:
         complaint = get_complaint(current_user, complaint_id)
-        _STEP_CALLS[action](current_user, complaint, text, version)
+        _STEP_CALLS[action](current_user, complaint, text, form.expected_version())
     except ComplaintError as exc:
         if exc.field in ("message", "reason"):
             exc.field = "body"
@@ -448,7 +445,7 @@ def decision(complaint_id: int):
     )
     try:
         complaint = get_complaint(current_user, complaint_id)
-        lifecycle.decide(current_user, g.tenant, complaint, data, form.version_value() or -1)
+        lifecycle.decide(current_user, g.tenant, complaint, data, form.expected_version())
     except ComplaintError as exc:
         return _refused(complaint_id, exc, "decision", decision=form)
     return _changed(complaint_id)
@@ -493,9 +490,8 @@ def edit_action_view(complaint_id: int, action_id: int):
     if not form.validate_on_submit():
         return _render_file(complaint_id, 422, error=_("Correct the action form."), panel=key, **{key: form})
     data = _action_input(form)
-    version = parse_id(form.version.data)
     try:
-        corrective.edit_action(current_user, complaint_id, action_id, data, -1 if version is None else version)
+        corrective.edit_action(current_user, complaint_id, action_id, data, form.expected_version())
     except ComplaintError as exc:
         return _refused(complaint_id, exc, key, **{key: form})
     return _changed(complaint_id)
@@ -509,11 +505,14 @@ def action_status(complaint_id: int, action_id: int):
     key = f"status_{action_id}"
     if not form.validate_on_submit():
         return _render_file(complaint_id, 422, error=_("Choose a status from the list."), panel=key, **{key: form})
-    version = parse_id(form.version.data)
-    version = -1 if version is None else version
     try:
         corrective.update_action_status(
-            current_user, complaint_id, action_id, status=form.status.data, note=form.note.data, version=version
+            current_user,
+            complaint_id,
+            action_id,
+            status=form.status.data,
+            note=form.note.data,
+            version=form.expected_version(),
         )
     except ComplaintError as exc:
         return _refused(complaint_id, exc, key, **{key: form})

@@ -55,12 +55,17 @@ def _optional_int(value: object) -> int | None:
 
 
 class VersionedForm(BaseForm):
-    """Carries the complaint's version as loaded, so a save over someone else's change is refused."""
+    """Carries the version of the row as loaded (the complaint, or a corrective action), so a save over someone
+    else's change is refused."""
 
     version = HiddenField()
 
-    def version_value(self) -> int | None:
-        return parse_id(self.version.data)
+    def expected_version(self) -> int:
+        """The version to hand the service's optimistic-lock check. A missing or malformed one is -1, which no row
+        has, so the save is refused as stale; never None, which the services take as "skip the check" (only the
+        customer's own steps on the portal, which carry no version)."""
+        found = parse_id(self.version.data)
+        return -1 if found is None else found
 
 
 class ComplaintForm(CustomFields, VersionedForm):
@@ -171,14 +176,11 @@ class ActionForm(BaseForm):
         self.unit_id.choices = choices({NONE: "—", **dict(units)})
 
 
-class EditActionForm(ActionForm):
+class EditActionForm(VersionedForm, ActionForm):
     """A corrective action's plan corrected; carries the action's version."""
 
-    version = HiddenField()
 
-
-class ActionStatusForm(BaseForm):
-    version = HiddenField()
+class ActionStatusForm(VersionedForm):
     status = SelectField(_l("New status"))
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=5000)])
 
