@@ -14,9 +14,10 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 import sqlalchemy as sa
 
-from services.channels import accounts, addresses
+from services.channels import accounts
 from services.channels.models import ChannelAccount
-from services.channels.secrets import seal
+from services.gateways import addresses
+from services.gateways.secrets import seal
 from services.notifications.models import Notice
 from tenants.context import tenant_scope
 from tenants.db import db, utcnow

@@ -297,7 +297,7 @@ def test_after_closing_a_reply_is_kept_in_the_log_and_files_alone_tell_the_handl
 def test_a_mailbox_that_cannot_be_read_shows_why_and_loses_nothing(app, desk, imap_server):
     made, staff, (user, password) = desk
     imap_server.deliver(user, password, mail("Waiting room", "Too cold."))
-    from services.channels.secrets import seal
+    from services.gateways.secrets import seal
 
     with app.app_context(), tenant_scope(made.tenant.id):
         row = db.session.scalar(sa.select(ChannelAccount).where(ChannelAccount.channel == "imap"))

@@ -13,15 +13,15 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from services.channels import addresses, bots, mailbox, messengers, webhook
-from services.channels.base import DeliveryError, Outgoing, Unavailable
-from services.channels.bots import BOT_PROVIDERS
-from services.channels.messengers import MESSENGERS
 from services.channels.models import ChannelAccount
-from services.channels.secrets import seal, unseal
-from services.channels.sms import PROVIDERS
 from services.contacts import ContactError, check_email
 from services.errors import ServiceError
+from services.gateways import addresses, bots, mailbox, messengers, webhook
+from services.gateways.base import DeliveryError, Outgoing, Unavailable
+from services.gateways.bots import BOT_PROVIDERS
+from services.gateways.messengers import MESSENGERS
+from services.gateways.secrets import seal, unseal
+from services.gateways.sms import PROVIDERS
 from services.i18n import number
 from tenants.context import current_tenant_id, platform_scope
 from tenants.db import db, utcnow
@@ -132,7 +132,7 @@ def _sealed_sender(
     return send
 
 
-# Why a mailbox cannot be opened, in the reader's words (the keys of services.channels.mailbox.REASONS).
+# Why a mailbox cannot be opened, in the reader's words (the keys of services.gateways.mailbox.REASONS).
 MAILBOX_REASONS = {
     "refused": _l("its address is inside a private network, where the service does not connect"),
     "unreachable": _l("the server is unreachable"),
@@ -397,7 +397,7 @@ def save_mailbox(actor: StaffMember, *, url: str = "") -> ChannelAccount:
     return _store(row, "imap", "imap", settings, url, hint="")
 
 
-# Rubika, Eitaa and WhatsApp (services.channels.messengers)
+# Rubika, Eitaa and WhatsApp (services.gateways.messengers)
 
 
 def _messenger_base(channel: str, row: ChannelAccount | None) -> str:

@@ -13,14 +13,14 @@ from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column
 
 from services.channels.accounts import bot_sender, messenger_sender, sms_sender
-from services.channels.base import DeliveryError, Outgoing
-from services.channels.bots import BOT_PROVIDERS
-from services.channels.messengers import MESSENGERS, rubika_update
 from services.complaints.models import ContactChannel, State
 from services.complaints.operations import ComplaintInput, register_complaint
 from services.complaints.tracking import CodeError, explain, format_code
 from services.contacts import ContactError, normalize_phone
 from services.errors import ServiceError
+from services.gateways.base import DeliveryError, Outgoing
+from services.gateways.bots import BOT_PROVIDERS
+from services.gateways.messengers import MESSENGERS, rubika_update
 from services.i18n import format_moment
 from services.notifications.templates import shown_code
 from services.portal.labels import STATE_WORDS

@@ -28,9 +28,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.channels import mailbox
 from services.channels.accounts import account
-from services.channels.secrets import unseal
 from services.complaints.log import record
 from services.complaints.models import OPEN_STATES, Channel, Complaint, ContactChannel, State
 from services.complaints.operations import MAX_FILE_BYTES, ComplaintInput, attach_file, register_complaint
@@ -38,6 +36,8 @@ from services.complaints.tracking import CodeError, parse_code
 from services.contacts import ContactError, check_email
 from services.files.checking import FileRejected, check_upload
 from services.files.storage import storage_from_config
+from services.gateways import mailbox
+from services.gateways.secrets import unseal
 from services.notifications.models import Notice
 from services.portal.operations import MAX_MESSAGE, customer_file, customer_message
 from tenants.db import Base, TenantOwned, UTCDateTime, db, utcnow

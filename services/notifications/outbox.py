@@ -19,10 +19,10 @@ from flask_babel import gettext as _
 
 from services.catalog.models import Unit
 from services.channels.accounts import has_account, staff_group
-from services.channels.base import Reason
-from services.channels.bots import BOT_PROVIDERS
 from services.complaints.models import Complaint, ContactChannel
 from services.complaints.tracking import format_code
+from services.gateways.base import Reason
+from services.gateways.bots import BOT_PROVIDERS
 from services.i18n import format_moment
 from services.notifications.models import Notice, NoticeStatus, NoticeTemplate
 from services.notifications.settings import copies_of, is_enabled

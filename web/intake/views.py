@@ -8,8 +8,8 @@ from typing import Any
 from flask import Blueprint, abort, current_app, g, request
 
 from services.channels import accounts
-from services.channels.bots import BOT_PROVIDERS
 from services.channels.conversations import handle, handle_rubika, handle_sms
+from services.gateways.bots import BOT_PROVIDERS
 from web.extensions import csrf
 from web.tenancy import resolve_tenant
 

@@ -10,10 +10,10 @@ from wtforms import PasswordField, SelectField
 from wtforms.validators import Optional
 
 from services.channels import accounts, inbound_mail
-from services.channels.bots import BOT_PROVIDERS
-from services.channels.messengers import MESSENGERS
-from services.channels.sms import PROVIDERS
 from services.errors import ServiceError
+from services.gateways.bots import BOT_PROVIDERS
+from services.gateways.messengers import MESSENGERS
+from services.gateways.sms import PROVIDERS
 from tenants.roles import Permission, require
 from web.common.views import error_page, external_url, redirect_after_change
 from web.forms import BaseForm, CodeField, Length

@@ -17,9 +17,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from services.channels import http
-from services.channels.base import Outgoing, Unavailable, Undeliverable
-from services.channels.bots import call_url
+from services.gateways import http
+from services.gateways.base import Outgoing, Unavailable, Undeliverable
+from services.gateways.bots import call_url
 
 MESSENGERS = {
     "rubika": ("Rubika", "https://botapi.rubika.ir/v3"),

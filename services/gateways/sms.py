@@ -10,8 +10,8 @@ from typing import Any
 
 import httpx
 
-from services.channels import http
-from services.channels.base import Outgoing, Unavailable, Undeliverable
+from services.gateways import http
+from services.gateways.base import Outgoing, Unavailable, Undeliverable
 
 
 @dataclass(frozen=True)
