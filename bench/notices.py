@@ -128,7 +128,7 @@ def _app(urls: dict[str, str], redis_url: str, smtp_port: int):
 
 def _use_gateway(app, tenant_id: int, url: str) -> None:
     """The organization sends its text messages through the HTTP gateway at `url`."""
-    from services.channels.models import ChannelAccount
+    from services.connections.models import ChannelAccount
     from tenants.context import tenant_scope
     from tenants.db import db
 

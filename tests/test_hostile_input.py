@@ -8,8 +8,8 @@ from email.message import EmailMessage
 import pytest
 import sqlalchemy as sa
 
-from services.channels import accounts
 from services.complaints.models import Complaint
+from services.connections import queries as connections
 from services.notifications.models import Notice
 from tenants.context import tenant_scope
 from tenants.db import db
@@ -34,21 +34,21 @@ def _deep(depth: int) -> str:
 
 
 def test_json_nested_too_deep_on_the_bot_hook_answers_400(client, make_tenant, monkeypatch):
-    monkeypatch.setattr(accounts, "bot_hook_accepts", lambda provider, secret: True)
+    monkeypatch.setattr(connections, "bot_hook_accepts", lambda provider, secret: True)
     made = make_tenant()
     response = client.post(f"/{made.tenant.slug}/bots/telegram", data=_deep(100_000), content_type="application/json")
     assert response.status_code == 400
 
 
 def test_json_nested_too_deep_on_the_rubika_hook_answers_400(client, make_tenant, monkeypatch):
-    monkeypatch.setattr(accounts, "rubika_hook_accepts", lambda key: True)
+    monkeypatch.setattr(connections, "rubika_hook_accepts", lambda key: True)
     made = make_tenant()
     response = client.post(f"/{made.tenant.slug}/bots/rubika", data=_deep(100_000), content_type="application/json")
     assert response.status_code == 400
 
 
 def test_json_nested_too_deep_on_the_sms_hook_answers_400(client, make_tenant, monkeypatch):
-    monkeypatch.setattr(accounts, "inbound_accepts", lambda token: True)
+    monkeypatch.setattr(connections, "inbound_accepts", lambda token: True)
     made = make_tenant()
     response = client.post(f"/{made.tenant.slug}/sms/inbound", data=_deep(100_000), content_type="application/json")
     assert response.status_code == 400

@@ -12,9 +12,9 @@ import pytest
 import sqlalchemy as sa
 
 from services.channels.inbound_mail import InboundMail
-from services.channels.models import ChannelAccount
 from services.complaints.models import Attachment, Complaint, ComplaintEvent
 from services.complaints.operations import assign
+from services.connections.models import ChannelAccount
 from services.notifications.models import Notice
 from tenants.context import tenant_scope
 from tenants.db import db, utcnow

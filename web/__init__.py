@@ -115,8 +115,8 @@ def _import_models() -> None:
     import services.catalog.models
     import services.channels.conversations
     import services.channels.inbound_mail
-    import services.channels.models
     import services.complaints.models
+    import services.connections.models
     import services.escalation.models
     import services.forms.models
     import services.notifications.models

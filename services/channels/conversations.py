@@ -12,10 +12,10 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.channels.accounts import bot_sender, messenger_sender, sms_sender
 from services.complaints.models import ContactChannel, State
 from services.complaints.operations import ComplaintInput, register_complaint
 from services.complaints.tracking import CodeError, explain, format_code
+from services.connections.queries import bot_sender, messenger_sender, sms_sender
 from services.contacts import ContactError, normalize_phone
 from services.errors import ServiceError
 from services.gateways.base import DeliveryError, Outgoing

@@ -28,11 +28,11 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm import Mapped, mapped_column
 
-from services.channels.accounts import account
 from services.complaints.log import record
 from services.complaints.models import OPEN_STATES, Channel, Complaint, ContactChannel, State
 from services.complaints.operations import MAX_FILE_BYTES, ComplaintInput, attach_file, register_complaint
 from services.complaints.tracking import CodeError, parse_code
+from services.connections.queries import account
 from services.contacts import ContactError, check_email
 from services.files.checking import FileRejected, check_upload
 from services.files.storage import storage_from_config

@@ -17,7 +17,7 @@ from email.utils import formatdate
 
 from flask import current_app
 
-from services.channels.accounts import bot_sender, mail_server, messenger_sender, sms_sender, webhook_sender
+from services.connections.queries import bot_sender, mail_server, messenger_sender, sms_sender, webhook_sender
 from services.gateways import addresses
 from services.gateways.base import Outgoing, Reason, Unavailable, Undeliverable
 from services.gateways.bots import BOT_PROVIDERS

@@ -18,9 +18,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from services.catalog.models import Unit
-from services.channels.accounts import has_account, staff_group
 from services.complaints.models import Complaint, ContactChannel
 from services.complaints.tracking import format_code
+from services.connections.queries import has_account, staff_group
 from services.gateways.base import Reason
 from services.gateways.bots import BOT_PROVIDERS
 from services.i18n import format_moment

@@ -21,7 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from services.channels.accounts import has_account
+from services.connections.queries import has_account
 from services.forms.models import FormVersion
 from services.forms.schema import CORE_FIELDS, core_state, fields_for
 from services.i18n import localized
