@@ -73,7 +73,7 @@ def test_a_name_with_an_override_reaches_the_record_and_the_staff_mail_without_i
 
 
 def test_a_bot_conversation_keeps_no_override(app, make_tenant):
-    from services.channels.conversations import handle
+    from services.intake.conversations import handle
 
     made = make_tenant(locale="fa")
 
@@ -91,7 +91,7 @@ def test_a_bot_conversation_keeps_no_override(app, make_tenant):
 
 
 def test_a_mail_keeps_no_override_in_its_sender_name_subject_or_text(app, make_tenant):
-    from services.channels.inbound_mail import take
+    from services.intake.inbound_mail import take
 
     made = make_tenant()
     message = EmailMessage()
@@ -108,7 +108,7 @@ def test_a_mail_keeps_no_override_in_its_sender_name_subject_or_text(app, make_t
 
 
 def test_status_lookups_are_limited_per_chat(make_app, make_tenant):
-    from services.channels.conversations import handle, handle_sms
+    from services.intake.conversations import handle, handle_sms
 
     app = make_app(RATELIMITS={"chat_status": "3/10 minutes"})
     made = make_tenant()

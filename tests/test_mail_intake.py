@@ -11,10 +11,10 @@ from email.utils import format_datetime, make_msgid
 import pytest
 import sqlalchemy as sa
 
-from services.channels.inbound_mail import InboundMail
 from services.complaints.models import Attachment, Complaint, ComplaintEvent
 from services.complaints.operations import assign
 from services.connections.models import ChannelAccount
+from services.intake.models import InboundMail
 from services.notifications.models import Notice
 from tenants.context import tenant_scope
 from tenants.db import db, utcnow
@@ -399,7 +399,7 @@ def test_a_mailbox_that_refuses_the_login_is_not_saved(app, make_tenant, login_a
 
 
 def test_reading_a_mails_words():
-    from services.channels.inbound_mail import guess_locale, html_text, without_quote
+    from services.intake.reading import guess_locale, html_text, without_quote
 
     assert (
         html_text(

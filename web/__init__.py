@@ -113,12 +113,11 @@ def _import_models() -> None:
     """Every model module, so the metadata (and Alembic) sees every table."""
     import services.calendar.models
     import services.catalog.models
-    import services.channels.conversations
-    import services.channels.inbound_mail
     import services.complaints.models
     import services.connections.models
     import services.escalation.models
     import services.forms.models
+    import services.intake.models
     import services.notifications.models
     import services.portal.models  # noqa: F401
     import tenants.models  # noqa: F401

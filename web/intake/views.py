@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, g, request
 
-from services.channels.conversations import handle, handle_rubika, handle_sms
 from services.connections import queries as connections
 from services.gateways.bots import BOT_PROVIDERS
+from services.intake.conversations import handle, handle_rubika, handle_sms
 from web.extensions import csrf
 from web.tenancy import resolve_tenant
 

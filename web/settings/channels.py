@@ -9,13 +9,13 @@ from flask_login import current_user, login_required
 from wtforms import PasswordField, SelectField
 from wtforms.validators import Optional
 
-from services.channels import inbound_mail
 from services.connections import operations as connections
 from services.connections.queries import account
 from services.errors import ServiceError
 from services.gateways.bots import BOT_PROVIDERS
 from services.gateways.messengers import MESSENGERS
 from services.gateways.sms import PROVIDERS
+from services.intake import inbound_mail
 from tenants.roles import Permission, require
 from web.common.views import error_page, external_url, redirect_after_change
 from web.forms import BaseForm, CodeField, Length
