@@ -48,7 +48,7 @@ def test_json_nested_too_deep_on_the_rubika_hook_answers_400(client, make_tenant
 
 
 def test_json_nested_too_deep_on_the_sms_hook_answers_400(client, make_tenant, monkeypatch):
-    monkeypatch.setattr(connections, "inbound_accepts", lambda token: True)
+    monkeypatch.setattr(connections, "sms_inbound_accepts", lambda token: True)
     made = make_tenant()
     response = client.post(f"/{made.tenant.slug}/sms/inbound", data=_deep(100_000), content_type="application/json")
     assert response.status_code == 400

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from services.complaints.models import Complaint
 from services.connections import operations as connections
-from services.connections.queries import account
+from services.connections.queries import connection
 from services.errors import ServiceError
 from services.notifications import delivery
 from services.notifications.models import Notice
@@ -104,4 +104,4 @@ def test_the_webhook_settings_refuse_a_weak_secret_and_never_show_it(app, make_t
             connections.save_webhook(owner, url="ftp://example.com", secret=SECRET)
     assert client.post(f"{url}/remove").status_code == 303
     with app.app_context(), tenant_scope(made.tenant.id):
-        assert account("webhook") is None
+        assert connection("webhook") is None

@@ -1,4 +1,4 @@
-"""The tenant's gateway accounts as its admins set them up: each tried where it can be, saved with its secret
+"""The tenant's connections as its admins set them up: each tried where it can be, saved with its secret
 sealed, never shown back but for its last characters."""
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from services.connections.models import ChannelAccount
-from services.connections.queries import account, digest, forget, stored
+from services.connections.models import Connection
+from services.connections.queries import connection, digest, forget, stored
 from services.contacts import ContactError, check_email
 from services.errors import ServiceError
 from services.gateways import addresses, bots, mailbox, messengers
@@ -29,17 +29,17 @@ MAX_SECRET = 500
 
 
 def _store(
-    row: ChannelAccount | None,
-    channel: str,
+    row: Connection | None,
+    kind: str,
     provider: str,
     settings: dict,
     secret: str = "",
     *,
     hint: str | None = None,
-) -> ChannelAccount:
-    """Save an account: its plain settings, and its secret sealed when a new one is given (blank keeps the old)."""
+) -> Connection:
+    """Save a connection: its plain settings, and its secret sealed when a new one is given (blank keeps the old)."""
     if row is None:
-        row = ChannelAccount(channel=channel)
+        row = Connection(kind=kind)
         db.session.add(row)
     row.provider, row.settings = provider, settings
     if secret:
@@ -47,7 +47,7 @@ def _store(
         row.secret_hint = secret[-4:] if hint is None else hint
     row.is_active = True
     row.updated_at = utcnow()
-    forget(channel)
+    forget(kind)
     return row
 
 
@@ -92,9 +92,9 @@ def _url(value: str, field: str) -> str:
     return value
 
 
-def save_account(
+def save_sms_gateway(
     actor: StaffMember, *, provider: str, sender: str = "", base_url: str = "", secret: str = ""
-) -> ChannelAccount:
+) -> Connection:
     """The text-message provider and its credentials; a blank secret keeps the one already saved."""
     require(actor, Permission.MANAGE_SETTINGS)
     chosen = PROVIDERS.get(provider)
@@ -116,18 +116,18 @@ def save_account(
         raise ServiceError(_l("Give the API key."), field="secret")
     if row is not None and row.provider != provider and not secret and provider != "http":
         raise ServiceError(_l("Give the API key of the new provider."), field="secret")
-    # The inbound token stays with the account when its provider or key changes.
+    # The inbound token stays with the connection when its provider or key changes.
     inbound = {"inbound_digest": row.settings["inbound_digest"]} if row and "inbound_digest" in row.settings else {}
     return _store(row, "sms", provider, {"sender": sender, "base_url": url, **inbound}, secret)
 
 
-def remove_account(actor: StaffMember, channel: str = "sms") -> None:
+def remove_connection(actor: StaffMember, kind: str) -> None:
     require(actor, Permission.MANAGE_SETTINGS)
-    db.session.execute(sa.delete(ChannelAccount).where(ChannelAccount.channel == channel))
-    forget(channel)
+    db.session.execute(sa.delete(Connection).where(Connection.kind == kind))
+    forget(kind)
 
 
-def save_webhook(actor: StaffMember, *, url: str, secret: str = "") -> ChannelAccount:
+def save_webhook(actor: StaffMember, *, url: str, secret: str = "") -> Connection:
     """Where the organization's own systems hear of every complaint event, and the secret that signs it; a
     blank secret keeps the one already saved."""
     require(actor, Permission.MANAGE_SETTINGS)
@@ -145,7 +145,7 @@ def save_webhook(actor: StaffMember, *, url: str, secret: str = "") -> ChannelAc
     return _store(row, "webhook", "http", {"url": url}, secret)
 
 
-def save_bot(actor: StaffMember, *, provider: str, token: str, webhook_url: str) -> ChannelAccount:
+def save_bot(actor: StaffMember, *, provider: str, token: str, webhook_url: str) -> Connection:
     """Connect the organization's bot: the token sealed, the bot told where to post its updates, with a fresh
     secret it must present on each (only its digest is kept)."""
     require(actor, Permission.MANAGE_SETTINGS)
@@ -154,7 +154,7 @@ def save_bot(actor: StaffMember, *, provider: str, token: str, webhook_url: str)
     if provider not in BOT_PROVIDERS:
         raise ServiceError(_l("Choose from the list."), field="bot_provider")
     token = (token or "").strip()
-    row = account(provider)
+    row = connection(provider)
     if not token and row is None:
         raise ServiceError(_l("Give the bot's token."), field="bot_token")
     if len(token) > MAX_SECRET:
@@ -176,7 +176,7 @@ def save_bot(actor: StaffMember, *, provider: str, token: str, webhook_url: str)
     return _store(row, provider, provider, settings, token)
 
 
-def new_inbound_token(actor: StaffMember) -> str:
+def new_sms_inbound_token(actor: StaffMember) -> str:
     """A fresh token for the gateway to present when it posts a received text message; shown once, only its
     digest kept. Needs the text-message provider to be set up (the answers go out through it)."""
     require(actor, Permission.MANAGE_SETTINGS)
@@ -189,7 +189,7 @@ def new_inbound_token(actor: StaffMember) -> str:
     return token
 
 
-def save_mail_server(actor: StaffMember, *, url: str = "", sender: str = "") -> ChannelAccount:
+def save_mail_server(actor: StaffMember, *, url: str = "", sender: str = "") -> Connection:
     """The organization's own mail server (smtp:// or smtps://, with its login) and the address its e-mails come
     from; a blank address keeps the server already saved."""
     require(actor, Permission.MANAGE_SETTINGS)
@@ -214,7 +214,7 @@ def save_mail_server(actor: StaffMember, *, url: str = "", sender: str = "") -> 
     return _store(row, "email", "smtp", {"sender": sender, "host": host}, url, hint="")
 
 
-def save_mailbox(actor: StaffMember, *, url: str = "") -> ChannelAccount:
+def save_mailbox(actor: StaffMember, *, url: str = "") -> Connection:
     """The organization's mailbox (imap:// or imaps://, with its login and folder), tried before it is kept: new
     mail there becomes complaints. A blank address keeps the mailbox already saved."""
     require(actor, Permission.MANAGE_SETTINGS)
@@ -253,12 +253,12 @@ def save_mailbox(actor: StaffMember, *, url: str = "") -> ChannelAccount:
 # Rubika, Eitaa and WhatsApp (services.gateways.messengers)
 
 
-def _messenger_base(channel: str, row: ChannelAccount | None) -> str:
+def _messenger_base(kind: str, row: Connection | None) -> str:
     saved = (row.settings or {}).get("base_url") if row is not None else None
-    return saved or current_app.config["MESSENGER_API_URLS"].get(channel) or MESSENGERS[channel][1]
+    return saved or current_app.config["MESSENGER_API_URLS"].get(kind) or MESSENGERS[kind][1]
 
 
-def _token(row: ChannelAccount | None, typed: str, field: str, missing) -> str:
+def _token(row: Connection | None, typed: str, field: str, missing) -> str:
     typed = (typed or "").strip()
     if len(typed) > MAX_SECRET:
         raise ServiceError(_l("At most %(n)s characters.", n=number(MAX_SECRET)), field=field)
@@ -268,11 +268,11 @@ def _token(row: ChannelAccount | None, typed: str, field: str, missing) -> str:
     return token
 
 
-def save_rubika(actor: StaffMember, *, token: str, webhook_url: str) -> ChannelAccount:
+def save_rubika(actor: StaffMember, *, token: str, webhook_url: str) -> Connection:
     """Connect the organization's Rubika bot: the token sealed, and the bot told to post what customers write to
     our address, which carries a fresh key (only its digest kept: Rubika sends no secret header)."""
     require(actor, Permission.MANAGE_SETTINGS)
-    row = account("rubika")
+    row = connection("rubika")
     token = _token(row, token, "rubika_token", _l("Give the bot's token."))
     base_url = _messenger_base("rubika", row)
     key = secrets.token_urlsafe(32)
@@ -290,11 +290,11 @@ def save_rubika(actor: StaffMember, *, token: str, webhook_url: str) -> ChannelA
     return _store(row, "rubika", "rubika", settings, token)
 
 
-def save_eitaa(actor: StaffMember, *, token: str, chat_id: str) -> ChannelAccount:
+def save_eitaa(actor: StaffMember, *, token: str, chat_id: str) -> Connection:
     """The organization's Eitaa group or channel, where its bot (from Eitaayar) posts the staff notices the notice
     rules send there."""
     require(actor, Permission.MANAGE_SETTINGS)
-    row = account("eitaa")
+    row = connection("eitaa")
     token = _token(row, token, "eitaa_token", _l("Give the Eitaayar token."))
     chat_id = " ".join((chat_id or "").split())
     if not chat_id or len(chat_id) > 80:
@@ -307,11 +307,11 @@ def save_eitaa(actor: StaffMember, *, token: str, chat_id: str) -> ChannelAccoun
     return _store(row, "eitaa", "eitaa", {"base_url": base_url, "chat_id": chat_id}, token)
 
 
-def save_whatsapp(actor: StaffMember, *, phone_number_id: str, token: str, template: str = "") -> ChannelAccount:
+def save_whatsapp(actor: StaffMember, *, phone_number_id: str, token: str, template: str = "") -> Connection:
     """The organization's WhatsApp Business number (Cloud API): customers who prefer WhatsApp get their notices
     there, as the approved template it names when it names one."""
     require(actor, Permission.MANAGE_SETTINGS)
-    row = account("whatsapp")
+    row = connection("whatsapp")
     token = _token(row, token, "whatsapp_token", _l("Give the access token."))
     phone_number_id = (phone_number_id or "").strip()
     if not phone_number_id.isdigit() or len(phone_number_id) > 30:

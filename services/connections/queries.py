@@ -1,5 +1,5 @@
-"""The tenant's gateway accounts as the rest of the service uses them: found, their hooks' secrets checked, and
-their sealed credentials opened into senders."""
+"""The tenant's connections as the rest of the service uses them: found, their hooks' secrets checked, and their
+sealed credentials opened into senders."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from flask import current_app
 
-from services.connections.models import ChannelAccount
+from services.connections.models import Connection
 from services.gateways import bots, messengers, webhook
 from services.gateways.base import Outgoing, Unavailable
 from services.gateways.bots import BOT_PROVIDERS
@@ -23,60 +23,57 @@ from tenants.db import db
 from tenants.models import Tenant
 
 
-def account(channel: str = "sms") -> ChannelAccount | None:
-    """The tenant's active account for `channel`, if it has one."""
-    return db.session.scalar(
-        sa.select(ChannelAccount).where(ChannelAccount.channel == channel, ChannelAccount.is_active.is_(True))
-    )
+def connection(kind: str) -> Connection | None:
+    """The tenant's active connection of this kind, if it has one."""
+    return db.session.scalar(sa.select(Connection).where(Connection.kind == kind, Connection.is_active.is_(True)))
 
 
 # Whether a tenant has a gateway is asked on every tracking page (where may a one-time code go?); each
-# process keeps the answer this long, and forgets it at once when the account changes (forget).
+# process keeps the answer this long, and forgets it at once when the connection changes (forget).
 KNOWN_SECONDS = 30.0
-_KNOWN = "dadras.channel_accounts"
+_KNOWN = "dadras.connections"
 
 
 _TENANTS_WITH_CHANNEL = sa.text("SELECT tenants_with_channel(:kind)")
 
 
-def tenants_with(channel: str) -> list[int]:
-    """The active organizations with an account for `channel`, across tenants, in one query. On PostgreSQL the
+def tenants_with(kind: str) -> list[int]:
+    """The active organizations with a connection of this kind, across tenants, in one query. On PostgreSQL the
     application role asks tenants_with_channel(), which answers tenant ids and nothing else."""
     with platform_scope():
         if db.session.get_bind().dialect.name == "postgresql":
-            return list(db.session.scalars(_TENANTS_WITH_CHANNEL, {"kind": channel}))
+            return list(db.session.scalars(_TENANTS_WITH_CHANNEL, {"kind": kind}))
         return list(
             db.session.scalars(
-                sa.select(ChannelAccount.tenant_id)
-                .join(Tenant, Tenant.id == ChannelAccount.tenant_id)
-                .where(
-                    ChannelAccount.channel == channel, ChannelAccount.is_active.is_(True), Tenant.is_active.is_(True)
-                )
-                .order_by(ChannelAccount.tenant_id)
+                sa.select(Connection.tenant_id)
+                .join(Tenant, Tenant.id == Connection.tenant_id)
+                .where(Connection.kind == kind, Connection.is_active.is_(True), Tenant.is_active.is_(True))
+                .order_by(Connection.tenant_id)
             )
         )
 
 
-def has_account(channel: str = "sms") -> bool:
+def has_connection(kind: str) -> bool:
+    """Whether the tenant has an active connection of this kind, as this process last found (KNOWN_SECONDS)."""
     tenant_id = current_tenant_id()
     known: dict = current_app.extensions.setdefault(_KNOWN, {})
-    kept = known.get((tenant_id, channel))
+    kept = known.get((tenant_id, kind))
     now = time.monotonic()
     if kept is not None and now - kept[0] < KNOWN_SECONDS:
         return kept[1]
-    found = account(channel) is not None
-    known[(tenant_id, channel)] = (now, found)
+    found = connection(kind) is not None
+    known[(tenant_id, kind)] = (now, found)
     return found
 
 
-def forget(channel: str) -> None:
-    """Drop this process's kept answer for `channel`: its account was just changed."""
-    current_app.extensions.setdefault(_KNOWN, {}).pop((current_tenant_id(), channel), None)
+def forget(kind: str) -> None:
+    """Drop this process's kept answer for this kind: its connection was just changed."""
+    current_app.extensions.setdefault(_KNOWN, {}).pop((current_tenant_id(), kind), None)
 
 
-def stored(channel: str) -> ChannelAccount | None:
-    """The tenant's account for `channel`, in use or not."""
-    return db.session.scalar(sa.select(ChannelAccount).where(ChannelAccount.channel == channel))
+def stored(kind: str) -> Connection | None:
+    """The tenant's connection of this kind, in use or not."""
+    return db.session.scalar(sa.select(Connection).where(Connection.kind == kind))
 
 
 def digest(text: str) -> str:
@@ -90,9 +87,9 @@ def _digest_matches(expected: str, presented: str | None) -> bool:
 
 
 def _sealed_sender(
-    row: ChannelAccount, call: Callable[[str, Outgoing], str | None], unreadable: str
+    row: Connection, call: Callable[[str, Outgoing], str | None], unreadable: str
 ) -> Callable[[Outgoing], str | None]:
-    """A sender that unseals the account's secret once and hands it to `call` for each message."""
+    """A sender that unseals the connection's secret once and hands it to `call` for each message."""
     secret = unseal(row.secret_encrypted)
 
     def send(out: Outgoing) -> str | None:
@@ -105,7 +102,7 @@ def _sealed_sender(
 
 def webhook_sender() -> Callable[[Outgoing], str | None] | None:
     """A function that posts a signed event to the organization's webhook, or None without one."""
-    row = account("webhook")
+    row = connection("webhook")
     if row is None:
         return None
     url = (row.settings or {}).get("url", "")
@@ -118,7 +115,7 @@ def webhook_sender() -> Callable[[Outgoing], str | None] | None:
 
 def sms_sender() -> Callable[[Outgoing], str | None] | None:
     """A function that sends a text message through the tenant's provider, or None without one."""
-    row = account("sms")
+    row = connection("sms")
     if row is None:
         return None
     provider = PROVIDERS.get(row.provider)
@@ -133,19 +130,19 @@ def sms_sender() -> Callable[[Outgoing], str | None] | None:
     )
 
 
-def bot_account(provider: str) -> ChannelAccount | None:
-    return account(provider) if provider in BOT_PROVIDERS else None
+def bot_connection(provider: str) -> Connection | None:
+    return connection(provider) if provider in BOT_PROVIDERS else None
 
 
 def bot_hook_accepts(provider: str, presented: str | None) -> bool:
     """Whether an update posted to the bot's address carries the secret given to the messenger."""
-    row = bot_account(provider)
+    row = bot_connection(provider)
     return row is not None and _digest_matches((row.settings or {}).get("hook_digest", ""), presented)
 
 
 def bot_sender(provider: str) -> Callable[[Outgoing], str | None] | None:
     """A function that sends to a chat through the organization's bot, or None without one."""
-    row = bot_account(provider)
+    row = bot_connection(provider)
     if row is None:
         return None
     base_url = (row.settings or {}).get("base_url", "")
@@ -156,40 +153,40 @@ def bot_sender(provider: str) -> Callable[[Outgoing], str | None] | None:
     )
 
 
-def inbound_accepts(presented: str | None) -> bool:
+def sms_inbound_accepts(presented: str | None) -> bool:
     """Whether a received text message posted to the organization's address carries its inbound token."""
-    row = account("sms")
+    row = connection("sms")
     return row is not None and _digest_matches((row.settings or {}).get("inbound_digest", ""), presented)
 
 
 def mail_server() -> tuple[str, str] | None:
     """(the SMTP URL, the sender) of the organization's own mail server, or None: the platform's serves it."""
-    row = account("email") if has_account("email") else None
+    row = connection("email") if has_connection("email") else None
     url = unseal(row.secret_encrypted) if row is not None else None
     return (url, (row.settings or {}).get("sender", "")) if url else None
 
 
 def rubika_hook_accepts(presented: str | None) -> bool:
-    row = account("rubika")
+    row = connection("rubika")
     return row is not None and _digest_matches((row.settings or {}).get("hook_digest", ""), presented)
 
 
 def staff_group() -> str | None:
     """The chat of the organization's Eitaa group, when it has one."""
-    row = account("eitaa") if has_account("eitaa") else None
+    row = connection("eitaa") if has_connection("eitaa") else None
     return (row.settings or {}).get("chat_id") if row is not None else None
 
 
-def messenger_sender(channel: str) -> Callable[[Outgoing], str | None] | None:
-    """A function that sends on Rubika, Eitaa or WhatsApp through the organization's account, or None."""
-    row = account(channel) if channel in MESSENGERS else None
+def messenger_sender(kind: str) -> Callable[[Outgoing], str | None] | None:
+    """A function that sends on Rubika, Eitaa or WhatsApp through the organization's connection, or None."""
+    row = connection(kind) if kind in MESSENGERS else None
     if row is None:
         return None
     settings = dict(row.settings or {})
-    base_url = settings.get("base_url") or MESSENGERS[channel][1]
+    base_url = settings.get("base_url") or MESSENGERS[kind][1]
     calls = {
         "rubika": lambda token, out: messengers.rubika_send(base_url, token, out.recipient, out.body),
         "eitaa": lambda token, out: messengers.eitaa_send(base_url, token, out.recipient, out.body),
         "whatsapp": lambda token, out: messengers.whatsapp_send(base_url, token, settings, out),
     }
-    return _sealed_sender(row, calls[channel], "the messenger's token cannot be read; connect it again in settings")
+    return _sealed_sender(row, calls[kind], "the messenger's token cannot be read; connect it again in settings")

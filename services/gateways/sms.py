@@ -18,7 +18,7 @@ from services.gateways.base import Outgoing, Unavailable, Undeliverable
 class Provider:
     key: str
     name: str
-    base_url: str  # the provider's API; an account may point elsewhere (a proxy, a test server)
+    base_url: str  # the provider's API; a connection may point elsewhere (a proxy, a test server)
     needs_sender: bool
     send: Callable[[str, dict[str, Any], str, Outgoing], str | None]
 

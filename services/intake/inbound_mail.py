@@ -28,7 +28,7 @@ from services.complaints.log import record
 from services.complaints.models import OPEN_STATES, Channel, Complaint, ContactChannel, State
 from services.complaints.operations import MAX_FILE_BYTES, ComplaintInput, attach_file, register_complaint
 from services.complaints.tracking import CodeError, parse_code
-from services.connections.queries import account
+from services.connections.queries import connection
 from services.contacts import ContactError, check_email
 from services.files.checking import FileRejected, check_upload
 from services.files.storage import storage_from_config
@@ -240,8 +240,8 @@ def _sent_at(message: EmailMessage) -> datetime | None:
 
 def poll(tenant: Tenant) -> Polled:
     """Read what arrived in the organization's mailbox since the last poll, each mail in its own savepoint;
-    where reading stopped, and any error, are kept on the account."""
-    row = account("imap")
+    where reading stopped, and any error, are kept on the connection."""
+    row = connection("imap")
     done = Polled()
     if row is None:
         return done

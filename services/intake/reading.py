@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 
 from flask import current_app
 
-from services.connections.queries import account
+from services.connections.queries import connection
 from tenants.text import without_bidi_controls
 
 # The Message-ID of our own notices: <dadras-<tenant id>-<notice id>@…>.
@@ -140,7 +140,7 @@ def sender_of(message: EmailMessage) -> tuple[str, str]:
 def our_addresses(mailbox_user: str) -> frozenset[str]:
     """The addresses our own mail comes from (the platform's, the organization's, the mailbox's): read once a poll."""
     own = {parseaddr(current_app.config.get("MAIL_FROM", ""))[1].lower(), mailbox_user.lower()}
-    sending = account("email")
+    sending = connection("email")
     if sending is not None:
         own.add(parseaddr((sending.settings or {}).get("sender", ""))[1].lower())
     return frozenset(own)

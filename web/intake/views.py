@@ -57,7 +57,7 @@ def update(provider: str):
 def sms_inbound():
     """A text message the organization's number received, posted by its gateway: `from` and `text`, as a form or
     JSON, with the token in the X-Dadras-Token header or the `token` parameter."""
-    if not connections.inbound_accepts(request.headers.get("X-Dadras-Token") or request.args.get("token")):
+    if not connections.sms_inbound_accepts(request.headers.get("X-Dadras-Token") or request.args.get("token")):
         abort(403)
     data = _json_body() if request.is_json else request.form
     if not hasattr(data, "get") or not data.get("from"):

@@ -10,7 +10,7 @@ from wtforms import PasswordField, SelectField
 from wtforms.validators import Optional
 
 from services.connections import operations as connections
-from services.connections.queries import account
+from services.connections.queries import connection
 from services.errors import ServiceError
 from services.gateways.bots import BOT_PROVIDERS
 from services.gateways.messengers import MESSENGERS
@@ -99,8 +99,8 @@ def _page(
     eitaa_form: EitaaForm | None = None,
     whatsapp_form: WhatsAppForm | None = None,
 ):
-    row = account("sms")
-    hook = account("webhook")
+    row = connection("sms")
+    hook = connection("webhook")
     if hook_form is None:
         hook_form = WebhookForm(formdata=None, prefix="hook")
         hook_form.webhook_url.data = (hook.settings or {}).get("url", "") if hook else ""
@@ -110,8 +110,8 @@ def _page(
             form.provider.data = row.provider
             form.sender.data = (row.settings or {}).get("sender", "")
             form.base_url.data = (row.settings or {}).get("base_url", "")
-    bots = {key: account(key) for key in BOTS}
-    eitaa, whatsapp = account("eitaa"), account("whatsapp")
+    bots = {key: connection(key) for key in BOTS}
+    eitaa, whatsapp = connection("eitaa"), connection("whatsapp")
     if eitaa_form is None:
         eitaa_form = EitaaForm(formdata=None, prefix="eitaa")
         eitaa_form.eitaa_chat.data = (eitaa.settings or {}).get("chat_id", "") if eitaa else ""
@@ -120,7 +120,7 @@ def _page(
         if whatsapp is not None:
             whatsapp_form.whatsapp_number.data = (whatsapp.settings or {}).get("phone_number_id", "")
             whatsapp_form.whatsapp_template.data = (whatsapp.settings or {}).get("template", "")
-    mail = account("email")
+    mail = connection("email")
     if mail_form is None:
         mail_form = MailForm(formdata=None, prefix="mail")
         mail_form.mail_sender.data = (mail.settings or {}).get("sender", "") if mail else ""
@@ -141,7 +141,7 @@ def _page(
             inbound=inbound,
             mail=mail,
             mail_form=mail_form,
-            mailbox=account("imap"),
+            mailbox=connection("imap"),
             mailbox_form=mailbox_form or MailboxForm(formdata=None, prefix="mailbox"),
             mails=inbound_mail.recent(),
             mailbox_reasons=connections.MAILBOX_REASONS,
@@ -179,7 +179,7 @@ def channels_save():
     return _saved(
         _form(),
         "form",
-        lambda f: connections.save_account(
+        lambda f: connections.save_sms_gateway(
             current_user,
             provider=f.provider.data,
             sender=f.sender.data or "",
@@ -277,7 +277,7 @@ def channels_mailbox():
     )
 
 
-# What each remove button names, and the account it removes.
+# What each remove button names, and the kind of connection it removes.
 REMOVABLE = {
     "sms": "sms",
     "webhook": "webhook",
@@ -296,7 +296,7 @@ def channels_remove(kind: str):
     require(current_user, Permission.MANAGE_SETTINGS)
     if kind not in REMOVABLE:
         return error_page(404, _("There is no such connection."))
-    connections.remove_account(current_user, REMOVABLE[kind])
+    connections.remove_connection(current_user, REMOVABLE[kind])
     flash(_("Removed."), "success")
     return redirect_after_change(url_for("settings.channels"))
 
@@ -307,7 +307,7 @@ def channels_inbound():
     """A fresh token for received text messages; shown on this answer only."""
     require(current_user, Permission.MANAGE_SETTINGS)
     try:
-        token = connections.new_inbound_token(current_user)
+        token = connections.new_sms_inbound_token(current_user)
     except ServiceError as exc:
         flash(str(exc.message), "error")
         return _page(status=exc.status)
