@@ -128,12 +128,12 @@ def _app(urls: dict[str, str], redis_url: str, smtp_port: int):
 
 def _use_gateway(app, tenant_id: int, url: str) -> None:
     """The organization sends its text messages through the HTTP gateway at `url`."""
-    from services.channels.models import ChannelAccount
+    from services.connections.models import Connection
     from tenants.context import tenant_scope
     from tenants.db import db
 
     with app.app_context(), tenant_scope(tenant_id):
-        db.session.add(ChannelAccount(channel="sms", provider="http", settings={"sender": "", "base_url": url}))
+        db.session.add(Connection(kind="sms", provider="http", settings={"sender": "", "base_url": url}))
         db.session.commit()
 
 

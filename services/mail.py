@@ -23,7 +23,7 @@ from urllib.parse import unquote, urlsplit
 
 from flask import current_app
 
-from services.channels import addresses
+from services.gateways import addresses
 
 log = logging.getLogger(__name__)
 
@@ -170,7 +170,7 @@ def kept_connections() -> Iterator[None]:
 
 
 class _CheckedSMTP(smtplib.SMTP):
-    """SMTP over a connection to a checked address (services.channels.addresses): an organization's own server."""
+    """SMTP over a connection to a checked address (services.gateways.addresses): an organization's own server."""
 
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
         return addresses.connect(host, port, timeout, self.source_address)

@@ -144,7 +144,7 @@ def test_one_organizations_bot_secret_opens_no_other_organization(make_app, make
     assert _say(client, (other, "telegram", secret), 9, "/start").status_code == 403
     assert _say(client, (made, "bale", secret), 9, "/start").status_code == 403  # no Bale bot here
     with app.app_context(), tenant_scope(other.tenant.id):
-        from services.channels.conversations import BotConversation
+        from services.intake.models import BotConversation
 
         assert db.session.scalars(sa.select(BotConversation)).all() == []
 

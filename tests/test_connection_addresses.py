@@ -14,9 +14,10 @@ from http.server import BaseHTTPRequestHandler
 import pytest
 import sqlalchemy as sa
 
-from services.channels import accounts, addresses
-from services.channels.models import ChannelAccount
-from services.channels.secrets import seal
+from services.connections.models import Connection
+from services.connections.queries import connection
+from services.gateways import addresses
+from services.gateways.secrets import seal
 from services.notifications.models import Notice
 from tenants.context import tenant_scope
 from tenants.db import db, utcnow
@@ -93,17 +94,15 @@ def test_a_webhook_inside_is_refused_when_saved(closed, make_tenant, login_as, l
         assert answer.status_code == 422, address
         assert "inside a private network" in answer.get_data(as_text=True)
     with closed.app_context(), tenant_scope(made.tenant.id):
-        assert accounts.account("webhook") is None
+        assert connection("webhook") is None
     assert local_service.calls == []
 
 
-def _store(app, made, channel: str, provider: str, *, settings: dict, secret: str) -> None:
-    """An account as an older version stored it, before the checks at save."""
+def _store(app, made, kind: str, provider: str, *, settings: dict, secret: str) -> None:
+    """A connection as an older version stored it, before the checks at save."""
     with app.app_context(), tenant_scope(made.tenant.id):
         db.session.add(
-            ChannelAccount(
-                channel=channel, provider=provider, settings=settings, secret_encrypted=seal(secret), secret_hint=""
-            )
+            Connection(kind=kind, provider=provider, settings=settings, secret_encrypted=seal(secret), secret_hint="")
         )
         db.session.commit()
 
@@ -232,7 +231,7 @@ def test_a_mailbox_inside_is_refused_alike_whether_its_port_is_open_closed_or_si
     assert "private network" in answers[0]
     assert "ESMTP" not in answers[0]
     with closed.app_context(), tenant_scope(made.tenant.id):
-        assert accounts.account("imap") is None
+        assert connection("imap") is None
 
 
 def test_a_mailbox_saved_before_is_refused_when_read_and_the_page_says_why(closed, make_tenant, login_as, smtp_server):
@@ -246,7 +245,7 @@ def test_a_mailbox_saved_before_is_refused_when_read_and_the_page_says_why(close
     with closed.app_context():
         assert mailboxes() == 1
     with closed.app_context(), tenant_scope(made.tenant.id):
-        assert accounts.account("imap").settings["error"] == "refused"
+        assert connection("imap").settings["error"] == "refused"
     client = closed.test_client()
     login_as(client, made.tenant, made.owner)
     page = client.get(f"/{made.tenant.slug}/console/settings/channels").get_data(as_text=True)

@@ -8,8 +8,8 @@ from email.message import EmailMessage
 import pytest
 import sqlalchemy as sa
 
-from services.channels import accounts
 from services.complaints.models import Complaint
+from services.connections import queries as connections
 from services.notifications.models import Notice
 from tenants.context import tenant_scope
 from tenants.db import db
@@ -34,21 +34,21 @@ def _deep(depth: int) -> str:
 
 
 def test_json_nested_too_deep_on_the_bot_hook_answers_400(client, make_tenant, monkeypatch):
-    monkeypatch.setattr(accounts, "bot_hook_accepts", lambda provider, secret: True)
+    monkeypatch.setattr(connections, "bot_hook_accepts", lambda provider, secret: True)
     made = make_tenant()
     response = client.post(f"/{made.tenant.slug}/bots/telegram", data=_deep(100_000), content_type="application/json")
     assert response.status_code == 400
 
 
 def test_json_nested_too_deep_on_the_rubika_hook_answers_400(client, make_tenant, monkeypatch):
-    monkeypatch.setattr(accounts, "rubika_hook_accepts", lambda key: True)
+    monkeypatch.setattr(connections, "rubika_hook_accepts", lambda key: True)
     made = make_tenant()
     response = client.post(f"/{made.tenant.slug}/bots/rubika", data=_deep(100_000), content_type="application/json")
     assert response.status_code == 400
 
 
 def test_json_nested_too_deep_on_the_sms_hook_answers_400(client, make_tenant, monkeypatch):
-    monkeypatch.setattr(accounts, "inbound_accepts", lambda token: True)
+    monkeypatch.setattr(connections, "sms_inbound_accepts", lambda token: True)
     made = make_tenant()
     response = client.post(f"/{made.tenant.slug}/sms/inbound", data=_deep(100_000), content_type="application/json")
     assert response.status_code == 400
@@ -73,7 +73,7 @@ def test_a_name_with_an_override_reaches_the_record_and_the_staff_mail_without_i
 
 
 def test_a_bot_conversation_keeps_no_override(app, make_tenant):
-    from services.channels.conversations import handle
+    from services.intake.conversations import handle
 
     made = make_tenant(locale="fa")
 
@@ -91,7 +91,7 @@ def test_a_bot_conversation_keeps_no_override(app, make_tenant):
 
 
 def test_a_mail_keeps_no_override_in_its_sender_name_subject_or_text(app, make_tenant):
-    from services.channels.inbound_mail import take
+    from services.intake.inbound_mail import take
 
     made = make_tenant()
     message = EmailMessage()
@@ -108,7 +108,7 @@ def test_a_mail_keeps_no_override_in_its_sender_name_subject_or_text(app, make_t
 
 
 def test_status_lookups_are_limited_per_chat(make_app, make_tenant):
-    from services.channels.conversations import handle, handle_sms
+    from services.intake.conversations import handle, handle_sms
 
     app = make_app(RATELIMITS={"chat_status": "3/10 minutes"})
     made = make_tenant()

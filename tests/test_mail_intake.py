@@ -10,10 +10,10 @@ from email.message import EmailMessage
 import pytest
 import sqlalchemy as sa
 
-from services.channels.inbound_mail import InboundMail
-from services.channels.models import ChannelAccount
 from services.complaints.models import Attachment, Complaint, ComplaintEvent
 from services.complaints.operations import assign
+from services.connections.models import Connection
+from services.intake.models import InboundMail
 from services.notifications.models import Notice
 from tenants.context import tenant_scope
 from tenants.db import db, utcnow
@@ -190,11 +190,11 @@ def test_a_mail_read_twice_is_taken_once_and_a_flood_is_cut(app, desk, imap_serv
     made, _staff, (user, password) = desk
     imap_server.deliver(user, password, mail("Broken tooth", "The filling fell out.", html="<p>The <b>filling</b></p>"))
     with app.app_context(), tenant_scope(made.tenant.id):
-        before = db.session.scalar(sa.select(ChannelAccount).where(ChannelAccount.channel == "imap")).settings
+        before = db.session.scalar(sa.select(Connection).where(Connection.kind == "imap")).settings
     _read(app)
     # A poll that overlapped this one reads it again: still one complaint.
     with app.app_context(), tenant_scope(made.tenant.id):
-        row = db.session.scalar(sa.select(ChannelAccount).where(ChannelAccount.channel == "imap"))
+        row = db.session.scalar(sa.select(Connection).where(Connection.kind == "imap"))
         assert row.settings["last_uid"] == before["last_uid"] + 1
         row.settings = {**row.settings, "last_uid": before["last_uid"]}
         db.session.commit()
@@ -206,7 +206,7 @@ def test_a_mail_read_twice_is_taken_once_and_a_flood_is_cut(app, desk, imap_serv
     # taken once; what was there before (the newsletter, the first mail) stays the mailbox's past.
     time.sleep(2.1)  # the server dates mail to the second, and a second before is read again
     with app.app_context(), tenant_scope(made.tenant.id):
-        row = db.session.scalar(sa.select(ChannelAccount).where(ChannelAccount.channel == "imap"))
+        row = db.session.scalar(sa.select(Connection).where(Connection.kind == "imap"))
         row.settings = {**row.settings, "uidvalidity": 1, "read_from": utcnow().isoformat()}
         db.session.commit()
     imap_server.deliver(user, password, mail("Parking", "No place to park."))
@@ -270,10 +270,10 @@ def test_after_closing_a_reply_is_kept_in_the_log_and_files_alone_tell_the_handl
 def test_a_mailbox_that_cannot_be_read_shows_why_and_loses_nothing(app, desk, imap_server):
     made, staff, (user, password) = desk
     imap_server.deliver(user, password, mail("Waiting room", "Too cold."))
-    from services.channels.secrets import seal
+    from services.gateways.secrets import seal
 
     with app.app_context(), tenant_scope(made.tenant.id):
-        row = db.session.scalar(sa.select(ChannelAccount).where(ChannelAccount.channel == "imap"))
+        row = db.session.scalar(sa.select(Connection).where(Connection.kind == "imap"))
         good = row.secret_encrypted
         row.secret_encrypted = seal(
             imap_server.url(user, password).replace(f":{imap_server.port}/", f":{free_port()}/")
@@ -285,7 +285,7 @@ def test_a_mailbox_that_cannot_be_read_shows_why_and_loses_nothing(app, desk, im
     assert "data-mailbox-error" in page
     assert "سرور در دسترس نیست" in page  # in the reader's language, in our words
     with app.app_context(), tenant_scope(made.tenant.id):
-        row = db.session.scalar(sa.select(ChannelAccount).where(ChannelAccount.channel == "imap"))
+        row = db.session.scalar(sa.select(Connection).where(Connection.kind == "imap"))
         row.secret_encrypted = good
         db.session.commit()
     _read(app)
@@ -368,11 +368,11 @@ def test_a_mailbox_that_refuses_the_login_is_not_saved(app, make_tenant, login_a
     assert refused.status_code == 422
     assert "the server refused the login" in refused.get_data(as_text=True)
     with app.app_context(), tenant_scope(made.tenant.id):
-        assert db.session.scalar(sa.select(ChannelAccount).where(ChannelAccount.channel == "imap")) is None
+        assert db.session.scalar(sa.select(Connection).where(Connection.kind == "imap")) is None
 
 
 def test_reading_a_mails_words():
-    from services.channels.inbound_mail import guess_locale, html_text, without_quote
+    from services.intake.reading import guess_locale, html_text, without_quote
 
     assert (
         html_text(

@@ -8,7 +8,7 @@ import httpx
 import pytest
 import sqlalchemy as sa
 
-from services.channels.base import DeliveryError, Reason, Unavailable, Undeliverable
+from services.gateways.base import DeliveryError, Reason, Unavailable, Undeliverable
 from services.notifications.channels import smtp_reason
 from services.notifications.models import Notice
 from tenants.context import tenant_scope

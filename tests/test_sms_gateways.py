@@ -10,8 +10,9 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 import sqlalchemy as sa
 
-from services.channels import accounts
-from services.channels.models import ChannelAccount
+from services.connections import operations as connections
+from services.connections.models import Connection
+from services.connections.queries import connection, sms_sender
 from services.errors import ServiceError
 from services.notifications.models import Notice
 from tenants.context import tenant_scope
@@ -98,7 +99,7 @@ def gateway():
 def _use(app, made, provider: str, base_url: str, *, key: str = GOOD_KEY, sender: str = "10004346") -> None:
     with app.app_context(), tenant_scope(made.tenant.id):
         owner = db.session.get(StaffMember, made.owner.id)
-        accounts.save_account(owner, provider=provider, sender=sender, base_url=base_url, secret=key)
+        connections.save_sms_gateway(owner, provider=provider, sender=sender, base_url=base_url, secret=key)
         db.session.commit()
 
 
@@ -193,20 +194,20 @@ def test_the_key_is_sealed_never_shown_and_kept_when_left_blank(app, make_tenant
     assert GOOD_KEY not in page
     assert GOOD_KEY[-4:] in page
     with app.app_context(), tenant_scope(made.tenant.id):
-        row = db.session.scalars(sa.select(ChannelAccount)).one()
+        row = db.session.scalars(sa.select(Connection)).one()
         assert GOOD_KEY not in row.secret_encrypted
     kept = client.post(url, data={"provider": "kavenegar", "sender": "10009999", "secret": ""})
     assert kept.status_code == 303
     switched = client.post(url, data={"provider": "smsir", "sender": "3000"})
     assert switched.status_code == 422  # a new provider needs its own key
     with app.app_context(), tenant_scope(made.tenant.id):
-        row = db.session.scalars(sa.select(ChannelAccount)).one()
+        row = db.session.scalars(sa.select(Connection)).one()
         assert (row.provider, row.settings["sender"]) == ("kavenegar", "10009999")
-        assert accounts.sms_sender() is not None
+        assert sms_sender() is not None
     assert client.post(f"{url}/pigeon/remove").status_code == 404
     assert client.post(f"{url}/sms/remove").status_code == 303
     with app.app_context(), tenant_scope(made.tenant.id):
-        assert accounts.account("sms") is None
+        assert connection("sms") is None
 
 
 @pytest.mark.parametrize(
@@ -224,7 +225,7 @@ def test_an_account_that_cannot_work_is_refused(app, make_tenant, change, field)
         owner = db.session.get(StaffMember, made.owner.id)
         data = {"provider": "kavenegar", "sender": "10004346", "base_url": "", "secret": GOOD_KEY} | change
         with pytest.raises(ServiceError) as refused:
-            accounts.save_account(owner, **data)
+            connections.save_sms_gateway(owner, **data)
         assert refused.value.field == field
 
 

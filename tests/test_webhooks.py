@@ -11,8 +11,9 @@ from datetime import timedelta
 import pytest
 import sqlalchemy as sa
 
-from services.channels import accounts
 from services.complaints.models import Complaint
+from services.connections import operations as connections
+from services.connections.queries import connection
 from services.errors import ServiceError
 from services.notifications import delivery
 from services.notifications.models import Notice
@@ -56,7 +57,7 @@ def receiver():
 
 def _hook(app, made, url: str) -> None:
     with app.app_context(), tenant_scope(made.tenant.id):
-        accounts.save_webhook(db.session.get(StaffMember, made.owner.id), url=url, secret=SECRET)
+        connections.save_webhook(db.session.get(StaffMember, made.owner.id), url=url, secret=SECRET)
         db.session.commit()
 
 
@@ -100,7 +101,7 @@ def test_the_webhook_settings_refuse_a_weak_secret_and_never_show_it(app, make_t
     with app.app_context(), tenant_scope(made.tenant.id):
         owner = db.session.get(StaffMember, made.owner.id)
         with pytest.raises(ServiceError):
-            accounts.save_webhook(owner, url="ftp://example.com", secret=SECRET)
+            connections.save_webhook(owner, url="ftp://example.com", secret=SECRET)
     assert client.post(f"{url}/remove").status_code == 303
     with app.app_context(), tenant_scope(made.tenant.id):
-        assert accounts.account("webhook") is None
+        assert connection("webhook") is None

@@ -208,9 +208,10 @@ def test_a_worker_killed_mid_send_leaves_the_notice_to_be_sent_once_later(pipeli
 def test_two_reads_of_one_mailbox_at_once_take_each_mail_once(pipeline, imap_server):
     """Two polls overlapping for real (two sessions on PostgreSQL, started together): each mail becomes one
     complaint; the second poll waits on the first's key for a mail and then finds it taken."""
-    from services.channels.accounts import save_mailbox
-    from services.channels.inbound_mail import InboundMail, poll
     from services.complaints.models import Complaint
+    from services.connections.operations import save_mailbox
+    from services.intake.inbound_mail import poll
+    from services.intake.models import InboundMail
     from tests.fixtures.mails import mail
 
     app, _env, _inbox, made = pipeline

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from services.channels.accounts import tenants_with
-from services.channels.inbound_mail import poll
+from services.connections.queries import tenants_with
+from services.intake.inbound_mail import poll
 from tenants.context import current_tenant_id
 from tenants.db import db
 from tenants.models import Tenant

@@ -17,11 +17,11 @@ from email.utils import formatdate
 
 from flask import current_app
 
-from services.channels import addresses
-from services.channels.accounts import bot_sender, mail_server, messenger_sender, sms_sender, webhook_sender
-from services.channels.base import Outgoing, Reason, Unavailable, Undeliverable
-from services.channels.bots import BOT_PROVIDERS
-from services.channels.messengers import MESSENGERS
+from services.connections.queries import bot_sender, mail_server, messenger_sender, sms_sender, webhook_sender
+from services.gateways import addresses
+from services.gateways.base import Outgoing, Reason, Unavailable, Undeliverable
+from services.gateways.bots import BOT_PROVIDERS
+from services.gateways.messengers import MESSENGERS
 from services.mail import Mail, build_message, deliver_message, msgid_domain
 
 log = logging.getLogger(__name__)

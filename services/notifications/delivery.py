@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm.attributes import set_committed_value
 
-from services.channels.base import DeliveryError, Outgoing, Reason, Undeliverable
+from services.gateways.base import DeliveryError, Outgoing, Reason, Undeliverable
 from services.mail import kept_connections
 from services.notifications.channels import sender_for
 from services.notifications.models import Notice, NoticeStatus

@@ -52,7 +52,7 @@ class Notice(TenantOwned, Base):
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # What the channel said, word for word: for operators (and the log), never shown to the organization.
     last_error: Mapped[str | None] = mapped_column(sa.Text)
-    # What happened, as the organization reads it (services.channels.base.Reason): shown in its words.
+    # What happened, as the organization reads it (services.gateways.base.Reason): shown in its words.
     reason: Mapped[str | None] = mapped_column(sa.String(20))
     # The claim that holds a "sending" notice: only the worker holding it renews its lease or records a result.
     claim_token: Mapped[str | None] = mapped_column(sa.String(32))

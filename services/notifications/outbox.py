@@ -18,11 +18,11 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from services.catalog.models import Unit
-from services.channels.accounts import has_account, staff_group
-from services.channels.base import Reason
-from services.channels.bots import BOT_PROVIDERS
 from services.complaints.models import Complaint, ContactChannel
 from services.complaints.tracking import format_code
+from services.connections.queries import has_connection, staff_group
+from services.gateways.base import Reason
+from services.gateways.bots import BOT_PROVIDERS
 from services.i18n import format_moment
 from services.notifications.models import Notice, NoticeStatus, NoticeTemplate
 from services.notifications.settings import copies_of, is_enabled
@@ -91,11 +91,11 @@ def unreachable_address(complaint: Complaint) -> tuple[str, str] | None:
 def usable_channels() -> frozenset[str]:
     """The channels this deployment can deliver on for the tenant in scope."""
     usable = set(ALWAYS)
-    if has_app_context() and (current_app.config.get("SMS_BACKEND") or has_account("sms")):
+    if has_app_context() and (current_app.config.get("SMS_BACKEND") or has_connection("sms")):
         usable.add("sms")
     if has_app_context():
-        usable.update(provider for provider in BOT_PROVIDERS if has_account(provider))
-        usable.update(channel for channel in ("rubika", "whatsapp") if has_account(channel))
+        usable.update(provider for provider in BOT_PROVIDERS if has_connection(provider))
+        usable.update(channel for channel in ("rubika", "whatsapp") if has_connection(channel))
     return frozenset(usable)
 
 
@@ -230,7 +230,7 @@ _MIRRORED_AS = {"new_complaint": "registered", "unassigned_reply": "customer_rep
 def _to_webhook(complaint: Complaint, event: str, key: str | None) -> None:
     """The event, once, to the organization's own systems when it has a webhook: signed JSON, sent by the outbox."""
     event = _MIRRORED_AS.get(event, event)
-    if event in _NOT_MIRRORED or not has_account("webhook"):
+    if event in _NOT_MIRRORED or not has_connection("webhook"):
         return
     tenant = db.session.get(Tenant, complaint.tenant_id)
     payload = {

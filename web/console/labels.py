@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from services.channels.base import Reason
+from services.gateways.base import Reason
 from web.country import NATIONAL_ID_LABEL
 from web.forms import date_placeholder
 

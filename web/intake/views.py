@@ -7,9 +7,9 @@ from typing import Any
 
 from flask import Blueprint, abort, current_app, g, request
 
-from services.channels import accounts
-from services.channels.bots import BOT_PROVIDERS
-from services.channels.conversations import handle, handle_rubika, handle_sms
+from services.connections import queries as connections
+from services.gateways.bots import BOT_PROVIDERS
+from services.intake.conversations import handle, handle_rubika, handle_sms
 from web.extensions import csrf
 from web.tenancy import resolve_tenant
 
@@ -30,7 +30,7 @@ def _json_body() -> Any:
 @csrf.exempt  # Rubika sends no secret header: the address it was given carries a key
 def rubika_update():
     """What a customer wrote to the organization's Rubika bot; answered in the chat once saved."""
-    if not accounts.rubika_hook_accepts(request.args.get("key")):
+    if not connections.rubika_hook_accepts(request.args.get("key")):
         abort(403)
     payload = _json_body()
     if not isinstance(payload, dict):
@@ -43,7 +43,7 @@ def rubika_update():
 @csrf.exempt  # the messenger proves itself with the secret token it was given
 def update(provider: str):
     """An update from the organization's bot; answered in the chat once saved."""
-    if provider not in BOT_PROVIDERS or not accounts.bot_hook_accepts(provider, request.headers.get(SECRET_HEADER)):
+    if provider not in BOT_PROVIDERS or not connections.bot_hook_accepts(provider, request.headers.get(SECRET_HEADER)):
         abort(403)
     payload = _json_body()
     if not isinstance(payload, dict):
@@ -57,7 +57,7 @@ def update(provider: str):
 def sms_inbound():
     """A text message the organization's number received, posted by its gateway: `from` and `text`, as a form or
     JSON, with the token in the X-Dadras-Token header or the `token` parameter."""
-    if not accounts.inbound_accepts(request.headers.get("X-Dadras-Token") or request.args.get("token")):
+    if not connections.sms_inbound_accepts(request.headers.get("X-Dadras-Token") or request.args.get("token")):
         abort(403)
     data = _json_body() if request.is_json else request.form
     if not hasattr(data, "get") or not data.get("from"):

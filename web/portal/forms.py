@@ -21,7 +21,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from services.channels.accounts import has_account
+from services.connections.queries import has_connection
 from services.forms.models import FormVersion
 from services.forms.schema import CORE_FIELDS, core_state, fields_for
 from services.i18n import localized
@@ -133,7 +133,7 @@ class PortalComplaintForm(CustomFields, BaseForm):
                 for k, v in CONTACT_CHOICES.items()
                 if (k == "email" and getattr(self, "email", None) is not None)
                 or (k != "email" and getattr(self, "phone", None) is not None)
-                if k != "whatsapp" or has_account("whatsapp")
+                if k != "whatsapp" or has_connection("whatsapp")
             }
             self.preferred_contact.choices = choices(offered)
         if getattr(self, "category_id", None) is not None:

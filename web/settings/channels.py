@@ -9,11 +9,13 @@ from flask_login import current_user, login_required
 from wtforms import PasswordField, SelectField
 from wtforms.validators import Optional
 
-from services.channels import accounts, inbound_mail
-from services.channels.bots import BOT_PROVIDERS
-from services.channels.messengers import MESSENGERS
-from services.channels.sms import PROVIDERS
+from services.connections import operations as connections
+from services.connections.queries import connection
 from services.errors import ServiceError
+from services.gateways.bots import BOT_PROVIDERS
+from services.gateways.messengers import MESSENGERS
+from services.gateways.sms import PROVIDERS
+from services.intake import inbound_mail
 from tenants.roles import Permission, require
 from web.common.views import error_page, external_url, redirect_after_change
 from web.forms import BaseForm, CodeField, Length
@@ -26,13 +28,13 @@ class SmsForm(BaseForm):
     base_url = CodeField(
         _l("API address (only to change the provider's own)"), validators=[Optional(), Length(max=300)]
     )
-    secret = PasswordField(_l("API key"), validators=[Optional(), Length(max=accounts.MAX_SECRET)])
+    secret = PasswordField(_l("API key"), validators=[Optional(), Length(max=connections.MAX_SECRET)])
 
 
 class WebhookForm(BaseForm):
     webhook_url = CodeField(_l("Address of your system"), validators=[Optional(), Length(max=300)])
     webhook_secret = PasswordField(
-        _l("Signing secret (at least 16 characters)"), validators=[Optional(), Length(max=accounts.MAX_SECRET)]
+        _l("Signing secret (at least 16 characters)"), validators=[Optional(), Length(max=connections.MAX_SECRET)]
     )
 
 
@@ -51,17 +53,17 @@ class MailboxForm(BaseForm):
 
 class BotForm(BaseForm):
     bot_provider = SelectField(_l("Messenger"))
-    bot_token = PasswordField(_l("The bot's token"), validators=[Optional(), Length(max=accounts.MAX_SECRET)])
+    bot_token = PasswordField(_l("The bot's token"), validators=[Optional(), Length(max=connections.MAX_SECRET)])
 
 
 class EitaaForm(BaseForm):
-    eitaa_token = PasswordField(_l("Eitaayar token"), validators=[Optional(), Length(max=accounts.MAX_SECRET)])
+    eitaa_token = PasswordField(_l("Eitaayar token"), validators=[Optional(), Length(max=connections.MAX_SECRET)])
     eitaa_chat = CodeField(_l("ID of your group or channel"), validators=[Optional(), Length(max=80)])
 
 
 class WhatsAppForm(BaseForm):
     whatsapp_number = CodeField(_l("Phone number ID"), validators=[Optional(), Length(max=30)])
-    whatsapp_token = PasswordField(_l("Access token"), validators=[Optional(), Length(max=accounts.MAX_SECRET)])
+    whatsapp_token = PasswordField(_l("Access token"), validators=[Optional(), Length(max=connections.MAX_SECRET)])
     whatsapp_template = CodeField(
         _l("Approved template for notices (one body parameter)"), validators=[Optional(), Length(max=100)]
     )
@@ -97,8 +99,8 @@ def _page(
     eitaa_form: EitaaForm | None = None,
     whatsapp_form: WhatsAppForm | None = None,
 ):
-    row = accounts.account("sms")
-    hook = accounts.account("webhook")
+    row = connection("sms")
+    hook = connection("webhook")
     if hook_form is None:
         hook_form = WebhookForm(formdata=None, prefix="hook")
         hook_form.webhook_url.data = (hook.settings or {}).get("url", "") if hook else ""
@@ -108,8 +110,8 @@ def _page(
             form.provider.data = row.provider
             form.sender.data = (row.settings or {}).get("sender", "")
             form.base_url.data = (row.settings or {}).get("base_url", "")
-    bots = {key: accounts.account(key) for key in BOTS}
-    eitaa, whatsapp = accounts.account("eitaa"), accounts.account("whatsapp")
+    bots = {key: connection(key) for key in BOTS}
+    eitaa, whatsapp = connection("eitaa"), connection("whatsapp")
     if eitaa_form is None:
         eitaa_form = EitaaForm(formdata=None, prefix="eitaa")
         eitaa_form.eitaa_chat.data = (eitaa.settings or {}).get("chat_id", "") if eitaa else ""
@@ -118,7 +120,7 @@ def _page(
         if whatsapp is not None:
             whatsapp_form.whatsapp_number.data = (whatsapp.settings or {}).get("phone_number_id", "")
             whatsapp_form.whatsapp_template.data = (whatsapp.settings or {}).get("template", "")
-    mail = accounts.account("email")
+    mail = connection("email")
     if mail_form is None:
         mail_form = MailForm(formdata=None, prefix="mail")
         mail_form.mail_sender.data = (mail.settings or {}).get("sender", "") if mail else ""
@@ -139,10 +141,10 @@ def _page(
             inbound=inbound,
             mail=mail,
             mail_form=mail_form,
-            mailbox=accounts.account("imap"),
+            mailbox=connection("imap"),
             mailbox_form=mailbox_form or MailboxForm(formdata=None, prefix="mailbox"),
             mails=inbound_mail.recent(),
-            mailbox_reasons=accounts.MAILBOX_REASONS,
+            mailbox_reasons=connections.MAILBOX_REASONS,
         ),
         status,
     )
@@ -177,7 +179,7 @@ def channels_save():
     return _saved(
         _form(),
         "form",
-        lambda f: accounts.save_account(
+        lambda f: connections.save_sms_gateway(
             current_user,
             provider=f.provider.data,
             sender=f.sender.data or "",
@@ -195,7 +197,9 @@ def channels_webhook():
     return _saved(
         WebhookForm(prefix="hook"),
         "hook_form",
-        lambda f: accounts.save_webhook(current_user, url=f.webhook_url.data or "", secret=f.webhook_secret.data or ""),
+        lambda f: connections.save_webhook(
+            current_user, url=f.webhook_url.data or "", secret=f.webhook_secret.data or ""
+        ),
     )
 
 
@@ -209,7 +213,7 @@ def channels_bot():
         _bot_form(),
         "bot_form",
         # Every bot, Rubika's too, posts to /<slug>/bots/<provider>.
-        lambda f: accounts.save_bot(
+        lambda f: connections.save_bot(
             current_user,
             provider=f.bot_provider.data,
             token=f.bot_token.data or "",
@@ -226,7 +230,7 @@ def channels_eitaa():
     return _saved(
         EitaaForm(prefix="eitaa"),
         "eitaa_form",
-        lambda f: accounts.save_eitaa(current_user, token=f.eitaa_token.data or "", chat_id=f.eitaa_chat.data or ""),
+        lambda f: connections.save_eitaa(current_user, token=f.eitaa_token.data or "", chat_id=f.eitaa_chat.data or ""),
     )
 
 
@@ -238,7 +242,7 @@ def channels_whatsapp():
     return _saved(
         WhatsAppForm(prefix="whatsapp"),
         "whatsapp_form",
-        lambda f: accounts.save_whatsapp(
+        lambda f: connections.save_whatsapp(
             current_user,
             phone_number_id=f.whatsapp_number.data or "",
             token=f.whatsapp_token.data or "",
@@ -255,7 +259,9 @@ def channels_mail():
     return _saved(
         MailForm(prefix="mail"),
         "mail_form",
-        lambda f: accounts.save_mail_server(current_user, url=f.mail_url.data or "", sender=f.mail_sender.data or ""),
+        lambda f: connections.save_mail_server(
+            current_user, url=f.mail_url.data or "", sender=f.mail_sender.data or ""
+        ),
     )
 
 
@@ -267,11 +273,11 @@ def channels_mailbox():
     return _saved(
         MailboxForm(prefix="mailbox"),
         "mailbox_form",
-        lambda f: accounts.save_mailbox(current_user, url=f.mailbox_url.data or ""),
+        lambda f: connections.save_mailbox(current_user, url=f.mailbox_url.data or ""),
     )
 
 
-# What each remove button names, and the account it removes.
+# What each remove button names, and the kind of connection it removes.
 REMOVABLE = {
     "sms": "sms",
     "webhook": "webhook",
@@ -290,7 +296,7 @@ def channels_remove(kind: str):
     require(current_user, Permission.MANAGE_SETTINGS)
     if kind not in REMOVABLE:
         return error_page(404, _("There is no such connection."))
-    accounts.remove_account(current_user, REMOVABLE[kind])
+    connections.remove_connection(current_user, REMOVABLE[kind])
     flash(_("Removed."), "success")
     return redirect_after_change(url_for("settings.channels"))
 
@@ -301,7 +307,7 @@ def channels_inbound():
     """A fresh token for received text messages; shown on this answer only."""
     require(current_user, Permission.MANAGE_SETTINGS)
     try:
-        token = accounts.new_inbound_token(current_user)
+        token = connections.new_sms_inbound_token(current_user)
     except ServiceError as exc:
         flash(str(exc.message), "error")
         return _page(status=exc.status)

@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from wtforms import StringField, TextAreaField
 
-from services.channels import accounts
+from services.connections.queries import staff_group
 from services.errors import ServiceError
 from services.notifications import settings as notice_settings
 from services.notifications.templates import EMAIL_CHANNELS, PLACEHOLDERS
@@ -37,7 +37,7 @@ def notices():
         off=notice_settings.switched_off(),
         always=notice_settings.ALWAYS,
         copies=notice_settings.copies(),
-        group=accounts.staff_group(),
+        group=staff_group(),
         default_locale=g.tenant.default_locale,
     )
 

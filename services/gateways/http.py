@@ -5,7 +5,7 @@ A forking worker runs each job in a child process; the client is made afresh in 
 it, so no connection is ever shared across a fork.
 
 Every address it connects to is an organization's choice, so each connection goes only to an address checked by
-services.channels.addresses (after the name is resolved; TLS still names the host). What went wrong is said in
+services.gateways.addresses (after the name is resolved; TLS still names the host). What went wrong is said in
 words of our own, never with the server's answer.
 """
 
@@ -20,8 +20,8 @@ import httpcore
 import httpx
 from httpcore._backends.sync import SyncBackend, SyncStream
 
-from services.channels import addresses
-from services.channels.base import DeliveryError, Unavailable, Undeliverable
+from services.gateways import addresses
+from services.gateways.base import DeliveryError, Unavailable, Undeliverable
 
 TIMEOUT = httpx.Timeout(15.0, connect=5.0)
 _lock = threading.Lock()

@@ -10,15 +10,15 @@ from typing import Any
 
 import httpx
 
-from services.channels import http
-from services.channels.base import Outgoing, Unavailable, Undeliverable
+from services.gateways import http
+from services.gateways.base import Outgoing, Unavailable, Undeliverable
 
 
 @dataclass(frozen=True)
 class Provider:
     key: str
     name: str
-    base_url: str  # the provider's API; an account may point elsewhere (a proxy, a test server)
+    base_url: str  # the provider's API; a connection may point elsewhere (a proxy, a test server)
     needs_sender: bool
     send: Callable[[str, dict[str, Any], str, Outgoing], str | None]
 

@@ -8,7 +8,7 @@
 - WhatsApp Cloud API: POST {base}/{phone-number-id}/messages with a bearer token and
   {"messaging_product": "whatsapp", "to", "type": "text" | "template", …}; the answer carries
   "messages": [{"id": "wamid…"}], a refusal {"error": {"message", "type", "code", "error_subcode"}}.
-  Outside the 24 hours after the customer last wrote, WhatsApp takes only an approved template: an account
+  Outside the 24 hours after the customer last wrote, WhatsApp takes only an approved template: a connection
   may name one with a single body parameter, and every notice goes as that template.
 """
 
@@ -17,9 +17,9 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from services.channels import http
-from services.channels.base import Outgoing, Unavailable, Undeliverable
-from services.channels.bots import call_url
+from services.gateways import http
+from services.gateways.base import Outgoing, Unavailable, Undeliverable
+from services.gateways.bots import call_url
 
 MESSENGERS = {
     "rubika": ("Rubika", "https://botapi.rubika.ir/v3"),

@@ -1,4 +1,5 @@
-"""A tenant's own gateway for a channel (a text-message provider), its secret kept encrypted."""
+"""A tenant's connection: its own account with a provider (an SMS gateway, a mail server or mailbox, a bot, a
+messenger, its webhook), its secret kept encrypted."""
 
 from __future__ import annotations
 
@@ -11,15 +12,19 @@ from sqlalchemy.orm import Mapped, mapped_column
 from tenants.db import Base, Json, TenantOwned, UTCDateTime, utcnow
 
 
-class ChannelAccount(TenantOwned, Base):
-    """One provider account per channel: which provider, its plain settings, and its encrypted secret."""
+class Connection(TenantOwned, Base):
+    """One connection per kind: which provider, its plain settings, and its encrypted secret."""
 
+    # The table and its column "channel" keep the names they were created with (tenants_with_channel() in the
+    # database reads them); in Python the column is `kind`.
     __tablename__ = "channel_accounts"
     __table_args__ = (sa.UniqueConstraint("tenant_id", "channel"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    channel: Mapped[str] = mapped_column(sa.String(20))  # "sms"
-    provider: Mapped[str] = mapped_column(sa.String(20))  # "kavenegar", "smsir", "mobizon", "http"
+    # "sms", "email" (a mail server), "imap" (a mailbox), "webhook", "telegram", "bale", "rubika", "eitaa",
+    # "whatsapp".
+    kind: Mapped[str] = mapped_column("channel", sa.String(20))
+    provider: Mapped[str] = mapped_column(sa.String(20))  # "kavenegar", "smsir", "mobizon", "http", "smtp", …
     # Not secret: the sender line, the API's base address.
     settings: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
     secret_encrypted: Mapped[str] = mapped_column(sa.Text, default="")

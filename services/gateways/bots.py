@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from services.channels import http
-from services.channels.base import Unavailable, Undeliverable
+from services.gateways import http
+from services.gateways.base import Unavailable, Undeliverable
 
 BOT_PROVIDERS = {"telegram": ("Telegram", "https://api.telegram.org"), "bale": ("Bale", "https://tapi.bale.ai")}
 # The chat is gone for good: not found, or the user blocked the bot or left.

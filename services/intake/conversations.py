@@ -4,28 +4,28 @@ registers it on channel "messenger", and `/status <code>` answers where a compla
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy.orm import Mapped, mapped_column
 
-from services.channels.accounts import bot_sender, messenger_sender, sms_sender
-from services.channels.base import DeliveryError, Outgoing
-from services.channels.bots import BOT_PROVIDERS
-from services.channels.messengers import MESSENGERS, rubika_update
 from services.complaints.models import ContactChannel, State
 from services.complaints.operations import ComplaintInput, register_complaint
 from services.complaints.tracking import CodeError, explain, format_code
+from services.connections.queries import bot_sender, messenger_sender, sms_sender
 from services.contacts import ContactError, normalize_phone
 from services.errors import ServiceError
+from services.gateways.base import DeliveryError, Outgoing
+from services.gateways.bots import BOT_PROVIDERS
+from services.gateways.messengers import MESSENGERS, rubika_update
 from services.i18n import format_moment
+from services.intake.models import BotConversation
 from services.notifications.templates import shown_code
 from services.portal.labels import STATE_WORDS
 from tenants import throttle
-from tenants.db import Base, TenantOwned, UTCDateTime, after_commit, db, utcnow
+from tenants.db import after_commit, db, utcnow
 from tenants.models import LOCALES, Tenant
 from tenants.text import normalize_text
 
@@ -33,20 +33,6 @@ log = logging.getLogger(__name__)
 MAX_TEXT = 4000
 # A conversation left this long starts over.
 STALE = timedelta(hours=24)
-
-
-class BotConversation(TenantOwned, Base):
-    """Where one chat stands in telling its complaint."""
-
-    __tablename__ = "bot_conversations"
-    __table_args__ = (sa.UniqueConstraint("tenant_id", "provider", "chat_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    provider: Mapped[str] = mapped_column(sa.String(20))
-    chat_id: Mapped[str] = mapped_column(sa.String(40))
-    step: Mapped[str] = mapped_column(sa.String(20))  # "name", "phone", "story"
-    data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
 def _conversation(provider: str, chat_id: str) -> BotConversation | None:

@@ -11,8 +11,8 @@ import time
 
 import httpx
 
-from services.channels import http
-from services.channels.base import Outgoing, Unavailable, Undeliverable
+from services.gateways import http
+from services.gateways.base import Outgoing, Unavailable, Undeliverable
 
 SIGNATURE_HEADER = "Dadras-Signature"
 

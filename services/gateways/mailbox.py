@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from urllib.parse import unquote, urlsplit
 
-from services.channels import addresses
+from services.gateways import addresses
 
 TIMEOUT = 20
 _FETCHED_UID = re.compile(rb"UID (\d+)")
@@ -55,7 +55,7 @@ def _connection_error(exc: BaseException) -> MailboxError:
 
 
 class _IMAP(imaplib.IMAP4):
-    """IMAP over a connection to a checked address (services.channels.addresses)."""
+    """IMAP over a connection to a checked address (services.gateways.addresses)."""
 
     def _create_socket(self, timeout: float | None) -> socket.socket:
         return addresses.connect(self.host, self.port, timeout)
