@@ -26,6 +26,7 @@ the time until the last of them has left is shown beside.
 from __future__ import annotations
 
 import html
+import http.client
 import json
 import logging
 import multiprocessing
@@ -40,6 +41,7 @@ from base64 import b64encode
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from urllib.parse import urlencode
 
 import psycopg
 from aiosmtpd.controller import Controller
@@ -137,20 +139,17 @@ def _prepare(host: str, port: int, slugs: list[str], count: int, *, first: int, 
 
 
 def _file(host: str, port: int, filing: Filing) -> None:
-    client = _Client(host, port)
-    client.cookies = dict(filing.cookies)
-    filing.filed_at = time.monotonic()
-    # The receipt's address is the answer; the client does not follow it (a browser would, with one more GET).
-    from urllib.parse import urlencode
-
+    """POST the form once; the receipt's address is the answer (a browser would follow it with one more GET)."""
+    conn = http.client.HTTPConnection(host, port, timeout=120)
     headers = {
-        "Cookie": "; ".join(f"{k}={v}" for k, v in client.cookies.items()),
+        "Cookie": "; ".join(f"{k}={v}" for k, v in filing.cookies.items()),
         "Content-Type": "application/x-www-form-urlencoded",
     }
-    client.conn.request("POST", f"/{filing.slug}/complaints/new", body=urlencode(filing.fields), headers=headers)
-    response = client.conn.getresponse()
+    filing.filed_at = time.monotonic()
+    conn.request("POST", f"/{filing.slug}/complaints/new", body=urlencode(filing.fields), headers=headers)
+    response = conn.getresponse()
     response.read()
-    client.conn.close()
+    conn.close()
     filing.answered_at = time.monotonic()
     filing.status = response.status
     match = _CODE.search(response.headers.get("Location") or "")
