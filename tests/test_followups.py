@@ -43,6 +43,15 @@ def _events(app, made, complaint_id: int) -> list[str]:
         )
 
 
+def _awaited(app, made, complaint_id: int) -> list[bool]:
+    from services.notifications.models import Notice
+
+    with app.app_context(), tenant_scope(made.tenant.id):
+        return list(
+            db.session.scalars(sa.select(Notice.awaited).where(Notice.complaint_id == complaint_id).order_by(Notice.id))
+        )
+
+
 def _run(app, made, at):
     with clock_at(at), app.app_context(), tenant_scope(made.tenant.id):
         done = follow_up(db.session.get(Tenant, made.tenant.id), at)
@@ -68,6 +77,8 @@ def test_an_answer_left_alone_is_told_then_closed_then_a_rating_is_asked_once(ap
     assert _run(app, made, now + timedelta(days=17, minutes=2)) == (0, 0, 1)  # three days later: a reminder
     assert _run(app, made, now + timedelta(days=18)) == (0, 0, 0)
     assert _events(app, made, complaint_id) == ["registered", "responded", "closing_soon", "closed", "rating_reminder"]
+    # Nobody is at the portal for what the periodic job wrote: it leaves after what customers are waiting for.
+    assert _awaited(app, made, complaint_id) == [True, True, False, False, False]
 
 
 def test_a_rated_or_reopened_complaint_is_left_alone_and_zero_days_means_never(app, make_tenant, make_complaint):

@@ -8,7 +8,9 @@ from rq import Queue
 
 NOTIFY = "notify"  # notices someone is waiting for: to customers, and the invitations and resets of staff accounts
 INTAKE = "intake"  # e-mail and messenger intake
-NOTIFY_STAFF = "notify-staff"  # notices about complaints to staff, the organization's systems and outside parties
+# Notices nobody waits for at the moment: about complaints to staff, to the organization's systems and outside
+# parties, and the reminders and warnings periodic jobs write to customers (Notice.awaited).
+NOTIFY_STAFF = "notify-staff"
 DEFAULT = "default"  # everything else: sweeps, relays, housekeeping
 # A worker takes a job from the first of its queues that has one: a customer's acknowledgement never waits
 # behind the staff notices of a burst of filings, nor a complaint taken in by e-mail behind them.

@@ -374,7 +374,7 @@ def auto_close(complaint: Complaint, days: int) -> None:
         customer_visible=True,
         actor_kind="system",
     )
-    notify_customer(complaint, "closed")
+    notify_customer(complaint, "closed", awaited=False)  # a periodic job's: nobody is at the portal for it
 
 
 def reopen(

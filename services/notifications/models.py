@@ -6,7 +6,6 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.hybrid import hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.db import Base, Json, TenantOwned, UTCDateTime, utcnow
@@ -62,17 +61,15 @@ class Notice(TenantOwned, Base):
     # What the channel called the message it took (a provider's message id), for tracing a complaint about it.
     provider_id: Mapped[str | None] = mapped_column(sa.String(120))
 
-    @hybrid_property
-    def awaited(self) -> bool:
-        """Whether someone is waiting for this notice now: a customer (an acknowledgement, a one-time code, an
-        answer), or a person at an invitation or a password reset. Those leave before the notices about
-        complaints to staff, the organization's systems and outside parties."""
-        return self.audience == "customer" or self.complaint_id is None
+    # Whether someone is waiting for this notice now: a customer (an acknowledgement, a one-time code, an answer),
+    # or a person at an invitation or a password reset. Those leave first, on their own queue, before the
+    # notices about complaints to staff, the organization's systems and outside parties, and before what a
+    # periodic job writes (a reminder to rate, a warning that an answer will close): nobody waits for those.
+    awaited: Mapped[bool] = mapped_column(default=lambda context: _awaited_default(context.get_current_parameters()))
 
-    @awaited.inplace.expression
-    @classmethod
-    def _awaited_expression(cls) -> sa.ColumnElement[bool]:
-        return sa.or_(cls.audience == "customer", cls.complaint_id.is_(None))
+
+def _awaited_default(values: dict[str, Any]) -> bool:
+    return values.get("audience", "customer") == "customer" or values.get("complaint_id") is None
 
 
 class NoticeTemplate(TenantOwned, Base):

@@ -274,22 +274,25 @@ def notify_customer(
     key: str | None = None,
     data: dict[str, Any] | None = None,
     address: tuple[str, str] | None = None,
+    awaited: bool = True,
 ) -> Notice | None:
     """A notice to the complainant about `event`, in their language, on their channel (none without a contact).
 
     `key` distinguishes notices of the same event on the same complaint (a message's id, a code's id).
+    `awaited=False` for what a periodic job writes (a reminder, a warning): it leaves after what customers are
+    waiting for at that moment (Notice.awaited).
     """
     _to_webhook(complaint, event, key)
     chosen = address is not None  # a one-time code goes only where the customer asked for it
     address = address or customer_address(complaint) or unreachable_address(complaint)
     if address is None:
         return None  # no contact at all: nobody to tell
-    notice = _to_customer(complaint, event, key, data, address)
+    notice = _to_customer(complaint, event, key, data, address, awaited=awaited)
     if not chosen and is_enabled(event) and "every_channel" in copies_of(event):
         # The tenant's rule: every other way the customer gave, too.
         for other in every_address(complaint):
             if other[0] != address[0]:
-                _to_customer(complaint, event, key, data, other, suffix=f":{other[0]}")
+                _to_customer(complaint, event, key, data, other, suffix=f":{other[0]}", awaited=awaited)
     return notice
 
 
@@ -301,6 +304,7 @@ def _to_customer(
     address: tuple[str, str],
     *,
     suffix: str = "",
+    awaited: bool = True,
 ) -> Notice | None:
     channel, recipient = address
     notice = Notice(
@@ -312,6 +316,7 @@ def _to_customer(
         locale=complaint.preferred_locale,
         data=data or {},
         idempotency_key=f"{event}:{complaint.id}:{complaint.cycle}{suffix}:{key or ''}"[:80],
+        awaited=awaited,
     )
     if channel not in usable_channels():
         # Recorded, not dropped: staff see that the customer was not told, and can try again once it is set up.

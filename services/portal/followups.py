@@ -60,6 +60,7 @@ def follow_up(tenant: Tenant, now: datetime | None = None) -> FollowUps:
                 "closing_soon",
                 key=complaint.responded_at.isoformat(),
                 data={"closes_at": closes_at(complaint, settings.auto_close_days).isoformat()},
+                awaited=False,
             ):
                 done.warned += 1
     if settings.rating_reminder_days:
@@ -76,7 +77,7 @@ def follow_up(tenant: Tenant, now: datetime | None = None) -> FollowUps:
             .order_by(Complaint.id)
         )
         for complaint in unrated:
-            if notify_customer(complaint, "rating_reminder", key=complaint.closed_at.isoformat()):
+            if notify_customer(complaint, "rating_reminder", key=complaint.closed_at.isoformat(), awaited=False):
                 done.reminded += 1
     return done
 
