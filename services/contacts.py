@@ -12,6 +12,7 @@ from email_validator import EmailNotValidError, validate_email
 from flask_babel import lazy_gettext as _l
 
 from services.i18n import number, ungrouped
+from tenants.errors import Refused
 from tenants.text import latin_digits, normalize_email
 
 # Iran's کد ملی: 10 digits. Kazakhstan's ЖСН/ИИН: 12 digits. Elsewhere: anything plausible.
@@ -45,13 +46,8 @@ def national_id_name(country: str):
     return NATIONAL_ID_NAMES.get(country.upper(), OTHER_NATIONAL_ID_NAME)
 
 
-class ContactError(ValueError):
-    """A refused contact detail; `field` names the input at fault, `message` (lazy) says what to fix."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class ContactError(Refused):
+    """A refused contact detail: `field` ("email", "phone", "national_id") names which, `message` what to fix."""
 
 
 def check_email(value: str) -> str:
@@ -60,17 +56,17 @@ def check_email(value: str) -> str:
     try:
         validate_email(email, check_deliverability=False)
     except EmailNotValidError:
-        raise ContactError("email", _l("Enter a valid e-mail address, for example name@example.com.")) from None
+        raise ContactError(_l("Enter a valid e-mail address, for example name@example.com."), "email") from None
     return email
 
 
 def _phone_error(region: str) -> ContactError:
     example = ungrouped(phone_example(region))
-    return ContactError("phone", _l("Enter a valid phone number, for example %(example)s.", example=example))
+    return ContactError(_l("Enter a valid phone number, for example %(example)s.", example=example), "phone")
 
 
 def _national_id_error(message: str | None = None) -> ContactError:
-    return ContactError("national_id", message or _l("This national ID is not valid: check its digits."))
+    return ContactError(message or _l("This national ID is not valid: check its digits."), "national_id")
 
 
 def normalize_phone(text: str, region: str) -> str:

@@ -16,9 +16,10 @@ from flask_babel import lazy_gettext as _l
 from tenants import throttle
 from tenants.context import require_tenant_id
 from tenants.db import db, utcnow
+from tenants.errors import Conflict, Forbidden, Gone, NotFound, Refused, TooMany
 from tenants.models import StaffInvitation, StaffMember, Tenant
 from tenants.passwords import password_problem
-from tenants.roles import Permission, PermissionDenied, Role, require
+from tenants.roles import Permission, Role, require
 from tenants.text import normalize_email, number
 from tenants.tokens import TokenExpired, TokenInvalid, make_token, read_token
 
@@ -26,39 +27,6 @@ log = logging.getLogger(__name__)
 _hasher = PasswordHasher()
 # Verified against when the e-mail is unknown, so a miss takes as long as a wrong password.
 _DUMMY_HASH = _hasher.hash(secrets.token_hex(16))
-
-
-class AccountError(Exception):
-    """A refused account operation; `message` is shown to the user, `field` names the input at fault."""
-
-    status = 422
-
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
-
-
-class LoginThrottled(AccountError):
-    status = 429
-
-
-class NotFound(AccountError):
-    status = 404
-
-
-class TooMany(AccountError):
-    status = 429
-
-
-class Conflict(AccountError):
-    status = 409
-
-
-class Gone(AccountError):
-    """A link that was genuine but has expired, been used or been withdrawn."""
-
-    status = 410
 
 
 def hash_password(password: str) -> str:
@@ -70,7 +38,7 @@ def _check_password(password: str, email: str, name: str = "") -> None:
     tenant = db.session.get(Tenant, require_tenant_id())
     problem = password_problem(password, email, name, tenant.name if tenant else "", tenant.slug if tenant else "")
     if problem:
-        raise AccountError(problem, field="password")
+        raise Refused(problem, field="password")
 
 
 def find_staff_by_email(email: str) -> StaffMember | None:
@@ -111,7 +79,7 @@ def authenticate(email: str, password: str, ip: str) -> StaffMember:
     tenant_id = str(require_tenant_id())
     email = normalize_email(email)
     if not throttle.hit("login_ip", ip):
-        raise LoginThrottled(_l("Too many failed attempts. Wait a few minutes and try again."))
+        raise TooMany(_l("Too many failed attempts. Wait a few minutes and try again."))
     account = throttle.count("login_account", tenant_id, email)
     address = throttle.count("login_ip_failed", ip)
     waits = (
@@ -120,9 +88,7 @@ def authenticate(email: str, password: str, ip: str) -> StaffMember:
     )
     wait = max((seconds for seconds, key in waits if throttle.held("login_wait", seconds, *key)), default=0)
     if wait:
-        raise LoginThrottled(
-            _l("After several wrong passwords, wait %(n)s seconds before you try again.", n=number(wait))
-        )
+        raise TooMany(_l("After several wrong passwords, wait %(n)s seconds before you try again.", n=number(wait)))
     member = find_staff_by_email(email)
     ok = False
     try:
@@ -135,10 +101,10 @@ def authenticate(email: str, password: str, ip: str) -> StaffMember:
         # The next attempt of this account, and from this address, is taken only after its wait.
         throttle.hold("login_wait", login_delay(account + 1), "account", tenant_id, email)
         throttle.hold("login_wait", login_delay(address + 1), "address", ip)
-        raise AccountError(_l("The e-mail address or the password is wrong."))
+        raise Refused(_l("The e-mail address or the password is wrong."))
     throttle.reset("login_account", tenant_id, email)
     if not member.is_active:
-        raise AccountError(_l("This account has been deactivated. Ask an administrator of this organization."))
+        raise Refused(_l("This account has been deactivated. Ask an administrator of this organization."))
     if _hasher.check_needs_rehash(member.password_hash):
         member.password_hash = hash_password(password)
     member.last_login_at = utcnow()
@@ -171,7 +137,7 @@ def _active_owners() -> int:
 
 def _check_role_grant(actor: StaffMember, role: Role) -> None:
     if role == Role.OWNER and actor.role != Role.OWNER.value:
-        raise PermissionDenied("only an owner may make an owner")
+        raise Forbidden()  # only an owner may make an owner
 
 
 def invite_staff(actor: StaffMember, email: str, role: Role) -> IssuedInvitation:
@@ -211,7 +177,7 @@ def invite_staff(actor: StaffMember, email: str, role: Role) -> IssuedInvitation
 
 
 def open_invitation(token: str) -> StaffInvitation:
-    """The invitation a token stands for, if it can still be accepted; raises AccountError."""
+    """The invitation a token stands for, if it can still be accepted; raises Refused."""
     tenant_id = require_tenant_id()
     try:
         payload = read_token("invite", token, current_app.config["INVITATION_TTL_SECONDS"])
@@ -264,7 +230,7 @@ def request_password_reset(email: str) -> tuple[StaffMember, str] | None:
 
 
 def open_password_reset(token: str) -> StaffMember:
-    """The staff member a reset token stands for, if it can still be used; raises AccountError."""
+    """The staff member a reset token stands for, if it can still be used; raises Refused."""
     tenant_id = require_tenant_id()
     try:
         payload = read_token("reset", token, current_app.config["PASSWORD_RESET_TTL_SECONDS"])
@@ -326,7 +292,7 @@ def _get_member(member_id: int) -> StaffMember:
 
 def _guard_owner_change(actor: StaffMember, member: StaffMember) -> None:
     if member.role == Role.OWNER.value and actor.role != Role.OWNER.value:
-        raise PermissionDenied("only an owner may change an owner")
+        raise Forbidden()  # only an owner may change an owner
     if member.role == Role.OWNER.value and member.is_active and _active_owners() <= 1:
         raise Conflict(_l("The organization needs at least one active owner."))
 
@@ -365,7 +331,7 @@ def reactivate_staff(actor: StaffMember, member_id: int) -> StaffMember:
     require(actor, Permission.MANAGE_STAFF)
     member = _get_member(member_id)
     if member.role == Role.OWNER.value and actor.role != Role.OWNER.value:
-        raise PermissionDenied("only an owner may change an owner")
+        raise Forbidden()  # only an owner may change an owner
     member.is_active = True
     member.deactivated_at = None
     db.session.flush()

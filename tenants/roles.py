@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from tenants.errors import Forbidden
+
 
 class Role(StrEnum):
     OWNER = "owner"
@@ -30,10 +32,6 @@ GRANTS: dict[Role, frozenset[Permission]] = {
 }
 
 
-class PermissionDenied(Exception):
-    """The actor's role does not allow this operation."""
-
-
 def can(role: str | Role, permission: Permission) -> bool:
     """Whether `role` holds `permission`."""
     try:
@@ -43,6 +41,6 @@ def can(role: str | Role, permission: Permission) -> bool:
 
 
 def require(actor: object, permission: Permission) -> None:
-    """Raise PermissionDenied unless the active staff member `actor` holds `permission`."""
+    """Raise Forbidden unless the active staff member `actor` holds `permission`."""
     if actor is None or not getattr(actor, "is_active", False) or not can(actor.role, permission):
-        raise PermissionDenied(permission.value)
+        raise Forbidden()

@@ -14,7 +14,6 @@ from services.catalog.models import Category, Unit
 from services.complaints import actions as corrective
 from services.complaints import lifecycle
 from services.complaints.access import get_complaint
-from services.complaints.errors import ComplaintError, Forbidden, NotAllowed, NotFound, StaleEdit
 from services.complaints.models import Complaint, ComplaintEvent
 from services.complaints.operations import (
     ComplaintInput,
@@ -29,6 +28,7 @@ from services.files.checking import check_upload
 from services.files.storage import storage_from_config
 from tenants.context import tenant_scope
 from tenants.db import db, utcnow
+from tenants.errors import Forbidden, NotAllowed, NotFound, Refused, StaleEdit
 from tenants.models import StaffMember
 from tests.fixtures.files import make_pdf
 from tests.fixtures.scopes import in_tenant, investigating
@@ -156,7 +156,7 @@ def test_a_decided_complaint_cannot_become_a_suggestion(app, make_tenant, make_c
         c = investigating(s, complaint.id)
         lifecycle.decide(s.owner, s.tenant, c, lifecycle.DecisionInput(False, "Not our fault."), c.version)
         db.session.flush()
-        with pytest.raises(ComplaintError, match="stays a complaint") as refused:
+        with pytest.raises(Refused, match="stays a complaint") as refused:
             edit_complaint(s.owner, s.tenant, c.id, _record_input(c, kind="suggestion"), c.version)
         assert refused.value.field == "kind"
         assert c.kind == "complaint"
@@ -177,7 +177,7 @@ def test_an_undecided_complaint_may_be_corrected_into_a_suggestion(app, make_ten
 def test_an_arrival_more_than_a_year_ago_is_a_typo(app, make_tenant):
     made = make_tenant()
     with in_tenant(app, made) as s:
-        with pytest.raises(ComplaintError, match="year") as refused:
+        with pytest.raises(Refused, match="year") as refused:
             register_complaint(s.owner, s.tenant, _input(received_at=utcnow() - timedelta(days=400)))
         assert refused.value.field == "received_at"
         older = register_complaint(s.owner, s.tenant, _input(received_at=utcnow() - timedelta(days=40)))
@@ -188,7 +188,7 @@ def test_an_arrival_more_than_a_year_ago_is_a_typo(app, make_tenant):
 def test_a_malformed_email_is_refused_on_its_field(app, make_tenant, email):
     made = make_tenant()
     with in_tenant(app, made) as s:
-        with pytest.raises(ComplaintError) as refused:
+        with pytest.raises(Refused) as refused:
             register_complaint(s.owner, s.tenant, _input(email=email))
         assert refused.value.field == "email"
 
@@ -213,7 +213,7 @@ def test_editing_keeps_a_category_retired_since(app, make_tenant, make_complaint
         db.session.flush()
         assert c.category_id == category_id
         other = _record_input(c, category_id=category_id + 1000)
-        with pytest.raises(ComplaintError, match="category"):
+        with pytest.raises(Refused, match="category"):
             edit_complaint(s.owner, s.tenant, c.id, other, c.version)
 
 

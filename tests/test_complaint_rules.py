@@ -10,10 +10,10 @@ import sqlalchemy as sa
 
 from services.complaints import actions as corrective
 from services.complaints import lifecycle
-from services.complaints.errors import ComplaintError, NotAllowed, NotFound, StaleEdit
 from services.complaints.models import Complaint, ComplaintEvent, CorrectiveAction
 from services.complaints.operations import assign
 from tenants.db import db, utcnow
+from tenants.errors import NotAllowed, NotFound, Refused, StaleEdit
 from tenants.models import StaffMember
 from tests.fixtures.scopes import in_tenant, investigating
 
@@ -23,7 +23,7 @@ def test_an_answer_needs_a_decision_first(app, make_tenant, make_complaint):
     complaint = make_complaint(made)
     with in_tenant(app, made) as s:
         c = investigating(s, complaint.id)
-        with pytest.raises(ComplaintError, match="decision") as refused:
+        with pytest.raises(Refused, match="decision") as refused:
             lifecycle.respond(s.owner, c, "Our answer.", c.version)
         assert refused.value.status == 422
         assert c.state == "investigating"
@@ -38,7 +38,7 @@ def test_open_corrective_actions_block_the_answer(app, make_tenant, make_complai
         lifecycle.decide(s.owner, s.tenant, c, lifecycle.DecisionInput(True, "Our fault."), c.version)
         db.session.flush()
         assert c.state == "action"
-        with pytest.raises(ComplaintError, match="corrective action"):
+        with pytest.raises(Refused, match="corrective action"):
             lifecycle.respond(s.owner, c, "Answer.", c.version)
         corrective.update_action_status(
             s.owner, c.id, action.id, status="deferred", note="Needs next year's budget", version=action.version
@@ -55,7 +55,7 @@ def test_a_justified_complaint_needs_at_least_one_action(app, make_tenant, make_
         c = investigating(s, complaint.id)
         lifecycle.decide(s.owner, s.tenant, c, lifecycle.DecisionInput(True, "Our fault."), c.version)
         db.session.flush()
-        with pytest.raises(ComplaintError, match="at least one corrective action"):
+        with pytest.raises(Refused, match="at least one corrective action"):
             lifecycle.respond(s.owner, c, "Answer.", c.version)
 
 
@@ -70,7 +70,7 @@ def test_an_agents_decision_waits_for_a_managers_approval(app, make_tenant, make
         decision = lifecycle.decide(agent, s.tenant, c, lifecycle.DecisionInput(False, "Within policy."), c.version)
         db.session.flush()
         assert decision.approved_by_id is None
-        with pytest.raises(ComplaintError, match="approve"):
+        with pytest.raises(Refused, match="approve"):
             lifecycle.respond(agent, c, "Answer.", c.version)
         lifecycle.approve(manager, c, c.version)
         db.session.flush()
@@ -197,7 +197,7 @@ def test_an_action_cannot_skip_to_verified_or_defer_without_a_reason(app, make_t
             corrective.update_action_status(
                 s.owner, c.id, action.id, status="verified_effective", note="ok", version=action.version
             )
-        with pytest.raises(ComplaintError, match="deferred") as refused:
+        with pytest.raises(Refused, match="deferred") as refused:
             corrective.update_action_status(
                 s.owner, c.id, action.id, status="deferred", note="", version=action.version
             )
@@ -211,7 +211,7 @@ def test_the_handler_cannot_be_the_person_the_complaint_is_about(app, make_tenan
     complaint = make_complaint(made, about_staff_id=nurse.id)
     with in_tenant(app, made) as s:
         c = db.session.get(Complaint, complaint.id)
-        with pytest.raises(ComplaintError, match="about") as refused:
+        with pytest.raises(Refused, match="about") as refused:
             assign(s.owner, c.id, None, nurse.id, c.version)
         assert refused.value.field == "handler_id"
         assert c.handler_id is None

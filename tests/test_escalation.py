@@ -15,12 +15,12 @@ from services.catalog.models import Unit
 from services.complaints import lifecycle, operations
 from services.complaints.models import Complaint, ComplaintEvent
 from services.complaints.operations import ComplaintInput, register_complaint
-from services.errors import ServiceError
 from services.escalation import rules as escalation
 from services.escalation.sweep import preview, sweep_all, sweep_tenant
 from services.notifications.models import Notice
 from tenants.context import tenant_scope
 from tenants.db import clock_at, db
+from tenants.errors import Refused
 from tenants.models import StaffMember, Tenant
 
 CASES = {
@@ -232,7 +232,7 @@ def test_a_rule_that_cannot_work_is_refused(app, make_tenant, change, field):
     with app.app_context(), tenant_scope(made.tenant.id):
         owner = db.session.get(StaffMember, made.owner.id)
         data = {"name": "Warn", "trigger": "due_near", "minutes": 60, "notify_handler": True} | change
-        with pytest.raises(ServiceError) as refused:
+        with pytest.raises(Refused) as refused:
             escalation.save_rule(owner, None, escalation.RuleInput(**data))
         assert refused.value.field == field
         assert len(escalation.list_rules()) == 2

@@ -14,9 +14,9 @@ from services.portal import operations as portal
 from services.portal import settings as portal_settings
 from services.portal.followups import follow_up, follow_up_all
 from services.portal.models import PortalSettings
-from services.portal.settings import PortalSettingsError
 from tenants.context import tenant_scope
 from tenants.db import clock_at, db, utcnow
+from tenants.errors import Refused
 from tenants.models import StaffMember, Tenant
 
 
@@ -120,7 +120,7 @@ def test_follow_up_settings_that_cannot_work_are_refused(app, make_tenant, chang
     with app.app_context(), tenant_scope(made.tenant.id):
         owner = db.session.get(StaffMember, made.owner.id)
         tenant = db.session.get(Tenant, made.tenant.id)
-        with pytest.raises(PortalSettingsError) as refused:
+        with pytest.raises(Refused) as refused:
             portal_settings.save(owner, tenant, portal_settings.PortalInput(colour="#0d6efd", **change))
         assert refused.value.field == field
         assert db.session.scalars(sa.select(PortalSettings)).all() == []

@@ -8,10 +8,10 @@ import pytest
 
 from services.complaints import actions as corrective
 from services.complaints import lifecycle
-from services.complaints.errors import ComplaintError, Forbidden, NotAllowed
 from services.complaints.models import Complaint, State
 from tenants.context import tenant_scope
 from tenants.db import db
+from tenants.errors import Forbidden, NotAllowed, Refused
 from tenants.models import StaffMember, Tenant
 
 pytestmark = pytest.mark.parametrize("db_backend", ["sqlite"])
@@ -174,9 +174,9 @@ def test_refusals_carry_a_status_for_the_page(app, make_tenant, make_user, make_
         c = db.session.get(Complaint, complaint.id)
         member = db.session.get(StaffMember, unit_member.id)
         owner = db.session.get(StaffMember, made.owner.id)
-        with pytest.raises(ComplaintError) as refused_role:
+        with pytest.raises(Refused) as refused_role:
             lifecycle.withdraw(member, c, "x", c.version)
-        with pytest.raises(ComplaintError) as refused_state:
+        with pytest.raises(Refused) as refused_state:
             lifecycle.close(owner, c, None, c.version)
     assert refused_role.value.status == 403
     assert refused_state.value.status == 409

@@ -11,18 +11,18 @@ import sqlalchemy as sa
 from stdnum import damm
 
 from services.complaints import lifecycle
-from services.complaints.errors import ComplaintError, Duplicate, NotAllowed
 from services.complaints.models import Complaint, ComplaintEvent
 from services.complaints.operations import ComplaintInput
 from services.complaints.tracking import CodeError, format_code
 from services.files.storage import storage_from_config
 from services.forms import schema
 from services.forms.answers import answered_fields
-from services.forms.schema import FieldInput, FormError
+from services.forms.schema import FieldInput
 from services.notifications.models import Notice
 from services.portal import operations as portal
 from tenants.context import tenant_scope
 from tenants.db import clock_at, db, utcnow
+from tenants.errors import Duplicate, NotAllowed, Refused
 from tests.fixtures.scopes import in_tenant
 
 
@@ -62,7 +62,7 @@ def test_each_field_type_is_added_reordered_and_published_as_a_version(app, make
         version = schema.publish(s.owner)
         assert version.number == 1
         assert [f["type"] for f in version.fields][-2:] == ["file", "email"]
-        with pytest.raises(FormError, match="Nothing has changed"):
+        with pytest.raises(Refused, match="Nothing has changed"):
             schema.publish(s.owner)
 
 
@@ -70,11 +70,11 @@ def test_a_field_type_cannot_change_and_a_choice_needs_options(app, make_tenant)
     made = make_tenant()
     with in_tenant(app, made) as s:
         key = schema.add_field(s.owner, _field("short_text", "File number"))["key"]
-        with pytest.raises(FormError, match="type"):
+        with pytest.raises(Refused, match="type"):
             schema.update_field(s.owner, key, _field("number", "File number"))
-        with pytest.raises(FormError, match="option"):
+        with pytest.raises(Refused, match="option"):
             schema.add_field(s.owner, _field("choice", "Branch"))
-        with pytest.raises(FormError, match="label"):
+        with pytest.raises(Refused, match="label"):
             schema.add_field(s.owner, FieldInput(type="short_text", labels={"en": "  "}))
 
 
@@ -83,7 +83,7 @@ def test_an_old_complaint_keeps_its_answers_under_the_labels_it_was_filed_with(a
     with in_tenant(app, made) as s:
         key = schema.add_field(s.owner, _field("short_text", "Patient file number", required=True))["key"]
         schema.publish(s.owner)
-        with pytest.raises(FormError) as missing:
+        with pytest.raises(Refused) as missing:
             _file(app, s)
         assert missing.value.field == key
         old = _file(app, s, values={key: "P-1042"})
@@ -112,7 +112,7 @@ def test_answers_are_checked_by_type(app, make_tenant):
         option = schema.draft(s.owner).fields[2]["options"][0]["key"]
         schema.publish(s.owner)
         for key, bad in ((keys["number"], "NaN"), (keys["choice"], ["nope"]), (keys["phone"], "12")):
-            with pytest.raises(FormError) as refused:
+            with pytest.raises(Refused) as refused:
                 _file(app, s, values={key: bad})
             assert refused.value.field == key
         c = _file(
@@ -139,7 +139,7 @@ def test_core_fields_are_hidden_or_required_as_the_tenant_chose(app, make_tenant
     with in_tenant(app, made) as s:
         schema.set_core(s.owner, {"national_id": "hidden", "email": "required"})
         schema.publish(s.owner)
-        with pytest.raises(ComplaintError) as refused:
+        with pytest.raises(Refused) as refused:
             _file(app, s)
         assert refused.value.field == "email"
         c = _file(app, s, email="aigerim@example.com", national_id="0012345678")
@@ -266,7 +266,7 @@ def test_a_customer_message_is_logged_once_and_tells_the_handler(app, make_tenan
         for _ in range(2):
             portal.customer_message(s.tenant, c, "Here is my receipt number: 5521.")
             db.session.flush()
-        with pytest.raises(ComplaintError) as refused:
+        with pytest.raises(Refused) as refused:
             portal.customer_message(s.tenant, c, "x" * 5001)
         assert refused.value.field == "body"
         entries = db.session.scalars(sa.select(ComplaintEvent).where(ComplaintEvent.kind == "customer_message")).all()
@@ -282,7 +282,7 @@ def test_withdrawing_needs_a_reason_and_an_open_complaint(app, make_tenant, make
     complaint = make_complaint(made)
     with in_tenant(app, made) as s:
         c = db.session.get(Complaint, complaint.id)
-        with pytest.raises(ComplaintError):
+        with pytest.raises(Refused):
             portal.withdraw(s.tenant, c, " ")
         portal.withdraw(s.tenant, c, "Sorted out in person.")
         assert c.state == "withdrawn"

@@ -10,10 +10,10 @@ import pytest
 import sqlalchemy as sa
 
 from services.complaints import lifecycle
-from services.complaints.errors import Forbidden
 from services.complaints.models import Complaint, ComplaintEvent, Decision
 from tenants.context import tenant_scope
 from tenants.db import db
+from tenants.errors import Forbidden
 from tenants.models import StaffMember, Tenant
 
 

@@ -13,10 +13,10 @@ import sqlalchemy as sa
 from services.connections import operations as connections
 from services.connections.models import Connection
 from services.connections.queries import connection, sms_sender
-from services.errors import ServiceError
 from services.notifications.models import Notice
 from tenants.context import tenant_scope
 from tenants.db import db
+from tenants.errors import Refused
 from tenants.models import StaffMember
 from tests.fixtures.httpapi import JsonHandler, LocalServer, serving
 
@@ -224,7 +224,7 @@ def test_an_account_that_cannot_work_is_refused(app, make_tenant, change, field)
     with app.app_context(), tenant_scope(made.tenant.id):
         owner = db.session.get(StaffMember, made.owner.id)
         data = {"provider": "kavenegar", "sender": "10004346", "base_url": "", "secret": GOOD_KEY} | change
-        with pytest.raises(ServiceError) as refused:
+        with pytest.raises(Refused) as refused:
             connections.save_sms_gateway(owner, **data)
         assert refused.value.field == field
 

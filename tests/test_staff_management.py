@@ -100,13 +100,13 @@ def test_services_enforce_roles_without_the_web(app, make_tenant, make_user):
     import pytest
 
     from tenants.accounts import deactivate_staff
-    from tenants.roles import PermissionDenied
+    from tenants.roles import Forbidden
 
     made = make_tenant()
     agent = make_user(made.tenant)
     with app.app_context(), tenant_scope(made.tenant.id):
         actor = db.session.get(StaffMember, agent.id)
-        with pytest.raises(PermissionDenied):
+        with pytest.raises(Forbidden):
             deactivate_staff(actor, made.owner.id)
 
 

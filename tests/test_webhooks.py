@@ -14,11 +14,11 @@ import sqlalchemy as sa
 from services.complaints.models import Complaint
 from services.connections import operations as connections
 from services.connections.queries import connection
-from services.errors import ServiceError
 from services.notifications import delivery
 from services.notifications.models import Notice
 from tenants.context import tenant_scope
 from tenants.db import clock_at, db, utcnow
+from tenants.errors import Refused
 from tenants.models import StaffMember
 from tests.fixtures.httpapi import JsonHandler, LocalServer, serving
 
@@ -100,7 +100,7 @@ def test_the_webhook_settings_refuse_a_weak_secret_and_never_show_it(app, make_t
     assert SECRET[-4:] in page
     with app.app_context(), tenant_scope(made.tenant.id):
         owner = db.session.get(StaffMember, made.owner.id)
-        with pytest.raises(ServiceError):
+        with pytest.raises(Refused):
             connections.save_webhook(owner, url="ftp://example.com", secret=SECRET)
     assert client.post(f"{url}/remove").status_code == 303
     with app.app_context(), tenant_scope(made.tenant.id):

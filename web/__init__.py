@@ -14,7 +14,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 import workers
 from tenants import isolation, pool, throttle
 from tenants.db import db
-from tenants.roles import PermissionDenied
+from tenants.errors import Refused
 from web import config as app_config
 from web import country, i18n, tenancy
 from web.console import labels
@@ -174,9 +174,11 @@ def _register_error_pages(app: Flask) -> None:
         db.session.rollback()
         return error_page(409, _("Someone changed this at the same moment. Reload the page and try again."))
 
-    @app.errorhandler(PermissionDenied)
-    def permission_denied(exc: PermissionDenied):
-        return error_page(403, _("Your role does not allow this."))
+    @app.errorhandler(Refused)
+    def refused(exc: Refused):
+        # Any refusal a view did not put back into its form: the error page of its status, saying why (what the
+        # operation flushed before it refused is rolled back, as for every 4xx).
+        return error_page(exc.status, str(exc.message))
 
     for code in (400, 403, 404, 405, 413, 429):
 

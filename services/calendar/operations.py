@@ -12,9 +12,9 @@ from flask_babel import lazy_gettext as _l
 from services.calendar.models import DEADLINE_UNITS, STAGES, DeadlineRule, Holiday, WorkingCalendar
 from services.calendar.worktime import HOLIDAY_COUNTRIES, PRESETS, WeekHours, hours_to_json, official_holidays
 from services.catalog.models import Category
-from services.errors import NotFound, ServiceError
 from services.i18n import ungrouped
 from tenants.db import db
+from tenants.errors import NotFound, Refused
 from tenants.models import COUNTRIES, CURRENCIES, StaffMember, Tenant
 from tenants.roles import Permission, require
 
@@ -27,7 +27,7 @@ def set_week(actor: StaffMember, hours: WeekHours) -> None:
     """The working intervals of each weekday."""
     require(actor, Permission.MANAGE_SETTINGS)
     if not any(hours.get(day) for day in range(7)):
-        raise ServiceError(_l("Give working hours for at least one day."), field="hours")
+        raise Refused(_l("Give working hours for at least one day."), field="hours")
     row = db.session.scalar(sa.select(WorkingCalendar))
     if row is None:
         row = WorkingCalendar(hours={})
@@ -38,7 +38,7 @@ def set_week(actor: StaffMember, hours: WeekHours) -> None:
 def apply_preset(actor: StaffMember, preset: str) -> None:
     """One click: Iran's Saturday-to-Wednesday week with a half Thursday, or Kazakhstan's Monday to Friday."""
     if preset not in PRESETS:
-        raise ServiceError(_l("Choose a preset from the list."), field="preset")
+        raise Refused(_l("Choose a preset from the list."), field="preset")
     set_week(actor, PRESETS[preset])
 
 
@@ -46,12 +46,12 @@ def add_holiday(actor: StaffMember, day: date | None, name: str) -> Holiday:
     """A day off the organization keeps."""
     require(actor, Permission.MANAGE_SETTINGS)
     if day is None:
-        raise ServiceError(_l("Give the holiday's date."), field="day")
+        raise Refused(_l("Give the holiday's date."), field="day")
     name = name.strip()
     if not name or len(name) > 200:
-        raise ServiceError(_l("Give the holiday a name of at most 200 characters."), field="name")
+        raise Refused(_l("Give the holiday a name of at most 200 characters."), field="name")
     if db.session.scalar(sa.select(Holiday.id).where(Holiday.day == day)) is not None:
-        raise ServiceError(_l("This day is already a holiday."), field="day")
+        raise Refused(_l("This day is already a holiday."), field="day")
     holiday = Holiday(day=day, name=name)
     db.session.add(holiday)
     db.session.flush()
@@ -122,10 +122,10 @@ def import_official_holidays(actor: StaffMember, tenant: Tenant, country: str, y
     such as 1405 for an organization that counts in Jalali years, which may also give a Gregorian one)."""
     require(actor, Permission.MANAGE_SETTINGS)
     if country not in HOLIDAY_COUNTRIES:
-        raise ServiceError(_l("Choose Iran or Kazakhstan."), field="country")
+        raise Refused(_l("Choose Iran or Kazakhstan."), field="country")
     low, high = JALALI_YEARS if uses_jalali(tenant) else GREGORIAN_YEARS
     if year_span(year) is None or (year < _JALALI_BELOW and not uses_jalali(tenant)):
-        raise ServiceError(
+        raise Refused(
             _l("Choose a year from %(low)s to %(high)s.", low=ungrouped(low), high=ungrouped(high)), field="year"
         )
     return add_official_holidays(country, [year], locale)
@@ -160,15 +160,15 @@ def save_rule(
     """Create or change a deadline rule: the default (no priority, no category) or an override."""
     require(actor, Permission.MANAGE_SETTINGS)
     if priority is not None and priority not in PRIORITIES:
-        raise ServiceError(_l("Choose a priority from the list."), field="priority")
+        raise Refused(_l("Choose a priority from the list."), field="priority")
     if category_id is not None and db.session.get(Category, category_id) is None:
-        raise ServiceError(_l("Choose a category from the list."), field="category_id")
+        raise Refused(_l("Choose a category from the list."), field="category_id")
     rule = db.session.get(DeadlineRule, rule_id) if rule_id is not None else DeadlineRule()
     if rule is None:
         raise NotFound(_l("There is no such rule."))
     if rule_id is None:
         if priority is None and category_id is None:
-            raise ServiceError(_l("An override names a priority, a category or both."), field="priority")
+            raise Refused(_l("An override names a priority, a category or both."), field="priority")
         duplicate = db.session.scalar(
             sa.select(DeadlineRule.id).where(
                 DeadlineRule.priority.is_(None) if priority is None else DeadlineRule.priority == priority,
@@ -176,23 +176,23 @@ def save_rule(
             )
         )
         if duplicate is not None:
-            raise ServiceError(_l("There is already a rule for this priority and category."), field="priority")
+            raise Refused(_l("There is already a rule for this priority and category."), field="priority")
         rule.priority, rule.category_id = priority, category_id
         db.session.add(rule)
     for stage in STAGES:
         amount, unit = amounts.get(stage, (None, None))
         if amount is not None and not (0 < amount <= MAX_AMOUNT and unit in DEADLINE_UNITS):
-            raise ServiceError(_l("Give a whole number of hours or days, and its unit."), field=f"{stage}_amount")
+            raise Refused(_l("Give a whole number of hours or days, and its unit."), field=f"{stage}_amount")
         if amount is None and rule.is_default:
-            raise ServiceError(_l("The default rule needs every deadline."), field=f"{stage}_amount")
+            raise Refused(_l("The default rule needs every deadline."), field=f"{stage}_amount")
         setattr(rule, f"{stage}_amount", amount)
         setattr(rule, f"{stage}_unit", unit if amount is not None else None)
     if legal_days is not None and not 0 < legal_days <= MAX_LEGAL_DAYS:
-        raise ServiceError(_l("Give the legal deadline in days, 1 to 365."), field="legal_days")
+        raise Refused(_l("Give the legal deadline in days, 1 to 365."), field="legal_days")
     rule.legal_days = legal_days
     rule.legal_basis = (legal_basis or "").strip()[:500] or None
     if rule.legal_days and not rule.legal_basis:
-        raise ServiceError(_l("Say which law sets the legal deadline."), field="legal_basis")
+        raise Refused(_l("Say which law sets the legal deadline."), field="legal_basis")
     db.session.flush()
     return rule
 
@@ -204,7 +204,7 @@ def remove_rule(actor: StaffMember, rule_id: int) -> None:
     if rule is None:
         raise NotFound(_l("There is no such rule."))
     if rule.is_default:
-        raise ServiceError(_l("The default rule cannot be removed."))
+        raise Refused(_l("The default rule cannot be removed."))
     db.session.delete(rule)
 
 
@@ -218,7 +218,7 @@ def set_region(actor: StaffMember, tenant: Tenant, country: str, currency: str) 
     """Where the organization works and the currency it compensates in."""
     require(actor, Permission.MANAGE_SETTINGS)
     if country not in COUNTRIES:
-        raise ServiceError(_l("Choose a country from the list."), field="country")
+        raise Refused(_l("Choose a country from the list."), field="country")
     if currency not in CURRENCIES:
-        raise ServiceError(_l("Choose a currency from the list."), field="currency")
+        raise Refused(_l("Choose a currency from the list."), field="currency")
     tenant.country, tenant.currency = country, currency

@@ -8,9 +8,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from services.catalog.models import Category, RootCause, Unit
-from services.errors import NotFound, ServiceError
 from services.i18n import number
 from tenants.db import db
+from tenants.errors import NotFound, Refused
 from tenants.models import LOCALES, StaffMember
 from tenants.roles import Permission, Role, require
 
@@ -23,9 +23,9 @@ def clean_names(names: dict[str, str | None]) -> dict[str, str]:
     cleaned = {lang: (names.get(lang) or "").strip() for lang in LOCALES}
     cleaned = {lang: value for lang, value in cleaned.items() if value}
     if not cleaned:
-        raise ServiceError(_l("Give a name in at least one language."), field="names")
+        raise Refused(_l("Give a name in at least one language."), field="names")
     if any(len(value) > NAME_LENGTH for value in cleaned.values()):
-        raise ServiceError(_l("A name can have at most %(n)s characters.", n=number(NAME_LENGTH)), field="names")
+        raise Refused(_l("A name can have at most %(n)s characters.", n=number(NAME_LENGTH)), field="names")
     return cleaned
 
 
@@ -53,7 +53,7 @@ def add_category(actor: StaffMember, names: dict[str, str | None], parent_id: in
     if parent_id is not None:
         parent = _get(Category, parent_id)
         if parent.parent_id is not None:
-            raise ServiceError(_l("Categories go two levels deep: choose a top category."), field="parent_id")
+            raise Refused(_l("Categories go two levels deep: choose a top category."), field="parent_id")
     category = Category(
         key=f"c-{secrets.token_hex(4)}",
         names=clean_names(names),
@@ -89,7 +89,7 @@ def _head(head_id: int | None) -> int | None:
         return None
     head = db.session.get(StaffMember, head_id)
     if head is None or not head.is_active:
-        raise ServiceError(_l("Choose an active staff member as the head."), field="head_id")
+        raise Refused(_l("Choose an active staff member as the head."), field="head_id")
     return head.id
 
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from services.complaints.errors import NotFound
 from services.complaints.models import Complaint
 from tenants.db import db
+from tenants.errors import NotFound
 from tenants.models import StaffMember
-from tenants.roles import Permission, PermissionDenied, Role, can, require
+from tenants.roles import Forbidden, Permission, Role, can, require
 
 
 def visible_to(actor: StaffMember) -> sa.ColumnElement[bool]:
@@ -43,7 +43,7 @@ def is_about(complaint: Complaint, actor: StaffMember) -> bool:
 
 
 def may_handle(actor: StaffMember) -> None:
-    """Raise PermissionDenied unless `actor` handles complaints at all."""
+    """Raise Forbidden unless `actor` handles complaints at all."""
     require(actor, Permission.HANDLE_COMPLAINTS)
 
 
@@ -51,7 +51,7 @@ def get_complaint(actor: StaffMember, complaint_id: int, *, for_update: bool = F
     """The complaint, if `actor` may see it; NotFound otherwise (never a hint that it exists)."""
     try:
         may_handle(actor)
-    except PermissionDenied:
+    except Forbidden:
         raise NotFound(_l("There is no such complaint.")) from None
     query = sa.select(Complaint).where(Complaint.id == complaint_id, visible_to(actor))
     if for_update:

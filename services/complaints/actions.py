@@ -10,12 +10,12 @@ from flask_babel import lazy_gettext as _l
 
 from services.catalog.models import RootCause, Unit
 from services.complaints.access import get_complaint
-from services.complaints.errors import ComplaintError, NotAllowed, NotFound, StaleEdit
 from services.complaints.lifecycle import Action, check
 from services.complaints.log import changes, record
 from services.complaints.models import ActionStatus, CorrectiveAction
 from services.complaints.stale import touch
 from tenants.db import db, utcnow
+from tenants.errors import NotAllowed, NotFound, Refused, StaleEdit
 from tenants.models import StaffMember
 
 S = ActionStatus
@@ -46,17 +46,17 @@ EDITABLE = ("description", "root_cause_id", "root_cause_text", "owner_id", "unit
 def _check_refs(data: ActionInput, current: CorrectiveAction | None = None) -> None:
     """The action's fields checked; an edit may keep an owner or a root cause that has since been retired."""
     if not data.description.strip():
-        raise ComplaintError(_l("Describe the action."), field="description")
+        raise Refused(_l("Describe the action."), field="description")
     if data.root_cause_id is None and not (data.root_cause_text or "").strip():
-        raise ComplaintError(_l("Choose a root cause or describe it."), field="root_cause_id")
+        raise Refused(_l("Choose a root cause or describe it."), field="root_cause_id")
     if data.root_cause_id is not None and db.session.get(RootCause, data.root_cause_id) is None:
-        raise ComplaintError(_l("Choose a root cause from the list."), field="root_cause_id")
+        raise Refused(_l("Choose a root cause from the list."), field="root_cause_id")
     if data.unit_id is not None and db.session.get(Unit, data.unit_id) is None:
-        raise ComplaintError(_l("Choose a unit from the list."), field="unit_id")
+        raise Refused(_l("Choose a unit from the list."), field="unit_id")
     if data.owner_id is not None and not (current is not None and current.owner_id == data.owner_id):
         owner = db.session.get(StaffMember, data.owner_id)
         if owner is None or not owner.is_active:
-            raise ComplaintError(_l("Choose an active staff member as the owner."), field="owner_id")
+            raise Refused(_l("Choose an active staff member as the owner."), field="owner_id")
 
 
 def add_action(actor: StaffMember, complaint_id: int, data: ActionInput) -> CorrectiveAction:
@@ -155,15 +155,15 @@ def update_action_status(
     try:
         to = ActionStatus(status)
     except ValueError:
-        raise ComplaintError(_l("Choose a status from the list."), field="status") from None
+        raise Refused(_l("Choose a status from the list."), field="status") from None
     current = ActionStatus(action.status)
     if to not in NEXT_STATUS[current]:
         raise NotAllowed(_l("The action cannot move to this status from its present one."))
     note = (note or "").strip() or None
     if to == S.DEFERRED and not note:
-        raise ComplaintError(_l("Write why the action is deferred."), field="note")
+        raise Refused(_l("Write why the action is deferred."), field="note")
     if to in (S.VERIFIED_EFFECTIVE, S.VERIFIED_INEFFECTIVE) and not note:
-        raise ComplaintError(_l("Write how the effectiveness was verified."), field="note")
+        raise Refused(_l("Write how the effectiveness was verified."), field="note")
     before = {"status": action.status}
     action.status = to.value
     if to == S.DEFERRED:

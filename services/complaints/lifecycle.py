@@ -15,7 +15,6 @@ from flask_babel import lazy_gettext as _l
 
 from services.calendar.deadlines import compute_due_dates, load_calendar
 from services.complaints.access import is_about
-from services.complaints.errors import ComplaintError, Forbidden, NotAllowed
 from services.complaints.log import record
 from services.complaints.models import (
     OPEN_STATES,
@@ -28,6 +27,7 @@ from services.complaints.models import (
 from services.complaints.stale import check_version, touch
 from services.notifications.outbox import notify_customer, notify_staff
 from tenants.db import db, utcnow
+from tenants.errors import Forbidden, NotAllowed, Refused
 from tenants.models import StaffMember, Tenant
 from tenants.roles import Role
 
@@ -202,7 +202,7 @@ def decide(actor: StaffMember, tenant: Tenant, complaint: Complaint, data: Decis
     check(complaint, actor, Action.DECIDE)
     check_version(complaint, version)
     if not data.reasons.strip():
-        raise ComplaintError(_l("Write the reasons for the decision."), field="reasons")
+        raise Refused(_l("Write the reasons for the decision."), field="reasons")
     decision = current_decision(complaint)
     before = _decision_fields(decision) if decision else {}
     if decision is None:
@@ -301,25 +301,23 @@ def respond(actor: StaffMember, complaint: Complaint, message: str, version: int
     check(complaint, actor, Action.RESPOND)
     check_version(complaint, version)
     if not message.strip():
-        raise ComplaintError(_l("Write the answer the customer will receive."), field="message")
+        raise Refused(_l("Write the answer the customer will receive."), field="message")
     if complaint.kind == Kind.COMPLAINT:
         decision = current_decision(complaint)
         if decision is None:
-            raise ComplaintError(_l("Record the decision before answering."))
+            raise Refused(_l("Record the decision before answering."))
         if decision.approved_by_id is None:
-            raise ComplaintError(_l("A manager must approve the decision before the answer goes out."))
+            raise Refused(_l("A manager must approve the decision before the answer goes out."))
         if decision.justified:
             actions = list(
                 db.session.scalars(sa.select(CorrectiveAction).where(CorrectiveAction.complaint_id == complaint.id))
             )
             if not actions:
-                raise ComplaintError(
+                raise Refused(
                     _l("A justified complaint needs at least one corrective action, done or deferred with a reason.")
                 )
             if any(not a.is_settled for a in actions):
-                raise ComplaintError(
-                    _l("Every corrective action must be done, or deferred with a reason, before answering.")
-                )
+                raise Refused(_l("Every corrective action must be done, or deferred with a reason, before answering."))
     complaint.responded_at = utcnow()
     _move(complaint, actor, Action.RESPOND, State.RESPONDED, body=message, customer_visible=True)
     notify_customer(complaint, "responded", data={"message": message.strip()})
@@ -386,7 +384,7 @@ def reopen(
     """
     _check_step(complaint, actor, Action.REOPEN, version)
     if not reason.strip():
-        raise ComplaintError(_l("Write why the customer rejected the answer."), field="reason")
+        raise Refused(_l("Write why the customer rejected the answer."), field="reason")
     complaint.reopen_count += 1
     complaint.cycle += 1
     now = utcnow()
@@ -415,7 +413,7 @@ def withdraw(actor: StaffMember | None, complaint: Complaint, reason: str, versi
     """The customer withdrew the complaint: told to the staff, or done on the portal (`actor` None)."""
     _check_step(complaint, actor, Action.WITHDRAW, version)
     if not reason.strip():
-        raise ComplaintError(_l("Write why the complaint is withdrawn."), field="reason")
+        raise Refused(_l("Write why the complaint is withdrawn."), field="reason")
     complaint.withdrawn_at = utcnow()
     _move(
         complaint,
@@ -433,7 +431,7 @@ def escalate(actor: StaffMember, complaint: Complaint, reason: str, version: int
     check(complaint, actor, Action.ESCALATE)
     check_version(complaint, version)
     if not reason.strip():
-        raise ComplaintError(_l("Write why the complaint is escalated."), field="reason")
+        raise Refused(_l("Write why the complaint is escalated."), field="reason")
     before = complaint.escalation_level
     complaint.escalation_level = before + 1
     touch(complaint, actor)

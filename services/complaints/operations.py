@@ -13,7 +13,6 @@ from flask_babel import lazy_gettext as _l
 from services.calendar.deadlines import compute_due_dates, load_calendar
 from services.catalog.models import Category, Unit
 from services.complaints.access import get_complaint, may_handle, visible_to
-from services.complaints.errors import ComplaintError, Duplicate, Forbidden, NotFound
 from services.complaints.lifecycle import Action, check, set_next_due
 from services.complaints.log import changes, record
 from services.complaints.models import (
@@ -32,12 +31,13 @@ from services.complaints.models import (
 from services.complaints.search import build_search_text
 from services.complaints.stale import check_version, touch
 from services.complaints.tracking import new_code
-from services.contacts import ContactError, check_email, check_national_id, normalize_phone
+from services.contacts import check_email, check_national_id, normalize_phone
 from services.files.checking import CheckedFile, check_total
 from services.files.storage import Storage
 from services.notifications.outbox import notify_customer, notify_staff
 from services.notifications.staff import tell_desk, unit_people
 from tenants.db import db, utcnow
+from tenants.errors import Duplicate, Forbidden, NotFound, Refused
 from tenants.models import LOCALES, StaffMember, Tenant
 from tenants.roles import Role
 
@@ -104,7 +104,7 @@ EDITABLE = (
 
 
 def _clean(tenant: Tenant, data: ComplaintInput, current: Complaint | None = None) -> dict[str, Any]:
-    """The record's fields checked and normalized; raises ComplaintError naming the first field at fault."""
+    """The record's fields checked and normalized; raises Refused naming the first field at fault."""
     values = {f.name: getattr(data, f.name) for f in fields(data)}
     for name, allowed, message in (
         ("kind", set(Kind), _l("Choose a kind from the list.")),
@@ -112,32 +112,30 @@ def _clean(tenant: Tenant, data: ComplaintInput, current: Complaint | None = Non
         ("priority", set(Priority), _l("Choose a priority from the list.")),
     ):
         if values[name] not in allowed:
-            raise ComplaintError(message, field=name)
+            raise Refused(message, field=name)
     if values["preferred_contact"] and values["preferred_contact"] not in set(ContactChannel):
-        raise ComplaintError(_l("Choose a contact channel from the list."), field="preferred_contact")
+        raise Refused(_l("Choose a contact channel from the list."), field="preferred_contact")
     if values["preferred_locale"] not in LOCALES:
         values["preferred_locale"] = tenant.default_locale
     for name in ("complainant_name", "subject", "description"):
         if not (values[name] or "").strip():
-            raise ComplaintError(_l("This field is required."), field=name)
+            raise Refused(_l("This field is required."), field=name)
     _clean_contact(tenant, values)
     _check_refs(values, current)
     return values
 
 
 def _clean_contact(tenant: Tenant, values: dict[str, Any]) -> None:
-    try:
-        values["phone"] = normalize_phone(values["phone"], tenant.country) if values["phone"] else None
-        national_id = values["national_id"]
-        values["national_id"] = check_national_id(national_id, tenant.country) if national_id else None
-        values["email"] = check_email(values["email"]) if values["email"] else None
-    except ContactError as exc:
-        raise ComplaintError(exc.message, field=exc.field) from exc
+    """The contact details checked (a ContactError names the field at fault), and the preferred way reachable."""
+    values["phone"] = normalize_phone(values["phone"], tenant.country) if values["phone"] else None
+    national_id = values["national_id"]
+    values["national_id"] = check_national_id(national_id, tenant.country) if national_id else None
+    values["email"] = check_email(values["email"]) if values["email"] else None
     by_phone = (ContactChannel.PHONE, ContactChannel.SMS, ContactChannel.WHATSAPP)
     if values["preferred_contact"] in by_phone and not values["phone"]:
-        raise ComplaintError(_l("Give a phone number to be reached by phone, SMS or WhatsApp."), field="phone")
+        raise Refused(_l("Give a phone number to be reached by phone, SMS or WhatsApp."), field="phone")
     if values["preferred_contact"] == ContactChannel.EMAIL and not values["email"]:
-        raise ComplaintError(_l("Give an e-mail address to be reached by e-mail."), field="email")
+        raise Refused(_l("Give an e-mail address to be reached by e-mail."), field="email")
 
 
 def _check_refs(values: dict[str, Any], current: Complaint | None) -> None:
@@ -148,9 +146,9 @@ def _check_refs(values: dict[str, Any], current: Complaint | None) -> None:
             sa.select(Category.id).where(Category.id == values["category_id"], Category.is_active.is_(True))
         )
         if found is None:
-            raise ComplaintError(_l("Choose a category from the list."), field="category_id")
+            raise Refused(_l("Choose a category from the list."), field="category_id")
     if values["about_staff_id"] is not None and db.session.get(StaffMember, values["about_staff_id"]) is None:
-        raise ComplaintError(_l("Choose a staff member from the list."), field="about_staff_id")
+        raise Refused(_l("Choose a staff member from the list."), field="about_staff_id")
 
 
 def register_complaint(actor: StaffMember | None, tenant: Tenant, data: ComplaintInput) -> Complaint:
@@ -170,9 +168,9 @@ def register_complaint(actor: StaffMember | None, tenant: Tenant, data: Complain
     now = utcnow()
     received_at = values.pop("received_at") or now
     if received_at > now + _CLOCK_SKEW:
-        raise ComplaintError(_l("The arrival time cannot be in the future."), field="received_at")
+        raise Refused(_l("The arrival time cannot be in the future."), field="received_at")
     if received_at < now - _OLDEST_ARRIVAL:
-        raise ComplaintError(_l("The arrival date cannot be more than a year ago."), field="received_at")
+        raise Refused(_l("The arrival date cannot be more than a year ago."), field="received_at")
     complaint = Complaint(
         **values,
         state=State.RECEIVED.value,
@@ -250,13 +248,13 @@ def edit_complaint(actor: StaffMember, tenant: Tenant, complaint_id: int, data: 
         return False
     if "kind" in diff and values["kind"] != Kind.COMPLAINT and _has_decision_or_action(complaint):
         # A suggestion needs no decision: turning a decided complaint into one would skip its gates.
-        raise ComplaintError(_l("A complaint with a decision or corrective actions stays a complaint."), field="kind")
+        raise Refused(_l("A complaint with a decision or corrective actions stays a complaint."), field="kind")
     if (
         "about_staff_id" in diff
         and values["about_staff_id"] is not None
         and (values["about_staff_id"] == complaint.handler_id)
     ):
-        raise ComplaintError(_l("The handler cannot be the person the complaint is about."), field="about_staff_id")
+        raise Refused(_l("The handler cannot be the person the complaint is about."), field="about_staff_id")
     for key in diff:
         setattr(complaint, key, values[key])
     if "priority" in diff or "category_id" in diff:
@@ -305,16 +303,16 @@ def _plain(value: Any) -> Any:
 
 def _check_assignee(complaint: Complaint, unit_id: int | None, handler_id: int | None) -> StaffMember | None:
     if unit_id is not None and db.session.scalar(sa.select(Unit.id).where(Unit.id == unit_id)) is None:
-        raise ComplaintError(_l("Choose a unit from the list."), field="unit_id")
+        raise Refused(_l("Choose a unit from the list."), field="unit_id")
     handler = None
     if handler_id is not None:
         handler = db.session.get(StaffMember, handler_id)
         if handler is None or not handler.is_active:
-            raise ComplaintError(_l("Choose an active staff member as the handler."), field="handler_id")
+            raise Refused(_l("Choose an active staff member as the handler."), field="handler_id")
         if handler.id == complaint.about_staff_id:
-            raise ComplaintError(_l("The handler cannot be the person the complaint is about."), field="handler_id")
+            raise Refused(_l("The handler cannot be the person the complaint is about."), field="handler_id")
         if handler.role == Role.UNIT_MEMBER and handler.unit_id != unit_id:
-            raise ComplaintError(_l("This handler does not work in the chosen unit."), field="handler_id")
+            raise Refused(_l("This handler does not work in the chosen unit."), field="handler_id")
     return handler
 
 
@@ -378,7 +376,7 @@ def bulk_assign(
             check(complaint, actor, Action.ASSIGN)
             if _apply_assignment(actor, complaint, unit_id, handler_id):
                 result.assigned += 1
-        except ComplaintError as exc:
+        except Refused as exc:
             result.refused.append((complaint.code, str(exc.message)))
     return result
 
@@ -388,7 +386,7 @@ def add_note(actor: StaffMember, complaint_id: int, body: str) -> None:
     complaint = get_complaint(actor, complaint_id)
     check(complaint, actor, Action.NOTE)
     if not body.strip():
-        raise ComplaintError(_l("Write the note."), field="body")
+        raise Refused(_l("Write the note."), field="body")
     if not _is_repeat(complaint, actor, "note", body):
         record(complaint, "note", actor, body=body)
 
@@ -398,7 +396,7 @@ def message_customer(actor: StaffMember, complaint_id: int, body: str) -> None:
     complaint = get_complaint(actor, complaint_id)
     check(complaint, actor, Action.MESSAGE)
     if not body.strip():
-        raise ComplaintError(_l("Write the message."), field="body")
+        raise Refused(_l("Write the message."), field="body")
     if not _is_repeat(complaint, actor, "message", body):
         event = record(complaint, "message", actor, body=body, customer_visible=True)
         db.session.flush()

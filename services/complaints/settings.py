@@ -6,8 +6,8 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from services.complaints.lifecycle import RULES, Action
-from services.errors import ServiceError
 from tenants.db import db
+from tenants.errors import Refused
 from tenants.models import StaffMember, Tenant
 from tenants.roles import Permission, require
 
@@ -27,7 +27,7 @@ def set_second_approval(actor: StaffMember, tenant: Tenant, required: bool) -> N
             .where(StaffMember.is_active.is_(True), StaffMember.role.in_(roles))
         )
         if (count or 0) < 2:
-            raise ServiceError(
+            raise Refused(
                 _l(
                     "Only one person on your staff may approve decisions. Give a second person the owner's, an "
                     "administrator's or a manager's role first."

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from services.complaints.errors import StaleEdit
 from services.complaints.models import Complaint
 from tenants.db import db, utcnow
+from tenants.errors import StaleEdit
 from tenants.models import StaffMember
 
 

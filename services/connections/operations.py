@@ -13,7 +13,6 @@ from flask_babel import lazy_gettext as _l
 from services.connections.models import Connection
 from services.connections.queries import connection, digest, forget, stored
 from services.contacts import ContactError, check_email
-from services.errors import ServiceError
 from services.gateways import addresses, bots, mailbox, messengers
 from services.gateways.base import DeliveryError
 from services.gateways.bots import BOT_PROVIDERS
@@ -22,6 +21,7 @@ from services.gateways.secrets import seal, unseal
 from services.gateways.sms import PROVIDERS
 from services.i18n import number
 from tenants.db import db, utcnow
+from tenants.errors import Refused
 from tenants.models import StaffMember
 from tenants.roles import Permission, require
 
@@ -67,7 +67,7 @@ def _public(host: str, port: int, field: str) -> None:
     try:
         addresses.check_host(host, port)
     except addresses.RefusedAddress as exc:
-        raise ServiceError(
+        raise Refused(
             _l("This address is inside a private network: the service connects only to servers on the internet."),
             field=field,
         ) from exc
@@ -87,7 +87,7 @@ def _url(value: str, field: str) -> str:
     parts = urlsplit(value)
     port = _port(parts)
     if parts.scheme not in ("http", "https") or not parts.hostname or len(value) > 300 or port == -1:
-        raise ServiceError(_l("Give an address that starts with https://."), field=field)
+        raise Refused(_l("Give an address that starts with https://."), field=field)
     _public(parts.hostname, port or (443 if parts.scheme == "https" else 80), field)
     return value
 
@@ -99,23 +99,23 @@ def save_sms_gateway(
     require(actor, Permission.MANAGE_SETTINGS)
     chosen = PROVIDERS.get(provider)
     if chosen is None:
-        raise ServiceError(_l("Choose from the list."), field="provider")
+        raise Refused(_l("Choose from the list."), field="provider")
     sender = " ".join((sender or "").split())
     if chosen.needs_sender and not sender:
-        raise ServiceError(_l("Give the sender line your provider gave you."), field="sender")
+        raise Refused(_l("Give the sender line your provider gave you."), field="sender")
     if len(sender) > 40:
-        raise ServiceError(_l("At most %(n)s characters.", n=number(40)), field="sender")
+        raise Refused(_l("At most %(n)s characters.", n=number(40)), field="sender")
     url = _url(base_url, "base_url")
     if provider == "http" and not url:
-        raise ServiceError(_l("Give the gateway's address."), field="base_url")
+        raise Refused(_l("Give the gateway's address."), field="base_url")
     secret = (secret or "").strip()
     if len(secret) > MAX_SECRET:
-        raise ServiceError(_l("At most %(n)s characters.", n=number(MAX_SECRET)), field="secret")
+        raise Refused(_l("At most %(n)s characters.", n=number(MAX_SECRET)), field="secret")
     row = stored("sms")
     if row is None and not secret and provider != "http":
-        raise ServiceError(_l("Give the API key."), field="secret")
+        raise Refused(_l("Give the API key."), field="secret")
     if row is not None and row.provider != provider and not secret and provider != "http":
-        raise ServiceError(_l("Give the API key of the new provider."), field="secret")
+        raise Refused(_l("Give the API key of the new provider."), field="secret")
     # The inbound token stays with the connection when its provider or key changes.
     inbound = {"inbound_digest": row.settings["inbound_digest"]} if row and "inbound_digest" in row.settings else {}
     return _store(row, "sms", provider, {"sender": sender, "base_url": url, **inbound}, secret)
@@ -133,15 +133,15 @@ def save_webhook(actor: StaffMember, *, url: str, secret: str = "") -> Connectio
     require(actor, Permission.MANAGE_SETTINGS)
     url = _url(url, "webhook_url")
     if not url:
-        raise ServiceError(_l("Give the gateway's address."), field="webhook_url")
+        raise Refused(_l("Give the gateway's address."), field="webhook_url")
     secret = (secret or "").strip()
     if len(secret) > MAX_SECRET:
-        raise ServiceError(_l("At most %(n)s characters.", n=number(MAX_SECRET)), field="webhook_secret")
+        raise Refused(_l("At most %(n)s characters.", n=number(MAX_SECRET)), field="webhook_secret")
     if secret and len(secret) < 16:
-        raise ServiceError(_l("A signing secret needs at least 16 characters."), field="webhook_secret")
+        raise Refused(_l("A signing secret needs at least 16 characters."), field="webhook_secret")
     row = stored("webhook")
     if row is None and not secret:
-        raise ServiceError(_l("A signing secret needs at least 16 characters."), field="webhook_secret")
+        raise Refused(_l("A signing secret needs at least 16 characters."), field="webhook_secret")
     return _store(row, "webhook", "http", {"url": url}, secret)
 
 
@@ -152,13 +152,13 @@ def save_bot(actor: StaffMember, *, provider: str, token: str, webhook_url: str)
     if provider == "rubika":
         return save_rubika(actor, token=token, webhook_url=webhook_url)
     if provider not in BOT_PROVIDERS:
-        raise ServiceError(_l("Choose from the list."), field="bot_provider")
+        raise Refused(_l("Choose from the list."), field="bot_provider")
     token = (token or "").strip()
     row = connection(provider)
     if not token and row is None:
-        raise ServiceError(_l("Give the bot's token."), field="bot_token")
+        raise Refused(_l("Give the bot's token."), field="bot_token")
     if len(token) > MAX_SECRET:
-        raise ServiceError(_l("At most %(n)s characters.", n=number(MAX_SECRET)), field="bot_token")
+        raise Refused(_l("At most %(n)s characters.", n=number(MAX_SECRET)), field="bot_token")
     token = token or (unseal(row.secret_encrypted) or "")
     base_url = (row.settings or {}).get("base_url") if row is not None else None
     base_url = base_url or current_app.config["BOT_API_URLS"].get(provider) or BOT_PROVIDERS[provider][1]
@@ -167,7 +167,7 @@ def save_bot(actor: StaffMember, *, provider: str, token: str, webhook_url: str)
         bots.call(base_url, token, "setWebhook", {"url": webhook_url, "secret_token": hook_secret})
         me = bots.call(base_url, token, "getMe", {})
     except DeliveryError as exc:
-        raise ServiceError(_l("The messenger refused the bot: %(error)s", error=str(exc)), field="bot_token") from exc
+        raise Refused(_l("The messenger refused the bot: %(error)s", error=str(exc)), field="bot_token") from exc
     settings = {
         "base_url": base_url,
         "hook_digest": digest(hook_secret),
@@ -182,7 +182,7 @@ def new_sms_inbound_token(actor: StaffMember) -> str:
     require(actor, Permission.MANAGE_SETTINGS)
     row = stored("sms")
     if row is None:
-        raise ServiceError(_l("Set up the text-message provider first: the answers go out through it."))
+        raise Refused(_l("Set up the text-message provider first: the answers go out through it."))
     token = secrets.token_urlsafe(32)
     row.settings = {**(row.settings or {}), "inbound_digest": digest(token)}
     row.updated_at = utcnow()
@@ -198,16 +198,16 @@ def save_mail_server(actor: StaffMember, *, url: str = "", sender: str = "") -> 
     try:
         check_email(address)
     except ContactError as exc:
-        raise ServiceError(_l("Give the address your e-mails come from."), field="mail_sender") from exc
+        raise Refused(_l("Give the address your e-mails come from."), field="mail_sender") from exc
     if len(sender) > 200:
-        raise ServiceError(_l("At most %(n)s characters.", n=number(200)), field="mail_sender")
+        raise Refused(_l("At most %(n)s characters.", n=number(200)), field="mail_sender")
     url = (url or "").strip()
     row = stored("email")
     parts = urlsplit(url)
     if (url or row is None) and (
         parts.scheme not in ("smtp", "smtps") or not parts.hostname or len(url) > MAX_SECRET or _port(parts) == -1
     ):
-        raise ServiceError(_l("Give the server as smtp://user:password@host:587 or smtps://…:465."), field="mail_url")
+        raise Refused(_l("Give the server as smtp://user:password@host:587 or smtps://…:465."), field="mail_url")
     if url:
         _public(parts.hostname or "", _port(parts) or (465 if parts.scheme == "smtps" else 25), "mail_url")
     host = parts.hostname if url else (row.settings or {}).get("host")
@@ -225,18 +225,18 @@ def save_mailbox(actor: StaffMember, *, url: str = "") -> Connection:
     try:
         address = mailbox.parse_url(url)
     except ValueError as exc:
-        raise ServiceError(
+        raise Refused(
             _l("Give the mailbox as imaps://user:password@host:993/INBOX or imap://…:143/INBOX."), field="mailbox_url"
         ) from exc
     if len(url) > MAX_SECRET:
-        raise ServiceError(_l("At most %(n)s characters.", n=number(MAX_SECRET)), field="mailbox_url")
+        raise Refused(_l("At most %(n)s characters.", n=number(MAX_SECRET)), field="mailbox_url")
     try:
         # Reading starts with the mail that arrives from now on, not with the mailbox's past.
         with mailbox.opened(url) as box:
             validity = box.validity
             uids = box.uids_after(0)
     except mailbox.MailboxError as exc:  # in our words: open, closed and silent ports inside are all "refused"
-        raise ServiceError(
+        raise Refused(
             _l("The mailbox could not be opened: %(error)s", error=MAILBOX_REASONS[exc.reason]), field="mailbox_url"
         ) from exc
     settings = {
@@ -261,10 +261,10 @@ def _messenger_base(kind: str, row: Connection | None) -> str:
 def _token(row: Connection | None, typed: str, field: str, missing) -> str:
     typed = (typed or "").strip()
     if len(typed) > MAX_SECRET:
-        raise ServiceError(_l("At most %(n)s characters.", n=number(MAX_SECRET)), field=field)
+        raise Refused(_l("At most %(n)s characters.", n=number(MAX_SECRET)), field=field)
     token = typed or (unseal(row.secret_encrypted) if row is not None else None) or ""
     if not token:
-        raise ServiceError(missing, field=field)
+        raise Refused(missing, field=field)
     return token
 
 
@@ -282,9 +282,7 @@ def save_rubika(actor: StaffMember, *, token: str, webhook_url: str) -> Connecti
             base_url, token, "updateBotEndpoints", {"url": f"{webhook_url}?key={key}", "type": "ReceiveUpdate"}
         )
     except DeliveryError as exc:
-        raise ServiceError(
-            _l("The messenger refused the bot: %(error)s", error=str(exc)), field="rubika_token"
-        ) from exc
+        raise Refused(_l("The messenger refused the bot: %(error)s", error=str(exc)), field="rubika_token") from exc
     bot = me.get("bot") if isinstance(me.get("bot"), dict) else {}
     settings = {"base_url": base_url, "hook_digest": digest(key), "username": str(bot.get("username", ""))}
     return _store(row, "rubika", "rubika", settings, token)
@@ -298,12 +296,12 @@ def save_eitaa(actor: StaffMember, *, token: str, chat_id: str) -> Connection:
     token = _token(row, token, "eitaa_token", _l("Give the Eitaayar token."))
     chat_id = " ".join((chat_id or "").split())
     if not chat_id or len(chat_id) > 80:
-        raise ServiceError(_l("Give the group's or channel's ID."), field="eitaa_chat")
+        raise Refused(_l("Give the group's or channel's ID."), field="eitaa_chat")
     base_url = _messenger_base("eitaa", row)
     try:
         messengers.eitaa_check(base_url, token)
     except DeliveryError as exc:
-        raise ServiceError(_l("The messenger refused the bot: %(error)s", error=str(exc)), field="eitaa_token") from exc
+        raise Refused(_l("The messenger refused the bot: %(error)s", error=str(exc)), field="eitaa_token") from exc
     return _store(row, "eitaa", "eitaa", {"base_url": base_url, "chat_id": chat_id}, token)
 
 
@@ -315,19 +313,15 @@ def save_whatsapp(actor: StaffMember, *, phone_number_id: str, token: str, templ
     token = _token(row, token, "whatsapp_token", _l("Give the access token."))
     phone_number_id = (phone_number_id or "").strip()
     if not phone_number_id.isdigit() or len(phone_number_id) > 30:
-        raise ServiceError(_l("Give the phone number ID from WhatsApp Manager (digits)."), field="whatsapp_number")
+        raise Refused(_l("Give the phone number ID from WhatsApp Manager (digits)."), field="whatsapp_number")
     template = (template or "").strip()
     if template and (len(template) > 100 or not all(c.islower() or c.isdigit() or c == "_" for c in template)):
-        raise ServiceError(
-            _l("A template name has lower-case letters, digits and underscores."), field="whatsapp_template"
-        )
+        raise Refused(_l("A template name has lower-case letters, digits and underscores."), field="whatsapp_template")
     base_url = _messenger_base("whatsapp", row)
     try:
         number = messengers.whatsapp_check(base_url, token, phone_number_id)
     except DeliveryError as exc:
-        raise ServiceError(
-            _l("The messenger refused the bot: %(error)s", error=str(exc)), field="whatsapp_token"
-        ) from exc
+        raise Refused(_l("The messenger refused the bot: %(error)s", error=str(exc)), field="whatsapp_token") from exc
     settings = {
         "base_url": base_url,
         "phone_number_id": phone_number_id,

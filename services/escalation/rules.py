@@ -11,10 +11,10 @@ from flask_babel import lazy_gettext as _l
 from services.catalog.models import Category, Unit
 from services.complaints.models import OPEN_STATES, Channel, Priority
 from services.contacts import ContactError, check_email
-from services.errors import NotFound, ServiceError
 from services.escalation.models import DEADLINES, TRIGGERS, EscalationRule
 from services.i18n import number
 from tenants.db import db, utcnow
+from tenants.errors import NotFound, Refused
 from tenants.models import StaffMember
 from tenants.roles import Permission, Role, require
 
@@ -72,7 +72,7 @@ def _subset(values: list, allowed, field_name: str) -> list:
     allowed = {str(a) for a in allowed}
     chosen = list(dict.fromkeys(str(v) for v in values))
     if any(v not in allowed for v in chosen):
-        raise ServiceError(_l("Choose from the list."), field=field_name)
+        raise Refused(_l("Choose from the list."), field=field_name)
     return chosen
 
 
@@ -81,30 +81,30 @@ def _ids(model, ids: list[int], field_name: str) -> list[int]:
     if chosen:
         found = set(db.session.scalars(sa.select(model.id).where(model.id.in_(chosen))))
         if found != set(chosen):
-            raise ServiceError(_l("Choose from the list."), field=field_name)
+            raise Refused(_l("Choose from the list."), field=field_name)
     return chosen
 
 
 def _check(data: RuleInput) -> RuleInput:
     name = " ".join((data.name or "").split())
     if not name:
-        raise ServiceError(_l("Give the rule a name."), field="name")
+        raise Refused(_l("Give the rule a name."), field="name")
     if len(name) > 120:
-        raise ServiceError(_l("At most %(n)s characters.", n=number(120)), field="name")
+        raise Refused(_l("At most %(n)s characters.", n=number(120)), field="name")
     if data.trigger not in TRIGGERS:
-        raise ServiceError(_l("Choose when the rule acts."), field="trigger")
+        raise Refused(_l("Choose when the rule acts."), field="trigger")
     if data.deadline not in DEADLINES:
-        raise ServiceError(_l("Choose from the list."), field="deadline")
+        raise Refused(_l("Choose from the list."), field="deadline")
     if not isinstance(data.minutes, int) or not 0 <= data.minutes <= MAX_MINUTES:
-        raise ServiceError(_l("Give a time between 0 and a year."), field="minutes")
+        raise Refused(_l("Give a time between 0 and a year."), field="minutes")
     if data.trigger == "idle" and data.minutes == 0:
-        raise ServiceError(_l("Give how long without an update."), field="minutes")
+        raise Refused(_l("Give how long without an update."), field="minutes")
     email = None
     if data.notify_email:
         try:
             email = check_email(data.notify_email)
         except ContactError as exc:
-            raise ServiceError(exc.message, field="notify_email") from exc
+            raise Refused(exc.message, field="notify_email") from exc
     checked = RuleInput(
         name=name,
         trigger=data.trigger,
@@ -141,7 +141,7 @@ def _check(data: RuleInput) -> RuleInput:
         or checked.raise_level
     )
     if not acts:
-        raise ServiceError(_l("Choose at least one thing the rule does."), field="actions")
+        raise Refused(_l("Choose at least one thing the rule does."), field="actions")
     return checked
 
 
@@ -166,7 +166,7 @@ def save_rule(actor: StaffMember, rule_id: int | None, data: RuleInput) -> Escal
     checked = _check(data)
     if rule_id is None:
         if db.session.scalar(sa.select(sa.func.count()).select_from(EscalationRule)) >= MAX_RULES:
-            raise ServiceError(_l("At most %(n)s rules.", n=number(MAX_RULES)))
+            raise Refused(_l("At most %(n)s rules.", n=number(MAX_RULES)))
         last = db.session.scalar(sa.select(sa.func.max(EscalationRule.position)))
         rule = EscalationRule(position=(last if last is not None else -1) + 1)
         db.session.add(rule)

@@ -13,6 +13,7 @@ import filetype
 from flask_babel import lazy_gettext as _l
 
 from services.i18n import filesize
+from tenants.errors import Refused
 
 # Detected MIME type -> canonical extension. Legacy Office (doc, xls, ppt) is included because filetype tells the
 # three apart by the first sector after the OLE header; a bare OLE container it cannot place is detected as nothing
@@ -88,15 +89,12 @@ class CheckedFile:
     sha256: str
 
 
-class FileRejected(Exception):
-    """A refused upload; `message` is shown to the user, `reason` is a short code, `status` the HTTP status."""
-
-    status = 422
+class FileRejected(Refused):
+    """A refused upload: `reason` is a short code; too large is 413, anything else 422."""
 
     def __init__(self, reason: str, message: str) -> None:
-        super().__init__(str(message))
+        super().__init__(message)
         self.reason = reason
-        self.message = message
         if reason in {"too_large", "too_large_total"}:
             self.status = 413
 

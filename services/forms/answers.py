@@ -11,8 +11,9 @@ from flask_babel import lazy_gettext as _l
 from services.complaints.models import Complaint
 from services.contacts import ContactError, check_email, normalize_phone
 from services.forms.models import FormVersion
-from services.forms.schema import FormError, fields_for, published
+from services.forms.schema import fields_for, published
 from services.i18n import number
+from tenants.errors import Refused
 from tenants.models import Tenant
 
 SHORT_TEXT = 500
@@ -33,7 +34,7 @@ def clean_answers(
     category_id: int | None,
     country: str,
 ) -> dict[str, Any]:
-    """The answers to the fields `audience` sees, checked and made JSON; FormError names the field at fault.
+    """The answers to the fields `audience` sees, checked and made JSON; Refused names the field at fault.
 
     `values` holds what the form parsed: text, a Decimal, a date, an option's key or keys, a bool. File
     fields are answered separately (their attachments), so they are left out here.
@@ -47,12 +48,12 @@ def clean_answers(
         if _empty(value):
             if item["required"]:
                 message = _l("Tick this box.") if kind == "checkbox" else _l("This field is required.")
-                raise FormError(message, field=key)
+                raise Refused(message, field=key)
             continue
         try:
             cleaned[key] = _CLEANERS[kind](item, value, country)
         except ContactError as exc:
-            raise FormError(exc.message, field=key) from exc
+            raise Refused(exc.message, field=key) from exc
     return cleaned
 
 
@@ -60,7 +61,7 @@ def _text(item: dict[str, Any], value: Any, _country: str) -> str:
     text = str(value).strip()
     limit = SHORT_TEXT if item["type"] == "short_text" else LONG_TEXT
     if len(text) > limit:
-        raise FormError(_l("At most %(n)s characters.", n=number(limit)), field=item["key"])
+        raise Refused(_l("At most %(n)s characters.", n=number(limit)), field=item["key"])
     return text
 
 
@@ -68,15 +69,15 @@ def _number(item: dict[str, Any], value: Any, _country: str) -> str:
     try:
         number = Decimal(str(value))
     except InvalidOperation:
-        raise FormError(_l("Enter a number."), field=item["key"]) from None
+        raise Refused(_l("Enter a number."), field=item["key"]) from None
     if not number.is_finite() or abs(number) >= NUMBER_LIMIT:
-        raise FormError(_l("Enter a number."), field=item["key"])
+        raise Refused(_l("Enter a number."), field=item["key"])
     return str(int(number)) if number == number.to_integral() else str(number.normalize())
 
 
 def _date(item: dict[str, Any], value: Any, _country: str) -> str:
     if not isinstance(value, date):
-        raise FormError(_l("Enter a date."), field=item["key"])
+        raise Refused(_l("Enter a date."), field=item["key"])
     return value.isoformat()
 
 
@@ -84,7 +85,7 @@ def _choice(item: dict[str, Any], value: Any, _country: str) -> str | list[str]:
     keys = {o["key"] for o in item["options"]}
     chosen = value if isinstance(value, list) else [value]
     if any(c not in keys for c in chosen):
-        raise FormError(_l("Choose from the list."), field=item["key"])
+        raise Refused(_l("Choose from the list."), field=item["key"])
     return chosen if item["type"] == "multi_choice" else chosen[0]
 
 
@@ -130,4 +131,4 @@ def record_answers(
     )
     for item in fields_for(version, audience=audience, category_id=complaint.category_id):
         if item["type"] == "file" and item["required"] and not (files or {}).get(item["key"]):
-            raise FormError(_l("Attach a file here."), field=item["key"])
+            raise Refused(_l("Attach a file here."), field=item["key"])

@@ -10,10 +10,10 @@ from typing import Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from services.errors import NotFound, ServiceError
 from services.forms.models import FormVersion
 from services.i18n import number
 from tenants.db import db, utcnow
+from tenants.errors import NotFound, Refused
 from tenants.models import LOCALES, StaffMember
 from tenants.roles import Permission, require
 
@@ -49,10 +49,6 @@ MAX_FIELDS = 40
 MAX_OPTIONS = 50
 MAX_LABEL = 200
 MAX_HELP = 500
-
-
-class FormError(ServiceError):
-    """A refused change to the form, naming the input at fault."""
 
 
 @dataclass
@@ -122,22 +118,22 @@ def _text_map(values: dict[str, str], *, limit: int, name: str, required: bool) 
     for locale in LOCALES:
         text = (values.get(locale) or "").strip()
         if len(text) > limit:
-            raise FormError(_l("At most %(n)s characters.", n=number(limit)), field=f"{name}_{locale}")
+            raise Refused(_l("At most %(n)s characters.", n=number(limit)), field=f"{name}_{locale}")
         if text:
             cleaned[locale] = text
     if required and not cleaned:
-        raise FormError(_l("Give the label in at least one language."), field=f"{name}_{LOCALES[0]}")
+        raise Refused(_l("Give the label in at least one language."), field=f"{name}_{LOCALES[0]}")
     return cleaned
 
 
 def _clean_field(data: FieldInput, existing: dict[str, Any] | None) -> dict[str, Any]:
     if data.type not in FIELD_TYPES:
-        raise FormError(_l("Choose a field type from the list."), field="type")
+        raise Refused(_l("Choose a field type from the list."), field="type")
     if existing is not None and existing["type"] != data.type:
         # A new type would give old answers a meaning they never had: add a new field instead.
-        raise FormError(_l("A field's type cannot change; add a new field instead."), field="type")
+        raise Refused(_l("A field's type cannot change; add a new field instead."), field="type")
     if data.audience not in AUDIENCES:
-        raise FormError(_l("Choose who sees the field."), field="audience")
+        raise Refused(_l("Choose who sees the field."), field="audience")
     cleaned: dict[str, Any] = {
         "key": existing["key"] if existing else "f_" + secrets.token_hex(4),
         "type": data.type,
@@ -162,9 +158,9 @@ def _clean_options(options: list[dict[str, Any]], existing: dict[str, Any] | Non
         key = option.get("key") if option.get("key") in known else "o_" + secrets.token_hex(3)
         cleaned.append({"key": key, "labels": labels})
     if not cleaned:
-        raise FormError(_l("A choice needs at least one option."), field="options")
+        raise Refused(_l("A choice needs at least one option."), field="options")
     if len(cleaned) > MAX_OPTIONS:
-        raise FormError(_l("At most %(n)s options.", n=number(MAX_OPTIONS)), field="options")
+        raise Refused(_l("At most %(n)s options.", n=number(MAX_OPTIONS)), field="options")
     return cleaned
 
 
@@ -179,7 +175,7 @@ def add_field(actor: StaffMember, data: FieldInput) -> dict[str, Any]:
     """Add a field at the end of the draft."""
     row = draft(actor)
     if len(row.fields) >= MAX_FIELDS:
-        raise FormError(_l("A form has at most %(n)s fields of its own.", n=number(MAX_FIELDS)))
+        raise Refused(_l("A form has at most %(n)s fields of its own.", n=number(MAX_FIELDS)))
     cleaned = _clean_field(data, None)
     row.fields = [*row.fields, cleaned]
     return cleaned
@@ -221,11 +217,11 @@ def set_core(actor: StaffMember, states: dict[str, str]) -> None:
     core = dict(row.core)
     for name, state in states.items():
         if name not in CORE_FIELDS or state not in CORE_STATES:
-            raise FormError(_l("Choose required, optional or hidden."), field=f"core_{name}")
+            raise Refused(_l("Choose required, optional or hidden."), field=f"core_{name}")
         core[name] = state
     if core.get("phone") == "hidden" and core.get("email") == "hidden":
         # Answers, one-time codes and notices all need a way back to the customer.
-        raise FormError(_l("Keep a phone or an e-mail field to reach the customer."), field="core_phone")
+        raise Refused(_l("Keep a phone or an e-mail field to reach the customer."), field="core_phone")
     row.core = core
 
 
@@ -234,7 +230,7 @@ def publish(actor: StaffMember) -> FormVersion:
     row = draft(actor)
     current = published()
     if current is not None and current.fields == row.fields and current.core == row.core:
-        raise FormError(_l("Nothing has changed since the last version."))
+        raise Refused(_l("Nothing has changed since the last version."))
     number = (current.number if current else 0) + 1
     row.number = number
     row.published_at = utcnow()

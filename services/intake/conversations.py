@@ -16,7 +16,6 @@ from services.complaints.operations import ComplaintInput, register_complaint
 from services.complaints.tracking import CodeError, explain, format_code
 from services.connections.queries import bot_sender, messenger_sender, sms_sender
 from services.contacts import ContactError, normalize_phone
-from services.errors import ServiceError
 from services.gateways.base import DeliveryError, Outgoing
 from services.gateways.bots import BOT_PROVIDERS
 from services.gateways.messengers import MESSENGERS, rubika_update
@@ -26,6 +25,7 @@ from services.notifications.templates import shown_code
 from services.portal.labels import STATE_WORDS
 from tenants import throttle
 from tenants.db import after_commit, db, utcnow
+from tenants.errors import Refused
 from tenants.models import LOCALES, Tenant
 from tenants.text import normalize_text
 
@@ -200,7 +200,7 @@ def _story(talk: BotConversation, tenant: Tenant, provider: str, text: str, loca
                 messenger_id=None if provider == "sms" else f"{provider}:{talk.chat_id}",
             ),
         )
-    except ServiceError as exc:
+    except Refused as exc:
         return str(exc.message)
     db.session.delete(talk)
     return _(

@@ -318,8 +318,8 @@ def retry_failed(notice_id: int) -> Notice:
     """Another round of attempts at a failed notice, dispatched once the change commits."""
     from flask_babel import lazy_gettext as _l
 
-    from services.errors import NotAllowed, NotFound
     from services.notifications.outbox import dispatch_after_commit
+    from tenants.errors import NotAllowed, NotFound
 
     notice = db.session.get(Notice, notice_id)
     if notice is None:

@@ -8,7 +8,6 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
-from services.errors import ServiceError
 from services.i18n import format_moment, number
 from services.notifications.models import NoticeSwitch, NoticeTemplate
 from services.notifications.templates import (
@@ -20,6 +19,7 @@ from services.notifications.templates import (
     shown_code,
 )
 from tenants.db import db, utcnow
+from tenants.errors import Refused
 from tenants.models import LOCALES, StaffMember, Tenant
 from tenants.roles import Permission, require
 
@@ -105,7 +105,7 @@ def set_rules(actor: StaffMember, enabled: set[str], copied: dict[str, set[str]]
 
 def _check_key(event: str, channel: str, locale: str) -> None:
     if event not in EVENTS or channel not in CHANNELS or locale not in LOCALES:
-        raise ServiceError(_l("There is no such notice."))
+        raise Refused(_l("There is no such notice."))
 
 
 def wording(event: str, channel: str, locale: str) -> tuple[str, str, bool]:
@@ -126,18 +126,18 @@ def _checked(channel: str, subject: str, body: str) -> tuple[str, str]:
     subject = " ".join((subject or "").split()) if channel in EMAIL_CHANNELS else ""
     body = (body or "").strip()
     if channel in EMAIL_CHANNELS and not subject:
-        raise ServiceError(_l("Write the subject."), field="subject")
+        raise Refused(_l("Write the subject."), field="subject")
     if not body:
-        raise ServiceError(_l("Write the text."), field="body")
+        raise Refused(_l("Write the text."), field="body")
     if len(subject) > MAX_SUBJECT:
-        raise ServiceError(_l("At most %(n)s characters.", n=number(MAX_SUBJECT)), field="subject")
+        raise Refused(_l("At most %(n)s characters.", n=number(MAX_SUBJECT)), field="subject")
     if len(body) > MAX_BODY:
-        raise ServiceError(_l("At most %(n)s characters.", n=number(MAX_BODY)), field="body")
+        raise Refused(_l("At most %(n)s characters.", n=number(MAX_BODY)), field="body")
     for field, text in (("subject", subject), ("body", body)):
         try:
             check_template(text)
-        except ServiceError as exc:
-            raise ServiceError(exc.message, field=field) from exc
+        except Refused as exc:
+            raise Refused(exc.message, field=field) from exc
     return subject, body
 
 

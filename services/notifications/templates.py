@@ -29,8 +29,8 @@ from jinja2.compiler import CodeGenerator, Frame
 from jinja2.runtime import LoopContext
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SecurityError
 
-from services.errors import ServiceError
 from services.i18n import number
+from tenants.errors import Refused
 
 # Channels by the shape of what they carry: e-mail has a subject and room; the rest take a short text.
 EMAIL_CHANNELS = frozenset({"email"})
@@ -213,7 +213,7 @@ MAX_STEPS = 20_000  # loop turns, calls and operators of one filling
 MAX_SECONDS = 0.5
 
 
-class WordingError(ServiceError):
+class WordingError(Refused):
     """A tenant's template that does not render: the message says where."""
 
 

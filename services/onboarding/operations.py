@@ -13,9 +13,10 @@ from services.calendar.deadlines import set_up_calendar
 from services.calendar.operations import add_official_holidays, current_year
 from services.escalation.rules import add_defaults as add_escalation_defaults
 from services.onboarding.templates import apply_template
-from tenants.accounts import AccountError, create_staff
+from tenants.accounts import create_staff
 from tenants.context import enter_tenant
 from tenants.db import db, utcnow
+from tenants.errors import Refused
 from tenants.models import INDUSTRIES, LOCALES, StaffMember, Tenant
 from tenants.roles import Role
 
@@ -121,19 +122,19 @@ def slug_taken(slug: str) -> bool:
 def sign_up(data: SignUp) -> tuple[Tenant, StaffMember]:
     """Create the tenant, enter its scope, create the owner and apply the industry template.
 
-    Leaves the tenant in scope for the rest of the request. Raises AccountError for a bad or taken
+    Leaves the tenant in scope for the rest of the request. Raises Refused for a bad or taken
     slug, an unknown industry, language or time zone, or a weak password; nothing is kept then,
     because the request rolls back.
     """
     problem = slug_problem(data.slug)
     if problem:
-        raise AccountError(problem, field="slug")
+        raise Refused(problem, field="slug")
     if data.industry not in INDUSTRIES:
-        raise AccountError(_l("Choose an industry from the list."), field="industry")
+        raise Refused(_l("Choose an industry from the list."), field="industry")
     if data.locale not in LOCALES:
-        raise AccountError(_l("Choose a language from the list."), field="locale")
+        raise Refused(_l("Choose a language from the list."), field="locale")
     if data.timezone not in zoneinfo.available_timezones():
-        raise AccountError(_l("Choose a time zone from the list."), field="timezone")
+        raise Refused(_l("Choose a time zone from the list."), field="timezone")
     tenant = Tenant(
         slug=data.slug,
         name=data.name,
@@ -149,7 +150,7 @@ def sign_up(data: SignUp) -> tuple[Tenant, StaffMember]:
             db.session.flush()
     except sa.exc.IntegrityError as exc:
         # Another sign-up took the slug between our check and our insert.
-        raise AccountError(_l("This address is already taken. Choose another one."), field="slug") from exc
+        raise Refused(_l("This address is already taken. Choose another one."), field="slug") from exc
     enter_tenant(tenant.id)
     owner = create_staff(data.owner_email, data.owner_name, data.password, Role.OWNER)
     owner.locale = data.locale

@@ -16,7 +16,6 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from services.complaints import lifecycle
-from services.complaints.errors import ComplaintError, Duplicate, NotAllowed, NotFound
 from services.complaints.lifecycle import Action
 from services.complaints.log import record
 from services.complaints.models import OPEN_STATES, Attachment, Channel, Complaint, ComplaintEvent, State, TrackingCode
@@ -34,6 +33,7 @@ from services.portal.links import complaint_id_from_link, link_token  # noqa: F4
 from services.portal.models import CustomerProof, SatisfactionRating
 from tenants.context import platform_scope
 from tenants.db import db, utcnow
+from tenants.errors import Duplicate, NotAllowed, NotFound, Refused
 from tenants.models import StaffMember, Tenant
 
 log = logging.getLogger(__name__)
@@ -76,7 +76,7 @@ def file_complaint(
     _apply_core(version, data, files)
     if not data.phone and not data.email:
         # The answer, the one-time codes and every notice need a way back to the customer.
-        raise ComplaintError(_l("Give a mobile phone or an e-mail address so that we can answer you."), field="phone")
+        raise Refused(_l("Give a mobile phone or an e-mail address so that we can answer you."), field="phone")
     field_files = field_files or {}
     complaint = register_complaint(None, tenant, data)
     record_answers(tenant, complaint, values, audience="customer", version=version, files=field_files)
@@ -106,11 +106,11 @@ def _apply_core(version: FormVersion | None, data: ComplaintInput, files: list[C
         if state == "hidden":
             setattr(data, attribute, None)
         elif state == "required" and getattr(data, attribute) in (None, ""):
-            raise ComplaintError(_l("This field is required."), field=attribute)
+            raise Refused(_l("This field is required."), field=attribute)
     if core_state(version, "attachments") == "required" and not files:
-        raise ComplaintError(_l("Attach at least one file."), field="attachments")
+        raise Refused(_l("Attach at least one file."), field="attachments")
     if core_state(version, "attachments") == "hidden" and files:
-        raise ComplaintError(_l("This form takes no files."), field="attachments")
+        raise Refused(_l("This form takes no files."), field="attachments")
 
 
 # Finding a complaint by its code
@@ -192,7 +192,7 @@ def send_proof(complaint: Complaint, channel: str) -> str:
     """
     address = {"sms": complaint.phone, "email": complaint.email}.get(channel)
     if not address:
-        raise ComplaintError(_l("Choose where to send the code."), field="channel")
+        raise Refused(_l("Choose where to send the code."), field="channel")
     now = utcnow()
     for old in db.session.scalars(
         sa.select(CustomerProof).where(CustomerProof.complaint_id == complaint.id, CustomerProof.used_at.is_(None))
@@ -235,9 +235,9 @@ def _handler_told(tenant: Tenant, complaint: Complaint, event: str, key: str) ->
 def _text(value: str, limit: int, field: str, missing: str) -> str:
     text = (value or "").strip()
     if not text:
-        raise ComplaintError(missing, field=field)
+        raise Refused(missing, field=field)
     if len(text) > limit:
-        raise ComplaintError(_l("At most %(n)s characters.", n=number(limit)), field=field)
+        raise Refused(_l("At most %(n)s characters.", n=number(limit)), field=field)
     return text
 
 
@@ -292,10 +292,10 @@ def rate(complaint: Complaint, score: int, comment: str | None) -> SatisfactionR
     if complaint.state != State.CLOSED:
         raise NotAllowed(_l("The handling can be rated once the complaint is closed."))
     if score not in range(1, 6):
-        raise ComplaintError(_l("Choose from 1 to 5."), field="score")
+        raise Refused(_l("Choose from 1 to 5."), field="score")
     comment = (comment or "").strip() or None
     if comment is not None and len(comment) > MAX_MESSAGE:
-        raise ComplaintError(_l("At most %(n)s characters.", n=number(MAX_MESSAGE)), field="comment")
+        raise Refused(_l("At most %(n)s characters.", n=number(MAX_MESSAGE)), field="comment")
     found = existing_rating(complaint)
     if found is not None:
         raise Duplicate(_l("You have already rated this complaint. Thank you."), existing_id=found.id)

@@ -12,12 +12,12 @@ import sqlalchemy as sa
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from services.errors import ServiceError
 from services.files.checking import CheckedFile
 from services.files.storage import Storage
 from services.i18n import number
 from services.portal.models import PortalSettings
 from tenants.db import after_commit, db, utcnow
+from tenants.errors import Refused
 from tenants.models import LOCALES, StaffMember, Tenant
 from tenants.roles import Permission, require
 
@@ -65,10 +65,6 @@ OUTSIDE_BY_COUNTRY = {
         }
     ],
 }
-
-
-class PortalSettingsError(ServiceError):
-    """A refused portal setting, naming the input at fault."""
 
 
 def current(tenant: Tenant) -> PortalSettings:
@@ -154,7 +150,7 @@ def _texts(values: dict[str, str], name: str) -> dict[str, str]:
     for locale in LOCALES:
         text = (values.get(locale) or "").strip()
         if len(text) > MAX_TEXT:
-            raise PortalSettingsError(_l("At most %(n)s characters.", n=number(MAX_TEXT)), field=f"{name}_{locale}")
+            raise Refused(_l("At most %(n)s characters.", n=number(MAX_TEXT)), field=f"{name}_{locale}")
         if text:
             cleaned[locale] = text
     return cleaned
@@ -163,7 +159,7 @@ def _texts(values: dict[str, str], name: str) -> dict[str, str]:
 def _short(value: str, name: str) -> str:
     text = (value or "").strip()
     if len(text) > MAX_TEXT:
-        raise PortalSettingsError(_l("At most %(n)s characters.", n=number(MAX_TEXT)), field=name)
+        raise Refused(_l("At most %(n)s characters.", n=number(MAX_TEXT)), field=name)
     return text
 
 
@@ -176,7 +172,7 @@ def _url(value: str, name: str) -> str:
     except ValueError:
         parts = None
     if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-        raise PortalSettingsError(_l("Enter a web address that starts with https://."), field=name)
+        raise Refused(_l("Enter a web address that starts with https://."), field=name)
     return text
 
 
@@ -184,9 +180,9 @@ def _check_follow_ups(data: PortalInput) -> None:
     for name, most in (("auto_close_days", 365), ("auto_close_notice_days", 60), ("rating_reminder_days", 60)):
         value = getattr(data, name)
         if not isinstance(value, int) or not 0 <= value <= most:
-            raise PortalSettingsError(_l("Give a number of days from 0 to %(n)s.", n=number(most)), field=name)
+            raise Refused(_l("Give a number of days from 0 to %(n)s.", n=number(most)), field=name)
     if data.auto_close_days and data.auto_close_notice_days >= data.auto_close_days:
-        raise PortalSettingsError(
+        raise Refused(
             _l("Tell the customer before the complaint closes: fewer days than the closing."),
             field="auto_close_notice_days",
         )
@@ -195,7 +191,7 @@ def _check_follow_ups(data: PortalInput) -> None:
 def save(actor: StaffMember, tenant: Tenant, data: PortalInput) -> PortalSettings:
     """Save the portal's look, channels and bodies."""
     if not _COLOUR.fullmatch(data.colour or ""):
-        raise PortalSettingsError(_l("Choose a colour."), field="colour")
+        raise Refused(_l("Choose a colour."), field="colour")
     channels = []
     for kind in CHANNEL_KINDS:
         value = _short(data.channels.get(kind, ""), f"channel_{kind}")
@@ -209,7 +205,7 @@ def save(actor: StaffMember, tenant: Tenant, data: PortalInput) -> PortalSetting
         if names:
             outside.append({"name": names, "contact": contact, "url": url})
         elif contact or url:
-            raise PortalSettingsError(_l("Give the body's name."), field=f"outside_{index}_name_{LOCALES[0]}")
+            raise Refused(_l("Give the body's name."), field=f"outside_{index}_name_{LOCALES[0]}")
     _check_follow_ups(data)
     row = _row(actor, tenant)
     row.auto_close_days = data.auto_close_days
@@ -232,9 +228,9 @@ def save(actor: StaffMember, tenant: Tenant, data: PortalInput) -> PortalSetting
 def set_logo(actor: StaffMember, tenant: Tenant, upload: CheckedFile, storage: Storage) -> PortalSettings:
     """The organization's logo: a PNG, JPEG or WebP image of at most 1 MB."""
     if upload.content_type not in LOGO_TYPES:
-        raise PortalSettingsError(_l("The logo must be a PNG, JPEG or WebP image."), field="logo")
+        raise Refused(_l("The logo must be a PNG, JPEG or WebP image."), field="logo")
     if upload.size > MAX_LOGO_BYTES:
-        raise PortalSettingsError(_l("The logo may be at most 1 MB."), field="logo")
+        raise Refused(_l("The logo may be at most 1 MB."), field="logo")
     row = _row(actor, tenant)
     old = row.logo_key
     row.logo_key, row.logo_type = storage.put(upload.data), upload.content_type

@@ -8,13 +8,13 @@ from flask_login import current_user, login_required, login_user
 
 from tenants import throttle
 from tenants.accounts import (
-    AccountError,
     accept_invitation,
     authenticate,
     open_invitation,
     open_password_reset,
     reset_password,
 )
+from tenants.errors import Refused
 from web.auth.forms import AcceptInvitationForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
 from web.auth.mail import ask_for_password_reset
 from web.common.views import error_page, redirect_after_change, safe_next
@@ -42,7 +42,7 @@ def login():
     if form.validate_on_submit():
         try:
             member = authenticate(form.email.data, form.password.data, _client_ip())
-        except AccountError as exc:
+        except Refused as exc:
             form.add_errors(None, exc.message)
             status = exc.status if exc.status == 429 else 401
         else:
@@ -67,14 +67,14 @@ def accept(token: str):
     """Join the staff from an e-mailed invitation: name and password, then logged in."""
     try:
         invitation = open_invitation(token)
-    except AccountError as exc:
+    except Refused as exc:
         return error_page(exc.status, exc.message)
     form = AcceptInvitationForm()
     form.about = (invitation.email, g.tenant.name, g.tenant.slug)
     if form.validate_on_submit():
         try:
             member = accept_invitation(token, form.name.data, form.password.data)
-        except AccountError as exc:
+        except Refused as exc:
             form.add_errors(exc.field, exc.message)
         else:
             remember_login(member)
@@ -108,14 +108,14 @@ def reset(token: str):
     """Choose a new password from an e-mailed link; the link works once."""
     try:
         member = open_password_reset(token)
-    except AccountError as exc:
+    except Refused as exc:
         return error_page(exc.status, exc.message)
     form = ResetPasswordForm()
     form.about = (member.email, member.name, g.tenant.name, g.tenant.slug)
     if form.validate_on_submit():
         try:
             member = reset_password(token, form.password.data)
-        except AccountError as exc:
+        except Refused as exc:
             form.add_errors(exc.field, exc.message)
         else:
             remember_login(member)

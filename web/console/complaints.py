@@ -15,7 +15,6 @@ from services.catalog.models import Category, RootCause, Unit
 from services.complaints import actions as corrective
 from services.complaints import lifecycle
 from services.complaints.access import get_complaint, may_handle
-from services.complaints.errors import ComplaintError, Duplicate, StaleEdit
 from services.complaints.lifecycle import Action, DecisionInput, available
 from services.complaints.models import Complaint, CorrectiveAction
 from services.complaints.operations import (
@@ -42,6 +41,7 @@ from services.forms.schema import published
 from services.i18n import localized
 from services.notifications import delivery
 from tenants.db import db, utcnow
+from tenants.errors import Duplicate, Refused, StaleEdit
 from tenants.models import StaffMember
 from web.common.views import error_page, redirect_after_change, render_block, send_attachment, wants_fragment
 from web.console.blueprint import bp
@@ -152,7 +152,7 @@ def register():
         except Duplicate as exc:
             flash(str(exc.message), "info")
             return redirect_after_change(url_for("console.complaint_detail", complaint_id=exc.existing_id))
-        except ComplaintError as exc:
+        except Refused as exc:
             form.add_errors("received_on" if exc.field == "received_at" else exc.field, str(exc.message))
         else:
             flash(
@@ -236,7 +236,7 @@ def _render_file(complaint_id: int, status: int = 200, *, error: str | None = No
     """The complaint page, or only its file region for htmx; `forms` keep what was typed after a refusal."""
     try:
         data = complaint_file(current_user, complaint_id)
-    except ComplaintError as exc:
+    except Refused as exc:
         return error_page(exc.status, str(exc.message))
     calendar = load_calendar(g.tenant)
     now = utcnow()
@@ -262,7 +262,7 @@ def _render_file(complaint_id: int, status: int = 200, *, error: str | None = No
     return render_template("console/complaint.html", **context), status
 
 
-def _refused(complaint_id: int, exc: ComplaintError, panel: str, **forms):
+def _refused(complaint_id: int, exc: Refused, panel: str, **forms):
     """A refusal shown in the panel it concerns, with the typed input kept."""
     message = str(exc.message)
     if isinstance(exc, StaleEdit):
@@ -295,7 +295,7 @@ def edit(complaint_id: int):
     try:
         complaint = get_complaint(current_user, complaint_id)
         lifecycle.check(complaint, current_user, Action.EDIT)
-    except ComplaintError as exc:
+    except Refused as exc:
         return error_page(exc.status, str(exc.message))
     options = select_options()
     kwargs = {
@@ -313,7 +313,7 @@ def edit(complaint_id: int):
             message = str(_refused_message(exc))
             form.form_errors.append(message)
             return render_template("console/edit.html", form=form, c=complaint, format_code=format_code), 409
-        except ComplaintError as exc:
+        except Refused as exc:
             form.add_errors(exc.field, str(exc.message))
         else:
             return redirect_after_change(url_for("console.complaint_detail", complaint_id=complaint_id))
@@ -388,7 +388,7 @@ def assign_view(complaint_id: int):
             optional_id(form.handler_id.data),
             form.expected_version(),
         )
-    except ComplaintError as exc:
+    except Refused as exc:
         return _refused(complaint_id, exc, "assign", assign=form)
     return _changed(complaint_id)
 
@@ -422,7 +422,7 @@ def step(complaint_id: int, step: str):
     try:
         complaint = get_complaint(current_user, complaint_id)
         _STEP_CALLS[action](current_user, complaint, text, form.expected_version())
-    except ComplaintError as exc:
+    except Refused as exc:
         if exc.field in ("message", "reason"):
             exc.field = "body"
         return _refused(complaint_id, exc, f"step_{step}", **{f"step_{step}": form})
@@ -446,7 +446,7 @@ def decision(complaint_id: int):
     try:
         complaint = get_complaint(current_user, complaint_id)
         lifecycle.decide(current_user, g.tenant, complaint, data, form.expected_version())
-    except ComplaintError as exc:
+    except Refused as exc:
         return _refused(complaint_id, exc, "decision", decision=form)
     return _changed(complaint_id)
 
@@ -472,7 +472,7 @@ def add_action_view(complaint_id: int):
     data = _action_input(form)
     try:
         corrective.add_action(current_user, complaint_id, data)
-    except ComplaintError as exc:
+    except Refused as exc:
         return _refused(complaint_id, exc, "actions", action=form)
     return _changed(complaint_id)
 
@@ -484,7 +484,7 @@ def edit_action_view(complaint_id: int, action_id: int):
     key = f"edit_{action_id}"
     try:
         action = corrective.get_action(current_user, complaint_id, action_id)
-    except ComplaintError as exc:
+    except Refused as exc:
         return error_page(exc.status, str(exc.message))
     form = _edit_action_form(select_options(), action, action_id)
     if not form.validate_on_submit():
@@ -492,7 +492,7 @@ def edit_action_view(complaint_id: int, action_id: int):
     data = _action_input(form)
     try:
         corrective.edit_action(current_user, complaint_id, action_id, data, form.expected_version())
-    except ComplaintError as exc:
+    except Refused as exc:
         return _refused(complaint_id, exc, key, **{key: form})
     return _changed(complaint_id)
 
@@ -514,7 +514,7 @@ def action_status(complaint_id: int, action_id: int):
             note=form.note.data,
             version=form.expected_version(),
         )
-    except ComplaintError as exc:
+    except Refused as exc:
         return _refused(complaint_id, exc, key, **{key: form})
     return _changed(complaint_id)
 
@@ -531,7 +531,7 @@ def note(complaint_id: int):
             message_customer(current_user, complaint_id, form.body.data)
         else:
             add_note(current_user, complaint_id, form.body.data)
-    except ComplaintError as exc:
+    except Refused as exc:
         return _refused(complaint_id, exc, "note", note=form)
     return _changed(complaint_id)
 
@@ -549,7 +549,7 @@ def upload(complaint_id: int):
             attach_file(current_user, complaint, checked, _storage(), customer_visible=bool(form.customer_visible.data))
     except FileRejected as exc:
         return _render_file(complaint_id, exc.status, error=str(exc.message), panel="files", file=form)
-    except ComplaintError as exc:
+    except Refused as exc:
         return _refused(complaint_id, exc, "files", file=form)
     return _changed(complaint_id)
 
@@ -569,7 +569,7 @@ def upload_evidence(complaint_id: int, action_id: int):
             attach_file(current_user, complaint, checked, _storage(), action_id=action_id)
     except FileRejected as exc:
         return _render_file(complaint_id, exc.status, error=str(exc.message), panel=panel)
-    except ComplaintError as exc:
+    except Refused as exc:
         return _refused(complaint_id, exc, panel)
     return _changed(complaint_id)
 
@@ -580,6 +580,6 @@ def download(complaint_id: int, attachment_id: int):
     """A file, as a download, to those who may see the complaint."""
     try:
         attachment = get_attachment(current_user, complaint_id, attachment_id)
-    except ComplaintError as exc:
+    except Refused as exc:
         return error_page(exc.status, str(exc.message))
     return send_attachment(attachment)

@@ -11,11 +11,11 @@ from flask_login import current_user, login_required
 
 from services.complaints import lifecycle
 from services.complaints.access import may_handle
-from services.complaints.errors import ComplaintError
 from services.complaints.operations import bulk_assign
 from services.complaints.queries import SORTS, TABS, InboxFilter, InboxPage, inbox, is_near_due, is_overdue
 from services.complaints.tracking import CodeError, format_code, parse_code
 from tenants.db import utcnow
+from tenants.errors import Refused
 from tenants.roles import Role
 from tenants.text import parse_id
 from web.common.views import error_page, redirect_after_change, render_block, wants_fragment
@@ -141,7 +141,7 @@ def bulk_assign_view():
             optional_id(form.unit_id.data),
             optional_id(form.handler_id.data),
         )
-    except ComplaintError as exc:
+    except Refused as exc:
         return error_page(exc.status, str(exc.message))
     flash(_("%(n)s complaints assigned.", n=format_number(result.assigned)), "success")
     for code, reason in result.refused:

@@ -29,14 +29,13 @@ from flask_babel import refresh
 from wtforms import MultipleFileField
 
 from services.calendar import deadlines
-from services.complaints.errors import ComplaintError, Duplicate, NotFound
 from services.complaints.models import OPEN_STATES, Complaint, State
 from services.complaints.operations import MAX_FILE_BYTES, ComplaintInput
 from services.complaints.tracking import CodeError, explain, format_code, parse_code
 from services.files.checking import FileRejected, check_upload
 from services.files.storage import storage_from_config
 from services.forms.models import FormVersion
-from services.forms.schema import FormError, published
+from services.forms.schema import published
 from services.notifications import delivery
 from services.notifications.outbox import usable_channels
 from services.portal import followups
@@ -52,6 +51,7 @@ from services.portal.labels import (
 )
 from tenants import throttle
 from tenants.db import db
+from tenants.errors import Duplicate, NotFound, Refused
 from tenants.models import LOCALES
 from tenants.text import parse_id
 from web.common.views import error_page, external_url, send_attachment
@@ -390,7 +390,7 @@ def _file(form, version: FormVersion | None, ip: str):
         return _render_new(form, version, exc.status)
     except Duplicate as exc:
         complaint = portal.get_for_customer(exc.existing_id)
-    except (ComplaintError, FormError) as exc:
+    except Refused as exc:
         form.add_errors(exc.field, str(exc.message))
         return _render_new(form, version, exc.status)
     else:
@@ -692,7 +692,7 @@ def message(code: str):
     except FileRejected as exc:
         form.files.errors = [str(exc.message)]
         return _status_page(complaint, exc.status, message=form)
-    except ComplaintError as exc:
+    except Refused as exc:
         form.add_errors(exc.field, str(exc.message))
         return _status_page(complaint, exc.status, message=form, error=None if exc.field else str(exc.message))
     return _after(complaint, _("Thank you. Your message has been added to the complaint."))
@@ -709,7 +709,7 @@ def accept(code: str):
         return _status_page(complaint, 422, error=_expired(form))
     try:
         portal.accept(g.tenant, complaint)
-    except ComplaintError as exc:
+    except Refused as exc:
         return _status_page(complaint, exc.status, error=str(exc.message))
     return _after(complaint, _("Thank you. The complaint is closed."))
 
@@ -724,7 +724,7 @@ def _reason_step(code: str, prefix: str, step, done: str):
         return _status_page(complaint, 422, error=_expired(form), **{prefix: form})
     try:
         step(g.tenant, complaint, form.reason.data)
-    except ComplaintError as exc:
+    except Refused as exc:
         form.add_errors(exc.field, str(exc.message))
         return _status_page(complaint, exc.status, error=None if exc.field else str(exc.message), **{prefix: form})
     return _after(complaint, done)
@@ -756,7 +756,7 @@ def rate(code: str):
         portal.rate(complaint, int(form.score.data), form.comment.data)
     except Duplicate:
         return _after(complaint, _("You have already rated this complaint. Thank you."))
-    except ComplaintError as exc:
+    except Refused as exc:
         form.add_errors(exc.field, str(exc.message))
         return _status_page(complaint, exc.status, rate=form)
     return _after(complaint, _("Thank you for your rating."))
@@ -770,6 +770,6 @@ def file(code: str, attachment_id: int):
         return complaint
     try:
         attachment = portal.visible_file(complaint, attachment_id)
-    except ComplaintError as exc:
+    except Refused as exc:
         return error_page(exc.status, str(exc.message))
     return send_attachment(attachment)

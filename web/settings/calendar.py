@@ -13,9 +13,9 @@ from services.calendar import operations as calendar_ops
 from services.calendar.models import STAGES, WorkingCalendar
 from services.calendar.worktime import PRESETS, hours_from_json
 from services.catalog.queries import category_tree
-from services.errors import ServiceError
 from services.i18n import localized
 from tenants.db import db, utcnow
+from tenants.errors import Refused
 from tenants.roles import Permission, require
 from tenants.text import normalize_input
 from web.common.views import error_page, redirect_after_change
@@ -92,7 +92,7 @@ def region():
         return _calendar_page(422, region_form=form)
     try:
         calendar_ops.set_region(current_user, g.tenant, form.country.data, form.currency.data)
-    except ServiceError as exc:
+    except Refused as exc:
         form.add_errors(exc.field, str(exc.message))
         return _calendar_page(exc.status, region_form=form)
     flash(_("Saved."), "success")
@@ -122,7 +122,7 @@ def week():
     except ValueError:
         error = _("Check the hours: each interval needs a start before its end, like 08:00 to 16:00, without overlaps.")
         return _calendar_page(422, week=typed, week_error=error)
-    except ServiceError as exc:
+    except Refused as exc:
         return _calendar_page(exc.status, week=typed, week_error=str(exc.message))
     flash(_("Saved."), "success")
     return redirect_after_change(url_for("settings.calendar"))
@@ -135,7 +135,7 @@ def preset():
     require(current_user, Permission.MANAGE_SETTINGS)
     try:
         calendar_ops.apply_preset(current_user, request.form.get("preset", ""))
-    except ServiceError as exc:
+    except Refused as exc:
         return error_page(exc.status, str(exc.message))
     flash(_("Saved."), "success")
     return redirect_after_change(url_for("settings.calendar"))
@@ -151,7 +151,7 @@ def add_holiday():
         return _calendar_page(422, holiday_form=form)
     try:
         calendar_ops.add_holiday(current_user, form.day.date_value, form.name.data)
-    except ServiceError as exc:
+    except Refused as exc:
         form.add_errors(exc.field, str(exc.message))
         return _calendar_page(exc.status, holiday_form=form)
     flash(_("Saved."), "success")
@@ -165,7 +165,7 @@ def remove_holiday(holiday_id: int):
     require(current_user, Permission.MANAGE_SETTINGS)
     try:
         calendar_ops.remove_holiday(current_user, holiday_id)
-    except ServiceError as exc:
+    except Refused as exc:
         return error_page(exc.status, str(exc.message))
     return redirect_after_change(url_for("settings.calendar"))
 
@@ -182,7 +182,7 @@ def import_holidays():
         added = calendar_ops.import_official_holidays(
             current_user, g.tenant, form.country.data, form.year_value(), locale_code()
         )
-    except ServiceError as exc:
+    except Refused as exc:
         form.add_errors(exc.field, str(exc.message))
         return _calendar_page(exc.status, import_form=form)
     flash(_("%(n)s official holidays added.", n=format_number(added)), "success")
@@ -271,7 +271,7 @@ def add_rule():
         return _deadlines_page(422, new_form=form)
     try:
         _save(None, form)
-    except ServiceError as exc:
+    except Refused as exc:
         form.add_errors(exc.field, str(exc.message))
         return _deadlines_page(exc.status, new_form=form)
     flash(_("Saved."), "success")
@@ -288,7 +288,7 @@ def save_rule(rule_id: int):
         return _deadlines_page(422, errors={rule_id: _("Correct the marked fields.")}, typed={rule_id: form})
     try:
         _save(rule_id, form)
-    except ServiceError as exc:
+    except Refused as exc:
         if exc.status == 404:
             return error_page(404, str(exc.message))
         form.add_errors(exc.field, str(exc.message))
@@ -304,6 +304,6 @@ def remove_rule(rule_id: int):
     require(current_user, Permission.MANAGE_SETTINGS)
     try:
         calendar_ops.remove_rule(current_user, rule_id)
-    except ServiceError as exc:
+    except Refused as exc:
         return error_page(exc.status, str(exc.message))
     return redirect_after_change(url_for("settings.deadlines"))

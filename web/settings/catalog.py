@@ -12,9 +12,9 @@ from flask_login import current_user, login_required
 
 from services.catalog import operations as catalog
 from services.catalog.models import Category, RootCause, Unit
-from services.errors import ServiceError
 from services.i18n import localized
 from tenants.db import db
+from tenants.errors import Refused
 from tenants.roles import Permission, require
 from web.common.views import error_page, redirect_after_change
 from web.console.forms import optional_id
@@ -141,7 +141,7 @@ def catalog_add(kind: str):
             catalog.add_unit(current_user, form.names(), optional_id(form.head_id.data))
         else:
             catalog.add_root_cause(current_user, form.names())
-    except ServiceError as exc:
+    except Refused as exc:
         form.add_errors(exc.field, str(exc.message))
         return _page(kind, exc.status, add_form=form, error=str(exc.message))
     flash(_("Saved."), "success")
@@ -162,7 +162,7 @@ def catalog_edit(kind: str, row_id: int):
         catalog.rename(current_user, KINDS[kind].model, row_id, form.names())
         if kind == "units":
             catalog.set_unit_head(current_user, row_id, optional_id(form.head_id.data))
-    except ServiceError as exc:
+    except Refused as exc:
         if exc.status == 404:
             return error_page(404, str(exc.message))
         form.add_errors(exc.field, str(exc.message))
@@ -179,6 +179,6 @@ def catalog_active(kind: str, row_id: int):
         return refused
     try:
         catalog.set_active(current_user, KINDS[kind].model, row_id, request.form.get("active") == "1")
-    except ServiceError as exc:
+    except Refused as exc:
         return error_page(exc.status, str(exc.message))
     return redirect_after_change(url_for("settings.catalog_list", kind=kind))

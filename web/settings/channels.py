@@ -11,11 +11,11 @@ from wtforms.validators import Optional
 
 from services.connections import operations as connections
 from services.connections.queries import connection
-from services.errors import ServiceError
 from services.gateways.bots import BOT_PROVIDERS
 from services.gateways.messengers import MESSENGERS
 from services.gateways.sms import PROVIDERS
 from services.intake import inbound_mail
+from tenants.errors import Refused
 from tenants.roles import Permission, require
 from web.common.views import error_page, external_url, redirect_after_change
 from web.forms import BaseForm, CodeField, Length
@@ -164,7 +164,7 @@ def _saved(form, form_key: str, save) -> Response | tuple[str, int]:
         return _page(status=422, **{form_key: form})
     try:
         save(form)
-    except ServiceError as exc:
+    except Refused as exc:
         form.add_errors(exc.field, str(exc.message))
         return _page(status=exc.status, **{form_key: form})
     flash(_("Saved."), "success")
@@ -308,7 +308,7 @@ def channels_inbound():
     require(current_user, Permission.MANAGE_SETTINGS)
     try:
         token = connections.new_sms_inbound_token(current_user)
-    except ServiceError as exc:
+    except Refused as exc:
         flash(str(exc.message), "error")
         return _page(status=exc.status)
     return _page(inbound=(external_url("intake.sms_inbound"), token))

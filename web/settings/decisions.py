@@ -9,7 +9,7 @@ from flask_login import current_user, login_required
 from wtforms import BooleanField
 
 from services.complaints.settings import set_second_approval
-from services.errors import ServiceError
+from tenants.errors import Refused
 from tenants.roles import Permission, require
 from web.common.views import redirect_after_change
 from web.forms import BaseForm
@@ -29,7 +29,7 @@ def decision_rules():
     form = DecisionRulesForm(prefix="decisions")  # its token is checked for every post, before this view
     try:
         set_second_approval(current_user, g.tenant, bool(form.second_approval.data))
-    except ServiceError as exc:
+    except Refused as exc:
         flash(str(exc.message), "danger")
         page, _status = deadlines()
         return page, exc.status

@@ -6,8 +6,8 @@ from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from services.errors import ServiceError
 from services.notifications import delivery
+from tenants.errors import Refused
 from tenants.roles import Permission, require
 from web.common.views import error_page
 from web.console.labels import NOTICE_EVENT_WORDS
@@ -51,7 +51,7 @@ def delivery_retry(notice_id: int):
     require(current_user, Permission.MANAGE_SETTINGS)
     try:
         delivery.retry_failed(notice_id)
-    except ServiceError as exc:
+    except Refused as exc:
         return error_page(exc.status, str(exc.message))
     flash(_("It will be sent again in a moment."), "success")
     return redirect(url_for("settings.deliveries", status="failed"), code=303)

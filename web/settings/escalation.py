@@ -12,11 +12,11 @@ from wtforms.validators import InputRequired, Optional
 
 from services.catalog.models import Unit
 from services.complaints.models import OPEN_STATES
-from services.errors import ServiceError
 from services.escalation import rules as escalation
 from services.escalation.sweep import preview
 from services.i18n import localized
 from tenants.db import db
+from tenants.errors import Refused
 from tenants.models import StaffMember
 from tenants.roles import Permission, require
 from web.common.views import ROLE_NAMES, error_page, redirect_after_change
@@ -185,7 +185,7 @@ def escalation_add():
         return _list_page(422, new_form=form)
     try:
         escalation.save_rule(current_user, None, _input(form))
-    except ServiceError as exc:
+    except Refused as exc:
         form.add_errors(exc.field, str(exc.message))
         return _list_page(exc.status, new_form=form)
     flash(_("Saved."), "success")
@@ -195,7 +195,7 @@ def escalation_add():
 def _rule_page(rule_id: int, status: int = 200, form: EscalationForm | None = None):
     try:
         rule = escalation.get_rule(rule_id)
-    except ServiceError as exc:
+    except Refused as exc:
         return error_page(exc.status, str(exc.message))
     if form is None:
         form = _form(f"rule-{rule.id}")
@@ -229,7 +229,7 @@ def escalation_save(rule_id: int):
         return _rule_page(rule_id, 422, form)
     try:
         escalation.save_rule(current_user, rule_id, _input(form))
-    except ServiceError as exc:
+    except Refused as exc:
         if exc.status == 404:
             return error_page(404, str(exc.message))
         form.add_errors(exc.field, str(exc.message))
@@ -244,7 +244,7 @@ def escalation_move(rule_id: int):
     require(current_user, Permission.MANAGE_SETTINGS)
     try:
         escalation.move_rule(current_user, rule_id, -1 if request.form.get("to") == "up" else 1)
-    except ServiceError as exc:
+    except Refused as exc:
         return error_page(exc.status, str(exc.message))
     return redirect_after_change(url_for("settings.escalation_rules"))
 
@@ -255,7 +255,7 @@ def escalation_delete(rule_id: int):
     require(current_user, Permission.MANAGE_SETTINGS)
     try:
         escalation.remove_rule(current_user, rule_id)
-    except ServiceError as exc:
+    except Refused as exc:
         return error_page(exc.status, str(exc.message))
     flash(_("Removed."), "success")
     return redirect_after_change(url_for("settings.escalation_rules"))

@@ -13,9 +13,9 @@ from flask_login import current_user, login_required
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
-from services.errors import ServiceError
 from services.forms import schema
 from services.forms.schema import FieldInput
+from tenants.errors import Refused
 from tenants.models import LOCALES
 from tenants.roles import Permission, require
 from web.common.views import error_page, redirect_after_change
@@ -183,7 +183,7 @@ def _back():
     return redirect_after_change(url_for("settings.complaint_form", preview=request.args.get("preview") or None))
 
 
-def _refused(exc: ServiceError, form, key: str):
+def _refused(exc: Refused, form, key: str):
     form.add_errors(exc.field, str(exc.message))
     return _page(exc.status, typed={key: form}, error_key=key)
 
@@ -204,7 +204,7 @@ def form_add_field():
         return _page(422, typed={"new": form}, error_key="new")
     try:
         schema.add_field(current_user, _field_input(form, None))
-    except ServiceError as exc:
+    except Refused as exc:
         return _refused(exc, form, "new")
     return _back()
 
@@ -227,7 +227,7 @@ def form_edit_field(key: str):
         return _page(422, typed={key: form}, error_key=key)
     try:
         schema.update_field(current_user, key, _field_input(form, item))
-    except ServiceError as exc:
+    except Refused as exc:
         return _refused(exc, form, key)
     return _back()
 
@@ -255,7 +255,7 @@ def form_core():
         return _page(422, typed={"core": form}, error_key="core")
     try:
         schema.set_core(current_user, {name: getattr(form, name).data for name in CORE_NAMES})
-    except ServiceError as exc:
+    except Refused as exc:
         form.add_errors(exc.field.removeprefix("core_") if exc.field else None, str(exc.message))
         return _page(exc.status, typed={"core": form}, error_key="core")
     return _back()
@@ -273,7 +273,7 @@ def form_publish(change: str):
             version = schema.publish(current_user)
         else:
             schema.discard_draft(current_user)
-    except ServiceError as exc:
+    except Refused as exc:
         return _page(exc.status, error_key="publish", publish_error=str(exc.message))
     if change == "publish":
         flash(_("Version %(n)s of the form is now in use.", n=localize_digits(str(version.number))), "success")

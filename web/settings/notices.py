@@ -9,9 +9,9 @@ from flask_login import current_user, login_required
 from wtforms import StringField, TextAreaField
 
 from services.connections.queries import staff_group
-from services.errors import ServiceError
 from services.notifications import settings as notice_settings
 from services.notifications.templates import EMAIL_CHANNELS, PLACEHOLDERS
+from tenants.errors import Refused
 from tenants.models import LOCALES
 from tenants.roles import Permission, require
 from web.common.views import error_page, redirect_after_change
@@ -66,7 +66,7 @@ def _key() -> tuple[str, str]:
 def _wording_page(event: str, channel: str, locale: str, form: WordingForm | None = None, status: int = 200, **extra):
     try:
         subject, body, own = notice_settings.wording(event, channel, locale)
-    except ServiceError as exc:
+    except Refused as exc:
         return error_page(404, str(exc.message))
     if form is None:
         form = WordingForm(formdata=None)
@@ -120,7 +120,7 @@ def notice_wording_save(kind: str):
                 g.tenant, channel, locale, form.subject.data or "", form.body.data or ""
             )
             return _wording_page(event, channel, locale, form, preview=(subject, body))
-    except ServiceError as exc:
+    except Refused as exc:
         if str(exc.message) == _("There is no such notice."):
             return error_page(404, str(exc.message))
         form.add_errors(exc.field, str(exc.message))

@@ -9,11 +9,11 @@ from flask_login import current_user, login_required
 from wtforms import BooleanField, FileField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Optional, Regexp
 
-from services.errors import ServiceError
-from services.files.checking import FileRejected, check_upload
+from services.files.checking import check_upload
 from services.files.storage import storage_from_config
 from services.portal import settings as portal_settings
 from services.portal.labels import CHANNEL_WORDS
+from tenants.errors import Refused
 from tenants.models import LOCALES
 from tenants.roles import Permission, require
 from web.common.views import redirect_after_change
@@ -150,7 +150,7 @@ def portal_save():
         return _page(422, form=form)
     try:
         portal_settings.save(current_user, g.tenant, _input(form))
-    except ServiceError as exc:
+    except Refused as exc:
         form.add_errors(exc.field, str(exc.message))
         return _page(exc.status, form=form)
     flash(_("Saved."), "success")
@@ -170,7 +170,7 @@ def portal_logo():
     try:
         checked = check_upload(upload.read(), upload.filename, max_bytes=portal_settings.MAX_LOGO_BYTES)
         portal_settings.set_logo(current_user, g.tenant, checked, storage)
-    except (FileRejected, ServiceError) as exc:
+    except Refused as exc:
         form.logo.errors = [str(exc.message)]
         return _page(exc.status, logo_form=form)
     flash(_("Saved."), "success")

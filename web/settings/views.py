@@ -19,11 +19,9 @@ import web.settings.notices
 import web.settings.portal  # noqa: F401 - the other settings pages' routes, on bp
 from services.catalog.models import Unit
 from services.catalog.operations import set_member_unit
-from services.errors import ServiceError
 from services.i18n import localized
 from services.notifications.outbox import notify_account
 from tenants.accounts import (
-    AccountError,
     change_role,
     deactivate_staff,
     invite_staff,
@@ -33,6 +31,7 @@ from tenants.accounts import (
     revoke_invitation,
 )
 from tenants.db import db
+from tenants.errors import Refused
 from tenants.roles import Permission, Role, require
 from web.common.views import error_page, external_url, redirect_after_change, render_block, role_choices, wants_fragment
 from web.console.forms import optional_id
@@ -73,7 +72,7 @@ def invite():
     if form.validate_on_submit():
         try:
             issued = invite_staff(current_user, form.email.data, Role(form.role.data))
-        except AccountError as exc:
+        except Refused as exc:
             form.add_errors(exc.field, exc.message)
         else:
             link = external_url("auth.accept", token=issued.token)
@@ -103,7 +102,7 @@ def invite():
 def _table_change(operation, member_id: int, *args):
     try:
         operation(current_user, member_id, *args)
-    except AccountError as exc:
+    except Refused as exc:
         if exc.status == 404:
             return error_page(404, exc.message)
         return _page("staff_table", exc.status, table_error=exc.message)
@@ -133,7 +132,7 @@ def member_unit(member_id: int):
         return _page("staff_table", 422, table_error=_("Choose a unit from the list."))
     try:
         set_member_unit(current_user, member_id, optional_id(form.unit_id.data))
-    except ServiceError as exc:
+    except Refused as exc:
         if exc.status == 404:
             return error_page(404, str(exc.message))
         return _page("staff_table", exc.status, table_error=str(exc.message))

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from services.onboarding.operations import SignUp, sign_up, slug_problem
 from tenants import throttle
-from tenants.accounts import AccountError
+from tenants.errors import Refused
 from web.common.views import redirect_after_change
 from web.portal import guard
 from web.signup.forms import DEFAULT_TIMEZONE, SignupForm
@@ -48,7 +48,7 @@ def signup():
                         password=form.password.data,
                     )
                 )
-            except AccountError as exc:
+            except Refused as exc:
                 form.add_errors(exc.field, exc.message)
             else:
                 g.tenant = tenant
