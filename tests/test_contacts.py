@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 
 from services.contacts import ContactError, check_national_id, format_phone, normalize_phone
+from tenants.errors import Refused
 
 PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
@@ -307,8 +308,8 @@ def test_other_countries_refuse_the_rest(typed):
     assert refused_field(check_national_id, typed, "TR") == "national_id"
 
 
-def test_contact_error_is_a_value_error():
-    with pytest.raises(ValueError) as caught:  # noqa: PT011 -- the type is the point
+def test_contact_error_is_a_refusal_naming_its_field():
+    with pytest.raises(Refused) as caught:
         normalize_phone("1", "IR")
     assert isinstance(caught.value, ContactError)
-    assert caught.value.field == "phone"
+    assert (caught.value.field, caught.value.status) == ("phone", 422)
