@@ -53,6 +53,19 @@ class BaseForm(FlaskForm):
                 ]
             return unbound_field.bind(form=form, **options)
 
+    def refuse(self, exc, field: str | None = None) -> None:
+        """Show a service's refusal (tenants.errors.Refused) on the form. One that names a field is that input's
+        fault (422, corrected in place); one about the request as a whole keeps its own status (403, 429 …)."""
+        self.add_errors(field or exc.field, exc.message)
+        self.refused_status = 422 if exc.field else exc.status
+
+    @property
+    def status(self) -> int:
+        """The answer for this form shown again: 200 unsent, the refusal's status, or 422 for its own errors."""
+        if not self.is_submitted():
+            return 200
+        return getattr(self, "refused_status", 422)
+
     def add_errors(self, field: str | None, message: str) -> None:
         """Attach a service's refusal to the field it names, or to the form as a whole."""
         target = getattr(self, field, None) if field else None

@@ -75,14 +75,13 @@ def accept(token: str):
         try:
             member = accept_invitation(token, form.name.data, form.password.data)
         except Refused as exc:
-            form.add_errors(exc.field, exc.message)
+            form.refuse(exc)
         else:
             remember_login(member)
             login_user(member)
             flash(_("Welcome to %(name)s.", name=g.tenant.name), "success")
             return redirect_after_change(url_for("console.home"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("auth/accept.html", form=form, invitation=invitation), status
+    return render_template("auth/accept.html", form=form, invitation=invitation), form.status
 
 
 @bp.route("/password/forgot", methods=["GET", "POST"])
@@ -99,8 +98,7 @@ def forgot_password():
         ask_for_password_reset(g.tenant.id, form.email.data)
         flash(_("If this address belongs to an active staff member, a reset link is on its way."), "info")
         return redirect_after_change(url_for("auth.login"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("auth/forgot.html", form=form), status
+    return render_template("auth/forgot.html", form=form), form.status
 
 
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
@@ -116,11 +114,10 @@ def reset(token: str):
         try:
             member = reset_password(token, form.password.data)
         except Refused as exc:
-            form.add_errors(exc.field, exc.message)
+            form.refuse(exc)
         else:
             remember_login(member)
             login_user(member)
             flash(_("Your password has been changed."), "success")
             return redirect_after_change(url_for("console.home"))
-    status = 422 if form.is_submitted() else 200
-    return render_template("auth/reset.html", form=form), status
+    return render_template("auth/reset.html", form=form), form.status

@@ -153,7 +153,7 @@ def register():
             flash(str(exc.message), "info")
             return redirect_after_change(url_for("console.complaint_detail", complaint_id=exc.existing_id))
         except Refused as exc:
-            form.add_errors("received_on" if exc.field == "received_at" else exc.field, str(exc.message))
+            form.refuse(exc, "received_on" if exc.field == "received_at" else None)
         else:
             flash(
                 _(
@@ -163,9 +163,7 @@ def register():
                 "success",
             )
             return redirect_after_change(url_for("console.complaint_detail", complaint_id=complaint.id))
-        return render_template("console/register.html", form=form), 422
-    status = 422 if form.is_submitted() else 200
-    return render_template("console/register.html", form=form), status
+    return render_template("console/register.html", form=form), form.status
 
 
 # the complaint page
@@ -314,10 +312,10 @@ def edit(complaint_id: int):
             form.form_errors.append(message)
             return render_template("console/edit.html", form=form, c=complaint, format_code=format_code), 409
         except Refused as exc:
-            form.add_errors(exc.field, str(exc.message))
+            form.refuse(exc)
         else:
             return redirect_after_change(url_for("console.complaint_detail", complaint_id=complaint_id))
-    return render_template("console/edit.html", form=form, c=complaint, format_code=format_code), 422
+    return render_template("console/edit.html", form=form, c=complaint, format_code=format_code), form.status
 
 
 def _keeping(options: list[tuple[str, str]], current: int | None, label) -> list[tuple[str, str]]:

@@ -73,7 +73,7 @@ def invite():
         try:
             issued = invite_staff(current_user, form.email.data, Role(form.role.data))
         except Refused as exc:
-            form.add_errors(exc.field, exc.message)
+            form.refuse(exc)
         else:
             link = external_url("auth.accept", token=issued.token)
             context = {"invitation": issued.invitation, "inviter": current_user, "link": link}
@@ -96,7 +96,7 @@ def invite():
                 )
                 return response, 200, {"HX-Trigger": "staff-changed"}
             return redirect_after_change(url_for("settings.staff"))
-    return _page("invite_form", 422, invite_form=form)
+    return _page("invite_form", form.status, invite_form=form)
 
 
 def _table_change(operation, member_id: int, *args):

@@ -49,13 +49,12 @@ def signup():
                     )
                 )
             except Refused as exc:
-                form.add_errors(exc.field, exc.message)
+                form.refuse(exc)
             else:
                 g.tenant = tenant
                 remember_login(owner)
                 return redirect_after_change(url_for("console.home", tenant_slug=tenant.slug))
-    status = 422 if form.is_submitted() else 200
-    return _page(form, status)
+    return _page(form, form.status)
 
 
 def _page(form: SignupForm, status: int):
