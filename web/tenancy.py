@@ -1,21 +1,29 @@
-"""The request hook that resolves the tenant from the URL, and the staff session bound to it."""
+"""An organization's blueprints: the tenant resolved from the URL, who may use each route, and the staff
+session bound to the tenant.
+
+Every blueprint under `/<tenant_slug>/` is made by `tenant_blueprint`, which declares once who may use its
+routes (PUBLIC, STAFF or a Permission); a view that differs says so with `@access(...)`. The check runs before
+the view, so a view's body never repeats it; tests/test_route_access.py walks the URL map to prove it.
+"""
 
 from __future__ import annotations
 
 import re
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from flask import Flask, abort, current_app, g, has_app_context, redirect, request, session, url_for
+from flask import Blueprint, Flask, abort, current_app, g, has_app_context, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import logout_user
+from flask_login import current_user, logout_user
 from sqlalchemy import event
 from sqlalchemy.orm import make_transient_to_detached
 
 from tenants.context import enter_tenant, reset_scope
 from tenants.db import TenantSession, db
 from tenants.models import StaffMember, Tenant
+from tenants.roles import Permission, require
 from web.extensions import login_manager
 
 SESSION_KEY = "staff"
@@ -83,6 +91,58 @@ def resolve_tenant(endpoint: str | None, values: dict[str, Any] | None) -> None:
         abort(404)
     g.tenant = tenant
     enter_tenant(tenant.id)
+
+
+PUBLIC = "public"  # anyone: the portal, the intake callbacks, the log-in pages
+STAFF = "staff"  # any active staff member logged in to this organization
+Access = str | Permission  # PUBLIC, STAFF, or the permission a staff member must hold
+
+View = TypeVar("View", bound=Callable[..., Any])
+
+
+def access(level: Access) -> Callable[[View], View]:
+    """Who may use this view, where it differs from its blueprint's rule."""
+
+    def mark(view: View) -> View:
+        view.access = level  # type: ignore[attr-defined]
+        return view
+
+    return mark
+
+
+_ACCESS_OF_BLUEPRINT: dict[str, Access] = {}  # blueprint name → its routes' access, unless a view says otherwise
+
+
+def access_of(endpoint: str) -> Access | None:
+    """Who may use the view at `endpoint` (None: not a tenant blueprint's view)."""
+    view = current_app.view_functions.get(endpoint)
+    blueprint = endpoint.rpartition(".")[0]
+    if view is None or blueprint not in _ACCESS_OF_BLUEPRINT:
+        return None
+    return getattr(view, "access", _ACCESS_OF_BLUEPRINT[blueprint])
+
+
+def _check_access() -> Any:
+    level = access_of(request.endpoint) if request.endpoint else PUBLIC
+    if level in (None, PUBLIC):
+        return None
+    if not current_user.is_authenticated:
+        return login_manager.unauthorized()
+    if level != STAFF:
+        require(current_user, Permission(level))  # Forbidden: the app answers 403 in the visitor's language
+    return None
+
+
+def tenant_blueprint(
+    name: str, import_name: str, url_prefix: str | None = "/<tenant_slug>", *, access: Access
+) -> Blueprint:
+    """A blueprint of an organization's routes: the tenant found from the slug (404 if none) and, before every
+    view, the log-in and permission check `access` declares (a view may declare its own with `@access`)."""
+    bp = Blueprint(name, import_name, url_prefix=url_prefix)
+    bp.url_value_preprocessor(resolve_tenant)
+    bp.before_request(_check_access)
+    _ACCESS_OF_BLUEPRINT[name] = access
+    return bp
 
 
 def _add_tenant_slug(endpoint: str, values: dict[str, Any]) -> None:

@@ -19,7 +19,7 @@ from services.notifications.templates import (
     shown_code,
 )
 from tenants.db import db, utcnow
-from tenants.errors import Refused
+from tenants.errors import NotFound, Refused
 from tenants.models import LOCALES, StaffMember, Tenant
 from tenants.roles import Permission, require
 
@@ -105,7 +105,7 @@ def set_rules(actor: StaffMember, enabled: set[str], copied: dict[str, set[str]]
 
 def _check_key(event: str, channel: str, locale: str) -> None:
     if event not in EVENTS or channel not in CHANNELS or locale not in LOCALES:
-        raise Refused(_l("There is no such notice."))
+        raise NotFound(_l("There is no such notice."))
 
 
 def wording(event: str, channel: str, locale: str) -> tuple[str, str, bool]:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, flash, g, redirect, render_template, request, url_for
+from flask import flash, g, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user
+from flask_login import current_user, login_user
 
 from tenants import throttle
 from tenants.accounts import (
@@ -17,11 +17,10 @@ from tenants.accounts import (
 from tenants.errors import Refused
 from web.auth.forms import AcceptInvitationForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
 from web.auth.mail import ask_for_password_reset
-from web.common.views import error_page, redirect_after_change, safe_next
-from web.tenancy import forget_login, remember_login, resolve_tenant
+from web.common.views import redirect_after_change, safe_next
+from web.tenancy import PUBLIC, STAFF, access, forget_login, remember_login, tenant_blueprint
 
-bp = Blueprint("auth", __name__, url_prefix="/<tenant_slug>/console")
-bp.url_value_preprocessor(resolve_tenant)
+bp = tenant_blueprint("auth", __name__, "/<tenant_slug>/console", access=PUBLIC)
 
 
 def _client_ip() -> str:
@@ -54,7 +53,7 @@ def login():
 
 
 @bp.post("/logout")
-@login_required
+@access(STAFF)
 def logout():
     """Log out of this tenant's console only."""
     forget_login()
@@ -65,10 +64,7 @@ def logout():
 @bp.route("/invitations/<token>", methods=["GET", "POST"])
 def accept(token: str):
     """Join the staff from an e-mailed invitation: name and password, then logged in."""
-    try:
-        invitation = open_invitation(token)
-    except Refused as exc:
-        return error_page(exc.status, exc.message)
+    invitation = open_invitation(token)
     form = AcceptInvitationForm()
     form.about = (invitation.email, g.tenant.name, g.tenant.slug)
     if form.validate_on_submit():
@@ -104,10 +100,7 @@ def forgot_password():
 @bp.route("/password/reset/<token>", methods=["GET", "POST"])
 def reset(token: str):
     """Choose a new password from an e-mailed link; the link works once."""
-    try:
-        member = open_password_reset(token)
-    except Refused as exc:
-        return error_page(exc.status, exc.message)
+    member = open_password_reset(token)
     form = ResetPasswordForm()
     form.about = (member.email, member.name, g.tenant.name, g.tenant.slug)
     if form.validate_on_submit():

@@ -5,7 +5,6 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import (
-    Blueprint,
     Response,
     current_app,
     g,
@@ -28,10 +27,9 @@ from tenants.accounts import set_locale
 from tenants.models import LOCALES
 from tenants.roles import Permission, can
 from web.i18n import locale_code
-from web.tenancy import current_staff, resolve_tenant
+from web.tenancy import PUBLIC, current_staff, tenant_blueprint
 
-bp = Blueprint("common", __name__)
-bp.url_value_preprocessor(resolve_tenant)
+bp = tenant_blueprint("common", __name__, None, access=PUBLIC)
 
 ERROR_TITLES = {
     400: lambda: _("The request could not be understood"),

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from tenants.roles import Permission
+from web.tenancy import tenant_blueprint
 
-from web.tenancy import resolve_tenant
-
-bp = Blueprint("console", __name__, url_prefix="/<tenant_slug>/console")
-bp.url_value_preprocessor(resolve_tenant)
+bp = tenant_blueprint("console", __name__, "/<tenant_slug>/console", access=Permission.HANDLE_COMPLAINTS)

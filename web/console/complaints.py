@@ -8,13 +8,13 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from flask import current_app, flash, g, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from services.calendar.deadlines import load_calendar
 from services.catalog.models import Category, RootCause, Unit
 from services.complaints import actions as corrective
 from services.complaints import lifecycle
-from services.complaints.access import get_complaint, may_handle
+from services.complaints.access import get_complaint
 from services.complaints.lifecycle import Action, DecisionInput, available
 from services.complaints.models import Complaint, CorrectiveAction
 from services.complaints.operations import (
@@ -131,10 +131,8 @@ def _check_files(field) -> list[Any]:
 
 
 @bp.route("/complaints/new", methods=["GET", "POST"])
-@login_required
 def register():
     """Register a complaint on the customer's behalf (phone, letter, in person, suggestion box …)."""
-    may_handle(current_user)
     options = select_options()
     form_class = add_custom_fields(ComplaintForm, published(), locale_code(), audience="staff")
     form = form_class(categories=options["categories"], staff=options["staff"], default_locale=g.tenant.default_locale)
@@ -232,10 +230,7 @@ def _forms_for(data, overrides: dict[str, Any]) -> dict[str, Any]:
 
 def _render_file(complaint_id: int, status: int = 200, *, error: str | None = None, panel: str | None = None, **forms):
     """The complaint page, or only its file region for htmx; `forms` keep what was typed after a refusal."""
-    try:
-        data = complaint_file(current_user, complaint_id)
-    except Refused as exc:
-        return error_page(exc.status, str(exc.message))
+    data = complaint_file(current_user, complaint_id)
     calendar = load_calendar(g.tenant)
     now = utcnow()
     c = data.complaint
@@ -280,21 +275,16 @@ def _changed(complaint_id: int):
 
 
 @bp.get("/complaints/<int:complaint_id>")
-@login_required
 def complaint_detail(complaint_id: int):
     """The complaint file: header, complainant, the allowed steps, decision, actions, files, timeline."""
     return _render_file(complaint_id)
 
 
 @bp.route("/complaints/<int:complaint_id>/edit", methods=["GET", "POST"])
-@login_required
 def edit(complaint_id: int):
     """Correct the registration record."""
-    try:
-        complaint = get_complaint(current_user, complaint_id)
-        lifecycle.check(complaint, current_user, Action.EDIT)
-    except Refused as exc:
-        return error_page(exc.status, str(exc.message))
+    complaint = get_complaint(current_user, complaint_id)
+    lifecycle.check(complaint, current_user, Action.EDIT)
     options = select_options()
     kwargs = {
         "categories": _keeping(options["categories"], complaint.category_id, _category_label),
@@ -370,7 +360,6 @@ def _record_obj(c: Complaint) -> _Record:
 
 
 @bp.post("/complaints/<int:complaint_id>/assign")
-@login_required
 def assign_view(complaint_id: int):
     """Assign to a unit and a handler."""
     form = _assign_form(select_options())
@@ -405,7 +394,6 @@ STEPS = frozenset(_STEP_CALLS)
 
 
 @bp.post("/complaints/<int:complaint_id>/steps/<step>")
-@login_required
 def step(complaint_id: int, step: str):
     """Take one lifecycle step: acknowledge, investigate, approve, respond, close, reopen, withdraw, escalate."""
     action = next((a for a in STEPS if a.value == step), None)
@@ -428,7 +416,6 @@ def step(complaint_id: int, step: str):
 
 
 @bp.post("/complaints/<int:complaint_id>/decision")
-@login_required
 def decision(complaint_id: int):
     """Record or revise the decision of the current cycle."""
     form = DecisionForm(prefix="decision")
@@ -461,7 +448,6 @@ def _action_input(form: ActionForm) -> corrective.ActionInput:
 
 
 @bp.post("/complaints/<int:complaint_id>/actions")
-@login_required
 def add_action_view(complaint_id: int):
     """Plan a corrective action."""
     form = _action_form(select_options())
@@ -476,14 +462,10 @@ def add_action_view(complaint_id: int):
 
 
 @bp.post("/complaints/<int:complaint_id>/actions/<int:action_id>/edit")
-@login_required
 def edit_action_view(complaint_id: int, action_id: int):
     """Correct a corrective action's plan: description, root cause, owner, unit, due date."""
     key = f"edit_{action_id}"
-    try:
-        action = corrective.get_action(current_user, complaint_id, action_id)
-    except Refused as exc:
-        return error_page(exc.status, str(exc.message))
+    action = corrective.get_action(current_user, complaint_id, action_id)
     form = _edit_action_form(select_options(), action, action_id)
     if not form.validate_on_submit():
         return _render_file(complaint_id, 422, error=_("Correct the action form."), panel=key, **{key: form})
@@ -496,7 +478,6 @@ def edit_action_view(complaint_id: int, action_id: int):
 
 
 @bp.post("/complaints/<int:complaint_id>/actions/<int:action_id>/status")
-@login_required
 def action_status(complaint_id: int, action_id: int):
     """Move a corrective action on."""
     form = ActionStatusForm()
@@ -518,7 +499,6 @@ def action_status(complaint_id: int, action_id: int):
 
 
 @bp.post("/complaints/<int:complaint_id>/notes")
-@login_required
 def note(complaint_id: int):
     """An internal note or a message to the customer."""
     form = NoteForm(prefix="note")
@@ -535,7 +515,6 @@ def note(complaint_id: int):
 
 
 @bp.post("/complaints/<int:complaint_id>/files")
-@login_required
 def upload(complaint_id: int):
     """Add files to the complaint."""
     form = FileForm(prefix="file")
@@ -553,7 +532,6 @@ def upload(complaint_id: int):
 
 
 @bp.post("/complaints/<int:complaint_id>/actions/<int:action_id>/files")
-@login_required
 def upload_evidence(complaint_id: int, action_id: int):
     """Evidence for a corrective action: files kept on the complaint, linked to the action."""
     form = FileForm(prefix=f"evidence-{action_id}")
@@ -573,11 +551,7 @@ def upload_evidence(complaint_id: int, action_id: int):
 
 
 @bp.get("/complaints/<int:complaint_id>/files/<int:attachment_id>")
-@login_required
 def download(complaint_id: int, attachment_id: int):
     """A file, as a download, to those who may see the complaint."""
-    try:
-        attachment = get_attachment(current_user, complaint_id, attachment_id)
-    except Refused as exc:
-        return error_page(exc.status, str(exc.message))
+    attachment = get_attachment(current_user, complaint_id, attachment_id)
     return send_attachment(attachment)

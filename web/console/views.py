@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from flask import render_template
-from flask_login import login_required
 
 import web.console.complaints
 import web.console.inbox  # noqa: F401 - the inbox's and the complaint page's routes, on bp
 from services.catalog.queries import category_tree, list_units
 from tenants.accounts import count_active_staff, list_open_invitations
 from web.console.blueprint import bp
+from web.tenancy import STAFF, access
 
 
 @bp.get("/")
-@login_required
+@access(STAFF)
 def home():
     """The overview: who is on the staff and the configuration the organization starts from."""
     categories = category_tree()

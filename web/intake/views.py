@@ -5,16 +5,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, g, request
+from flask import abort, current_app, g, request
 
 from services.connections import queries as connections
 from services.gateways.bots import BOT_PROVIDERS
 from services.intake.conversations import handle, handle_rubika, handle_sms
 from web.extensions import csrf
-from web.tenancy import resolve_tenant
+from web.tenancy import PUBLIC, tenant_blueprint
 
-bp = Blueprint("intake", __name__, url_prefix="/<tenant_slug>")
-bp.url_value_preprocessor(resolve_tenant)
+bp = tenant_blueprint("intake", __name__, access=PUBLIC)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name, not a secret
 
 

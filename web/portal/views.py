@@ -12,7 +12,6 @@ from typing import Any
 
 import segno
 from flask import (
-    Blueprint,
     abort,
     current_app,
     flash,
@@ -69,12 +68,11 @@ from web.portal.forms import (
     TrackForm,
     build_form,
 )
-from web.tenancy import resolve_tenant
+from web.tenancy import PUBLIC, tenant_blueprint
 
 log = logging.getLogger(__name__)
 
-bp = Blueprint("portal", __name__, url_prefix="/<tenant_slug>")
-bp.url_value_preprocessor(resolve_tenant)
+bp = tenant_blueprint("portal", __name__, access=PUBLIC)
 
 SESSION_KEY = "portal"
 # How long a proof of being the complainant lasts in this browser.
@@ -768,8 +766,5 @@ def file(code: str, attachment_id: int):
     complaint = _proven_complaint(code)
     if not isinstance(complaint, Complaint):
         return complaint
-    try:
-        attachment = portal.visible_file(complaint, attachment_id)
-    except Refused as exc:
-        return error_page(exc.status, str(exc.message))
+    attachment = portal.visible_file(complaint, attachment_id)
     return send_attachment(attachment)

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask import Blueprint
+from tenants.roles import Permission
+from web.tenancy import tenant_blueprint
 
-from web.tenancy import resolve_tenant
-
-bp = Blueprint("settings", __name__, url_prefix="/<tenant_slug>/console/settings")
-bp.url_value_preprocessor(resolve_tenant)
+# The staff pages declare MANAGE_STAFF for themselves (web/settings/views.py).
+bp = tenant_blueprint("settings", __name__, "/<tenant_slug>/console/settings", access=Permission.MANAGE_SETTINGS)

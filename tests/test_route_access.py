@@ -1,0 +1,119 @@
+"""Every route of an organization declares who may use it once, and the check runs before the view: walking the
+URL map proves no tenant route lets an anonymous visitor, another organization's staff, or a role without the
+permission through."""
+
+from __future__ import annotations
+
+import pytest
+from werkzeug.routing import Rule
+
+from tenants.roles import Permission
+from web.tenancy import PUBLIC, STAFF, access_of
+
+# Routes anyone may use: the portal and its directory, the intake callbacks, logging in, the language switch.
+PUBLIC_ENDPOINTS = {
+    "auth.accept",
+    "auth.forgot_password",
+    "auth.login",
+    "auth.reset",
+    "common.set_language",
+}
+PUBLIC_BLUEPRINTS = {"portal", "intake"}
+
+
+def _value(rule: Rule, name: str) -> str:
+    converter = rule._converters[name]
+    if type(converter).__name__ == "AnyConverter":
+        return next(iter(converter.items))
+    if type(converter).__name__ == "IntegerConverter":
+        return "1"
+    return "x"
+
+
+def _path(rule: Rule, slug: str) -> str:
+    values = {name: _value(rule, name) for name in rule.arguments if name != "tenant_slug"}
+    return rule.build({**values, "tenant_slug": slug}, append_unknown=False)[1]
+
+
+def _tenant_rules(app) -> list[Rule]:
+    return [r for r in app.url_map.iter_rules() if "tenant_slug" in r.arguments]
+
+
+def _guarded(app) -> list[tuple[Rule, str]]:
+    """Each tenant route that is not public, with a method it answers."""
+    found = []
+    with app.test_request_context():
+        for rule in _tenant_rules(app):
+            if access_of(rule.endpoint) == PUBLIC:
+                continue
+            method = "GET" if "GET" in rule.methods else "POST"
+            found.append((rule, method))
+    return found
+
+
+def test_every_tenant_route_is_on_a_tenant_blueprint_and_declares_its_access(app):
+    with app.test_request_context():
+        for rule in _tenant_rules(app):
+            assert access_of(rule.endpoint) is not None, rule.endpoint
+
+
+def test_the_public_routes_are_exactly_the_portal_intake_and_login_pages(app):
+    with app.test_request_context():
+        public = {
+            r.endpoint
+            for r in _tenant_rules(app)
+            if access_of(r.endpoint) == PUBLIC and r.endpoint.split(".")[0] not in PUBLIC_BLUEPRINTS
+        }
+        for rule in _tenant_rules(app):
+            if rule.endpoint.split(".")[0] in PUBLIC_BLUEPRINTS:
+                assert access_of(rule.endpoint) == PUBLIC, rule.endpoint
+    assert public == PUBLIC_ENDPOINTS
+
+
+def test_an_anonymous_visitor_is_sent_to_the_log_in_page_from_every_guarded_route(app, client, make_tenant):
+    made = make_tenant()
+    guarded = _guarded(app)
+    assert len(guarded) > 60
+    for rule, method in guarded:
+        path = _path(rule, made.tenant.slug)
+        response = client.open(path, method=method)
+        assert response.status_code == 303, (rule.rule, response.status_code)
+        assert response.headers["Location"].startswith(f"/{made.tenant.slug}/console/login"), rule.rule
+        htmx = client.open(path, method=method, headers={"HX-Request": "true"})
+        assert htmx.status_code == 204, rule.rule
+        assert htmx.headers["HX-Redirect"].startswith(f"/{made.tenant.slug}/console/login"), rule.rule
+
+
+def test_another_organizations_owner_is_sent_to_this_ones_log_in_page(app, client, make_tenant, login_as):
+    mine, theirs = make_tenant(), make_tenant()
+    login_as(client, theirs.tenant, theirs.owner)
+    for rule, method in _guarded(app):
+        response = client.open(_path(rule, mine.tenant.slug), method=method)
+        assert response.status_code == 303, rule.rule
+        assert response.headers["Location"].startswith(f"/{mine.tenant.slug}/console/login"), rule.rule
+
+
+@pytest.mark.parametrize("role", ["agent", "manager", "unit_member"])
+def test_a_role_without_the_permission_is_refused_every_settings_route(  # noqa: PLR0917
+    app, client, make_tenant, make_user, login_as, role
+):
+    made = make_tenant()
+    member = make_user(made.tenant, role=role)
+    login_as(client, made.tenant, member)
+    checked = 0
+    with app.test_request_context():
+        levels = {rule.endpoint: access_of(rule.endpoint) for rule, _m in _guarded(app)}
+    for rule, method in _guarded(app):
+        level = levels[rule.endpoint]
+        if level in (STAFF, Permission.HANDLE_COMPLAINTS):
+            continue
+        assert level in (Permission.MANAGE_SETTINGS, Permission.MANAGE_STAFF), rule.endpoint
+        response = client.open(_path(rule, made.tenant.slug), method=method)
+        assert response.status_code == 403, (rule.rule, response.status_code)
+        checked += 1
+    assert checked > 40
+
+
+def test_an_unknown_organization_is_404_before_any_log_in(app, client):
+    for rule, method in _guarded(app):
+        assert client.open(_path(rule, "no-such-org"), method=method).status_code == 404, rule.rule
