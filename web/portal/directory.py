@@ -11,7 +11,7 @@ from services.portal import operations as portal
 from tenants import throttle
 from web.portal import guard
 from web.portal.forms import TrackForm
-from web.portal.views import code_message
+from web.portal.tracking import code_message
 
 bp = Blueprint("directory", __name__)
 
