@@ -279,3 +279,36 @@ def test_an_options_key_follows_its_label_not_its_line(app, admin):
     assert after["South"] == before["South"]
     assert after["North"] == before["North"]
     assert after["East"] not in before.values()
+
+
+def test_a_staff_file_field_on_the_registration_form_keeps_its_files_as_its_answer(app, admin):
+    """Staff registration files on the same operation as the portal: a required file field of the staff's own
+    is enforced, and the files given to it become its answer, kept internal."""
+    from services.complaints.models import Attachment
+    from tests.fixtures.files import make_pdf
+
+    made, client = admin
+    slug = made.tenant.slug
+    _add(client, slug, "file", "Signed form", "فرم امضاشده", audience="staff", required="y")
+    assert client.post(f"/{slug}/console/settings/form/publish").status_code == 303
+    key = _keys(app, made)[0]
+    form = {
+        "kind": "complaint",
+        "channel": "in_person",
+        "complainant_name": "Ali Rezaei",
+        "phone": "09121234567",
+        "subject": "Late appointment",
+        "description": "Waited two hours.",
+        "priority": "normal",
+        "preferred_locale": "fa",
+    }
+    url = f"/{slug}/console/complaints/new"
+    missing = client.post(url, data=form, content_type="multipart/form-data")
+    assert missing.status_code == 422
+    data = form | {key: [(io.BytesIO(make_pdf()), "signed.pdf")]}
+    assert client.post(url, data=data, content_type="multipart/form-data").status_code == 303
+    with app.app_context(), tenant_scope(made.tenant.id):
+        complaint = db.session.scalar(sa.select(Complaint))
+        attachment = db.session.scalar(sa.select(Attachment))
+        assert complaint.answers[key] == [attachment.id]
+        assert (attachment.filename, attachment.customer_visible) == ("signed.pdf", False)

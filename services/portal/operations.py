@@ -16,14 +16,15 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from services.complaints import lifecycle
+from services.complaints.filing import file_on_form
 from services.complaints.lifecycle import Action
 from services.complaints.log import record
 from services.complaints.models import OPEN_STATES, Attachment, Channel, Complaint, ComplaintEvent, State, TrackingCode
-from services.complaints.operations import ComplaintInput, attach_file, register_complaint, repeated_entry
+from services.complaints.operations import ComplaintInput, attach_file, repeated_entry
 from services.complaints.tracking import parse_code
 from services.files.checking import CheckedFile
 from services.files.storage import Storage
-from services.forms.answers import answered_fields, record_answers
+from services.forms.answers import answered_fields
 from services.forms.models import FormVersion
 from services.forms.schema import core_state, published
 from services.i18n import number
@@ -77,19 +78,9 @@ def file_complaint(
     if not data.phone and not data.email:
         # The answer, the one-time codes and every notice need a way back to the customer.
         raise Refused(_l("Give a mobile phone or an e-mail address so that we can answer you."), field="phone")
-    field_files = field_files or {}
-    complaint = register_complaint(None, tenant, data)
-    record_answers(tenant, complaint, values, audience="customer", version=version, files=field_files)
-    db.session.flush()
-    for upload in files:
-        attach_file(None, complaint, upload, storage, customer_visible=True, actor_kind="customer")
-    answers = dict(complaint.answers)
-    for key, uploads in field_files.items():
-        kept = [attach_file(None, complaint, u, storage, customer_visible=True, actor_kind="customer") for u in uploads]
-        if kept:
-            answers[key] = [a.id for a in kept]
-    complaint.answers = answers
-    return complaint
+    return file_on_form(
+        None, tenant, data, values=values, files=files, storage=storage, version=version, field_files=field_files
+    )
 
 
 def find_by_submission_key(key: str | None) -> Complaint | None:

@@ -18,9 +18,9 @@ from tenants.roles import Role
 from tenants.text import parse_id
 from web.common.views import error_page, redirect_after_change, render_block, wants_fragment
 from web.console.blueprint import bp
-from web.console.complaints import select_options
 from web.console.forms import BulkAssignForm, optional_id
 from web.console.labels import CHANNEL_NAMES, PRIORITY_NAMES
+from web.console.options import select_options
 from web.forms import parse_local_date
 from web.i18n import format_number, localize_digits
 

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from flask import render_template
 
-import web.console.complaints
-import web.console.inbox  # noqa: F401 - the inbox's and the complaint page's routes, on bp
 from services.catalog.queries import category_tree, list_units
 from tenants.accounts import count_active_staff, list_open_invitations
+from web.console import actions, complaint, inbox, registration  # noqa: F401 - their routes, on bp
 from web.console.blueprint import bp
 from web.tenancy import STAFF, access
 

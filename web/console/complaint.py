@@ -1,0 +1,284 @@
+"""The complaint page, /<slug>/console/complaints/<id>: its panels and forms, assignment, the lifecycle steps,
+the decision, notes and messages, and files. Each change answers with the page, or its file region for htmx."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import g, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from services.calendar.deadlines import load_calendar
+from services.complaints import lifecycle
+from services.complaints.lifecycle import Action, DecisionInput, available
+from services.complaints.models import Complaint, CorrectiveAction
+from services.complaints.operations import (
+    add_note,
+    assign,
+    attach_file,
+    get_attachment,
+    message_customer,
+)
+from services.complaints.queries import (
+    complaint_file,
+    is_near_due,
+    is_overdue,
+)
+from services.complaints.tracking import format_code
+from services.files.checking import FileRejected
+from services.notifications import delivery
+from tenants.db import utcnow
+from tenants.errors import Refused, StaleEdit
+from web.common.views import error_page, redirect_after_change, render_block, send_attachment, wants_fragment
+from web.console.blueprint import bp
+from web.console.forms import (
+    ActionForm,
+    ActionStatusForm,
+    AssignForm,
+    DecisionForm,
+    EditActionForm,
+    FileForm,
+    NoteForm,
+    StepForm,
+    VersionedForm,
+    optional_id,
+)
+from web.console.options import (
+    cause_label,
+    check_files,
+    keeping,
+    select_options,
+    staff_label,
+    stale_message,
+    storage,
+    uploads,
+)
+
+
+# Several forms share one page: each has its own prefix, so ids and names never collide.
+def _assign_form(options, **kwargs) -> AssignForm:
+    return AssignForm(prefix="assign", units=options["units"], staff=options["staff"], **kwargs)
+
+
+def action_form(options, **kwargs) -> ActionForm:
+    return ActionForm(
+        prefix="action", causes=options["causes"], staff=options["staff"], units=options["units"], **kwargs
+    )
+
+
+def edit_action_form(options, action: CorrectiveAction | None, action_id: int, **kwargs) -> EditActionForm:
+    """The edit form of one action; its owner and root cause stay choosable even if retired since."""
+    causes, staff = options["causes"], options["staff"]
+    if action is not None:
+        causes = keeping(causes, action.root_cause_id, cause_label)
+        staff = keeping(staff, action.owner_id, staff_label)
+    return EditActionForm(prefix=f"edit-{action_id}", causes=causes, staff=staff, units=options["units"], **kwargs)
+
+
+def _forms_for(data, overrides: dict[str, Any]) -> dict[str, Any]:
+    c: Complaint = data.complaint
+    options = select_options()
+    version = str(c.version)
+    forms: dict[str, Any] = {
+        "assign": _assign_form(options, formdata=None, version=version),
+        "decision": DecisionForm(formdata=None, prefix="decision", version=version),
+        "action": action_form(options, formdata=None),
+        "note": NoteForm(formdata=None, prefix="note"),
+        "file": FileForm(formdata=None, prefix="file"),
+    }
+    forms["assign"].unit_id.data = str(c.unit_id or "")
+    forms["assign"].handler_id.data = str(c.handler_id or "")
+    if data.decision is not None:
+        d = data.decision
+        forms["decision"].justified.data = "yes" if d.justified else "no"
+        forms["decision"].reasons.data = d.reasons
+        forms["decision"].legal_grounds.data = d.legal_grounds
+        forms["decision"].remedy.data = d.remedy
+        forms["decision"].compensation_amount.data = d.compensation_amount
+    for step in STEPS:
+        forms[f"step_{step.value}"] = StepForm(formdata=None, version=version)
+    for action in data.actions:
+        forms[f"status_{action.id}"] = ActionStatusForm(formdata=None, version=str(action.version))
+        edit = edit_action_form(options, action, action.id, formdata=None, version=str(action.version))
+        edit.description.data, edit.root_cause_text.data = action.description, action.root_cause_text
+        edit.root_cause_id.data = str(action.root_cause_id or "")
+        edit.owner_id.data, edit.unit_id.data = str(action.owner_id or ""), str(action.unit_id or "")
+        edit.due_on.process_data(action.due_on)
+        forms[f"edit_{action.id}"] = edit
+    forms.update(overrides)
+    for form in forms.values():
+        # After a refusal the typed text stays, carried on the complaint as it is now.
+        if isinstance(form, VersionedForm):
+            form.version.data = version
+    for action in data.actions:
+        for key in (f"status_{action.id}", f"edit_{action.id}"):
+            forms[key].version.data = str(action.version)
+    return forms
+
+
+def render_file(status: int = 200, *, error: str | None = None, panel: str | None = None, **forms):
+    """The complaint page, or only its file region for htmx; `forms` keep what was typed after a refusal."""
+    data = complaint_file(current_user, g.complaint.id)
+    calendar = load_calendar(g.tenant)
+    now = utcnow()
+    c = data.complaint
+    context = {
+        "data": data,
+        "c": c,
+        "forms": _forms_for(data, forms),
+        "allowed": available(c, current_user),
+        "error": error,
+        "error_panel": panel,
+        "now": now,
+        "format_code": format_code,
+        "left": (calendar.between(now, c.next_due_at) if c.next_due_at else None),
+        "overdue": is_overdue(c, now),
+        "near_due": is_near_due(c, now),
+        "currency": g.tenant.currency,
+        "second_person": g.tenant.second_approval,
+        "not_told": delivery.not_told(c.id),
+    }
+    if wants_fragment():
+        return render_block("console/complaint.html", "file", **context), status
+    return render_template("console/complaint.html", **context), status
+
+
+def refused(exc: Refused, panel: str, **forms):
+    """A refusal shown in the panel it concerns, with the typed input kept."""
+    message = str(exc.message)
+    if isinstance(exc, StaleEdit):
+        message = stale_message(exc)
+    if exc.status == 404:
+        return error_page(404, message)
+    for form in forms.values():
+        if exc.field and hasattr(form, exc.field):
+            form.add_errors(exc.field, message)
+    return render_file(exc.status, error=message, panel=panel, **forms)
+
+
+def changed():
+    if wants_fragment():
+        return render_file()
+    return redirect_after_change(url_for("console.complaint_detail", complaint_id=g.complaint.id))
+
+
+@bp.get("/complaints/<int:complaint_id>")
+def complaint_detail():
+    """The complaint file: header, complainant, the allowed steps, decision, actions, files, timeline."""
+    return render_file()
+
+
+@bp.post("/complaints/<int:complaint_id>/assign")
+def assign_view():
+    """Assign to a unit and a handler."""
+    form = _assign_form(select_options())
+    if not form.validate_on_submit():
+        return render_file(422, error=_("Choose a unit or a handler from the list."), panel="assign", assign=form)
+    try:
+        assign(
+            current_user,
+            g.complaint.id,
+            optional_id(form.unit_id.data),
+            optional_id(form.handler_id.data),
+            form.expected_version(),
+        )
+    except Refused as exc:
+        return refused(exc, "assign", assign=form)
+    return changed()
+
+
+_STEP_CALLS = {
+    Action.ACKNOWLEDGE: lambda actor, c, _text, v: lifecycle.acknowledge(actor, c, v),
+    Action.INVESTIGATE: lambda actor, c, _text, v: lifecycle.investigate(actor, c, v),
+    Action.APPROVE: lambda actor, c, _text, v: lifecycle.approve(actor, c, v),
+    Action.RESPOND: lifecycle.respond,
+    Action.CLOSE: lifecycle.close,
+    Action.REOPEN: lambda actor, c, text, v: lifecycle.reopen(actor, g.tenant, c, text, v),
+    Action.WITHDRAW: lifecycle.withdraw,
+    Action.ESCALATE: lifecycle.escalate,
+}
+STEPS = frozenset(_STEP_CALLS)
+
+
+@bp.post("/complaints/<int:complaint_id>/steps/<step>")
+def step(step: str):
+    """Take one lifecycle step: acknowledge, investigate, approve, respond, close, reopen, withdraw, escalate."""
+    action = next((a for a in STEPS if a.value == step), None)
+    if action is None:
+        return error_page(404)
+    form = StepForm()
+    if not form.validate_on_submit():
+        return render_file(
+            422, error=_("Check the text and try again."), panel=f"step_{step}", **{f"step_{step}": form}
+        )
+    text = form.body.data or ""
+    try:
+        complaint = g.complaint
+        _STEP_CALLS[action](current_user, complaint, text, form.expected_version())
+    except Refused as exc:
+        if exc.field in ("message", "reason"):
+            exc.field = "body"
+        return refused(exc, f"step_{step}", **{f"step_{step}": form})
+    return changed()
+
+
+@bp.post("/complaints/<int:complaint_id>/decision")
+def decision():
+    """Record or revise the decision of the current cycle."""
+    form = DecisionForm(prefix="decision")
+    if not form.validate_on_submit():
+        return render_file(422, error=_("Correct the decision form."), panel="decision", decision=form)
+    data = DecisionInput(
+        justified=form.justified.data == "yes",
+        reasons=form.reasons.data or "",
+        legal_grounds=form.legal_grounds.data or None,
+        remedy=form.remedy.data or None,
+        compensation_amount=form.compensation_amount.data,
+    )
+    try:
+        complaint = g.complaint
+        lifecycle.decide(current_user, g.tenant, complaint, data, form.expected_version())
+    except Refused as exc:
+        return refused(exc, "decision", decision=form)
+    return changed()
+
+
+@bp.post("/complaints/<int:complaint_id>/notes")
+def note():
+    """An internal note or a message to the customer."""
+    form = NoteForm(prefix="note")
+    if not form.validate_on_submit():
+        return render_file(422, error=_("Write the text first."), panel="note", note=form)
+    try:
+        if form.audience.data == "message":
+            message_customer(current_user, g.complaint.id, form.body.data)
+        else:
+            add_note(current_user, g.complaint.id, form.body.data)
+    except Refused as exc:
+        return refused(exc, "note", note=form)
+    return changed()
+
+
+@bp.post("/complaints/<int:complaint_id>/files")
+def upload():
+    """Add files to the complaint."""
+    form = FileForm(prefix="file")
+    if not form.validate_on_submit() or not uploads(form.files):
+        return render_file(422, error=_("Choose a file to upload."), panel="files", file=form)
+    try:
+        complaint = g.complaint
+        for checked in check_files(form.files):
+            attach_file(current_user, complaint, checked, storage(), customer_visible=bool(form.customer_visible.data))
+    except FileRejected as exc:
+        return render_file(exc.status, error=str(exc.message), panel="files", file=form)
+    except Refused as exc:
+        return refused(exc, "files", file=form)
+    return changed()
+
+
+@bp.get("/complaints/<int:complaint_id>/files/<int:attachment_id>")
+def download(attachment_id: int):
+    """A file, as a download, to those who may see the complaint."""
+    attachment = get_attachment(current_user, g.complaint.id, attachment_id)
+    return send_attachment(attachment)
