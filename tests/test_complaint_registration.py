@@ -234,3 +234,33 @@ def test_the_registration_form_carries_a_fresh_submission_key(app, make_tenant, 
         for url in [f"/{made.tenant.slug}/console/complaints/new"] * 2
     }
     assert len(keys) == 2
+
+
+def test_the_complaint_page_builds_only_the_forms_it_draws_and_queries_the_lists_once(
+    app, make_tenant, make_complaint, login_as, monkeypatch
+):
+    """Each panel's form is built when the panel is drawn; the select lists behind them are read once a page,
+    and not at all for someone whose panels need none."""
+    import web.console.complaint as page
+
+    calls, built = [], []
+    real_options, real_fresh = page.select_options, page.PanelForms._fresh
+    monkeypatch.setattr(page, "select_options", lambda: calls.append(1) or real_options())
+    monkeypatch.setattr(page.PanelForms, "_fresh", lambda self, key: built.append(key) or real_fresh(self, key))
+    made = make_tenant()
+    complaint = make_complaint(made)
+    client = app.test_client()
+    login_as(client, made.tenant, made.owner)
+    url = f"/{made.tenant.slug}/console/complaints/{complaint.id}"
+    assert client.get(url).status_code == 200
+    assert calls == [1]
+    assert "assign" in built
+    assert len(built) == len(set(built))
+    assert not any(key.startswith(("status_", "edit_")) for key in built)  # no actions yet, none built
+    calls.clear()
+    built.clear()
+    withdrawn = client.post(f"{url}/steps/withdraw", data={"version": "1", "body": "Sorted out by phone."})
+    assert withdrawn.status_code == 303
+    assert client.get(url).status_code == 200
+    assert calls == []  # a withdrawn complaint draws no panel that chooses from a list
+    assert "assign" not in built

@@ -3,7 +3,9 @@ the decision, notes and messages, and files. Each change answers with the page, 
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from functools import cached_property
+from typing import Any, ClassVar
 
 from flask import g, render_template, url_for
 from flask_babel import gettext as _
@@ -76,45 +78,104 @@ def edit_action_form(options, action: CorrectiveAction | None, action_id: int, *
     return EditActionForm(prefix=f"edit-{action_id}", causes=causes, staff=staff, units=options["units"], **kwargs)
 
 
-def _forms_for(data, overrides: dict[str, Any]) -> dict[str, Any]:
-    c: Complaint = data.complaint
-    options = select_options()
-    version = str(c.version)
-    forms: dict[str, Any] = {
-        "assign": _assign_form(options, formdata=None, version=version),
-        "decision": DecisionForm(formdata=None, prefix="decision", version=version),
-        "action": action_form(options, formdata=None),
-        "note": NoteForm(formdata=None, prefix="note"),
-        "file": FileForm(formdata=None, prefix="file"),
-    }
-    forms["assign"].unit_id.data = str(c.unit_id or "")
-    forms["assign"].handler_id.data = str(c.handler_id or "")
-    if data.decision is not None:
-        d = data.decision
-        forms["decision"].justified.data = "yes" if d.justified else "no"
-        forms["decision"].reasons.data = d.reasons
-        forms["decision"].legal_grounds.data = d.legal_grounds
-        forms["decision"].remedy.data = d.remedy
-        forms["decision"].compensation_amount.data = d.compensation_amount
-    for step in STEPS:
-        forms[f"step_{step.value}"] = StepForm(formdata=None, version=version)
-    for action in data.actions:
-        forms[f"status_{action.id}"] = ActionStatusForm(formdata=None, version=str(action.version))
-        edit = edit_action_form(options, action, action.id, formdata=None, version=str(action.version))
-        edit.description.data, edit.root_cause_text.data = action.description, action.root_cause_text
-        edit.root_cause_id.data = str(action.root_cause_id or "")
-        edit.owner_id.data, edit.unit_id.data = str(action.owner_id or ""), str(action.unit_id or "")
-        edit.due_on.process_data(action.due_on)
-        forms[f"edit_{action.id}"] = edit
-    forms.update(overrides)
-    for form in forms.values():
-        # After a refusal the typed text stays, carried on the complaint as it is now.
+class PanelForms(Mapping):
+    """The page's forms by panel, each built when its panel is drawn (a panel the staff member may not use is
+    never drawn, so its form is never built), and the select lists queried once, only if a drawn form needs
+    them. A form that was refused keeps what was typed, carried on the complaint as it is now."""
+
+    def __init__(self, data, refused: dict[str, Any]) -> None:
+        self._data = data
+        self._built: dict[str, Any] = {}
+        self._refused = refused
+
+    @cached_property
+    def _options(self) -> dict[str, list[tuple[str, str]]]:
+        return select_options()
+
+    def __getitem__(self, key: str) -> Any:
+        if key not in self._built:
+            self._built[key] = self._refused.get(key) or self._fresh(key)
+            self._carry_version(key, self._built[key])
+        return self._built[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._built)
+
+    def __len__(self) -> int:
+        return len(self._built)
+
+    def _action(self, key: str) -> CorrectiveAction:
+        action_id = int(key.partition("_")[2])
+        found = next((a for a in self._data.actions if a.id == action_id), None)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def _carry_version(self, key: str, form: Any) -> None:
         if isinstance(form, VersionedForm):
-            form.version.data = version
-    for action in data.actions:
-        for key in (f"status_{action.id}", f"edit_{action.id}"):
-            forms[key].version.data = str(action.version)
-    return forms
+            kind = key.partition("_")[0]
+            versioned = self._action(key) if kind in ("status", "edit") else self._data.complaint
+            form.version.data = str(versioned.version)
+
+    def _fresh(self, key: str) -> Any:
+        kind, _sep, rest = key.partition("_")
+        build = self._BUILDERS.get(kind)
+        if build is None:
+            raise KeyError(key)
+        return build(self, key, rest)
+
+    def _new_assign(self, _key: str, _rest: str) -> AssignForm:
+        c: Complaint = self._data.complaint
+        form = _assign_form(self._options, formdata=None)
+        form.unit_id.data, form.handler_id.data = str(c.unit_id or ""), str(c.handler_id or "")
+        return form
+
+    def _new_decision(self, _key: str, _rest: str) -> DecisionForm:
+        form = DecisionForm(formdata=None, prefix="decision")
+        if (d := self._data.decision) is not None:
+            form.justified.data = "yes" if d.justified else "no"
+            form.reasons.data, form.legal_grounds.data = d.reasons, d.legal_grounds
+            form.remedy.data, form.compensation_amount.data = d.remedy, d.compensation_amount
+        return form
+
+    def _new_action(self, _key: str, _rest: str) -> ActionForm:
+        return action_form(self._options, formdata=None)
+
+    def _new_note(self, _key: str, _rest: str) -> NoteForm:
+        return NoteForm(formdata=None, prefix="note")
+
+    def _new_file(self, _key: str, _rest: str) -> FileForm:
+        return FileForm(formdata=None, prefix="file")
+
+    def _new_step(self, key: str, step: str) -> StepForm:
+        if step not in {s.value for s in STEPS}:
+            raise KeyError(key)
+        return StepForm(formdata=None)
+
+    def _new_status(self, key: str, _rest: str) -> ActionStatusForm:
+        self._action(key)
+        return ActionStatusForm(formdata=None)
+
+    def _new_edit(self, key: str, _rest: str) -> EditActionForm:
+        action = self._action(key)
+        form = edit_action_form(self._options, action, action.id, formdata=None)
+        form.description.data, form.root_cause_text.data = action.description, action.root_cause_text
+        form.root_cause_id.data = str(action.root_cause_id or "")
+        form.owner_id.data, form.unit_id.data = str(action.owner_id or ""), str(action.unit_id or "")
+        form.due_on.process_data(action.due_on)
+        return form
+
+    # The panels by the first part of their key: "step_respond", "status_12" and "edit_12" name one of several.
+    _BUILDERS: ClassVar[dict[str, Callable[..., Any]]] = {
+        "assign": _new_assign,
+        "decision": _new_decision,
+        "action": _new_action,
+        "note": _new_note,
+        "file": _new_file,
+        "step": _new_step,
+        "status": _new_status,
+        "edit": _new_edit,
+    }
 
 
 def render_file(status: int = 200, *, error: str | None = None, panel: str | None = None, **forms):
@@ -126,7 +187,7 @@ def render_file(status: int = 200, *, error: str | None = None, panel: str | Non
     context = {
         "data": data,
         "c": c,
-        "forms": _forms_for(data, forms),
+        "forms": PanelForms(data, forms),
         "allowed": available(c, current_user),
         "error": error,
         "error_panel": panel,
