@@ -12,7 +12,6 @@ from services.complaints.lifecycle import Action
 from services.complaints.operations import (
     attach_file,
 )
-from services.files.checking import FileRejected
 from tenants.errors import Refused
 from web.console.blueprint import bp
 from web.console.complaint import action_form, changed, edit_action_form, refused, render_file
@@ -100,12 +99,9 @@ def upload_evidence(action_id: int):
     if not form.validate_on_submit() or not uploads(form.files):
         return render_file(422, error=_("Choose a file to upload."), panel=panel)
     try:
-        complaint = g.complaint
-        lifecycle.check(complaint, current_user, Action.UPDATE_ACTION)
+        lifecycle.check(g.complaint, current_user, Action.UPDATE_ACTION)
         for checked in check_files(form.files):
-            attach_file(current_user, complaint, checked, storage(), action_id=action_id)
-    except FileRejected as exc:
-        return render_file(exc.status, error=str(exc.message), panel=panel)
+            attach_file(current_user, g.complaint, checked, storage(), action_id=action_id)
     except Refused as exc:
         return refused(exc, panel)
     return changed()

@@ -28,7 +28,6 @@ from services.complaints.queries import (
     is_overdue,
 )
 from services.complaints.tracking import format_code
-from services.files.checking import FileRejected
 from services.notifications import delivery
 from tenants.db import utcnow
 from tenants.errors import Refused, StaleEdit
@@ -275,8 +274,7 @@ def step(step: str):
         )
     text = form.body.data or ""
     try:
-        complaint = g.complaint
-        _STEP_CALLS[action](current_user, complaint, text, form.expected_version())
+        _STEP_CALLS[action](current_user, g.complaint, text, form.expected_version())
     except Refused as exc:
         if exc.field in ("message", "reason"):
             exc.field = "body"
@@ -298,8 +296,7 @@ def decision():
         compensation_amount=form.compensation_amount.data,
     )
     try:
-        complaint = g.complaint
-        lifecycle.decide(current_user, g.tenant, complaint, data, form.expected_version())
+        lifecycle.decide(current_user, g.tenant, g.complaint, data, form.expected_version())
     except Refused as exc:
         return refused(exc, "decision", decision=form)
     return changed()
@@ -328,11 +325,10 @@ def upload():
     if not form.validate_on_submit() or not uploads(form.files):
         return render_file(422, error=_("Choose a file to upload."), panel="files", file=form)
     try:
-        complaint = g.complaint
         for checked in check_files(form.files):
-            attach_file(current_user, complaint, checked, storage(), customer_visible=bool(form.customer_visible.data))
-    except FileRejected as exc:
-        return render_file(exc.status, error=str(exc.message), panel="files", file=form)
+            attach_file(
+                current_user, g.complaint, checked, storage(), customer_visible=bool(form.customer_visible.data)
+            )
     except Refused as exc:
         return refused(exc, "files", file=form)
     return changed()
