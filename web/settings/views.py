@@ -10,7 +10,7 @@ from flask_login import current_user
 
 import web.settings.calendar
 import web.settings.catalog
-import web.settings.channels
+import web.settings.connections
 import web.settings.decisions
 import web.settings.deliveries
 import web.settings.escalation

@@ -1,4 +1,6 @@
-"""Settings → text messages: the organization's SMS provider and its credentials (never shown back)."""
+"""Settings → connections: the organization's mail server and mailbox, SMS provider, bots and messengers, WhatsApp
+number, Eitaa group and webhook. Credentials are sealed and never shown back. (The page's addresses keep their
+earlier /channels paths.)"""
 
 from __future__ import annotations
 
@@ -9,7 +11,7 @@ from flask_login import current_user
 from wtforms import PasswordField, SelectField
 from wtforms.validators import Optional
 
-from services.connections import operations as connections
+from services.connections import operations as connection_ops
 from services.connections.queries import connection
 from services.gateways.bots import BOT_PROVIDERS
 from services.gateways.messengers import MESSENGERS
@@ -27,13 +29,13 @@ class SmsForm(BaseForm):
     base_url = CodeField(
         _l("API address (only to change the provider's own)"), validators=[Optional(), Length(max=300)]
     )
-    secret = PasswordField(_l("API key"), validators=[Optional(), Length(max=connections.MAX_SECRET)])
+    secret = PasswordField(_l("API key"), validators=[Optional(), Length(max=connection_ops.MAX_SECRET)])
 
 
 class WebhookForm(BaseForm):
     webhook_url = CodeField(_l("Address of your system"), validators=[Optional(), Length(max=300)])
     webhook_secret = PasswordField(
-        _l("Signing secret (at least 16 characters)"), validators=[Optional(), Length(max=connections.MAX_SECRET)]
+        _l("Signing secret (at least 16 characters)"), validators=[Optional(), Length(max=connection_ops.MAX_SECRET)]
     )
 
 
@@ -52,17 +54,17 @@ class MailboxForm(BaseForm):
 
 class BotForm(BaseForm):
     bot_provider = SelectField(_l("Messenger"))
-    bot_token = PasswordField(_l("The bot's token"), validators=[Optional(), Length(max=connections.MAX_SECRET)])
+    bot_token = PasswordField(_l("The bot's token"), validators=[Optional(), Length(max=connection_ops.MAX_SECRET)])
 
 
 class EitaaForm(BaseForm):
-    eitaa_token = PasswordField(_l("Eitaayar token"), validators=[Optional(), Length(max=connections.MAX_SECRET)])
+    eitaa_token = PasswordField(_l("Eitaayar token"), validators=[Optional(), Length(max=connection_ops.MAX_SECRET)])
     eitaa_chat = CodeField(_l("ID of your group or channel"), validators=[Optional(), Length(max=80)])
 
 
 class WhatsAppForm(BaseForm):
     whatsapp_number = CodeField(_l("Phone number ID"), validators=[Optional(), Length(max=30)])
-    whatsapp_token = PasswordField(_l("Access token"), validators=[Optional(), Length(max=connections.MAX_SECRET)])
+    whatsapp_token = PasswordField(_l("Access token"), validators=[Optional(), Length(max=connection_ops.MAX_SECRET)])
     whatsapp_template = CodeField(
         _l("Approved template for notices (one body parameter)"), validators=[Optional(), Length(max=100)]
     )
@@ -125,7 +127,7 @@ def _page(
         mail_form.mail_sender.data = (mail.settings or {}).get("sender", "") if mail else ""
     return (
         render_template(
-            "settings/channels.html",
+            "settings/connections.html",
             form=form,
             row=row,
             hook=hook,
@@ -143,14 +145,14 @@ def _page(
             mailbox=connection("imap"),
             mailbox_form=mailbox_form or MailboxForm(formdata=None, prefix="mailbox"),
             mails=inbound_mail.recent(),
-            mailbox_reasons=connections.MAILBOX_REASONS,
+            mailbox_reasons=connection_ops.MAILBOX_REASONS,
         ),
         status,
     )
 
 
 @bp.get("/channels")
-def channels():
+def connections():
     """The text-message provider."""
     return _page()
 
@@ -165,16 +167,16 @@ def _saved(form, form_key: str, save) -> Response | tuple[str, int]:
         form.add_errors(exc.field, str(exc.message))
         return _page(status=exc.status, **{form_key: form})
     flash(_("Saved."), "success")
-    return redirect_after_change(url_for("settings.channels"))
+    return redirect_after_change(url_for("settings.connections"))
 
 
 @bp.post("/channels")
-def channels_save():
+def connections_save():
     """The text-message provider and its key."""
     return _saved(
         _form(),
         "form",
-        lambda f: connections.save_sms_gateway(
+        lambda f: connection_ops.save_sms_gateway(
             current_user,
             provider=f.provider.data,
             sender=f.sender.data or "",
@@ -185,26 +187,26 @@ def channels_save():
 
 
 @bp.post("/channels/webhook")
-def channels_webhook():
+def connections_webhook():
     """Where the organization's own systems hear of every complaint event."""
     return _saved(
         WebhookForm(prefix="hook"),
         "hook_form",
-        lambda f: connections.save_webhook(
+        lambda f: connection_ops.save_webhook(
             current_user, url=f.webhook_url.data or "", secret=f.webhook_secret.data or ""
         ),
     )
 
 
 @bp.post("/channels/bot")
-def channels_bot():
+def connections_bot():
     """Connect the organization's Telegram, Bale or Rubika bot: complaints by conversation, notices back to the
     chat."""
     return _saved(
         _bot_form(),
         "bot_form",
         # Every bot, Rubika's too, posts to /<slug>/bots/<provider>.
-        lambda f: connections.save_bot(
+        lambda f: connection_ops.save_bot(
             current_user,
             provider=f.bot_provider.data,
             token=f.bot_token.data or "",
@@ -214,22 +216,24 @@ def channels_bot():
 
 
 @bp.post("/channels/eitaa")
-def channels_eitaa():
+def connections_eitaa():
     """The organization's Eitaa group, where the staff notices the notice rules send there are posted."""
     return _saved(
         EitaaForm(prefix="eitaa"),
         "eitaa_form",
-        lambda f: connections.save_eitaa(current_user, token=f.eitaa_token.data or "", chat_id=f.eitaa_chat.data or ""),
+        lambda f: connection_ops.save_eitaa(
+            current_user, token=f.eitaa_token.data or "", chat_id=f.eitaa_chat.data or ""
+        ),
     )
 
 
 @bp.post("/channels/whatsapp")
-def channels_whatsapp():
+def connections_whatsapp():
     """The organization's WhatsApp Business number: notices to customers who prefer WhatsApp."""
     return _saved(
         WhatsAppForm(prefix="whatsapp"),
         "whatsapp_form",
-        lambda f: connections.save_whatsapp(
+        lambda f: connection_ops.save_whatsapp(
             current_user,
             phone_number_id=f.whatsapp_number.data or "",
             token=f.whatsapp_token.data or "",
@@ -239,24 +243,24 @@ def channels_whatsapp():
 
 
 @bp.post("/channels/mail")
-def channels_mail():
+def connections_mail():
     """The organization's own mail server; without one, the platform's sends its e-mails."""
     return _saved(
         MailForm(prefix="mail"),
         "mail_form",
-        lambda f: connections.save_mail_server(
+        lambda f: connection_ops.save_mail_server(
             current_user, url=f.mail_url.data or "", sender=f.mail_sender.data or ""
         ),
     )
 
 
 @bp.post("/channels/mailbox")
-def channels_mailbox():
+def connections_mailbox():
     """The organization's mailbox: the mail arriving there becomes complaints."""
     return _saved(
         MailboxForm(prefix="mailbox"),
         "mailbox_form",
-        lambda f: connections.save_mailbox(current_user, url=f.mailbox_url.data or ""),
+        lambda f: connection_ops.save_mailbox(current_user, url=f.mailbox_url.data or ""),
     )
 
 
@@ -273,20 +277,20 @@ REMOVABLE = {
 
 
 @bp.post("/channels/<kind>/remove")
-def channels_remove(kind: str):
+def connections_remove(kind: str):
     """Remove the text-message provider, the webhook, the mail server, the mailbox or a bot."""
     if kind not in REMOVABLE:
         return error_page(404, _("There is no such connection."))
-    connections.remove_connection(current_user, REMOVABLE[kind])
+    connection_ops.remove_connection(current_user, REMOVABLE[kind])
     flash(_("Removed."), "success")
-    return redirect_after_change(url_for("settings.channels"))
+    return redirect_after_change(url_for("settings.connections"))
 
 
 @bp.post("/channels/inbound")
-def channels_inbound():
+def connections_inbound():
     """A fresh token for received text messages; shown on this answer only."""
     try:
-        token = connections.new_sms_inbound_token(current_user)
+        token = connection_ops.new_sms_inbound_token(current_user)
     except Refused as exc:
         flash(str(exc.message), "error")
         return _page(status=exc.status)
