@@ -23,9 +23,9 @@ from services.complaints.operations import (
     message_customer,
     register_complaint,
 )
-from services.complaints.tracking import format_code
 from services.files.checking import check_upload
 from services.files.storage import storage_from_config
+from services.tracking import format_code
 from tenants.context import tenant_scope
 from tenants.db import db, utcnow
 from tenants.errors import Forbidden, NotAllowed, NotFound, Refused, StaleEdit

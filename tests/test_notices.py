@@ -11,10 +11,10 @@ import sqlalchemy as sa
 
 from services.complaints import lifecycle
 from services.complaints.models import Complaint
-from services.complaints.tracking import format_code
 from services.notifications import delivery
 from services.notifications.models import Notice, NoticeTemplate
 from services.notifications.templates import WordingError, check_template, render
+from services.tracking import format_code
 from tenants.context import tenant_scope
 from tenants.db import clock_at, db, utcnow
 from tenants.models import StaffMember, Tenant

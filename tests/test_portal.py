@@ -14,9 +14,9 @@ from altcha import solve_challenge_v1
 
 from services.complaints import lifecycle
 from services.complaints.models import Complaint, ComplaintEvent
-from services.complaints.tracking import format_code
 from services.notifications.models import Notice
 from services.portal.models import SatisfactionRating
+from services.tracking import format_code
 from tenants.context import tenant_scope
 from tenants.db import db
 from tenants.models import StaffMember, Tenant
@@ -159,7 +159,7 @@ def test_unknown_and_foreign_codes_get_the_same_answer(app, org, make_tenant, ma
     other = make_tenant(locale="fa")
     foreign = make_complaint(other)
     client = app.test_client()
-    from services.complaints.tracking import new_code
+    from services.tracking import new_code
 
     unknown = client.get(f"/{org.tenant.slug}/track/{new_code()}")
     theirs = client.get(f"/{org.tenant.slug}/track/{foreign.code}")

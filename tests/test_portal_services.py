@@ -13,13 +13,13 @@ from stdnum import damm
 from services.complaints import lifecycle
 from services.complaints.models import Complaint, ComplaintEvent
 from services.complaints.operations import ComplaintInput
-from services.complaints.tracking import CodeError, format_code
 from services.files.storage import storage_from_config
 from services.forms import schema
 from services.forms.answers import answered_fields
 from services.forms.schema import FieldInput
 from services.notifications.models import Notice
 from services.portal import operations as portal
+from services.tracking import CodeError, format_code
 from tenants.context import tenant_scope
 from tenants.db import clock_at, db, utcnow
 from tenants.errors import Duplicate, NotAllowed, Refused

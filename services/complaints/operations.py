@@ -30,12 +30,12 @@ from services.complaints.models import (
 )
 from services.complaints.search import build_search_text
 from services.complaints.stale import check_version, touch
-from services.complaints.tracking import new_code
 from services.contacts import check_email, check_national_id, normalize_phone
 from services.files.checking import CheckedFile, check_total
 from services.files.storage import Storage
 from services.notifications.outbox import notify_customer, notify_staff
 from services.notifications.staff import tell_desk, unit_people
+from services.tracking import new_code
 from tenants.db import db, utcnow
 from tenants.errors import Duplicate, Forbidden, NotFound, Refused
 from tenants.models import LOCALES, StaffMember, Tenant

@@ -13,7 +13,6 @@ from flask_babel import gettext as _
 
 from services.complaints.models import ContactChannel, State
 from services.complaints.operations import ComplaintInput, register_complaint
-from services.complaints.tracking import CodeError, explain, format_code
 from services.connections.queries import bot_sender, messenger_sender, sms_sender
 from services.contacts import ContactError, normalize_phone
 from services.gateways.base import DeliveryError, Outgoing
@@ -23,6 +22,7 @@ from services.i18n import format_moment
 from services.intake.models import BotConversation
 from services.notifications.templates import shown_code
 from services.portal.labels import STATE_WORDS
+from services.tracking import CodeError, explain, format_code
 from tenants import throttle
 from tenants.db import after_commit, db, utcnow
 from tenants.errors import Refused

@@ -27,7 +27,6 @@ from flask import current_app
 from services.complaints.log import record
 from services.complaints.models import OPEN_STATES, Channel, Complaint, ContactChannel, State
 from services.complaints.operations import MAX_FILE_BYTES, ComplaintInput, attach_file, register_complaint
-from services.complaints.tracking import CodeError, parse_code
 from services.connections.queries import connection
 from services.contacts import ContactError, check_email
 from services.files.checking import FileRejected, check_upload
@@ -49,6 +48,7 @@ from services.intake.reading import (
 )
 from services.notifications.models import Notice
 from services.portal.operations import MAX_MESSAGE, customer_file, customer_message
+from services.tracking import CodeError, parse_code
 from tenants.db import db, utcnow
 from tenants.models import Tenant
 

@@ -19,7 +19,6 @@ from flask_babel import gettext as _
 
 from services.catalog.models import Unit
 from services.complaints.models import Complaint, ContactChannel
-from services.complaints.tracking import format_code
 from services.connections.queries import has_connection, staff_group
 from services.gateways.base import Reason
 from services.gateways.bots import BOT_PROVIDERS
@@ -29,6 +28,7 @@ from services.notifications.settings import copies_of, is_enabled
 from services.notifications.templates import EMAIL_CHANNELS, WordingError, default_wording, render, shown_code
 from services.portal.labels import STATE_WORDS
 from services.portal.links import link_token
+from services.tracking import format_code
 from tenants.db import after_commit, db, utcnow
 from tenants.models import StaffMember, Tenant
 from tenants.roles import Role

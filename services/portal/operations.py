@@ -20,7 +20,6 @@ from services.complaints.lifecycle import Action
 from services.complaints.log import record
 from services.complaints.models import OPEN_STATES, Attachment, Channel, Complaint, ComplaintEvent, State, TrackingCode
 from services.complaints.operations import ComplaintInput, attach_file, register_complaint, repeated_entry
-from services.complaints.tracking import parse_code
 from services.files.checking import CheckedFile
 from services.files.storage import Storage
 from services.forms.answers import answered_fields, record_answers
@@ -31,6 +30,7 @@ from services.notifications.outbox import notify_customer, usable_channels
 from services.notifications.staff import tell_handler
 from services.portal.links import complaint_id_from_link, link_token  # noqa: F401 - the portal's own
 from services.portal.models import CustomerProof, SatisfactionRating
+from services.tracking import parse_code
 from tenants.context import platform_scope
 from tenants.db import db, utcnow
 from tenants.errors import Duplicate, NotAllowed, NotFound, Refused

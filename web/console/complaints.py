@@ -33,13 +33,13 @@ from services.complaints.queries import (
     is_near_due,
     is_overdue,
 )
-from services.complaints.tracking import format_code
 from services.files.checking import FileRejected, check_upload
 from services.files.storage import storage_from_config
 from services.forms.answers import record_answers
 from services.forms.schema import published
 from services.i18n import localized
 from services.notifications import delivery
+from services.tracking import format_code
 from tenants.db import db, utcnow
 from tenants.errors import Duplicate, Refused, StaleEdit
 from tenants.models import StaffMember

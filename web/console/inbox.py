@@ -13,7 +13,7 @@ from services.complaints import lifecycle
 from services.complaints.access import may_handle
 from services.complaints.operations import bulk_assign
 from services.complaints.queries import SORTS, TABS, InboxFilter, InboxPage, inbox, is_near_due, is_overdue
-from services.complaints.tracking import CodeError, format_code, parse_code
+from services.tracking import CodeError, format_code, parse_code
 from tenants.db import utcnow
 from tenants.errors import Refused
 from tenants.roles import Role

@@ -31,7 +31,6 @@ from wtforms import MultipleFileField
 from services.calendar import deadlines
 from services.complaints.models import OPEN_STATES, Complaint, State
 from services.complaints.operations import MAX_FILE_BYTES, ComplaintInput
-from services.complaints.tracking import CodeError, explain, format_code, parse_code
 from services.files.checking import FileRejected, check_upload
 from services.files.storage import storage_from_config
 from services.forms.models import FormVersion
@@ -49,6 +48,7 @@ from services.portal.labels import (
     STATE_WORDS,
     TRANSITION_WORDS,
 )
+from services.tracking import CodeError, explain, format_code, parse_code
 from tenants import throttle
 from tenants.db import db
 from tenants.errors import Duplicate, NotFound, Refused
