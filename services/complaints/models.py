@@ -45,15 +45,6 @@ class Channel(StrEnum):
     API = "api"
 
 
-class ContactChannel(StrEnum):
-    PHONE = "phone"
-    SMS = "sms"
-    EMAIL = "email"
-    MESSENGER = "messenger"
-    WHATSAPP = "whatsapp"  # the mobile phone, on WhatsApp
-    LETTER = "letter"
-
-
 class Priority(StrEnum):
     LOW = "low"
     NORMAL = "normal"

@@ -20,7 +20,6 @@ from services.complaints.models import (
     Channel,
     Complaint,
     ComplaintEvent,
-    ContactChannel,
     CorrectiveAction,
     Decision,
     Kind,
@@ -30,7 +29,7 @@ from services.complaints.models import (
 )
 from services.complaints.search import build_search_text
 from services.complaints.stale import check_version, touch
-from services.contacts import check_email, check_national_id, normalize_phone
+from services.contacts import PreferredContact, check_email, check_national_id, normalize_phone
 from services.files.checking import CheckedFile, check_total
 from services.files.storage import Storage
 from services.notifications.outbox import notify_customer, notify_staff
@@ -113,7 +112,7 @@ def _clean(tenant: Tenant, data: ComplaintInput, current: Complaint | None = Non
     ):
         if values[name] not in allowed:
             raise Refused(message, field=name)
-    if values["preferred_contact"] and values["preferred_contact"] not in set(ContactChannel):
+    if values["preferred_contact"] and values["preferred_contact"] not in set(PreferredContact):
         raise Refused(_l("Choose a contact channel from the list."), field="preferred_contact")
     if values["preferred_locale"] not in LOCALES:
         values["preferred_locale"] = tenant.default_locale
@@ -131,10 +130,10 @@ def _clean_contact(tenant: Tenant, values: dict[str, Any]) -> None:
     national_id = values["national_id"]
     values["national_id"] = check_national_id(national_id, tenant.country) if national_id else None
     values["email"] = check_email(values["email"]) if values["email"] else None
-    by_phone = (ContactChannel.PHONE, ContactChannel.SMS, ContactChannel.WHATSAPP)
+    by_phone = (PreferredContact.PHONE, PreferredContact.SMS, PreferredContact.WHATSAPP)
     if values["preferred_contact"] in by_phone and not values["phone"]:
         raise Refused(_l("Give a phone number to be reached by phone, SMS or WhatsApp."), field="phone")
-    if values["preferred_contact"] == ContactChannel.EMAIL and not values["email"]:
+    if values["preferred_contact"] == PreferredContact.EMAIL and not values["email"]:
         raise Refused(_l("Give an e-mail address to be reached by e-mail."), field="email")
 
 

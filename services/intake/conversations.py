@@ -11,10 +11,10 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from services.complaints.models import ContactChannel, State
+from services.complaints.models import State
 from services.complaints.operations import ComplaintInput, register_complaint
 from services.connections.queries import bot_sender, messenger_sender, sms_sender
-from services.contacts import ContactError, normalize_phone
+from services.contacts import ContactError, PreferredContact, normalize_phone
 from services.gateways.base import DeliveryError, Outgoing
 from services.gateways.bots import BOT_PROVIDERS
 from services.gateways.messengers import MESSENGERS, rubika_update
@@ -195,7 +195,7 @@ def _story(talk: BotConversation, tenant: Tenant, provider: str, text: str, loca
                 subject=" ".join(text.split())[:80],
                 description=text,
                 phone=data.get("phone"),
-                preferred_contact=(ContactChannel.SMS if provider == "sms" else ContactChannel.MESSENGER).value,
+                preferred_contact=(PreferredContact.SMS if provider == "sms" else PreferredContact.MESSENGER).value,
                 preferred_locale=data.get("locale", locale),
                 messenger_id=None if provider == "sms" else f"{provider}:{talk.chat_id}",
             ),

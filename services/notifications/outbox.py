@@ -18,8 +18,9 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from services.catalog.models import Unit
-from services.complaints.models import Complaint, ContactChannel
+from services.complaints.models import Complaint
 from services.connections.queries import has_connection, staff_group
+from services.contacts import PreferredContact
 from services.gateways.base import Reason
 from services.gateways.bots import BOT_PROVIDERS
 from services.i18n import format_moment
@@ -50,7 +51,7 @@ def every_address(complaint: Complaint, channels: frozenset[str] | None = None) 
         provider, _, chat = complaint.messenger_id.partition(":")
         if provider in usable and chat:
             found.append((provider, chat))
-    if complaint.phone and complaint.preferred_contact == ContactChannel.WHATSAPP and "whatsapp" in usable:
+    if complaint.phone and complaint.preferred_contact == PreferredContact.WHATSAPP and "whatsapp" in usable:
         found.append(("whatsapp", complaint.phone))
     if complaint.phone and "sms" in usable:
         found.append(("sms", complaint.phone))
@@ -64,9 +65,9 @@ def customer_address(complaint: Complaint, channels: frozenset[str] | None = Non
     found = dict(every_address(complaint, channels))
     messenger = complaint.messenger_id.partition(":")[0] if complaint.messenger_id else ""
     wanted = {
-        ContactChannel.MESSENGER: (messenger, "sms", "email"),
-        ContactChannel.WHATSAPP: ("whatsapp", "sms", "email"),
-        ContactChannel.EMAIL: ("email", "sms"),
+        PreferredContact.MESSENGER: (messenger, "sms", "email"),
+        PreferredContact.WHATSAPP: ("whatsapp", "sms", "email"),
+        PreferredContact.EMAIL: ("email", "sms"),
     }.get(complaint.preferred_contact, ("sms", "email"))
     return next(((channel, found[channel]) for channel in wanted if channel in found), None)
 
@@ -74,12 +75,12 @@ def customer_address(complaint: Complaint, channels: frozenset[str] | None = Non
 def unreachable_address(complaint: Complaint) -> tuple[str, str] | None:
     """The way the complainant asked to be reached when this organization has none it can use (a phone, and no
     text-message provider): a notice to it is recorded as having no way to go, so that staff see who was not told."""
-    if complaint.messenger_id and complaint.preferred_contact == ContactChannel.MESSENGER:
+    if complaint.messenger_id and complaint.preferred_contact == PreferredContact.MESSENGER:
         provider, _, chat = complaint.messenger_id.partition(":")
         if provider and chat:
             return provider, chat
     if complaint.phone:
-        whatsapp = complaint.preferred_contact == ContactChannel.WHATSAPP
+        whatsapp = complaint.preferred_contact == PreferredContact.WHATSAPP
         return ("whatsapp" if whatsapp else "sms"), complaint.phone
     if complaint.messenger_id:
         provider, _, chat = complaint.messenger_id.partition(":")
