@@ -274,7 +274,7 @@ def test_a_wrong_proof_code_is_refused_and_wrong_tries_void_the_code(app, org, m
 def test_a_signed_link_proves_the_customer(app, org, make_complaint):
     complaint = make_complaint(org, phone="+98 912 123 4567", description="A private description")
     with app.app_context(), tenant_scope(org.tenant.id):
-        from services.portal.operations import link_token
+        from services.notifications.links import link_token
 
         token = link_token(db.session.get(Complaint, complaint.id))
     client = app.test_client()

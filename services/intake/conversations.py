@@ -20,8 +20,8 @@ from services.gateways.bots import BOT_PROVIDERS
 from services.gateways.messengers import MESSENGERS, rubika_update
 from services.i18n import format_moment
 from services.intake.models import BotConversation
+from services.labels import STATE_WORDS
 from services.notifications.templates import shown_code
-from services.portal.labels import STATE_WORDS
 from services.tracking import CodeError, explain, format_code
 from tenants import throttle
 from tenants.db import after_commit, db, utcnow

@@ -24,11 +24,11 @@ from services.contacts import PreferredContact
 from services.gateways.base import Reason
 from services.gateways.bots import BOT_PROVIDERS
 from services.i18n import format_moment
+from services.labels import STATE_WORDS
+from services.notifications.links import link_token
 from services.notifications.models import Notice, NoticeStatus, NoticeTemplate
 from services.notifications.settings import copies_of, is_enabled
 from services.notifications.templates import EMAIL_CHANNELS, WordingError, default_wording, render, shown_code
-from services.portal.labels import STATE_WORDS
-from services.portal.links import link_token
 from services.tracking import format_code
 from tenants.db import after_commit, db, utcnow
 from tenants.models import StaffMember, Tenant

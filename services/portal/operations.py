@@ -26,9 +26,11 @@ from services.forms.answers import answered_fields, record_answers
 from services.forms.models import FormVersion
 from services.forms.schema import core_state, published
 from services.i18n import number
+
+# The portal reads back the links its notices carry (web/portal/views.py calls portal.complaint_id_from_link).
+from services.notifications.links import complaint_id_from_link  # noqa: F401
 from services.notifications.outbox import notify_customer, usable_channels
 from services.notifications.staff import tell_handler
-from services.portal.links import complaint_id_from_link, link_token  # noqa: F401 - the portal's own
 from services.portal.models import CustomerProof, SatisfactionRating
 from services.tracking import parse_code
 from tenants.context import platform_scope

@@ -35,6 +35,7 @@ from services.files.checking import FileRejected, check_upload
 from services.files.storage import storage_from_config
 from services.forms.models import FormVersion
 from services.forms.schema import published
+from services.labels import STATE_WORDS
 from services.notifications import delivery
 from services.notifications.outbox import usable_channels
 from services.portal import followups
@@ -45,7 +46,6 @@ from services.portal.labels import (
     DUE_WORDS,
     EVENT_WORDS,
     RATED_WORDS,
-    STATE_WORDS,
     TRANSITION_WORDS,
 )
 from services.tracking import CodeError, explain, format_code, parse_code
