@@ -13,9 +13,8 @@ import sqlalchemy as sa
 from altcha import solve_challenge_v1
 
 from services.complaints import lifecycle
-from services.complaints.models import Complaint, ComplaintEvent
+from services.complaints.models import Complaint, ComplaintEvent, SatisfactionRating
 from services.notifications.models import Notice
-from services.portal.models import SatisfactionRating
 from services.tracking import format_code
 from tenants.context import tenant_scope
 from tenants.db import db

@@ -18,7 +18,16 @@ from flask_babel import lazy_gettext as _l
 from services.complaints import lifecycle
 from services.complaints.lifecycle import Action
 from services.complaints.log import record
-from services.complaints.models import OPEN_STATES, Attachment, Channel, Complaint, ComplaintEvent, State, TrackingCode
+from services.complaints.models import (
+    OPEN_STATES,
+    Attachment,
+    Channel,
+    Complaint,
+    ComplaintEvent,
+    SatisfactionRating,
+    State,
+    TrackingCode,
+)
 from services.complaints.operations import ComplaintInput, attach_file, register_complaint, repeated_entry
 from services.files.checking import CheckedFile
 from services.files.storage import Storage
@@ -31,7 +40,7 @@ from services.i18n import number
 from services.notifications.links import complaint_id_from_link  # noqa: F401
 from services.notifications.outbox import notify_customer, usable_channels
 from services.notifications.staff import tell_handler
-from services.portal.models import CustomerProof, SatisfactionRating
+from services.portal.models import CustomerProof
 from services.tracking import parse_code
 from tenants.context import platform_scope
 from tenants.db import db, utcnow
