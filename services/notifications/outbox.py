@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
@@ -18,7 +18,6 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from services.catalog.models import Unit
-from services.complaints.models import Complaint
 from services.connections.queries import has_connection, staff_group
 from services.contacts import PreferredContact
 from services.gateways.base import Reason
@@ -33,6 +32,9 @@ from services.tracking import format_code
 from tenants.db import after_commit, db, utcnow
 from tenants.models import StaffMember, Tenant
 from tenants.roles import Role
+
+if TYPE_CHECKING:
+    from services.complaints.models import Complaint
 
 log = logging.getLogger(__name__)
 
