@@ -21,8 +21,7 @@ from services.gateways.messengers import MESSENGERS, rubika_update
 from services.i18n import format_moment
 from services.intake.models import BotConversation
 from services.labels import STATE_WORDS
-from services.notifications.templates import shown_code
-from services.tracking import CodeError, explain, format_code
+from services.tracking import CodeError, explain, format_code, shown_code
 from tenants import throttle
 from tenants.db import after_commit, db, utcnow
 from tenants.errors import Refused

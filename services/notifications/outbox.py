@@ -24,11 +24,12 @@ from services.gateways.base import Reason
 from services.gateways.bots import BOT_PROVIDERS
 from services.i18n import format_moment
 from services.labels import STATE_WORDS
+from services.notifications.defaults import EMAIL_CHANNELS, default_wording
 from services.notifications.links import link_token
 from services.notifications.models import Notice, NoticeStatus, NoticeTemplate
 from services.notifications.settings import copies_of, is_enabled
-from services.notifications.templates import EMAIL_CHANNELS, WordingError, default_wording, render, shown_code
-from services.tracking import format_code
+from services.notifications.templates import WordingError, render
+from services.tracking import format_code, shown_code
 from tenants.db import after_commit, db, utcnow
 from tenants.models import StaffMember, Tenant
 from tenants.roles import Role
