@@ -15,14 +15,8 @@ from services.complaints import actions as corrective
 from services.complaints import lifecycle
 from services.complaints.access import get_complaint
 from services.complaints.models import Complaint, ComplaintEvent
-from services.complaints.operations import (
-    ComplaintInput,
-    add_note,
-    attach_file,
-    edit_complaint,
-    message_customer,
-    register_complaint,
-)
+from services.complaints.operations import add_note, attach_file, edit_complaint, message_customer
+from services.complaints.registration import ComplaintInput, register_complaint
 from services.files.checking import check_upload
 from services.files.storage import storage_from_config
 from services.tracking import format_code

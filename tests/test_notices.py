@@ -27,7 +27,7 @@ def _smtp_app(make_app, controller, **extra):
 
 def _register(app, made, **fields) -> Complaint:
     """Register a complaint through `app` (so its notices leave through `app`'s mail settings)."""
-    from services.complaints.operations import ComplaintInput, register_complaint
+    from services.complaints.registration import ComplaintInput, register_complaint
 
     values = {
         "channel": "phone",

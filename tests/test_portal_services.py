@@ -12,7 +12,7 @@ from stdnum import damm
 
 from services.complaints import lifecycle
 from services.complaints.models import Complaint, ComplaintEvent
-from services.complaints.operations import ComplaintInput
+from services.complaints.registration import ComplaintInput
 from services.files.storage import storage_from_config
 from services.forms import schema
 from services.forms.answers import answered_fields

@@ -12,7 +12,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from services.complaints.models import State
-from services.complaints.operations import ComplaintInput, register_complaint
+from services.complaints.registration import ComplaintInput, register_complaint
 from services.connections.queries import bot_sender, messenger_sender, sms_sender
 from services.contacts import ContactError, PreferredContact, normalize_phone
 from services.gateways.base import DeliveryError, Outgoing

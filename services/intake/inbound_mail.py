@@ -26,7 +26,8 @@ from flask import current_app
 
 from services.complaints.log import record
 from services.complaints.models import OPEN_STATES, Channel, Complaint, State
-from services.complaints.operations import MAX_FILE_BYTES, ComplaintInput, attach_file, register_complaint
+from services.complaints.operations import MAX_FILE_BYTES, attach_file
+from services.complaints.registration import ComplaintInput, register_complaint
 from services.connections.queries import connection
 from services.contacts import ContactError, PreferredContact, check_email
 from services.files.checking import FileRejected, check_upload

@@ -28,7 +28,8 @@ from services.complaints.models import (
     State,
     TrackingCode,
 )
-from services.complaints.operations import ComplaintInput, attach_file, register_complaint, repeated_entry
+from services.complaints.operations import attach_file, repeated_entry
+from services.complaints.registration import ComplaintInput, register_complaint
 from services.files.checking import CheckedFile
 from services.files.storage import Storage
 from services.forms.answers import answered_fields, record_answers

@@ -19,20 +19,19 @@ from services.complaints.lifecycle import Action, DecisionInput, available
 from services.complaints.models import Complaint, CorrectiveAction
 from services.complaints.operations import (
     MAX_FILE_BYTES,
-    ComplaintInput,
     add_note,
     assign,
     attach_file,
     edit_complaint,
     get_attachment,
     message_customer,
-    register_complaint,
 )
 from services.complaints.queries import (
     complaint_file,
     is_near_due,
     is_overdue,
 )
+from services.complaints.registration import ComplaintInput, register_complaint
 from services.files.checking import FileRejected, check_upload
 from services.files.storage import storage_from_config
 from services.forms.answers import record_answers

@@ -30,7 +30,8 @@ from wtforms import MultipleFileField
 
 from services.calendar import deadlines
 from services.complaints.models import OPEN_STATES, Complaint, State
-from services.complaints.operations import MAX_FILE_BYTES, ComplaintInput
+from services.complaints.operations import MAX_FILE_BYTES
+from services.complaints.registration import ComplaintInput
 from services.files.checking import FileRejected, check_upload
 from services.files.storage import storage_from_config
 from services.forms.models import FormVersion
