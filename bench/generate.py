@@ -410,7 +410,7 @@ class _Rows:
 
     def __init__(self, rng: random.Random, now: datetime) -> None:
         from services.complaints.search import build_search_text, search_key
-        from services.complaints.tracking import new_code
+        from services.tracking import new_code
 
         self.rng = rng
         self.now = now

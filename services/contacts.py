@@ -1,11 +1,12 @@
 """A complainant's contact details checked and stored in one form: phone numbers, e-mail addresses and
-national IDs.
+national IDs; and how they want to be reached.
 """
 
 from __future__ import annotations
 
 import unicodedata
 from datetime import date
+from enum import StrEnum
 
 import phonenumbers
 from email_validator import EmailNotValidError, validate_email
@@ -34,6 +35,17 @@ PHONE_EXAMPLES = {"IR": "0912 123 4567", "KZ": "8 701 123 45 67"}
 OTHER_PHONE_EXAMPLE = "+98 912 123 4567"
 NATIONAL_ID_NAMES = {"IR": _l("National code"), "KZ": _l("IIN (individual identification number)")}
 OTHER_NATIONAL_ID_NAME = _l("National ID")
+
+
+class PreferredContact(StrEnum):
+    """How a complainant wants to be reached (Complaint.preferred_contact)."""
+
+    PHONE = "phone"
+    SMS = "sms"
+    EMAIL = "email"
+    MESSENGER = "messenger"
+    WHATSAPP = "whatsapp"  # the mobile phone, on WhatsApp
+    LETTER = "letter"
 
 
 def phone_example(country: str) -> str:

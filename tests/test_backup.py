@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from services.complaints.models import Complaint, ComplaintEvent
-from services.complaints.operations import ComplaintInput, register_complaint
+from services.complaints.registration import ComplaintInput, register_complaint
 from tenants.context import tenant_scope
 from tenants.db import db, tenant_owned_tables
 from tenants.models import StaffMember, Tenant

@@ -15,7 +15,7 @@ pytestmark = pytest.mark.browser
 def _handled_twice_and_rated(app, slug: str) -> int:
     from services.complaints import lifecycle
     from services.complaints.models import Complaint
-    from services.complaints.operations import ComplaintInput, register_complaint
+    from services.complaints.registration import ComplaintInput, register_complaint
     from services.portal import operations as portal
     from tenants.context import platform_scope, tenant_scope
     from tenants.db import db

@@ -15,17 +15,11 @@ from services.complaints import actions as corrective
 from services.complaints import lifecycle
 from services.complaints.access import get_complaint
 from services.complaints.models import Complaint, ComplaintEvent
-from services.complaints.operations import (
-    ComplaintInput,
-    add_note,
-    attach_file,
-    edit_complaint,
-    message_customer,
-    register_complaint,
-)
-from services.complaints.tracking import format_code
+from services.complaints.operations import add_note, attach_file, edit_complaint, message_customer
+from services.complaints.registration import ComplaintInput, register_complaint
 from services.files.checking import check_upload
 from services.files.storage import storage_from_config
+from services.tracking import format_code
 from tenants.context import tenant_scope
 from tenants.db import db, utcnow
 from tenants.errors import Forbidden, NotAllowed, NotFound, Refused, StaleEdit

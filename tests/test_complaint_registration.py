@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from services.catalog.models import Category
 from services.complaints.models import Attachment, Complaint, ComplaintEvent
-from services.complaints.tracking import parse_code
+from services.tracking import parse_code
 from tenants.context import tenant_scope
 from tenants.db import db
 from tests.fixtures.files import make_pdf

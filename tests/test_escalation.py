@@ -14,7 +14,7 @@ from services.calendar import operations as calendar
 from services.catalog.models import Unit
 from services.complaints import lifecycle, operations
 from services.complaints.models import Complaint, ComplaintEvent
-from services.complaints.operations import ComplaintInput, register_complaint
+from services.complaints.registration import ComplaintInput, register_complaint
 from services.escalation import rules as escalation
 from services.escalation.sweep import preview, sweep_all, sweep_tenant
 from services.notifications.models import Notice

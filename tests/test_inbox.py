@@ -12,7 +12,7 @@ from services.catalog.models import Category, Unit
 from services.complaints import lifecycle
 from services.complaints.models import Complaint
 from services.complaints.operations import assign
-from services.complaints.tracking import format_code
+from services.tracking import format_code
 from tenants.context import tenant_scope
 from tenants.db import db, utcnow
 from tenants.models import StaffMember

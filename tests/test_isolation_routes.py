@@ -210,7 +210,7 @@ def test_no_portal_route_shows_or_changes_anything_of_another_tenant(app, make_t
     ids = _b_world(app, b, make_complaint)
     with app.app_context(), tenant_scope(b.tenant.id):
         from services.complaints.models import Complaint
-        from services.portal.operations import link_token
+        from services.notifications.links import link_token
 
         complaint = db.session.get(Complaint, ids["complaint_id"])
         code, token = complaint.code, link_token(complaint)

@@ -141,7 +141,7 @@ def test_every_state_and_role_is_allowed_or_refused_as_specified(app, make_tenan
 
 
 def make_complaint_in_session(tenant: Tenant, owner: StaffMember, kind: str) -> Complaint:
-    from services.complaints.operations import ComplaintInput, register_complaint
+    from services.complaints.registration import ComplaintInput, register_complaint
 
     data = ComplaintInput(channel="phone", complainant_name="Ali", subject="Late", description="Late.", kind=kind)
     complaint = register_complaint(owner, tenant, data)

@@ -48,7 +48,7 @@ def test_strangers_lookups_of_a_code_leave_its_complainant_a_way_to_prove_it(app
 
 def test_strangers_lookups_of_a_code_leave_its_signed_link_working(app, made, make_complaint):
     from services.complaints.models import Complaint
-    from services.portal.operations import link_token
+    from services.notifications.links import link_token
 
     complaint = make_complaint(made, phone=PHONE, description="A private description")
     with app.app_context(), tenant_scope(made.tenant.id):
@@ -193,7 +193,7 @@ def test_a_refused_early_attempt_does_not_lengthen_the_wait(app, made):
 
 def test_a_signed_link_works_from_an_address_whose_lookups_are_used_up(make_app, made, make_complaint):
     from services.complaints.models import Complaint
-    from services.portal.operations import link_token
+    from services.notifications.links import link_token
 
     app = make_app(RATELIMITS={"portal_track_ip": "2/10 minutes"})
     complaint = make_complaint(made, phone=PHONE, description="A private description")

@@ -25,7 +25,7 @@ def app(make_app):
 
 def _register(app, made, **fields) -> None:
     """Register a complaint through `app`, so that its notices leave through `app`'s mail settings."""
-    from services.complaints.operations import ComplaintInput, register_complaint
+    from services.complaints.registration import ComplaintInput, register_complaint
     from tenants.models import StaffMember, Tenant
 
     values = {"channel": "phone", "complainant_name": "Sara Ahmadi", "subject": "Waited", "description": "Late."}

@@ -11,10 +11,10 @@ import sqlalchemy as sa
 
 from services.complaints import lifecycle
 from services.complaints.models import Complaint
-from services.complaints.tracking import format_code
 from services.notifications import delivery
 from services.notifications.models import Notice, NoticeTemplate
 from services.notifications.templates import WordingError, check_template, render
+from services.tracking import format_code
 from tenants.context import tenant_scope
 from tenants.db import clock_at, db, utcnow
 from tenants.models import StaffMember, Tenant
@@ -27,7 +27,7 @@ def _smtp_app(make_app, controller, **extra):
 
 def _register(app, made, **fields) -> Complaint:
     """Register a complaint through `app` (so its notices leave through `app`'s mail settings)."""
-    from services.complaints.operations import ComplaintInput, register_complaint
+    from services.complaints.registration import ComplaintInput, register_complaint
 
     values = {
         "channel": "phone",

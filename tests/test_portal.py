@@ -13,10 +13,9 @@ import sqlalchemy as sa
 from altcha import solve_challenge_v1
 
 from services.complaints import lifecycle
-from services.complaints.models import Complaint, ComplaintEvent
-from services.complaints.tracking import format_code
+from services.complaints.models import Complaint, ComplaintEvent, SatisfactionRating
 from services.notifications.models import Notice
-from services.portal.models import SatisfactionRating
+from services.tracking import format_code
 from tenants.context import tenant_scope
 from tenants.db import db
 from tenants.models import StaffMember, Tenant
@@ -159,7 +158,7 @@ def test_unknown_and_foreign_codes_get_the_same_answer(app, org, make_tenant, ma
     other = make_tenant(locale="fa")
     foreign = make_complaint(other)
     client = app.test_client()
-    from services.complaints.tracking import new_code
+    from services.tracking import new_code
 
     unknown = client.get(f"/{org.tenant.slug}/track/{new_code()}")
     theirs = client.get(f"/{org.tenant.slug}/track/{foreign.code}")
@@ -274,7 +273,7 @@ def test_a_wrong_proof_code_is_refused_and_wrong_tries_void_the_code(app, org, m
 def test_a_signed_link_proves_the_customer(app, org, make_complaint):
     complaint = make_complaint(org, phone="+98 912 123 4567", description="A private description")
     with app.app_context(), tenant_scope(org.tenant.id):
-        from services.portal.operations import link_token
+        from services.notifications.links import link_token
 
         token = link_token(db.session.get(Complaint, complaint.id))
     client = app.test_client()

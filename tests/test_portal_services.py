@@ -12,14 +12,15 @@ from stdnum import damm
 
 from services.complaints import lifecycle
 from services.complaints.models import Complaint, ComplaintEvent
-from services.complaints.operations import ComplaintInput
-from services.complaints.tracking import CodeError, format_code
+from services.complaints.registration import ComplaintInput
 from services.files.storage import storage_from_config
 from services.forms import schema
 from services.forms.answers import answered_fields
 from services.forms.schema import FieldInput
+from services.notifications.links import complaint_id_from_link, link_token
 from services.notifications.models import Notice
 from services.portal import operations as portal
+from services.tracking import CodeError, format_code
 from tenants.context import tenant_scope
 from tenants.db import clock_at, db, utcnow
 from tenants.errors import Duplicate, NotAllowed, Refused
@@ -166,7 +167,7 @@ def test_filing_queues_the_acknowledgement_once(app, make_tenant):
         assert format_code(c.code) in notice.body
         token = notice.body.split("?t=", 1)[1].split()[0]
         assert f"/{s.tenant.slug}/track/{c.code}?t=" in notice.body
-        assert portal.complaint_id_from_link(s.tenant, token) == c.id
+        assert complaint_id_from_link(s.tenant, token) == c.id
 
 
 def test_a_code_is_found_only_in_its_own_tenant_and_a_typo_before_any_lookup(app, make_tenant, make_complaint):
@@ -209,11 +210,11 @@ def test_a_link_token_is_bound_to_its_tenant(app, make_tenant, make_complaint):
     a, b = make_tenant(), make_tenant()
     complaint = make_complaint(a)
     with in_tenant(app, a) as s:
-        token = portal.link_token(db.session.get(Complaint, complaint.id))
-        assert portal.complaint_id_from_link(s.tenant, token) == complaint.id
-        assert portal.complaint_id_from_link(s.tenant, token + "x") is None
+        token = link_token(db.session.get(Complaint, complaint.id))
+        assert complaint_id_from_link(s.tenant, token) == complaint.id
+        assert complaint_id_from_link(s.tenant, token + "x") is None
     with in_tenant(app, b) as s:
-        assert portal.complaint_id_from_link(s.tenant, token) is None
+        assert complaint_id_from_link(s.tenant, token) is None
 
 
 # The customer's answers

@@ -23,7 +23,6 @@ NOT_REFUSALS = {
     "services.gateways.base.Undeliverable",
     "services.gateways.mailbox.MailboxError",
     "services.gateways.addresses.RefusedAddress",
-    "services.complaints.tracking.CodeError",
     "services.tracking.CodeError",
     "services.notifications.templates._TooCostly",
     "services.notifications.templates._NotAllowed",

@@ -54,7 +54,7 @@ def _switch_off(client, made, *off: str) -> None:
 
 def _filed_by_customer(app, made, **fields) -> int:
     """A complaint from the portal or a channel: nobody on the staff registered it."""
-    from services.complaints.operations import ComplaintInput, register_complaint
+    from services.complaints.registration import ComplaintInput, register_complaint
 
     values = {"channel": "web", "complainant_name": "Sara Ahmadi", "subject": "Billed twice", "description": "Twice."}
     with app.app_context(), tenant_scope(made.tenant.id):

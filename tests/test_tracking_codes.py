@@ -8,7 +8,7 @@ import random
 import pytest
 from stdnum import damm
 
-from services.complaints.tracking import BODY_DIGITS, CodeError, format_code, new_code, parse_code
+from services.tracking import BODY_DIGITS, CodeError, format_code, new_code, parse_code
 
 PERSIAN = str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")
 ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")

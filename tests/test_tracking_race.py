@@ -8,9 +8,9 @@ import uuid
 import pytest
 import sqlalchemy as sa
 
-from services.complaints import operations
+from services.complaints import registration
 from services.complaints.models import Complaint, TrackingCode
-from services.complaints.operations import ComplaintInput, register_complaint
+from services.complaints.registration import ComplaintInput, register_complaint
 from tenants.context import tenant_scope
 from tenants.db import db
 from tenants.models import StaffMember, Tenant
@@ -46,7 +46,7 @@ def test_two_tenants_drawing_the_same_code_at_once_both_register_with_different_
         with lock:
             return next(draws, None) or next(fresh)
 
-    monkeypatch.setattr(operations, "new_code", draw)
+    monkeypatch.setattr(registration, "new_code", draw)
     start = threading.Barrier(2)
     codes: dict[int, str] = {}
     errors: list[BaseException] = []

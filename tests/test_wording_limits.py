@@ -9,9 +9,9 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 
 from services.complaints.models import Complaint
-from services.complaints.tracking import format_code
 from services.notifications.models import Notice, NoticeTemplate
 from services.notifications.templates import WordingError, check_template, render
+from services.tracking import format_code
 from tenants.context import tenant_scope
 from tenants.db import db
 from tests.fixtures.portal import file_complaint

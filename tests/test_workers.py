@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from redis import Redis
 from rq import Queue
 
-from services.complaints.operations import ComplaintInput, register_complaint
+from services.complaints.registration import ComplaintInput, register_complaint
 from services.notifications.models import Notice
 from tenants.context import tenant_scope
 from tenants.db import db

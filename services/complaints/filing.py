@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 from services.complaints.models import Complaint
-from services.complaints.operations import ComplaintInput, attach_file, register_complaint
+from services.complaints.operations import attach_file
+from services.complaints.registration import ComplaintInput, register_complaint
 from services.files.checking import CheckedFile
 from services.files.storage import Storage
 from services.forms.answers import record_answers

@@ -1,4 +1,5 @@
-"""The complaint file: the registration record, decisions, corrective actions, files and the follow-up log."""
+"""The complaint file: the registration record, decisions, corrective actions, files, the follow-up log and the
+customer's rating of its handling."""
 
 from __future__ import annotations
 
@@ -43,15 +44,6 @@ class Channel(StrEnum):
     SMS = "sms"
     MESSENGER = "messenger"
     API = "api"
-
-
-class ContactChannel(StrEnum):
-    PHONE = "phone"
-    SMS = "sms"
-    EMAIL = "email"
-    MESSENGER = "messenger"
-    WHATSAPP = "whatsapp"  # the mobile phone, on WhatsApp
-    LETTER = "letter"
 
 
 class Priority(StrEnum):
@@ -283,3 +275,16 @@ class ComplaintEvent(TenantOwned, Base):
     # Plain references: nothing the log points at is ever deleted, and the log itself cannot be updated.
     attachment_id: Mapped[int | None] = mapped_column(sa.ForeignKey("attachments.id"))
     action_id: Mapped[int | None] = mapped_column(sa.ForeignKey("corrective_actions.id"))
+
+
+class SatisfactionRating(TenantOwned, Base):
+    """The customer's rating of the handling after closing (ISO 10004): once per complaint."""
+
+    __tablename__ = "satisfaction_ratings"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "complaint_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaints.id"))
+    score: Mapped[int] = mapped_column()
+    comment: Mapped[str | None] = mapped_column(sa.Text)
+    rated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

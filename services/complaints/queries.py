@@ -20,12 +20,12 @@ from services.complaints.models import (
     ComplaintEvent,
     CorrectiveAction,
     Decision,
+    SatisfactionRating,
     State,
 )
 from services.complaints.search import search_condition
 from services.forms.answers import answered_fields
 from services.forms.models import FormVersion
-from services.portal.models import SatisfactionRating
 from tenants.db import db, utcnow
 from tenants.models import StaffMember
 from tenants.text import parse_id

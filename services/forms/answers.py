@@ -4,17 +4,19 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from flask_babel import lazy_gettext as _l
 
-from services.complaints.models import Complaint
 from services.contacts import ContactError, check_email, normalize_phone
 from services.forms.models import FormVersion
 from services.forms.schema import fields_for, published
 from services.i18n import number
 from tenants.errors import Refused
 from tenants.models import Tenant
+
+if TYPE_CHECKING:
+    from services.complaints.models import Complaint
 
 SHORT_TEXT = 500
 LONG_TEXT = 5000

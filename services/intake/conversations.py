@@ -11,18 +11,17 @@ import sqlalchemy as sa
 from flask_babel import force_locale
 from flask_babel import gettext as _
 
-from services.complaints.models import ContactChannel, State
-from services.complaints.operations import ComplaintInput, register_complaint
-from services.complaints.tracking import CodeError, explain, format_code
+from services.complaints.models import State
+from services.complaints.registration import ComplaintInput, register_complaint
 from services.connections.queries import bot_sender, messenger_sender, sms_sender
-from services.contacts import ContactError, normalize_phone
+from services.contacts import ContactError, PreferredContact, normalize_phone
 from services.gateways.base import DeliveryError, Outgoing
 from services.gateways.bots import BOT_PROVIDERS
 from services.gateways.messengers import MESSENGERS, rubika_update
 from services.i18n import format_moment
 from services.intake.models import BotConversation
-from services.notifications.templates import shown_code
-from services.portal.labels import STATE_WORDS
+from services.labels import STATE_WORDS
+from services.tracking import CodeError, explain, format_code, shown_code
 from tenants import throttle
 from tenants.db import after_commit, db, utcnow
 from tenants.errors import Refused
@@ -195,7 +194,7 @@ def _story(talk: BotConversation, tenant: Tenant, provider: str, text: str, loca
                 subject=" ".join(text.split())[:80],
                 description=text,
                 phone=data.get("phone"),
-                preferred_contact=(ContactChannel.SMS if provider == "sms" else ContactChannel.MESSENGER).value,
+                preferred_contact=(PreferredContact.SMS if provider == "sms" else PreferredContact.MESSENGER).value,
                 preferred_locale=data.get("locale", locale),
                 messenger_id=None if provider == "sms" else f"{provider}:{talk.chat_id}",
             ),

@@ -25,11 +25,11 @@ import sqlalchemy as sa
 from flask import current_app
 
 from services.complaints.log import record
-from services.complaints.models import OPEN_STATES, Channel, Complaint, ContactChannel, State
-from services.complaints.operations import MAX_FILE_BYTES, ComplaintInput, attach_file, register_complaint
-from services.complaints.tracking import CodeError, parse_code
+from services.complaints.models import OPEN_STATES, Channel, Complaint, State
+from services.complaints.operations import MAX_FILE_BYTES, attach_file
+from services.complaints.registration import ComplaintInput, register_complaint
 from services.connections.queries import connection
-from services.contacts import ContactError, check_email
+from services.contacts import ContactError, PreferredContact, check_email
 from services.files.checking import FileRejected, check_upload
 from services.files.storage import storage_from_config
 from services.gateways import mailbox
@@ -49,6 +49,7 @@ from services.intake.reading import (
 )
 from services.notifications.models import Notice
 from services.portal.operations import MAX_MESSAGE, customer_file, customer_message
+from services.tracking import CodeError, parse_code
 from tenants.db import db, utcnow
 from tenants.models import Tenant
 
@@ -214,7 +215,7 @@ def _act(tenant: Tenant, message: EmailMessage, seen: InboundMail, *, name: str,
             subject=(subject or " ".join(description.split())[:80] or sender)[:MAX_SUBJECT],
             description=description or subject or sender,
             email=sender,
-            preferred_contact=ContactChannel.EMAIL.value,
+            preferred_contact=PreferredContact.EMAIL.value,
             preferred_locale=guess_locale(f"{subject}\n{text}", tenant.default_locale),
             received_at=_sent_at(message),
         ),

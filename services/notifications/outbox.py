@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask import current_app, has_app_context
@@ -18,20 +18,24 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from services.catalog.models import Unit
-from services.complaints.models import Complaint, ContactChannel
-from services.complaints.tracking import format_code
 from services.connections.queries import has_connection, staff_group
+from services.contacts import PreferredContact
 from services.gateways.base import Reason
 from services.gateways.bots import BOT_PROVIDERS
 from services.i18n import format_moment
+from services.labels import STATE_WORDS
+from services.notifications.defaults import EMAIL_CHANNELS, default_wording
+from services.notifications.links import link_token
 from services.notifications.models import Notice, NoticeStatus, NoticeTemplate
 from services.notifications.settings import copies_of, is_enabled
-from services.notifications.templates import EMAIL_CHANNELS, WordingError, default_wording, render, shown_code
-from services.portal.labels import STATE_WORDS
-from services.portal.links import link_token
+from services.notifications.templates import WordingError, render
+from services.tracking import format_code, shown_code
 from tenants.db import after_commit, db, utcnow
 from tenants.models import StaffMember, Tenant
 from tenants.roles import Role
+
+if TYPE_CHECKING:
+    from services.complaints.models import Complaint
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +54,7 @@ def every_address(complaint: Complaint, channels: frozenset[str] | None = None) 
         provider, _, chat = complaint.messenger_id.partition(":")
         if provider in usable and chat:
             found.append((provider, chat))
-    if complaint.phone and complaint.preferred_contact == ContactChannel.WHATSAPP and "whatsapp" in usable:
+    if complaint.phone and complaint.preferred_contact == PreferredContact.WHATSAPP and "whatsapp" in usable:
         found.append(("whatsapp", complaint.phone))
     if complaint.phone and "sms" in usable:
         found.append(("sms", complaint.phone))
@@ -64,9 +68,9 @@ def customer_address(complaint: Complaint, channels: frozenset[str] | None = Non
     found = dict(every_address(complaint, channels))
     messenger = complaint.messenger_id.partition(":")[0] if complaint.messenger_id else ""
     wanted = {
-        ContactChannel.MESSENGER: (messenger, "sms", "email"),
-        ContactChannel.WHATSAPP: ("whatsapp", "sms", "email"),
-        ContactChannel.EMAIL: ("email", "sms"),
+        PreferredContact.MESSENGER: (messenger, "sms", "email"),
+        PreferredContact.WHATSAPP: ("whatsapp", "sms", "email"),
+        PreferredContact.EMAIL: ("email", "sms"),
     }.get(complaint.preferred_contact, ("sms", "email"))
     return next(((channel, found[channel]) for channel in wanted if channel in found), None)
 
@@ -74,12 +78,12 @@ def customer_address(complaint: Complaint, channels: frozenset[str] | None = Non
 def unreachable_address(complaint: Complaint) -> tuple[str, str] | None:
     """The way the complainant asked to be reached when this organization has none it can use (a phone, and no
     text-message provider): a notice to it is recorded as having no way to go, so that staff see who was not told."""
-    if complaint.messenger_id and complaint.preferred_contact == ContactChannel.MESSENGER:
+    if complaint.messenger_id and complaint.preferred_contact == PreferredContact.MESSENGER:
         provider, _, chat = complaint.messenger_id.partition(":")
         if provider and chat:
             return provider, chat
     if complaint.phone:
-        whatsapp = complaint.preferred_contact == ContactChannel.WHATSAPP
+        whatsapp = complaint.preferred_contact == PreferredContact.WHATSAPP
         return ("whatsapp" if whatsapp else "sms"), complaint.phone
     if complaint.messenger_id:
         provider, _, chat = complaint.messenger_id.partition(":")

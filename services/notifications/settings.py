@@ -9,15 +9,10 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from services.i18n import format_moment, number
+from services.notifications.defaults import EMAIL_CHANNELS, EVENTS, default_wording
 from services.notifications.models import NoticeSwitch, NoticeTemplate
-from services.notifications.templates import (
-    EMAIL_CHANNELS,
-    EVENTS,
-    check_template,
-    default_wording,
-    render,
-    shown_code,
-)
+from services.notifications.templates import check_template, render
+from services.tracking import shown_code
 from tenants.db import db, utcnow
 from tenants.errors import NotFound, Refused
 from tenants.models import LOCALES, StaffMember, Tenant

@@ -3,14 +3,18 @@ officers; with none of them, the managers. Nobody hears of what they did themsel
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
 
 from services.catalog.models import Unit
-from services.complaints.models import Complaint
 from services.notifications.outbox import notify_staff
 from tenants.db import db
 from tenants.models import StaffMember
 from tenants.roles import Role
+
+if TYPE_CHECKING:
+    from services.complaints.models import Complaint
 
 MANAGERS = (Role.OWNER, Role.ADMIN, Role.MANAGER)
 # A customer's event on a complaint nobody handles yet is its own notice to the unit or the officers (the tenant

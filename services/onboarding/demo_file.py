@@ -16,7 +16,8 @@ from services.catalog.models import Category, RootCause, Unit
 from services.complaints import actions as corrective
 from services.complaints import lifecycle
 from services.complaints.models import Complaint, CorrectiveAction
-from services.complaints.operations import ComplaintInput, add_note, assign, message_customer, register_complaint
+from services.complaints.operations import add_note, assign, message_customer
+from services.complaints.registration import ComplaintInput, register_complaint
 from tenants.db import clock_at, db, utcnow
 from tenants.models import StaffMember, Tenant
 

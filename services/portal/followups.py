@@ -10,9 +10,9 @@ from datetime import datetime, timedelta
 import sqlalchemy as sa
 
 from services.complaints import lifecycle
-from services.complaints.models import Complaint, State
+from services.complaints.models import Complaint, SatisfactionRating, State
 from services.notifications.outbox import notify_customer
-from services.portal.models import PortalSettings, SatisfactionRating
+from services.portal.models import PortalSettings
 from services.portal.settings import current
 from tenants.context import tenant_scope
 from tenants.db import db, utcnow

@@ -1,21 +1,10 @@
-"""What the customer reads: where a complaint stands and what happens next, in plain words."""
+"""What the customer reads on the portal besides where a complaint stands (services.labels): a rated complaint's
+state, what the status page's dates and history entries mean, and the ways to reach the organization."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-STATE_WORDS = {
-    "received": (_l("Received"), _l("We have your complaint. We will confirm that it has reached the right people.")),
-    "acknowledged": (_l("Receipt confirmed"), _l("The right people have it and will start looking into it.")),
-    "investigating": (_l("Being looked into"), _l("We are finding out what happened and what can be done.")),
-    "action": (_l("Being put right"), _l("We found the complaint justified and are putting things right.")),
-    "responded": (
-        _l("Answered"),
-        _l("We have answered. Please tell us whether the answer settles the matter for you."),
-    ),
-    "closed": (_l("Closed"), _l("The complaint is closed. Please tell us how we handled it.")),
-    "withdrawn": (_l("Withdrawn"), _l("The complaint was withdrawn. Nothing more will be done on it.")),
-}
 # A closed complaint the customer has rated: nothing more is asked of them.
 RATED_WORDS = (_l("Closed"), _l("The complaint is closed. Thank you for telling us how we handled it."))
 # What the date on the status page means in each state; after an answer, the day it closes by itself.

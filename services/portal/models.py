@@ -1,4 +1,4 @@
-"""The customer's side: the portal's settings, proofs of being the complainant, satisfaction ratings."""
+"""The customer's side: the portal's settings and proofs of being the complainant."""
 
 from __future__ import annotations
 
@@ -52,16 +52,3 @@ class CustomerProof(TenantOwned, Base):
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     attempts: Mapped[int] = mapped_column(default=0)
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-
-
-class SatisfactionRating(TenantOwned, Base):
-    """The customer's rating of the handling after closing (ISO 10004): once per complaint."""
-
-    __tablename__ = "satisfaction_ratings"
-    __table_args__ = (sa.UniqueConstraint("tenant_id", "complaint_id"),)
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaints.id"))
-    score: Mapped[int] = mapped_column()
-    comment: Mapped[str | None] = mapped_column(sa.Text)
-    rated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -19,19 +19,31 @@ from services.complaints import lifecycle
 from services.complaints.filing import file_on_form
 from services.complaints.lifecycle import Action
 from services.complaints.log import record
-from services.complaints.models import OPEN_STATES, Attachment, Channel, Complaint, ComplaintEvent, State, TrackingCode
-from services.complaints.operations import ComplaintInput, attach_file, repeated_entry
-from services.complaints.tracking import parse_code
+from services.complaints.models import (
+    OPEN_STATES,
+    Attachment,
+    Channel,
+    Complaint,
+    ComplaintEvent,
+    SatisfactionRating,
+    State,
+    TrackingCode,
+)
+from services.complaints.operations import attach_file, repeated_entry
+from services.complaints.registration import ComplaintInput
 from services.files.checking import CheckedFile
 from services.files.storage import Storage
 from services.forms.answers import answered_fields
 from services.forms.models import FormVersion
 from services.forms.schema import core_state, published
 from services.i18n import number
+
+# The portal reads back the links its notices carry (web/portal/views.py calls portal.complaint_id_from_link).
+from services.notifications.links import complaint_id_from_link  # noqa: F401
 from services.notifications.outbox import notify_customer, usable_channels
 from services.notifications.staff import tell_handler
-from services.portal.links import complaint_id_from_link, link_token  # noqa: F401 - the portal's own
-from services.portal.models import CustomerProof, SatisfactionRating
+from services.portal.models import CustomerProof
+from services.tracking import parse_code
 from tenants.context import platform_scope
 from tenants.db import db, utcnow
 from tenants.errors import Duplicate, NotAllowed, NotFound, Refused

@@ -27,8 +27,8 @@ from services.complaints.queries import (
     is_near_due,
     is_overdue,
 )
-from services.complaints.tracking import format_code
 from services.notifications import delivery
+from services.tracking import format_code
 from tenants.db import utcnow
 from tenants.errors import Refused, StaleEdit
 from web.common.views import error_page, redirect_after_change, render_block, send_attachment, wants_fragment

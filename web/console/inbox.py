@@ -12,7 +12,7 @@ from flask_login import current_user
 from services.complaints import lifecycle
 from services.complaints.operations import bulk_assign
 from services.complaints.queries import SORTS, TABS, InboxFilter, InboxPage, inbox, is_near_due, is_overdue
-from services.complaints.tracking import CodeError, format_code, parse_code
+from services.tracking import CodeError, format_code, parse_code
 from tenants.db import utcnow
 from tenants.roles import Role
 from tenants.text import parse_id

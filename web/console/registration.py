@@ -11,14 +11,11 @@ from services.complaints import lifecycle
 from services.complaints.filing import file_on_form
 from services.complaints.lifecycle import Action
 from services.complaints.models import Complaint
-from services.complaints.operations import (
-    MAX_FILE_BYTES,
-    ComplaintInput,
-    edit_complaint,
-)
-from services.complaints.tracking import format_code
+from services.complaints.operations import MAX_FILE_BYTES, edit_complaint
+from services.complaints.registration import ComplaintInput
 from services.files.checking import FileRejected, check_upload
 from services.forms.schema import published
+from services.tracking import format_code
 from tenants.errors import Duplicate, Refused, StaleEdit
 from web.common.views import redirect_after_change
 from web.console.blueprint import bp

@@ -6,8 +6,8 @@ from __future__ import annotations
 from flask import Blueprint, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from services.complaints.tracking import CodeError, parse_code
 from services.portal import operations as portal
+from services.tracking import CodeError, parse_code
 from tenants import throttle
 from web.portal import guard
 from web.portal.forms import TrackForm

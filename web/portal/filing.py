@@ -15,7 +15,8 @@ from flask_babel import refresh
 from wtforms import MultipleFileField
 
 from services.complaints.models import Complaint
-from services.complaints.operations import MAX_FILE_BYTES, ComplaintInput
+from services.complaints.operations import MAX_FILE_BYTES
+from services.complaints.registration import ComplaintInput
 from services.files.checking import FileRejected, check_upload
 from services.forms.models import FormVersion
 from services.forms.schema import published

@@ -15,12 +15,13 @@ from flask_babel import gettext as _
 
 from services.complaints.models import OPEN_STATES, Complaint, State
 from services.complaints.operations import MAX_FILE_BYTES
-from services.complaints.tracking import CodeError, explain, format_code, parse_code
 from services.files.checking import FileRejected, check_upload
+from services.labels import STATE_WORDS
 from services.notifications import delivery
 from services.portal import followups
 from services.portal import operations as portal
-from services.portal.labels import DUE_WORDS, EVENT_WORDS, RATED_WORDS, STATE_WORDS, TRANSITION_WORDS
+from services.portal.labels import DUE_WORDS, EVENT_WORDS, RATED_WORDS, TRANSITION_WORDS
+from services.tracking import CodeError, explain, format_code, parse_code
 from tenants import throttle
 from tenants.errors import Duplicate, NotFound, Refused
 from web.common.views import error_page, external_url, send_attachment

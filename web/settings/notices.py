@@ -10,7 +10,8 @@ from wtforms import StringField, TextAreaField
 
 from services.connections.queries import staff_group
 from services.notifications import settings as notice_settings
-from services.notifications.templates import EMAIL_CHANNELS, PLACEHOLDERS
+from services.notifications.defaults import EMAIL_CHANNELS
+from services.notifications.templates import PLACEHOLDERS
 from tenants.errors import Refused
 from tenants.models import LOCALES
 from web.common.views import redirect_after_change

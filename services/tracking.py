@@ -23,6 +23,8 @@ from tenants.text import latin_digits
 BODY_DIGITS = 12
 CODE_DIGITS = BODY_DIGITS + 1
 GROUPS = (4, 4, 5)
+# Languages written right to left, in whose text a code is kept left to right.
+RTL_LOCALES = frozenset({"fa"})
 
 # Typed or pasted between the digits and ignored: dashes and hyphens of every script (Unicode "Pd",
 # plus the ones filed elsewhere), dots and the Arabic separators, every kind of white space (str.isspace)
@@ -78,6 +80,12 @@ def format_code(code: str) -> str:
         parts.append(code[start : start + size])
         start += size
     return "-".join(parts)
+
+
+def shown_code(code: str, locale: str) -> str:
+    """A formatted tracking code as text in `locale`: in right-to-left text, isolated left-to-right so that its
+    groups keep their order (1234-5678-90128, not 90128-5678-1234)."""
+    return f"\u2066{code}\u2069" if locale in RTL_LOCALES else code
 
 
 def _digit(char: str) -> str | None:

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from services.complaints.models import Complaint
 from tenants.models import Tenant
 from tenants.tokens import TokenExpired, TokenInvalid, make_token, read_token
+
+if TYPE_CHECKING:
+    from services.complaints.models import Complaint
 
 LINK_PURPOSE = "customer-link"
 LINK_LIFETIME = timedelta(days=60)
