@@ -138,7 +138,7 @@ def test_a_backup_as_a_role_row_level_security_applies_to_is_refused(pg_database
 
 def test_two_installations_make_different_message_ids_for_the_same_notice(tmp_path):
     from services.gateways.base import Outgoing
-    from services.notifications.channels import email_message
+    from services.notifications.senders import email_message
 
     ids = []
     for name in ("first", "second"):

@@ -9,8 +9,8 @@ import pytest
 import sqlalchemy as sa
 
 from services.gateways.base import DeliveryError, Reason, Unavailable, Undeliverable
-from services.notifications.channels import smtp_reason
 from services.notifications.models import Notice
+from services.notifications.senders import smtp_reason
 from tenants.context import tenant_scope
 from tenants.db import db
 from tests.fixtures.mailserver import free_port

@@ -34,7 +34,11 @@ class Kind(StrEnum):
     COMPLIMENT = "compliment"
 
 
-class Channel(StrEnum):
+class IntakeChannel(StrEnum):
+    """How a complaint arrived (Complaint.channel). Not how the customer wants to be reached
+    (services.contacts.PreferredContact), how a notice leaves (Notice.channel, services/notifications/senders.py)
+    or an organization's connection (services.connections)."""
+
     WEB = "web"
     PHONE = "phone"
     LETTER = "letter"

@@ -15,7 +15,7 @@ from services.catalog.models import Category
 from services.complaints.access import may_handle
 from services.complaints.lifecycle import set_next_due
 from services.complaints.log import record
-from services.complaints.models import Channel, Complaint, Kind, Priority, State, TrackingCode
+from services.complaints.models import Complaint, IntakeChannel, Kind, Priority, State, TrackingCode
 from services.complaints.search import build_search_text
 from services.contacts import PreferredContact, check_email, check_national_id, normalize_phone
 from services.notifications.outbox import notify_customer
@@ -72,7 +72,7 @@ def clean_record(tenant: Tenant, data: ComplaintInput, current: Complaint | None
     values = {f.name: getattr(data, f.name) for f in fields(data)}
     for name, allowed, message in (
         ("kind", set(Kind), _l("Choose a kind from the list.")),
-        ("channel", set(Channel), _l("Choose a channel from the list.")),
+        ("channel", set(IntakeChannel), _l("Choose a channel from the list.")),
         ("priority", set(Priority), _l("Choose a priority from the list.")),
     ):
         if values[name] not in allowed:

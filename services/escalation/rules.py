@@ -9,7 +9,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from services.catalog.models import Category, Unit
-from services.complaints.models import OPEN_STATES, Channel, Priority
+from services.complaints.models import OPEN_STATES, IntakeChannel, Priority
 from services.contacts import ContactError, check_email
 from services.escalation.models import DEADLINES, TRIGGERS, EscalationRule
 from services.i18n import number
@@ -114,7 +114,7 @@ def _check(data: RuleInput) -> RuleInput:
         states=_subset(data.states, (s.value for s in OPEN_STATES), "states"),
         priorities=_subset(data.priorities, (p.value for p in Priority), "priorities"),
         category_ids=_ids(Category, data.category_ids, "category_ids"),
-        channels=_subset(data.channels, (c.value for c in Channel), "channels"),
+        channels=_subset(data.channels, (c.value for c in IntakeChannel), "channels"),
         notify_roles=_subset(data.notify_roles, (r.value for r in Role), "notify_roles"),
         notify_member_ids=_ids(StaffMember, data.notify_member_ids, "notify_member_ids"),
         notify_handler=bool(data.notify_handler),

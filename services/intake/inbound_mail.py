@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from flask import current_app
 
 from services.complaints.log import record
-from services.complaints.models import OPEN_STATES, Channel, Complaint, State
+from services.complaints.models import OPEN_STATES, Complaint, IntakeChannel, State
 from services.complaints.operations import MAX_FILE_BYTES, attach_file
 from services.complaints.registration import ComplaintInput, register_complaint
 from services.connections.queries import connection
@@ -210,7 +210,7 @@ def _act(tenant: Tenant, message: EmailMessage, seen: InboundMail, *, name: str,
         None,
         tenant,
         ComplaintInput(
-            channel=Channel.EMAIL.value,
+            channel=IntakeChannel.EMAIL.value,
             complainant_name=(name or sender.split("@", 1)[0])[:200],
             subject=(subject or " ".join(description.split())[:80] or sender)[:MAX_SUBJECT],
             description=description or subject or sender,

@@ -21,8 +21,8 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from services.gateways.base import DeliveryError, Outgoing, Reason, Undeliverable
 from services.mail import kept_connections
-from services.notifications.channels import sender_for
 from services.notifications.models import Notice, NoticeStatus
+from services.notifications.senders import sender_for
 from tenants.context import platform_scope
 from tenants.db import db, utcnow
 from tenants.models import Tenant

@@ -22,9 +22,9 @@ from services.complaints.log import record
 from services.complaints.models import (
     OPEN_STATES,
     Attachment,
-    Channel,
     Complaint,
     ComplaintEvent,
+    IntakeChannel,
     SatisfactionRating,
     State,
     TrackingCode,
@@ -85,7 +85,7 @@ def file_complaint(
     given to the tenant's own file fields (their answers are the files' ids), all already checked.
     """
     version = published()
-    data = replace(data, channel=Channel.WEB.value)
+    data = replace(data, channel=IntakeChannel.WEB.value)
     _apply_core(version, data, files)
     if not data.phone and not data.email:
         # The answer, the one-time codes and every notice need a way back to the customer.

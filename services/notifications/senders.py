@@ -1,8 +1,9 @@
-"""The ways a notice leaves: each channel takes one rendered message and says what became of it.
+"""The senders, the ways a notice leaves (Notice.channel names one): each takes one rendered message and says
+what became of it.
 
-A channel raises Undeliverable when the message will never get through as addressed (a refused recipient,
+A sender raises Undeliverable when the message will never get through as addressed (a refused recipient,
 a bad number), and Unavailable when it may later (the server is down, busy, or answered in a way that may
-pass). Anything a channel can carry to make a repeat harmless (a stable Message-ID, a provider's local id)
+pass). Anything a sender can carry to make a repeat harmless (a stable Message-ID, a provider's local id)
 is derived from the notice, so a retry after an interrupted send is recognized as the same message.
 """
 
