@@ -23,6 +23,7 @@ from services.complaints.models import (
     State,
 )
 from services.complaints.search import search_condition
+from services.complaints.steps import Step, offered_steps
 from services.complaints.timeline import Entry, Names, describe
 from services.forms.answers import answered_fields
 from services.forms.models import FormVersion
@@ -213,8 +214,9 @@ class ComplaintFile:
     decision: Decision | None
     decisions: list[Decision]
     actions: list[CorrectiveAction]
-    # The follow-up log described: who, when, what, in words.
+    # The follow-up log described (who, when, what, in words) and the lifecycle steps the reader may take now.
     timeline: list[Entry]
+    steps: list[Step]
     attachments: list[Attachment]
     staff: dict[int, StaffMember]
     root_causes: dict[int, RootCause]
@@ -263,6 +265,7 @@ def complaint_file(actor: StaffMember, complaint_id: int) -> ComplaintFile:
             )
         ),
         timeline=describe(events, names),
+        steps=offered_steps(c, actor, decision),
         attachments=list(
             db.session.scalars(sa.select(Attachment).where(Attachment.complaint_id == c.id).order_by(Attachment.id))
         ),
