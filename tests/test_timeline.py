@@ -1,5 +1,5 @@
 """The follow-up log described for its readers: for each kind of entry who took the step, what happened and every
-value in words, in the reader's language."""
+value in words, in the reader's language; and the customer's own history, in the customer's words."""
 
 from __future__ import annotations
 
@@ -376,3 +376,41 @@ def test_a_staff_members_name_in_a_sentence_is_escaped_in_the_page(app, make_ten
     [approval] = _kind(_timeline(app, made, complaint.id), "decision_approved")
     with app.test_request_context():
         assert approval.sentence.__html__() == f"Decision by &lt;b&gt;Dana&lt;/b&gt;, approved by {made.owner.name}"
+
+
+# The customer's history
+
+
+def _history(app, made, complaint_id: int, *, proven: bool, names: bool):
+    with app.app_context(), tenant_scope(made.tenant.id):
+        entries = portal.customer_timeline(db.session.get(Complaint, complaint_id), proven=proven, names=names)
+    with app.test_request_context(), force_locale("ru"):
+        return [(e.kind, e.who, str(e.what), e.body, e.filename) for e in entries]
+
+
+def test_the_customer_reads_only_what_they_may_see_in_their_words(app, make_tenant, make_complaint):
+    made = make_tenant()
+    complaint = make_complaint(made)
+    with _scope(app, made) as (owner, tenant):
+        c = db.session.get(Complaint, complaint.id)
+        lifecycle.acknowledge(owner, c, _v(c))
+        operations.add_note(owner, c.id, "Staff only.")
+        storage = storage_from_config(app.config["UPLOAD_STORAGE"])
+        operations.attach_file(
+            owner, c, check_upload(PDF, "answer.pdf", max_bytes=10**6), storage, customer_visible=True
+        )
+        portal.customer_message(tenant, c, "Any news?")
+    name = made.owner.name
+    assert _history(app, made, complaint.id, proven=True, names=True) == [
+        ("registered", name, "Жалоба получена", None, None),
+        ("transition", name, "Получение подтверждено", None, None),
+        ("file", name, "Добавлен файл", None, "answer.pdf"),
+        ("customer_message", None, "Ваше сообщение", "Any news?", None),
+    ]
+    stranger = _history(app, made, complaint.id, proven=False, names=False)
+    assert [(kind, who, body, filename) for kind, who, _what, body, filename in stranger] == [
+        ("registered", None, None, None),
+        ("transition", None, None, None),
+        ("file", None, None, None),
+        ("customer_message", None, None, None),
+    ]

@@ -1,5 +1,5 @@
 """The follow-up log described for its readers: for each entry who, when and what, with every value in words, in
-the reader's language. The staff's page draws `describe`'s entries."""
+the reader's language. The staff's page draws `describe`'s entries, the customer's `describe_for_customer`'s."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
-from typing import Any
+from typing import Any, Protocol
 
 from flask_babel import get_timezone
 from flask_babel import lazy_gettext as _l
@@ -31,6 +31,7 @@ from services.complaints.words import (
 )
 from services.contacts import national_id_name
 from services.i18n import LANGUAGE_NAMES, format_moment, localized
+from services.portal.labels import EVENT_WORDS, TRANSITION_WORDS
 from tenants.models import StaffMember
 from tenants.text import Localized, ungrouped
 
@@ -264,3 +265,52 @@ def _day(value: object, locale: str) -> str:
         return str(value)
     zone = str(get_timezone()) if isinstance(value, datetime) else "UTC"
     return format_moment(value, locale, zone, "date")
+
+
+# The customer's page
+
+
+class _Step(Protocol):
+    kind: str
+    at: datetime
+    data: dict[str, Any]
+    body: str | None
+    actor_id: int | None
+
+
+@dataclass(frozen=True)
+class CustomerEntry:
+    """One step of the complaint as its customer reads it."""
+
+    kind: str
+    at: datetime
+    # The staff member who took it, where the organization shows names.
+    who: str | None
+    what: object
+    # The text and the file's name, only to whoever proved they filed the complaint.
+    body: str | None = None
+    filename: str | None = None
+
+
+def describe_for_customer(
+    steps: Iterable[_Step], staff: Mapping[int, StaffMember], *, proven: bool
+) -> list[CustomerEntry]:
+    """The customer's page's history, in the customer's words; `staff` are the names it may show."""
+    return [_customer_entry(step, staff, proven) for step in steps]
+
+
+def _customer_entry(step: _Step, staff: Mapping[int, StaffMember], proven: bool) -> CustomerEntry:
+    data = step.data or {}
+    member = staff.get(step.actor_id) if step.actor_id is not None else None
+    if step.kind == "transition":
+        what = TRANSITION_WORDS.get(data.get("action"), data.get("action"))
+    else:
+        what = EVENT_WORDS.get(step.kind, step.kind)
+    return CustomerEntry(
+        kind=step.kind,
+        at=step.at,
+        who=member.name if member is not None else None,
+        what=what,
+        body=step.body if proven else None,
+        filename=(data.get("filename") or None) if proven and step.kind == "file" else None,
+    )
