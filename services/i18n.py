@@ -19,6 +19,8 @@ from tenants.text import Localized, current_locale, format_number, number, persi
 __all__ = ["Localized", "current_locale", "format_number", "number", "ungrouped"]
 
 FALLBACK_ORDER = ("en", "fa", "ru", "kk")
+# Each language by its own name.
+LANGUAGE_NAMES = {"fa": "فارسی", "kk": "Қазақша", "ru": "Русский", "en": "English"}
 
 
 def localized(names: dict[str, str] | None, locale: str) -> str:

@@ -1,5 +1,5 @@
-"""Where a complaint stands, in the customer's words: the portal's status page, the notices' {{ state }} and the
-bots' answers say it alike."""
+"""Where a complaint stands and what happened to it, in the customer's words: the portal's status page and its
+history (services.complaints.timeline), the notices' {{ state }} and the bots' answers say it alike."""
 
 from __future__ import annotations
 
@@ -16,4 +16,21 @@ STATE_WORDS = {
     ),
     "closed": (_l("Closed"), _l("The complaint is closed. Please tell us how we handled it.")),
     "withdrawn": (_l("Withdrawn"), _l("The complaint was withdrawn. Nothing more will be done on it.")),
+}
+# The customer's history of their complaint: the entries they see, and the steps by their name for them.
+EVENT_WORDS = {
+    "registered": _l("Complaint received"),
+    "message": _l("Message from us"),
+    "customer_message": _l("Your message"),
+    "file": _l("File added"),
+    "rated": _l("Your rating"),
+}
+TRANSITION_WORDS = {
+    "acknowledge": _l("Receipt confirmed"),
+    "investigate": _l("Investigation started"),
+    "decide": _l("Decision taken"),
+    "respond": _l("Our answer"),
+    "close": _l("Closed"),
+    "reopen": _l("You did not accept the answer; investigation resumed"),
+    "withdraw": _l("Withdrawn"),
 }

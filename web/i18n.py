@@ -10,11 +10,10 @@ from flask_babel import get_locale, get_timezone, get_translations
 from flask_login import current_user
 
 from services import i18n as shown
-from services.i18n import format_moment
+from services.i18n import LANGUAGE_NAMES, format_moment
 from tenants.models import LOCALES
 from tenants.text import persian_digits
 
-LANGUAGE_NAMES = {"fa": "فارسی", "kk": "Қазақша", "ru": "Русский", "en": "English"}
 RTL_LOCALES = frozenset({"fa"})
 
 

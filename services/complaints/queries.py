@@ -24,10 +24,12 @@ from services.complaints.models import (
     State,
 )
 from services.complaints.search import search_condition
+from services.complaints.steps import Step, offered_steps
+from services.complaints.timeline import Entry, Names, describe
 from services.forms.answers import answered_fields
 from services.forms.models import FormVersion
 from tenants.db import db, utcnow
-from tenants.models import StaffMember
+from tenants.models import StaffMember, Tenant
 from tenants.text import parse_id
 
 PAGE_SIZE = 25
@@ -212,7 +214,9 @@ class ComplaintFile:
     decision: Decision | None
     decisions: list[Decision]
     actions: list[CorrectiveAction]
-    events: list[ComplaintEvent]
+    # The follow-up log described (who, when, what, in words) and the lifecycle steps the reader may take now.
+    timeline: list[Entry]
+    steps: list[Step]
     attachments: list[Attachment]
     staff: dict[int, StaffMember]
     root_causes: dict[int, RootCause]
@@ -239,24 +243,29 @@ def complaint_file(actor: StaffMember, complaint_id: int) -> ComplaintFile:
     decisions = list(
         db.session.scalars(sa.select(Decision).where(Decision.complaint_id == c.id).order_by(Decision.cycle))
     )
+    decision = next((d for d in decisions if d.cycle == c.cycle), None)
+    events = list(
+        db.session.scalars(
+            sa.select(ComplaintEvent).where(ComplaintEvent.complaint_id == c.id).order_by(ComplaintEvent.id)
+        )
+    )
+    tenant = db.session.get(Tenant, c.tenant_id)
+    names = Names(staff, units, categories, causes, country=tenant.country if tenant is not None else "")
     return ComplaintFile(
         complaint=c,
         category=categories.get(c.category_id) if c.category_id else None,
         unit=units.get(c.unit_id) if c.unit_id else None,
         handler=staff.get(c.handler_id) if c.handler_id else None,
         about=staff.get(c.about_staff_id) if c.about_staff_id else None,
-        decision=next((d for d in decisions if d.cycle == c.cycle), None),
+        decision=decision,
         decisions=decisions,
         actions=list(
             db.session.scalars(
                 sa.select(CorrectiveAction).where(CorrectiveAction.complaint_id == c.id).order_by(CorrectiveAction.id)
             )
         ),
-        events=list(
-            db.session.scalars(
-                sa.select(ComplaintEvent).where(ComplaintEvent.complaint_id == c.id).order_by(ComplaintEvent.id)
-            )
-        ),
+        timeline=describe(events, names),
+        steps=offered_steps(c, actor, decision),
         attachments=list(
             db.session.scalars(sa.select(Attachment).where(Attachment.complaint_id == c.id).order_by(Attachment.id))
         ),

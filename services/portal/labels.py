@@ -1,5 +1,5 @@
 """What the customer reads on the portal besides where a complaint stands (services.labels): a rated complaint's
-state, what the status page's dates and history entries mean, and the ways to reach the organization."""
+state, what the status page's dates mean, and the ways to reach the organization."""
 
 from __future__ import annotations
 
@@ -14,22 +14,6 @@ DUE_WORDS = {
     "investigating": _l("An answer by"),
     "action": _l("An answer by"),
     "responded": _l("Please answer by"),
-}
-EVENT_WORDS = {
-    "registered": _l("Complaint received"),
-    "message": _l("Message from us"),
-    "customer_message": _l("Your message"),
-    "file": _l("File added"),
-    "rated": _l("Your rating"),
-}
-TRANSITION_WORDS = {
-    "acknowledge": _l("Receipt confirmed"),
-    "investigate": _l("Investigation started"),
-    "decide": _l("Decision taken"),
-    "respond": _l("Our answer"),
-    "close": _l("Closed"),
-    "reopen": _l("You did not accept the answer; investigation resumed"),
-    "withdraw": _l("Withdrawn"),
 }
 CHANNEL_WORDS = {
     "phone": _l("Complaint phone line"),

@@ -31,6 +31,7 @@ from services.complaints.models import (
 )
 from services.complaints.operations import attach_file, repeated_entry
 from services.complaints.registration import ComplaintInput
+from services.complaints.timeline import CustomerEntry, describe_for_customer
 from services.files.checking import CheckedFile
 from services.files.storage import Storage
 from services.forms.answers import answered_fields
@@ -319,16 +320,20 @@ def rate(complaint: Complaint, score: int, comment: str | None) -> SatisfactionR
 # What the status page shows
 
 
-def customer_timeline(complaint: Complaint) -> list[sa.Row]:
-    """The steps the customer may see, as rows of the columns the page shows (lighter than whole entries)."""
+def customer_timeline(complaint: Complaint, *, proven: bool, names: bool) -> list[CustomerEntry]:
+    """The steps the customer may see, described in the customer's words: their texts and files only to whoever
+    proved they filed it (`proven`), the staff's names only where the organization shows them (`names`)."""
     e = ComplaintEvent
-    return list(
+    # Rows of the columns the page shows: lighter than whole entries.
+    rows = list(
         db.session.execute(
             sa.select(e.kind, e.at, e.data, e.body, e.actor_id)
             .where(e.complaint_id == complaint.id, e.customer_visible.is_(True))
             .order_by(e.id)
         )
     )
+    staff = staff_names({row.actor_id for row in rows if row.actor_id}) if names else {}
+    return describe_for_customer(rows, staff, proven=proven)
 
 
 def customer_files(complaint: Complaint) -> list[Attachment]:

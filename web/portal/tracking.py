@@ -20,7 +20,7 @@ from services.labels import STATE_WORDS
 from services.notifications import delivery
 from services.portal import followups
 from services.portal import operations as portal
-from services.portal.labels import DUE_WORDS, EVENT_WORDS, RATED_WORDS, TRANSITION_WORDS
+from services.portal.labels import DUE_WORDS, RATED_WORDS
 from services.tracking import CodeError, explain, format_code, parse_code
 from tenants import throttle
 from tenants.errors import Duplicate, NotFound, Refused
@@ -100,8 +100,7 @@ def _status_page(complaint: Complaint, status: int = 200, **forms):
     proven = is_proven(complaint)
     g.private_page = proven  # the complainant's own text and answers: never cached (the app factory's header)
     settings = current_settings()
-    events = portal.customer_timeline(complaint)
-    staff = portal.staff_names({e.actor_id for e in events if e.actor_id}) if settings.show_staff_names else {}
+    events = portal.customer_timeline(complaint, proven=proven, names=settings.show_staff_names)
     files = portal.customer_files(complaint) if proven else []
     answers = portal.customer_answers(complaint) if proven else []
     state = State(complaint.state)
@@ -115,14 +114,11 @@ def _status_page(complaint: Complaint, status: int = 200, **forms):
         "code": format_code(complaint.code),
         "proven": proven,
         "events": events,
-        "staff": staff,
         "files": files,
         "answers": answers,
         "state_words": RATED_WORDS if rating is not None else STATE_WORDS[state.value],
         "due_words": DUE_WORDS.get(state.value),
         "due_at": due_at,
-        "EVENT_WORDS": EVENT_WORDS,
-        "TRANSITION_WORDS": TRANSITION_WORDS,
         "rating": rating,
         "can_add": state in OPEN_STATES,
         "can_answer": state == State.RESPONDED,
