@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,7 +12,8 @@ import sqlalchemy as sa
 from sqlalchemy.orm import aliased
 
 from services.catalog.models import Category, RootCause, Unit
-from services.complaints.access import get_complaint, visible_to
+from services.complaints.access import get_complaint
+from services.complaints.filters import InboxFilter, conditions, tab_condition
 from services.complaints.models import (
     OPEN_STATES,
     Attachment,
@@ -23,7 +24,6 @@ from services.complaints.models import (
     SatisfactionRating,
     State,
 )
-from services.complaints.search import search_condition
 from services.complaints.steps import Step, offered_steps
 from services.complaints.timeline import Entry, Names, describe
 from services.forms.answers import answered_fields
@@ -34,28 +34,6 @@ from tenants.text import parse_id
 
 PAGE_SIZE = 25
 NEAR_DUE = timedelta(hours=24)
-SORTS = ("newest", "oldest", "due")
-TABS = ("open", *(s.value for s in State), "all")
-
-
-@dataclass
-class InboxFilter:
-    """What the inbox shows; every field comes from the URL."""
-
-    tab: str = "open"
-    category_id: int | None = None
-    unit_id: int | None = None
-    handler: str | None = None  # "me", "none" or a staff id
-    priority: str | None = None
-    channel: str | None = None
-    overdue: bool = False
-    escalated: bool = False
-    safety: bool = False
-    received_from: date | None = None
-    received_to: date | None = None
-    q: str | None = None
-    sort: str = "newest"
-    after: str | None = None
 
 
 @dataclass
@@ -71,54 +49,6 @@ class InboxPage:
     rows: list[InboxRow]
     next_cursor: str | None
     counts: dict[str, int] = field(default_factory=dict)
-
-
-def _conditions(actor: StaffMember, f: InboxFilter, tz: ZoneInfo, now: datetime) -> list[sa.ColumnElement[bool]]:
-    """The filters, without the tab (the counts per tab share them)."""
-    conds: list[sa.ColumnElement[bool]] = [visible_to(actor)]
-    if f.category_id is not None:
-        children = sa.select(Category.id).where(Category.parent_id == f.category_id)
-        conds.append(sa.or_(Complaint.category_id == f.category_id, Complaint.category_id.in_(children)))
-    if f.unit_id is not None:
-        conds.append(Complaint.unit_id == f.unit_id)
-    if f.handler:
-        conds.append(_handler_condition(actor, f.handler))
-    if f.priority:
-        conds.append(Complaint.priority == f.priority)
-    if f.channel:
-        conds.append(Complaint.channel == f.channel)
-    if f.overdue:
-        conds.append(Complaint.next_due_at < now)
-    if f.escalated:
-        conds.append(Complaint.escalation_level > 0)
-    if f.safety:
-        conds.append(Complaint.safety.is_(True))
-    if f.received_from:
-        conds.append(Complaint.received_at >= datetime.combine(f.received_from, time(), tzinfo=tz))
-    if f.received_to:
-        conds.append(Complaint.received_at < datetime.combine(f.received_to + timedelta(days=1), time(), tzinfo=tz))
-    if f.q:
-        found = search_condition(f.q)
-        if found is not None:
-            conds.append(found)
-    return conds
-
-
-def _handler_condition(actor: StaffMember, handler: str) -> sa.ColumnElement[bool]:
-    if handler == "me":
-        return Complaint.handler_id == actor.id
-    if handler == "none":
-        return Complaint.handler_id.is_(None)
-    handler_id = parse_id(handler)
-    return Complaint.handler_id == handler_id if handler_id is not None else sa.true()
-
-
-def _tab_condition(tab: str) -> sa.ColumnElement[bool] | None:
-    if tab == "open":
-        return Complaint.state.in_([s.value for s in OPEN_STATES])
-    if tab in {s.value for s in State}:
-        return Complaint.state == tab
-    return None
 
 
 def encode_cursor(c: Complaint, sort: str) -> str:
@@ -147,8 +77,8 @@ def decode_cursor(value: str | None) -> tuple[datetime, int] | None:
 def inbox(actor: StaffMember, f: InboxFilter, tz: ZoneInfo, *, with_counts: bool = True) -> InboxPage:
     """One page of the inbox, and the count per tab under the same filters: three queries at most."""
     now = utcnow()
-    conds = _conditions(actor, f, tz, now)
-    tab = _tab_condition(f.tab)
+    conds = conditions(actor, f, tz, now)
+    tab = tab_condition(f.tab)
     handler = aliased(StaffMember)
     query = (
         sa.select(Complaint, Category.names, Unit.names, handler.name)

@@ -2,85 +2,107 @@
 
 from __future__ import annotations
 
-from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import flash, g, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
+from services.catalog.models import RootCause
 from services.complaints import lifecycle
+from services.complaints.filters import InboxFilter, filter_args, filter_from_args
 from services.complaints.operations import bulk_assign
-from services.complaints.queries import SORTS, TABS, InboxFilter, InboxPage, inbox, is_near_due, is_overdue
+from services.complaints.queries import InboxPage, inbox, is_near_due, is_overdue
+from services.complaints.words import KIND_NAMES
+from services.i18n import localized
 from services.tracking import CodeError, format_code, parse_code
-from tenants.db import utcnow
+from tenants.db import db, utcnow
 from tenants.roles import Role
 from tenants.text import parse_id
 from web.common.views import error_page, redirect_after_change, render_block, wants_fragment
 from web.console.blueprint import bp
 from web.console.forms import BulkAssignForm, optional_id
-from web.console.labels import CHANNEL_NAMES, PRIORITY_NAMES
 from web.console.options import select_options
 from web.forms import parse_local_date
-from web.i18n import format_number, localize_digits
+from web.i18n import format_number, format_when, locale_code, localize_digits
 
 
 def _tz() -> ZoneInfo:
     return ZoneInfo(g.tenant.timezone)
 
 
-def _int_arg(name: str) -> int | None:
-    return parse_id(request.args.get(name))
+def filter_from_request() -> InboxFilter:
+    """The list's filters from the URL; anything malformed is ignored, never an error."""
+    return filter_from_args(request.args, parse_local_date)
 
 
-def _filter_from_args() -> InboxFilter:
-    """The inbox's filters from the URL; anything malformed is ignored, never an error."""
-    args = request.args
-    tab = args.get("tab", "open")
-    sort = args.get("sort", "newest")
-    return InboxFilter(
-        tab=tab if tab in TABS else "open",
-        category_id=_int_arg("category"),
-        unit_id=_int_arg("unit"),
-        handler=args.get("handler") or None,
-        priority=args.get("priority") if args.get("priority") in PRIORITY_NAMES else None,
-        channel=args.get("channel") if args.get("channel") in CHANNEL_NAMES else None,
-        overdue=args.get("overdue") == "1",
-        escalated=args.get("escalated") == "1",
-        safety=args.get("safety") == "1",
-        received_from=parse_local_date(args.get("from", "")),
-        received_to=parse_local_date(args.get("to", "")),
-        q=(args.get("q") or "").strip()[:200] or None,
-        sort=sort if sort in SORTS else "newest",
-        after=args.get("after") or None,
-    )
+# The drill-down filters of the home page and the reports, shown above the list as tags that remove them.
+_FLAG_WORDS = {
+    "due_today": _l("Due today"),
+    "waiting": _l("Waiting for the handler's step"),
+    "replied": _l("The customer wrote and awaits an answer"),
+    "reopened": _l("Reopened"),
+    "approval": _l("Decision awaiting approval"),
+    "rated": _l("Rated by the customer"),
+    "action_overdue": _l("A corrective action is overdue"),
+    "accepted": _l("The customer accepted the answer"),
+}
+_LATE_WORDS = {
+    "acknowledge": _l("Acknowledged late"),
+    "respond": _l("Answered late"),
+    "resolve": _l("Resolved late"),
+}
+_ON_TIME_WORDS = {
+    "acknowledge": _l("Acknowledged on time"),
+    "respond": _l("Answered on time"),
+    "resolve": _l("Resolved on time"),
+}
 
 
-def _filter_args(f: InboxFilter, **changes: Any) -> dict[str, Any]:
-    """The URL parameters of `f`, with `changes`; empty values left out."""
-    values = {
-        "tab": f.tab,
-        "category": f.category_id,
-        "unit": f.unit_id,
-        "handler": f.handler,
-        "priority": f.priority,
-        "channel": f.channel,
-        "overdue": "1" if f.overdue else None,
-        "escalated": "1" if f.escalated else None,
-        "safety": "1" if f.safety else None,
-        "from": request.args.get("from") if f.received_from else None,
-        "to": request.args.get("to") if f.received_to else None,
-        "q": f.q,
-        "sort": f.sort if f.sort != "newest" else None,
-    }
-    values.update(changes)
-    return {k: v for k, v in values.items() if v not in (None, "")}
+def extra_filters(f: InboxFilter) -> list[tuple[str, str, str]]:
+    """(URL parameter, value, words) of each drill-down filter in force."""
+    args = filter_args(f)
+    found: list[tuple[str, str, str]] = []
+    for param, words in _FLAG_WORDS.items():
+        if param in args:
+            found.append((param, "1", str(words)))
+    if f.kind:
+        found.append(("kind", f.kind, str(KIND_NAMES[f.kind])))
+    if f.closed_from:
+        found.append(
+            (
+                "closed_from",
+                f.closed_from.isoformat(),
+                _("Closed from %(date)s", date=format_when(f.closed_from, "date")),
+            )
+        )
+    if f.closed_to:
+        found.append(
+            ("closed_to", f.closed_to.isoformat(), _("Closed to %(date)s", date=format_when(f.closed_to, "date")))
+        )
+    if f.late:
+        found.append(("late", f.late, str(_LATE_WORDS[f.late])))
+    if f.on_time:
+        found.append(("on_time", f.on_time, str(_ON_TIME_WORDS[f.on_time])))
+    if f.justified:
+        words = {"1": _("Justified"), "0": _("Not justified"), "any": _("Decided")}
+        found.append(("justified", f.justified, words[f.justified]))
+    if f.level is not None:
+        found.append(("level", str(f.level), _("Escalated to level %(level)s", level=format_number(f.level))))
+    if f.score:
+        found.append(("score", str(f.score), _("Rated %(score)s of 5", score=format_number(f.score))))
+    if f.root_cause_id is not None:
+        cause = db.session.get(RootCause, f.root_cause_id)
+        name = localized(cause.names, locale_code()) if cause is not None else format_number(f.root_cause_id)
+        found.append(("root_cause", str(f.root_cause_id), _("Root cause: %(name)s", name=name)))
+    return found
 
 
 @bp.get("/complaints")
 def inbox_view():
     """The inbox: tabs with counts, filters in the URL, search, keyset pages; htmx swaps only the results."""
-    f = _filter_from_args()
+    f = filter_from_request()
     code_typo = _is_code_typo(f.q)
     # A mistyped tracking code is caught by its check digit, before any lookup.
     page = InboxPage(rows=[], next_cursor=None) if code_typo else inbox(current_user, f, _tz())
@@ -88,7 +110,8 @@ def inbox_view():
         "page": page,
         "code_typo": code_typo,
         "f": f,
-        "filter_args": lambda **c: _filter_args(f, **c),
+        "filter_args": lambda **c: filter_args(f, **c),
+        "extras": extra_filters(f),
         "options": select_options(),
         "now": utcnow(),
         "is_overdue": is_overdue,

@@ -16,7 +16,7 @@ from services.complaints.words import (
     score_words,
 )
 from services.gateways.base import Reason
-from web.forms import date_placeholder
+from web.forms import date_input_value, date_placeholder
 
 TAB_NAMES = {"open": _l("Open"), **STATE_NAMES, "all": _l("All")}
 # What became of a mail read from the organization's mailbox.
@@ -104,4 +104,5 @@ def init_app(app) -> None:
         label=label,
         score_words=score_words,
         date_placeholder=date_placeholder,
+        date_input_value=date_input_value,
     )
