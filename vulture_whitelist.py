@@ -112,3 +112,13 @@ _.stall
 
 # Counted by the mailbox poll and read by nothing yet.
 _.ignored
+
+# The home page's and the reports' figures, read by their templates (web/templates/console/home.html, reports/).
+_.escalated  # InboxFilter's flags, read by name from the URL and in _FLAG_CONDITIONS
+_.replied
+_.good_share
+_.actions_overdue
+_.tiles
+_.caption
+_.headline
+_.staff_member_id  # ExportRecord's who, read by SQL and audits

@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 import jdatetime
 from babel.dates import format_date, format_time
-from babel.numbers import format_currency, get_currency_name
+from babel.numbers import format_currency, format_decimal, format_percent, get_currency_name
 from babel.units import format_unit
 from flask_babel import ngettext
 
@@ -107,3 +107,43 @@ def format_money(amount: int | Decimal, code: str, locale: str) -> str:
 def filesize(size: int) -> Localized:
     """A size in bytes for a message: "15 MB", "۱۵ مگابایت", "15 мегабайт" when shown."""
     return Localized(size, format_filesize)  # type: ignore[arg-type]
+
+
+_PERSIAN_QUARTERS = ("اول", "دوم", "سوم", "چهارم")
+_SPAN_PATTERNS = {"month": "LLLL y", "quarter": "QQQQ y", "year": "y"}
+
+
+def format_span(first: date, last: date, whole: str | None, locale: str) -> str:
+    """A report's period in `locale`'s calendar: a month ("آذر ۱۴۰۵", "December 2026"), a quarter, a year, or
+    its first and last days. `whole` is "month", "quarter" or "year" when the period is one."""
+    if locale == "fa" and whole:
+        j = jdatetime.date.fromgregorian(date=first, locale="fa_IR")
+        if whole == "month":
+            return persian_digits(j.strftime("%B %Y"))
+        if whole == "quarter":
+            return persian_digits(f"سه‌ماههٔ {_PERSIAN_QUARTERS[(j.month - 1) // 3]} {j.year}")
+        return persian_digits(str(j.year))
+    if whole:
+        return format_date(first, _SPAN_PATTERNS[whole], locale=locale)
+    start, end = format_moment(first, locale, "UTC", "date"), format_moment(last, locale, "UTC", "date")
+    return start if first == last else f"{start} – {end}"
+
+
+def format_share(rate: float | None, locale: str) -> str:
+    """A share as a percentage with at most one decimal ("87.3%", "۸۷٫۳٪"); a dash when there is nothing to
+    divide by."""
+    if rate is None:
+        return "—"
+    if locale == "fa":
+        text = format_percent(rate, "#,##0.#%", locale="fa", numbering_system="arabext")
+        return persian_digits(text).replace("%", "٪")
+    return format_percent(rate, "#,##0.#%", locale=locale)
+
+
+def format_mean(value: float | None, locale: str) -> str:
+    """A mean with one decimal ("4.2", "۴٫۲"); a dash when there is none."""
+    if value is None:
+        return "—"
+    if locale == "fa":
+        return persian_digits(format_decimal(value, "#,##0.0", locale="fa", numbering_system="arabext"))
+    return format_decimal(value, "#,##0.0", locale=locale)

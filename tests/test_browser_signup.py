@@ -17,11 +17,14 @@ def test_persian_signup_console_logout_login(page, live_server):
     page.wait_for_url(f"{live_server}/azmayesh/console/")
     assert page.get_attribute("html", "lang") == "fa"
     assert page.get_attribute("html", "dir") == "rtl"
-    assert page.text_content("#stat-staff").strip() == "۱"
-    assert re.search(r"[۰-۹]", page.text_content("#stat-categories"))
+    assert page.text_content("#mine-open .stat-value").strip() == "۰"
+    assert page.locator("#first-steps [data-step=invite_staff][data-done=no]").count() == 1
     assert page.evaluate("getComputedStyle(document.body).direction") == "rtl"
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "console-fa.png"), full_page=True)
+    page.goto(f"{live_server}/azmayesh/console/settings/")
+    assert page.text_content("#stat-staff").strip() == "۱"
+    assert re.search(r"[۰-۹]", page.text_content("#stat-categories"))
 
     page.get_by_role("button", name=FA.gettext("Log out")).click()
     page.wait_for_url(re.compile(r".*/azmayesh/console/login$"))

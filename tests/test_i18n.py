@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -76,8 +77,10 @@ def test_persian_console_is_rtl_with_persian_digits(client, make_tenant, login_a
     body = client.get(f"/{made.tenant.slug}/console/").get_data(as_text=True)
     assert '<html lang="fa" dir="rtl">' in body
     assert "bootstrap-5.3.8.rtl.min.css" in body
-    assert 'id="stat-staff">۱<' in body
-    assert "کارکنان" in body
+    assert re.search(r'id="mine-open" data-count="0">\s*<span class="stat-value">۰<', body)
+    summary = client.get(f"/{made.tenant.slug}/console/settings/").get_data(as_text=True)
+    assert 'id="stat-staff">۱<' in summary
+    assert "کارکنان" in summary
 
 
 @pytest.mark.parametrize(

@@ -105,7 +105,7 @@ def test_the_overview_counts_only_the_tenants_own_staff(client, make_tenant, mak
     for _ in range(3):
         make_user(b.tenant)
     login_as(client, a.tenant, a.owner)
-    assert 'id="stat-staff">1<' in client.get(f"/{a.tenant.slug}/console/").get_data(as_text=True)
+    assert 'id="stat-staff">1<' in client.get(f"/{a.tenant.slug}/console/settings/").get_data(as_text=True)
 
 
 def test_a_released_savepoint_does_not_release_after_commit_work(app):

@@ -59,7 +59,7 @@ def test_the_overview_of_a_shows_only_its_own_configuration(client, make_tenant,
     a = make_tenant(industry="clinic")
     make_tenant(industry="supplier")
     login_as(client, a.tenant, a.owner)
-    body = client.get(f"/{a.tenant.slug}/console/").get_data(as_text=True)
+    body = client.get(f"/{a.tenant.slug}/console/settings/").get_data(as_text=True)
     assert "Reception" in body
     assert "Quality control" not in body
 

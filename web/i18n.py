@@ -112,6 +112,11 @@ def format_duration(value: timedelta | None) -> str:
     return persian_digits(text) if locale == "fa" else text
 
 
+def format_period(period) -> str:
+    """A report's period (services.reports.periods.Period) in the reader's calendar and language."""
+    return shown.format_span(period.first, period.last, period.whole, locale_code())
+
+
 def _catalog():
     """The request's translations for its present locale, looked up once per locale and request: a page asks
     for a dozen strings or more, and Flask-Babel would find the domain, the locale and its cache each time."""
@@ -141,6 +146,9 @@ def init_app(app) -> None:
     app.jinja_env.filters["currency_name"] = currency_name
     app.jinja_env.filters["digits"] = localize_digits
     app.jinja_env.filters["duration"] = format_duration
+    app.jinja_env.filters["period"] = format_period
+    app.jinja_env.filters["share"] = lambda rate: shown.format_share(rate, locale_code())
+    app.jinja_env.filters["mean"] = lambda value: shown.format_mean(value, locale_code())
     app.jinja_env.globals.update(
         LANGUAGE_NAMES=LANGUAGE_NAMES, locale_code=locale_code, text_direction=text_direction, arrow=arrow
     )

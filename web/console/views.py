@@ -1,26 +1,43 @@
-"""The staff console: /<slug>/console/."""
+"""The staff console: /<slug>/console/, the home page of whoever logs in."""
 
 from __future__ import annotations
 
-from flask import render_template
+from zoneinfo import ZoneInfo
 
-from services.catalog.queries import category_tree, list_units
-from tenants.accounts import count_active_staff, list_open_invitations
-from web.console import actions, complaint, inbox, registration  # noqa: F401 - their routes, on bp
+from flask import g, render_template, url_for
+from flask_login import current_user
+
+from services.complaints.filters import InboxFilter, filter_args
+from services.onboarding.progress import first_steps
+from services.reports.home import home as home_figures
+from services.reports.periods import preset_period
+from tenants.db import utcnow
+from tenants.roles import Permission, can
+from web.console import actions, complaint, exports, inbox, registration, reports  # noqa: F401 - routes on bp
 from web.console.blueprint import bp
+from web.i18n import locale_code
 from web.tenancy import STAFF, access
+
+
+def inbox_link(f: InboxFilter) -> str:
+    """The inbox listing exactly the complaints `f` counts."""
+    return url_for("console.inbox_view", **filter_args(f))
 
 
 @bp.get("/")
 @access(STAFF)
 def home():
-    """The overview: who is on the staff and the configuration the organization starts from."""
-    categories = category_tree()
-    overview = {
-        "staff": count_active_staff(),
-        "units": list_units(),
-        "categories": categories,
-        "category_count": sum(1 + len(node.children) for node in categories),
-        "invitations": len(list_open_invitations()),
-    }
-    return render_template("console/home.html", overview=overview)
+    """The work of the person who logs in, their unit's if they head one, and the organization's figures for
+    those who see reports; a new organization's first steps until they are done."""
+    tz = ZoneInfo(g.tenant.timezone)
+    now = utcnow()
+    today = now.astimezone(tz).date()
+    period = preset_period("this_month", today, jalali=locale_code() == "fa")
+    steps = first_steps(g.tenant, today) if can(current_user.role, Permission.MANAGE_SETTINGS) else []
+    return render_template(
+        "console/home.html",
+        page=home_figures(current_user, period, tz, now),
+        period=period,
+        steps=steps if not all(step.done for step in steps) else [],
+        inbox_link=inbox_link,
+    )

@@ -19,10 +19,12 @@ import web.settings.notices
 import web.settings.portal  # noqa: F401 - the other settings pages' routes, on bp
 from services.catalog.models import Unit
 from services.catalog.operations import set_member_unit
+from services.catalog.queries import category_tree, list_units
 from services.i18n import localized
 from services.notifications.outbox import notify_account
 from tenants.accounts import (
     change_role,
+    count_active_staff,
     deactivate_staff,
     invite_staff,
     list_open_invitations,
@@ -54,6 +56,21 @@ def _page(block: str | None = None, status: int = 200, **context):
     if block and wants_fragment():
         return render_block("settings/staff.html", block, **context), status
     return render_template("settings/staff.html", **context), status
+
+
+@bp.get("/")
+@access(Permission.MANAGE_STAFF)
+def overview():
+    """How the organization is set up: its staff, units, categories and open invitations."""
+    categories = category_tree()
+    summary = {
+        "staff": count_active_staff(),
+        "units": list_units(),
+        "categories": categories,
+        "category_count": sum(1 + len(node.children) for node in categories),
+        "invitations": len(list_open_invitations()),
+    }
+    return render_template("settings/overview.html", overview=summary)
 
 
 @bp.get("/staff")

@@ -1,22 +1,25 @@
 #!/usr/bin/env bash
 # Re-fetch the vendored front-end files by version from the npm registry:
-#   web/static/vendor/fetch.sh HTMX_VERSION BOOTSTRAP_VERSION VAZIRMATN_VERSION
-# then update the versions named in web/templates/base.html. No CDN is used at run time.
+#   web/static/vendor/fetch.sh HTMX_VERSION BOOTSTRAP_VERSION VAZIRMATN_VERSION CHARTJS_VERSION
+# then update the versions named in web/templates/base.html and web/templates/console/reports/report.html. No CDN is used at run time.
 set -euo pipefail
 htmx=${1:?htmx version, e.g. 2.0.11}
 bootstrap=${2:?bootstrap version, e.g. 5.3.8}
 vazirmatn=${3:?vazirmatn version, e.g. 33.0.3}
+chartjs=${4:?chart.js version, e.g. 4.6.1}
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-npm pack --silent "htmx.org@$htmx" "bootstrap@$bootstrap" "vazirmatn@$vazirmatn" >/dev/null
+npm pack --silent "htmx.org@$htmx" "bootstrap@$bootstrap" "vazirmatn@$vazirmatn" "chart.js@$chartjs" >/dev/null
 for f in *.tgz; do mkdir -p "${f%.tgz}" && tar xzf "$f" -C "${f%.tgz}"; done
 cp "htmx.org-$htmx/package/dist/htmx.min.js" "$here/htmx-$htmx.min.js"
 cp "bootstrap-$bootstrap/package/dist/css/bootstrap.min.css" "$here/bootstrap-$bootstrap.min.css"
-cp "bootstrap-$bootstrap/package/dist/css/bootstrap.rtl.min.css" "$here/bootstrap-$bootstrap.rtl.min.css"
+cp "bootstrap-$bootstrap/package/dist/css/bootstrap.rtl.min.css" "$here/bootstrap-$bootstrap.rtl.min.css" "$here/chart-$chartjs.umd.min.js"
+cp "chart.js-$chartjs/package/dist/chart.umd.min.js" "$here/chart-$chartjs.umd.min.js"
+cp "chart.js-$chartjs/package/LICENSE.md" "$here/chart-LICENSE.md"
 # Source maps are not shipped; drop the comments that point at them.
-sed -i '/sourceMappingURL/d' "$here/bootstrap-$bootstrap.min.css" "$here/bootstrap-$bootstrap.rtl.min.css"
+sed -i '/sourceMappingURL/d' "$here/bootstrap-$bootstrap.min.css" "$here/bootstrap-$bootstrap.rtl.min.css" "$here/chart-$chartjs.umd.min.js"
 mkdir -p "$here/vazirmatn-$vazirmatn"
 cp "vazirmatn-$vazirmatn/package/fonts/webfonts/Vazirmatn[wght].woff2" "$here/vazirmatn-$vazirmatn/Vazirmatn-wght.woff2"
 cp "vazirmatn-$vazirmatn/package/OFL.txt" "$here/vazirmatn-$vazirmatn/OFL.txt" 2>/dev/null || true
@@ -29,4 +32,4 @@ cat > "$here/vazirmatn-$vazirmatn/vazirmatn.css" <<CSS
   font-display: swap;
 }
 CSS
-echo "vendored htmx $htmx, bootstrap $bootstrap, vazirmatn $vazirmatn into $here"
+echo "vendored htmx $htmx, bootstrap $bootstrap, vazirmatn $vazirmatn, chart.js $chartjs into $here"
