@@ -11,6 +11,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
+from sqlalchemy.orm import aliased
 
 from services.catalog.models import Category
 from services.complaints.access import visible_to
@@ -28,6 +29,7 @@ from services.complaints.models import (
     State,
 )
 from services.complaints.search import search_condition
+from tenants.db import db
 from tenants.models import StaffMember
 from tenants.text import parse_id
 
@@ -39,6 +41,7 @@ _MET_AT = {"acknowledge": "acknowledged_at", "respond": "responded_at", "resolve
 # Waiting for the handler's step: open and not with the customer (an answered complaint awaits their reaction).
 WAITING_STATES = frozenset(OPEN_STATES - {State.RESPONDED})
 NONE = "none"  # a category, unit or handler that is not set
+REPEAT_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -68,9 +71,15 @@ class InboxFilter:
     late: str | None = None  # one of DEADLINES: met late, or not met and past due
     on_time: str | None = None  # one of DEADLINES: met by the time it fell due
     action_overdue: bool = False  # a corrective action not done by its due day
+    # A corrective action of the complaint in this state (an ActionStatus, or ACTION_TIMES), and of this owner
+    # and unit: all of them true of the same action.
+    action: str | None = None
+    action_owner: int | None = None
+    action_unit: int | None = None
     justified: str | None = None  # "1", "0" or "any": the current cycle's decision
     rated: bool = False
     accepted: bool = False  # closed after the customer accepted the answer (not for want of a reaction)
+    repeat: bool = False  # the same complainant (phone, e-mail or national id) complained in the REPEAT_DAYS before
     level: int | None = None  # the escalation level reached
     score: int | None = None
     root_cause_id: int | None = None
@@ -106,6 +115,7 @@ _FLAGS = (
     "approval",
     "rated",
     "accepted",
+    "repeat",
 )
 _DATES = ("received_from", "received_to", "closed_from", "closed_to")
 _CHOICES: dict[str, frozenset[str]] = {
@@ -115,6 +125,7 @@ _CHOICES: dict[str, frozenset[str]] = {
     "late": frozenset(DEADLINES),
     "on_time": frozenset(DEADLINES),
     "justified": frozenset({"1", "0", "any"}),
+    "action": frozenset({*(a.value for a in ActionStatus), "any", "on_time", "late"}),
 }
 
 
@@ -132,6 +143,8 @@ def filter_from_args(args: Mapping[str, str], parse_date: Callable[[str], date |
         "unit_id": _id_or_none(args.get("unit")),
         "handler": args.get("handler") or None,
         "root_cause_id": parse_id(args.get("root_cause")),
+        "action_owner": parse_id(args.get("action_owner")),
+        "action_unit": parse_id(args.get("action_unit")),
         "q": (args.get("q") or "").strip()[:200] or None,
         "after": args.get("after") or None,
     }
@@ -190,6 +203,10 @@ def conditions(actor: StaffMember, f: InboxFilter, tz: ZoneInfo, now: datetime) 
         conds.append(on_time_for(f.on_time))
     if f.action_overdue:
         conds.append(action_overdue(now.astimezone(tz).date()))
+    if f.action or f.action_owner is not None or f.action_unit is not None:
+        conds.append(with_action(f, tz))
+    if f.repeat:
+        conds.append(complained_before(REPEAT_DAYS))
     if f.level is not None:
         conds.append(Complaint.escalation_level == f.level)
     if f.justified:
@@ -316,6 +333,35 @@ def accepted_by_customer() -> sa.ColumnElement[bool]:
     return sa.and_(Complaint.state == State.CLOSED.value, sa.not_(auto))
 
 
+def days_before(column: Any, days: int) -> sa.ColumnElement[Any]:
+    """The moment `days` days before a timestamp column, computed by the database."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return column - sa.func.make_interval(0, 0, 0, days)
+    return sa.func.datetime(column, f"-{days} days")
+
+
+def complained_before(days: int) -> sa.ColumnElement[bool]:
+    """The same complainant — the same phone, e-mail or national id — had another complaint received in the
+    `days` days before this one."""
+    earlier = aliased(Complaint)
+    same = sa.or_(
+        sa.and_(Complaint.phone.is_not(None), earlier.phone == Complaint.phone),
+        sa.and_(Complaint.email.is_not(None), earlier.email == Complaint.email),
+        sa.and_(Complaint.national_id.is_not(None), earlier.national_id == Complaint.national_id),
+    )
+    return (
+        sa.select(earlier.id)
+        .where(
+            earlier.id != Complaint.id,
+            same,
+            earlier.received_at < Complaint.received_at,
+            earlier.received_at >= days_before(Complaint.received_at, days),
+        )
+        .correlate(Complaint)
+        .exists()
+    )
+
+
 def late_for(deadline: str, now: datetime) -> sa.ColumnElement[bool]:
     """The complaint missed `deadline` (of its current cycle): met after it fell due, or not met and past due.
     A withdrawn complaint misses nothing it had not missed when it was withdrawn."""
@@ -328,6 +374,36 @@ def late_for(deadline: str, now: datetime) -> sa.ColumnElement[bool]:
             sa.and_(met.is_(None), due < sa.func.coalesce(Complaint.withdrawn_at, now)),
         ),
     )
+
+
+def with_action(f: InboxFilter, tz: ZoneInfo) -> sa.ColumnElement[bool]:
+    """The complaint has a corrective action in the filter's state, of its owner and of its unit. On time: done on
+    or before its due day (a day of the organization's time zone); late: done after it."""
+    wheres: list[sa.ColumnElement[bool]] = [CorrectiveAction.complaint_id == Complaint.id]
+    if f.action in {a.value for a in ActionStatus}:
+        wheres.append(CorrectiveAction.status == f.action)
+    elif f.action in ("on_time", "late"):
+        done_by = CorrectiveAction.done_at
+        wheres += [done_by.is_not(None), CorrectiveAction.due_on.is_not(None)]
+        local_done = local_date(done_by, tz)
+        wheres.append(
+            local_done <= CorrectiveAction.due_on if f.action == "on_time" else local_done > CorrectiveAction.due_on
+        )
+    if f.action_owner is not None:
+        wheres.append(CorrectiveAction.owner_id == f.action_owner)
+    if f.action_unit is not None:
+        wheres.append(CorrectiveAction.unit_id == f.action_unit)
+    return sa.select(CorrectiveAction.id).where(*wheres).correlate(Complaint).exists()
+
+
+def local_date(column: Any, tz: ZoneInfo) -> sa.ColumnElement[Any]:
+    """The local day of a timestamp column in `tz`, computed by the database (on SQLite with the zone's present
+    offset: Iran and Kazakhstan keep no summer time)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        return sa.func.date(sa.func.timezone(tz.key, column))
+    offset = datetime.now(tz).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    return sa.func.date(column, f"{minutes:+d} minutes")
 
 
 def action_overdue(today: date) -> sa.ColumnElement[bool]:

@@ -52,16 +52,6 @@ def count_by(
     return {value: int(count) for value, count in rows}
 
 
-def local_day(column: Any, tz: ZoneInfo, around: datetime) -> sa.ColumnElement[Any]:
-    """The local day of a timestamp column in `tz`, computed by the database: with the zone's rules on PostgreSQL,
-    with its offset at `around` on SQLite (which knows no zones; Iran and Kazakhstan keep no summer time)."""
-    if db.session.get_bind().dialect.name == "postgresql":
-        return sa.func.date(sa.func.timezone(tz.key, column))
-    offset = around.astimezone(tz).utcoffset()
-    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
-    return sa.func.date(column, f"{minutes:+d} minutes")
-
-
 def as_date(value: Any) -> date:
     """A day as the database hands it back (a date on PostgreSQL, text on SQLite)."""
     return value if isinstance(value, date) else date.fromisoformat(str(value))

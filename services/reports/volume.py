@@ -10,10 +10,11 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from services.catalog.models import Category, RootCause, Unit
-from services.complaints.filters import NONE, InboxFilter
+from services.complaints.filters import NONE, InboxFilter, local_date
 from services.complaints.models import Complaint, CorrectiveAction, IntakeChannel, Kind, Priority
 from services.complaints.words import CHANNEL_NAMES, KIND_NAMES, PRIORITY_NAMES
-from services.reports.counting import as_date, local_day, top_category
+from services.reports.counting import as_date, top_category
+from services.reports.exposure import rate_table
 from services.reports.periods import bucket_of, bucket_size, buckets
 from services.reports.tables import Cell, Report, Row, Scope, Table, names_of
 from tenants.db import db
@@ -23,7 +24,7 @@ def over_time(s: Scope) -> Table:
     """Received per day, week or month of the period: counted per local day in the database, summed per bucket."""
     period = s.period
     size = bucket_size(period)
-    per_day = s.count_by(s.received, local_day(Complaint.received_at, s.tz, s.now))
+    per_day = s.count_by(s.received, local_date(Complaint.received_at, s.tz))
     totals: dict[Any, int] = {}
     for day, count in per_day.items():
         start = bucket_of(as_date(day), size, period.jalali, s.first_weekday)
@@ -92,7 +93,7 @@ def root_causes(s: Scope, f: InboxFilter) -> Table:
         _l(
             "Complaints received in the period with a corrective action, by the action's root cause, from the most "
             "frequent down; a complaint whose actions name two causes counts under each. The running share shows "
-            "the few causes behind 80% of them."
+            "the few causes behind four fifths of them."
         ),
         [_l("Complaints"), _l("Share"), _l("Running share")],
         pareto(counts, names_of(RootCause, list(counts)), f, "root_cause_id", ""),
@@ -110,10 +111,12 @@ def volume(s: Scope) -> Report:
     priorities = s.count_by(f, Complaint.priority)
     total = sum(kinds.values())
     unit_names = names_of(Unit, list(units))
+    rate = rate_table(s, s.jalali_months)
     return Report(
         "volume",
         [
             over_time(s),
+            *([rate] if rate is not None else []),
             Table(
                 "kinds",
                 _l("Complaints, suggestions and compliments"),
@@ -126,7 +129,7 @@ def volume(s: Scope) -> Report:
                 _l("Categories (Pareto)"),
                 _l(
                     "What arrived in the period by top-level category (a sub-category counts under its parent), from "
-                    "the most frequent down; the running share shows the few categories behind 80% of it."
+                    "the most frequent down; the running share shows the few categories behind four fifths of it."
                 ),
                 [_l("Received"), _l("Share"), _l("Running share")],
                 pareto(categories, names_of(Category, list(categories)), f, "category_id", _l("No category")),

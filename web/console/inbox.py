@@ -9,15 +9,16 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from services.catalog.models import RootCause
+from services.catalog.models import RootCause, Unit
 from services.complaints import lifecycle
 from services.complaints.filters import InboxFilter, filter_args, filter_from_args
 from services.complaints.operations import bulk_assign
 from services.complaints.queries import InboxPage, inbox, is_near_due, is_overdue
-from services.complaints.words import KIND_NAMES
+from services.complaints.words import ACTION_STATUS_NAMES, KIND_NAMES
 from services.i18n import localized
 from services.tracking import CodeError, format_code, parse_code
 from tenants.db import db, utcnow
+from tenants.models import StaffMember
 from tenants.roles import Role
 from tenants.text import parse_id
 from web.common.views import error_page, redirect_after_change, render_block, wants_fragment
@@ -47,17 +48,36 @@ _FLAG_WORDS = {
     "rated": _l("Rated by the customer"),
     "action_overdue": _l("A corrective action is overdue"),
     "accepted": _l("The customer accepted the answer"),
+    "repeat": _l("The same customer complained in the 90 days before"),
 }
 _LATE_WORDS = {
     "acknowledge": _l("Acknowledged late"),
     "respond": _l("Answered late"),
     "resolve": _l("Resolved late"),
 }
+_ACTION_WORDS = {"any": _l("any"), "on_time": _l("done on time"), "late": _l("done late")}
 _ON_TIME_WORDS = {
     "acknowledge": _l("Acknowledged on time"),
     "respond": _l("Answered on time"),
     "resolve": _l("Resolved on time"),
 }
+
+
+def _action_tags(f: InboxFilter) -> list[tuple[str, str, str]]:
+    found: list[tuple[str, str, str]] = []
+    if f.action:
+        words = _ACTION_WORDS.get(f.action) or ACTION_STATUS_NAMES.get(f.action, f.action)
+        found.append(("action", f.action, _("Corrective action: %(state)s", state=words)))
+    if f.action_owner is not None:
+        owner = db.session.get(StaffMember, f.action_owner)
+        found.append(
+            ("action_owner", str(f.action_owner), _("Action owner: %(name)s", name=owner.name if owner else "—"))
+        )
+    if f.action_unit is not None:
+        unit = db.session.get(Unit, f.action_unit)
+        name = localized(unit.names, locale_code()) if unit is not None else "—"
+        found.append(("action_unit", str(f.action_unit), _("Action's unit: %(name)s", name=name)))
+    return found
 
 
 def extra_filters(f: InboxFilter) -> list[tuple[str, str, str]]:
@@ -88,6 +108,7 @@ def extra_filters(f: InboxFilter) -> list[tuple[str, str, str]]:
     if f.justified:
         words = {"1": _("Justified"), "0": _("Not justified"), "any": _("Decided")}
         found.append(("justified", f.justified, words[f.justified]))
+    found += _action_tags(f)
     if f.level is not None:
         found.append(("level", str(f.level), _("Escalated to level %(level)s", level=format_number(f.level))))
     if f.score:
