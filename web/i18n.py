@@ -112,6 +112,19 @@ def format_duration(value: timedelta | None) -> str:
     return persian_digits(text) if locale == "fa" else text
 
 
+def format_month(first: date, jalali: bool) -> str:
+    """A month of the organization's calendar ("آذر ۱۴۰۵", "December 2026") in the reader's language; a Jalali
+    month read in another language is shown as its first and last days."""
+    locale = locale_code()
+    if jalali and locale != "fa":
+        import jdatetime
+
+        j = jdatetime.date.fromgregorian(date=first)
+        last = (jdatetime.date(j.year + (j.month // 12), j.month % 12 + 1, 1).togregorian()) - timedelta(days=1)
+        return shown.format_span(first, last, None, locale)
+    return shown.format_span(first, first, "month", locale)
+
+
 def format_period(period) -> str:
     """A report's period (services.reports.periods.Period) in the reader's calendar and language."""
     return shown.format_span(period.first, period.last, period.whole, locale_code())
@@ -147,6 +160,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["digits"] = localize_digits
     app.jinja_env.filters["duration"] = format_duration
     app.jinja_env.filters["period"] = format_period
+    app.jinja_env.filters["month_name"] = format_month
     app.jinja_env.filters["share"] = lambda rate: shown.format_share(rate, locale_code())
     app.jinja_env.filters["mean"] = lambda value: shown.format_mean(value, locale_code())
     app.jinja_env.globals.update(

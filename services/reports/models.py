@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -28,3 +28,25 @@ class ExportRecord(TenantOwned, Base):
     rows: Mapped[int]
     # Whether phone numbers, e-mail addresses and national ids were in it unmasked.
     personal_data: Mapped[bool] = mapped_column(default=False)
+
+
+class ReportSettings(TenantOwned, Base):
+    """How the organization counts what its complaints are measured against: customers, visits or transactions."""
+
+    __tablename__ = "report_settings"
+    __table_args__ = (sa.UniqueConstraint("tenant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    exposure_kind: Mapped[str] = mapped_column(sa.String(20), default="customers")
+
+
+class Exposure(TenantOwned, Base):
+    """How many customers, visits or transactions the organization had in one month of its calendar (`month` is
+    that month's first Gregorian day), for complaints per 1,000."""
+
+    __tablename__ = "exposures"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "month"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    month: Mapped[date] = mapped_column(sa.Date)
+    amount: Mapped[int] = mapped_column(sa.BigInteger)

@@ -113,6 +113,8 @@ class Scope:
     tz: ZoneInfo
     now: datetime
     first_weekday: int = 0
+    # Whether the organization's own months are Jalali (what it enters its monthly numbers by).
+    jalali_months: bool = False
 
     @property
     def received(self) -> InboxFilter:

@@ -16,7 +16,8 @@ import web.settings.deliveries
 import web.settings.escalation
 import web.settings.form_builder
 import web.settings.notices
-import web.settings.portal  # noqa: F401 - the other settings pages' routes, on bp
+import web.settings.portal
+import web.settings.reporting  # noqa: F401 - the other settings pages' routes, on bp
 from services.catalog.models import Unit
 from services.catalog.operations import set_member_unit
 from services.catalog.queries import category_tree, list_units
