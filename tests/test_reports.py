@@ -17,7 +17,7 @@ from services.reports.timeliness import working_days_back
 from tests.fixtures.reports import Fact, count_where, drill_links, listed, seed, tab_of, within
 
 TZ = "Asia/Almaty"
-REPORTS = ("volume", "timeliness", "outcomes", "satisfaction")
+REPORTS = ("volume", "timeliness", "outcomes", "satisfaction", "recurrence", "actions")
 
 
 def _cells(body: str, table: str, row: str) -> list[str]:
@@ -253,6 +253,31 @@ def test_a_persian_reader_types_a_jalali_range_and_gets_the_month_across_two_gre
     assert now  # the generated complaints may lie in the future of a slow clock: they are counted all the same
 
 
+def test_the_same_customer_again_within_90_days(client, login_as, make_tenant, make_complaint):
+    made = make_tenant()
+    make_complaint(made, phone="+77015550000")
+    make_complaint(made, phone="+77015550000")  # again: counted
+    make_complaint(made, email="aigerim@example.com", phone=None)
+    make_complaint(made, email="aigerim@example.com", phone="+77015559999")  # again by e-mail: counted
+    make_complaint(made, phone="+77015551111")
+    login_as(client, made.tenant, made.owner)
+    body = client.get(f"/{made.tenant.slug}/console/reports/recurrence?period=this_year").get_data(as_text=True)
+    assert _count(body, "repeat", "again") == 2
+    assert _count(body, "repeat", "all") == 5
+    for href, count in drill_links(body):
+        assert listed(client, href) == count, href
+
+
+def test_a_u_chart_signals_only_what_is_well_above_its_usual():
+    from services.reports.recurrence import signals
+
+    past = [{"a": 10, "b": 10} for _ in range(12)]
+    found = signals([{"a": 30, "b": 12, "c": 2}, *past], [100] * 13)
+    assert [s.key for s in found] == ["a"]
+    assert round(found[0].limit, 3) == round(0.1 + 3 * (0.1 / 100) ** 0.5, 3)
+    assert signals([{"a": 5}, *past], [0] * 13) == []
+
+
 def test_periods_in_both_calendars():
     azar = preset_period("this_month", date(2026, 12, 3), jalali=True)
     assert (azar.first, azar.last, azar.whole) == (date(2026, 11, 22), date(2026, 12, 21), "month")
@@ -284,3 +309,87 @@ def test_the_response_rate_interval_is_wilsons():
     assert round(low, 3) == 0.490
     assert round(high, 3) == 0.943
     assert wilson(0, 0) is None
+
+
+def test_complaints_per_thousand_from_the_months_entered_in_settings(client, login_as, make_tenant, make_complaint):
+    made = make_tenant()
+    for _ in range(3):
+        make_complaint(made)
+    login_as(client, made.tenant, made.owner)
+    page = client.get(f"/{made.tenant.slug}/console/settings/reporting").get_data(as_text=True)
+    fields = re.findall(r'name="(m-\d{4}-\d{2}-\d{2})"', page)
+    assert len(fields) == 12
+    this_month = fields[0]
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page)
+    data = {"kind": "visits", this_month: "1 500", **({"csrf_token": token.group(1)} if token else {})}
+    bad = client.post(f"/{made.tenant.slug}/console/settings/reporting", data={**data, fields[1]: "-4"})
+    assert bad.status_code == 422
+    assert "Type a whole number from 0 up" in bad.get_data(as_text=True)
+    assert 'value="1 500"' in bad.get_data(as_text=True)  # what was typed is kept
+    assert client.post(f"/{made.tenant.slug}/console/settings/reporting", data=data).status_code in (302, 303)
+    body = client.get(f"/{made.tenant.slug}/console/reports/volume?period=this_month").get_data(as_text=True)
+    cells = _cells(body, "rate", this_month[2:])
+    assert cells[0] == "3"
+    assert cells[1].replace(",", "") == "1500"
+    assert cells[2] == "2.0"
+
+
+def test_the_corrective_actions_register_and_what_came_back_after_an_action(
+    app, client, login_as, make_tenant, make_complaint
+):
+    import sqlalchemy as sa
+
+    from services.catalog.models import RootCause, Unit
+    from services.complaints.models import Complaint, CorrectiveAction
+    from tenants.context import tenant_scope
+    from tenants.db import db
+
+    made = make_tenant()
+    now = datetime.now(UTC)
+    first, second, third = (make_complaint(made) for _ in range(3))
+    with app.app_context(), tenant_scope(made.tenant.id):
+        unit = db.session.scalar(sa.select(Unit.id).limit(1))
+        cause = db.session.scalar(sa.select(RootCause.id).limit(1))
+        for complaint, days_ago in ((first, 30), (second, 10), (third, 0)):
+            row = db.session.get(Complaint, complaint.id)
+            row.received_at, row.unit_id = now - timedelta(days=days_ago), unit
+        today = now.date()
+        action = CorrectiveAction
+        db.session.add_all(
+            [
+                action(complaint_id=first.id, root_cause_id=cause, unit_id=unit, owner_id=made.owner.id,
+                       description="Retrain the desk", status="done", due_on=today, done_at=now - timedelta(hours=1)),
+                action(complaint_id=second.id, root_cause_id=cause, description="Late one", status="done",
+                       due_on=today - timedelta(days=5), done_at=now - timedelta(hours=2)),
+                action(complaint_id=second.id, description="Overdue", status="planned",
+                       due_on=today - timedelta(days=2)),
+                action(complaint_id=third.id, root_cause_id=cause, unit_id=unit, description="Effective",
+                       status="verified_effective", due_on=today, done_at=now),
+            ]
+        )  # fmt: skip
+        db.session.commit()
+    login_as(client, made.tenant, made.owner)
+    body = client.get(f"/{made.tenant.slug}/console/reports/actions?period=this_year").get_data(as_text=True)
+    assert _count(body, "register", "done") == 2
+    assert _count(body, "register", "planned") == 1
+    assert _count(body, "register", "verified_effective") == 1
+    assert _count(body, "register", "overdue") == 1
+    assert _count(body, "register", "late") == 1  # done five days after its due day
+    assert _count(body, "register", "on_time") == 2
+    assert _count(body, "action_owner", str(made.owner.id)) == 1
+    # The first action: the same cause in the same unit, 90 days before it was done and from then.
+    before, after = _cells(body, "after_actions", str(_action_id(app, made, "Retrain the desk")))
+    assert (int(before), int(after)) == (2, 1)
+    for href, count in drill_links(body):
+        assert listed(client, href) == count, href
+
+
+def _action_id(app, made, description: str) -> int:
+    import sqlalchemy as sa
+
+    from services.complaints.models import CorrectiveAction
+    from tenants.context import tenant_scope
+    from tenants.db import db
+
+    with app.app_context(), tenant_scope(made.tenant.id):
+        return db.session.scalar(sa.select(CorrectiveAction.id).where(CorrectiveAction.description == description))

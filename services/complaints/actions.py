@@ -170,6 +170,11 @@ def update_action_status(
         action.deferred_reason = note
     if to in (S.VERIFIED_EFFECTIVE, S.VERIFIED_INEFFECTIVE):
         action.verification_note = note
+    # Done when last marked done (work taken up again is not done); verified without being marked done: then.
+    if to == S.DONE or (to in (S.VERIFIED_EFFECTIVE, S.VERIFIED_INEFFECTIVE) and action.done_at is None):
+        action.done_at = utcnow()
+    elif to in (S.IN_PROGRESS, S.PLANNED):
+        action.done_at = None
     action.updated_at = utcnow()
     action.updated_by_id = actor.id
     touch(complaint, actor)

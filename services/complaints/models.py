@@ -225,6 +225,9 @@ class CorrectiveAction(TenantOwned, Base):
     due_on: Mapped[date | None] = mapped_column(sa.Date)
     status: Mapped[str] = mapped_column(sa.String(30), default=ActionStatus.PLANNED.value)
     verification_note: Mapped[str | None] = mapped_column(sa.Text)
+    # When it was last marked done (or verified without being marked done), for on-time closing and recurrence
+    # after it; none for actions done before this was kept.
+    done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     deferred_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_members.id", ondelete="SET NULL"))

@@ -108,8 +108,8 @@ def satisfaction(s: Scope) -> Report:
         _l("Response rate"),
         _l(
             "Rated ÷ closed: how many of the customers whose complaints were closed in the period rated the "
-            "handling. The interval is the 95% confidence interval of that share (Wilson's): the range the share "
-            "would likely fall in if the same customers were asked again."
+            "handling. The interval (Wilson's) is where that share would lie 19 times out of 20 if the same "
+            "customers were asked again."
         ),
         [_l("Complaints"), _l("Share")],
         [

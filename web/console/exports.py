@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 import jdatetime
@@ -41,6 +43,17 @@ def _jalali(moment: datetime | None) -> str:
     return f"{j.year:04d}/{j.month:02d}/{j.day:02d} {j.hour:02d}:{j.minute:02d}"
 
 
+def attachment(filename: str) -> str:
+    """A Content-Disposition that names the file (RFC 6266): a Persian or Cyrillic name as filename* in UTF-8,
+    with an ASCII filename beside it for the clients that know no other (HTTP headers are Latin-1)."""
+    try:
+        filename.encode("ascii")
+    except UnicodeEncodeError:
+        simple = unicodedata.normalize("NFKD", filename).encode("ascii", "ignore").decode("ascii") or "export"
+        return f"attachment; filename=\"{simple}\"; filename*=UTF-8''{quote(filename, safe='!#$&+-.^_`|~')}"
+    return f'attachment; filename="{filename}"'
+
+
 def _download(rows: Iterable[list[Any]], header: list[str], name: str, file_format: str) -> Response:
     locale = locale_code()
     if file_format == "csv":
@@ -49,7 +62,7 @@ def _download(rows: Iterable[list[Any]], header: list[str], name: str, file_form
         body = file_chunks(xlsx_file(header, rows, sheet=name, rtl=locale == "fa"))
     response = Response(body, mimetype=FORMATS[file_format])
     stamp = utcnow().astimezone(ZoneInfo(g.tenant.timezone)).strftime("%Y%m%d-%H%M")
-    response.headers["Content-Disposition"] = f'attachment; filename="{g.tenant.slug}-{name}-{stamp}.{file_format}"'
+    response.headers["Content-Disposition"] = attachment(f"{g.tenant.slug}-{name}-{stamp}.{file_format}")
     return response
 
 

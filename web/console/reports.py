@@ -13,10 +13,13 @@ from flask_login import current_user
 
 from services import i18n as shown
 from services.calendar.deadlines import load_calendar
+from services.calendar.operations import uses_jalali
 from services.complaints.filters import InboxFilter, filter_args
 from services.i18n import localized
+from services.reports.actions import actions
 from services.reports.outcomes import outcomes
 from services.reports.periods import PRESETS, Period, period_from_args, week_start
+from services.reports.recurrence import recurrence
 from services.reports.satisfaction import comments, satisfaction
 from services.reports.tables import FILTER_PARAMS, Report, Row, Scope, Table, report_base
 from services.reports.timeliness import timeliness
@@ -41,6 +44,14 @@ REPORTS: dict[str, tuple[Any, Any]] = {
     ),
     "outcomes": (_l("Outcomes"), _l("Justified and accepted rates, reopened, withdrawn and escalated complaints.")),
     "satisfaction": (_l("Satisfaction"), _l("The customers' ratings of the handling and what they wrote.")),
+    "actions": (
+        _l("Corrective actions"),
+        _l("The register of actions, closed on time, verified effective, and what came back after them."),
+    ),
+    "recurrence": (
+        _l("Recurrence"),
+        _l("Customers who complain again, and categories or root causes well above their usual."),
+    ),
 }
 PRESET_WORDS = {
     "this_month": _l("This month"),
@@ -64,7 +75,7 @@ def report_scope() -> Scope:
     jalali = locale_code() == "fa"
     period = period_from_args(request.args, now.astimezone(tz).date(), jalali, parse_local_date)
     base = report_base(current_user, request.args)
-    return Scope(current_user, base, period, tz, now, week_start(g.tenant.country))
+    return Scope(current_user, base, period, tz, now, week_start(g.tenant.country), uses_jalali(g.tenant))
 
 
 def build_report(name: str, scope: Scope) -> Report:
@@ -75,6 +86,10 @@ def build_report(name: str, scope: Scope) -> Report:
         return timeliness(scope, load_calendar(g.tenant))
     if name == "outcomes":
         return outcomes(scope)
+    if name == "recurrence":
+        return recurrence(scope)
+    if name == "actions":
+        return actions(scope)
     return satisfaction(scope)
 
 
@@ -168,5 +183,5 @@ def chart_data(table: Table) -> dict[str, Any]:
     if table.chart == "pareto":
         data["running"] = [round((row.cells[2].value or 0) * 100, 1) for row in table.rows]
         data["running_label"] = str(table.columns[2])
-        data["line_label"] = _("80% line")
+        data["line_label"] = _("%(share)s line", share=shown.format_share(0.8, locale_code()))
     return data
