@@ -122,3 +122,6 @@ _.tiles
 _.caption
 _.headline
 _.staff_member_id  # ExportRecord's who, read by SQL and audits
+_.acknowledge_hours  # Complaint's working hours per step, read by name in services/reports/timeliness.py
+_.respond_hours
+_.resolve_hours

@@ -3,6 +3,7 @@ listing exactly what it counts, access by role and tenant, and bad periods and f
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import UTC, date, datetime, timedelta
 from html import unescape
@@ -127,6 +128,13 @@ def test_timeliness_matches_a_naive_count(client, login_as, generated):
 
         assert _count(body, "deadlines", deadline, 0) == sum(map(on_time, arrived))
         assert _count(body, "deadlines", deadline, 1) == sum(map(late, arrived))
+        hours = sorted(h for f in arrived if (h := getattr(f, f"{deadline}_hours")) is not None)
+        for column, q in ((3, 0.5), (4, 0.9)):
+            expected = hours[max(math.ceil(q * len(hours)) - 1, 0)]
+            shown = _cells(body, "deadlines", deadline)[column]
+            assert shown == f"{round(expected, 1) if expected < 10 else round(expected)} hours".replace(
+                ".0 hours", " hours"
+            ), (deadline, q)
 
 
 @pytest.mark.parametrize("name", REPORTS)
@@ -393,3 +401,31 @@ def _action_id(app, made, description: str) -> int:
 
     with app.app_context(), tenant_scope(made.tenant.id):
         return db.session.scalar(sa.select(CorrectiveAction.id).where(CorrectiveAction.description == description))
+
+
+def test_a_steps_working_hours_skip_the_night_the_weekend_and_a_holiday(app, make_tenant):
+    from zoneinfo import ZoneInfo
+
+    import sqlalchemy as sa
+
+    from services.calendar.models import Holiday
+    from services.complaints.lifecycle import acknowledge
+    from services.complaints.registration import ComplaintInput, register_complaint
+    from tenants.context import tenant_scope
+    from tenants.db import clock_at, db
+    from tenants.models import StaffMember, Tenant
+
+    made = make_tenant()
+    almaty = ZoneInfo(TZ)
+    with app.app_context(), tenant_scope(made.tenant.id):
+        tenant, owner = db.session.get(Tenant, made.tenant.id), db.session.get(StaffMember, made.owner.id)
+        # 16 December, Independence Day, is among Kazakhstan's official holidays every organization starts with.
+        assert db.session.scalar(sa.select(Holiday.id).where(Holiday.day == date(2026, 12, 16)))
+        with clock_at(datetime(2026, 12, 11, 12, 0, tzinfo=almaty)):  # a Friday, noon
+            complaint = register_complaint(
+                owner, tenant, ComplaintInput(channel="phone", complainant_name="A", subject="S", description="D")
+            )
+        with clock_at(datetime(2026, 12, 17, 10, 0, tzinfo=almaty)):  # the next Thursday, 10:00
+            acknowledge(owner, complaint, complaint.version)
+        # Friday 12–13 and 14–18, Monday and Tuesday 8 each, Wednesday the holiday, Thursday 9–10.
+        assert complaint.acknowledge_hours == 1 + 4 + 8 + 8 + 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from babel.dates import format_timedelta
+from babel.units import format_unit
 from flask import g, has_app_context, has_request_context, request, session
 from flask_babel import get_locale, get_timezone, get_translations
 from flask_login import current_user
@@ -125,6 +126,15 @@ def format_month(first: date, jalali: bool) -> str:
     return shown.format_span(first, first, "month", locale)
 
 
+def format_working_hours(hours: float | None) -> str:
+    """Working hours, as hours ("5.5 hours", "۳۰ ساعت"): a day would say 24 of them; a dash for none."""
+    if hours is None:
+        return "—"
+    locale = locale_code()
+    text = format_unit(round(hours, 1) if hours < 10 else round(hours), "duration-hour", "long", locale=locale)
+    return persian_digits(text.replace(".", "٫")) if locale == "fa" else text
+
+
 def format_period(period) -> str:
     """A report's period (services.reports.periods.Period) in the reader's calendar and language."""
     return shown.format_span(period.first, period.last, period.whole, locale_code())
@@ -161,6 +171,7 @@ def init_app(app) -> None:
     app.jinja_env.filters["duration"] = format_duration
     app.jinja_env.filters["period"] = format_period
     app.jinja_env.filters["month_name"] = format_month
+    app.jinja_env.filters["working_hours"] = format_working_hours
     app.jinja_env.filters["share"] = lambda rate: shown.format_share(rate, locale_code())
     app.jinja_env.filters["mean"] = lambda value: shown.format_mean(value, locale_code())
     app.jinja_env.globals.update(

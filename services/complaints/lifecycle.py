@@ -15,6 +15,7 @@ from flask_babel import lazy_gettext as _l
 
 from services.calendar.deadlines import compute_due_dates, load_calendar
 from services.complaints.access import is_about
+from services.complaints.durations import cycle_start, resolved, worked_hours
 from services.complaints.log import record
 from services.complaints.models import (
     OPEN_STATES,
@@ -174,6 +175,7 @@ def acknowledge(actor: StaffMember, complaint: Complaint, version: int) -> None:
     check(complaint, actor, Action.ACKNOWLEDGE)
     check_version(complaint, version)
     complaint.acknowledged_at = utcnow()
+    complaint.acknowledge_hours = worked_hours(complaint, complaint.received_at, complaint.acknowledged_at)
     _move(complaint, actor, Action.ACKNOWLEDGE, State.ACKNOWLEDGED, customer_visible=True)
 
 
@@ -319,6 +321,7 @@ def respond(actor: StaffMember, complaint: Complaint, message: str, version: int
             if any(not a.is_settled for a in actions):
                 raise Refused(_l("Every corrective action must be done, or deferred with a reason, before answering."))
     complaint.responded_at = utcnow()
+    complaint.respond_hours = worked_hours(complaint, cycle_start(complaint), complaint.responded_at)
     _move(complaint, actor, Action.RESPOND, State.RESPONDED, body=message, customer_visible=True)
     notify_customer(complaint, "responded", data={"message": message.strip()})
 
@@ -345,7 +348,7 @@ def close(actor: StaffMember | None, complaint: Complaint, note: str | None, ver
     `actor` is None when the customer accepts on the portal.
     """
     _check_step(complaint, actor, Action.CLOSE, version)
-    complaint.closed_at = utcnow()
+    resolved(complaint)
     _move(
         complaint,
         actor,
@@ -362,7 +365,7 @@ def auto_close(complaint: Complaint, days: int) -> None:
     """Close an answered complaint the customer did not react to within `days` (the tenant's setting)."""
     if State(complaint.state) != State.RESPONDED:
         raise NotAllowed(_l("This cannot be done while the complaint is in its present state."))
-    complaint.closed_at = utcnow()
+    resolved(complaint)
     _move(
         complaint,
         None,
@@ -394,6 +397,7 @@ def reopen(
     complaint.respond_due_at, complaint.resolve_due_at = due.respond, due.resolve
     complaint.legal_due_at = due.legal
     complaint.responded_at = None
+    complaint.respond_hours = None
     policy = dict(complaint.deadline_policy or {})
     policy[f"cycle_{complaint.cycle}"] = {**due.policy, "start": now.isoformat()}
     complaint.deadline_policy = policy

@@ -168,6 +168,11 @@ class Complaint(TenantOwned, Base):
     deadline_policy: Mapped[dict[str, Any]] = mapped_column(Json, default=dict)
 
     acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Working hours (the organization's calendar, as its deadlines count) from the start of the current cycle to
+    # acknowledging, answering and resolving it: what the timeliness report's median and 90th percentile read.
+    acknowledge_hours: Mapped[float | None] = mapped_column(sa.Float)
+    respond_hours: Mapped[float | None] = mapped_column(sa.Float)
+    resolve_hours: Mapped[float | None] = mapped_column(sa.Float)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -151,6 +151,8 @@ def _value(cell: Cell) -> Any:
         return round(cell.value * 100, 1)
     if cell.kind == "mean":
         return round(cell.value, 2)
+    if cell.kind == "hours":
+        return round(cell.value, 1)
     return cell.value
 
 
