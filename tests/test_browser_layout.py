@@ -22,6 +22,12 @@ PAGES = (
     "/demo/console/settings/deadlines",
     "/demo/console/settings/notices",
     "/demo/console/settings/channels",
+    "/demo/console/settings/",
+    "/demo/console/settings/reporting",
+    "/demo/console/reports/",
+    "/demo/console/reports/volume?period=this_year",
+    "/demo/console/reports/satisfaction?period=this_year",
+    "/demo/console/reports/actions?period=this_year",
 )
 
 MISFITS = (Path(__file__).parent / "fixtures" / "misfits.js").read_text(encoding="utf-8")

@@ -429,3 +429,26 @@ def test_a_steps_working_hours_skip_the_night_the_weekend_and_a_holiday(app, mak
             acknowledge(owner, complaint, complaint.version)
         # Friday 12–13 and 14–18, Monday and Tuesday 8 each, Wednesday the holiday, Thursday 9–10.
         assert complaint.acknowledge_hours == 1 + 4 + 8 + 8 + 1
+
+
+def test_a_complaint_about_a_manager_is_not_counted_in_their_reports(  # noqa: PLR0917
+    app, client, login_as, make_tenant, make_user, make_complaint
+):
+    from services.complaints.models import Complaint
+    from tenants.context import tenant_scope
+    from tenants.db import db
+
+    made = make_tenant()
+    manager = make_user(made.tenant, role="manager")
+    about = make_complaint(made)
+    make_complaint(made)
+    with app.app_context(), tenant_scope(made.tenant.id):
+        db.session.get(Complaint, about.id).about_staff_id = manager.id
+        db.session.commit()
+    login_as(client, made.tenant, manager)
+    body = client.get(f"/{made.tenant.slug}/console/reports/volume?period=this_year").get_data(as_text=True)
+    assert _count(body, "kinds", "complaint") == 1
+    home = client.get(f"/{made.tenant.slug}/console/").get_data(as_text=True)
+    assert re.search(r'id="org-open" data-count="1"', home)
+    csv_body = client.get(f"/{made.tenant.slug}/console/complaints.csv?tab=all").get_data(as_text=True)
+    assert csv_body.count("\r\n") == 2  # the header and the one complaint not about them
