@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sys
 
-from bench import acknowledgements, console_pages, forgot_password, inbox, notices, portal, wording
+from bench import acknowledgements, console_pages, forgot_password, inbox, notices, portal, reports, wording
 
 BENCHMARKS = {
     "console_pages": console_pages.main,
     "inbox": inbox.main,
+    "reports": reports.main,
     "portal": portal.main,
     "notices": notices.main,
     "wording": wording.main,

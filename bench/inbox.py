@@ -44,6 +44,8 @@ from tenants.rls import SEARCH_LEAKPROOF
 OWNER_ROLE = "dadras_bench_owner"
 APP_ROLE = "dadras_bench_app"
 TARGET_MS = 150.0
+# The gunicorn master's process id by the port it serves, for benchmarks that read its workers' memory.
+SERVERS: dict[int, int] = {}
 ROOT = Path(__file__).resolve().parent.parent
 _CSRF = re.compile(r'name="csrf_token"[^>]*value="([^"]+)"')
 _NEXT = re.compile(r'rel="next" href="([^"]+)"')
@@ -146,6 +148,7 @@ def _server(
         proc = subprocess.Popen(command, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             _wait_ready(proc, port, log)
+            SERVERS[port] = proc.pid
             yield "127.0.0.1", port
         finally:
             proc.terminate()

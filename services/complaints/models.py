@@ -121,6 +121,9 @@ class Complaint(TenantOwned, Base):
         sa.Index("ix_complaints_tenant_id_unit_id_received_at", "tenant_id", "unit_id", "received_at"),
         sa.Index("ix_complaints_tenant_id_handler_id", "tenant_id", "handler_id"),
         sa.Index("ix_complaints_tenant_id_phone", "tenant_id", "phone"),
+        # The same complainant again (the recurrence report): by e-mail or national id as by phone.
+        sa.Index("ix_complaints_tenant_id_email", "tenant_id", "email"),
+        sa.Index("ix_complaints_tenant_id_national_id", "tenant_id", "national_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
