@@ -213,17 +213,13 @@ def conditions(actor: StaffMember, f: InboxFilter, tz: ZoneInfo, now: datetime) 
         decided = sa.true() if f.justified == "any" else Decision.justified.is_(f.justified == "1")
         conds.append(_current_decision(decided))
     if f.rated or f.score:
-        rating = sa.select(SatisfactionRating.id).where(SatisfactionRating.complaint_id == Complaint.id)
+        rating = sa.select(SatisfactionRating.complaint_id)
         if f.score:
             rating = rating.where(SatisfactionRating.score == f.score)
-        conds.append(rating.correlate(Complaint).exists())
+        conds.append(Complaint.id.in_(rating))
     if f.root_cause_id is not None:
-        conds.append(
-            sa.select(CorrectiveAction.id)
-            .where(CorrectiveAction.complaint_id == Complaint.id, CorrectiveAction.root_cause_id == f.root_cause_id)
-            .correlate(Complaint)
-            .exists()
-        )
+        causes = sa.select(CorrectiveAction.complaint_id).where(CorrectiveAction.root_cause_id == f.root_cause_id)
+        conds.append(Complaint.id.in_(causes))
     if f.q and (found := search_condition(f.q)) is not None:
         conds.append(found)
     return conds
@@ -275,13 +271,13 @@ def tab_condition(tab: str) -> sa.ColumnElement[bool] | None:
     return None
 
 
+# The conditions on other tables are uncorrelated IN subqueries: evaluated once and hashed, not once a row, also
+# inside the FILTER clauses of services.reports.counting.
+
+
 def _current_decision(where: sa.ColumnElement[bool]) -> sa.ColumnElement[bool]:
-    return (
-        sa.select(Decision.id)
-        .where(Decision.complaint_id == Complaint.id, Decision.cycle == Complaint.cycle, where)
-        .correlate(Complaint)
-        .exists()
-    )
+    decided = sa.select(Decision.complaint_id, Decision.cycle).where(where)
+    return sa.tuple_(Complaint.id, Complaint.cycle).in_(decided)
 
 
 def awaits_approval() -> sa.ColumnElement[bool]:
@@ -294,43 +290,35 @@ def awaits_approval() -> sa.ColumnElement[bool]:
 
 def customer_awaits_reply() -> sa.ColumnElement[bool]:
     """Open, and the customer's latest message came after the staff's latest message or step."""
-    last_customer = (
-        sa.select(sa.func.max(ComplaintEvent.id))
-        .where(ComplaintEvent.complaint_id == Complaint.id, ComplaintEvent.kind == "customer_message")
-        .correlate(Complaint)
-        .scalar_subquery()
-    )
-    last_staff = (
-        sa.select(sa.func.max(ComplaintEvent.id))
-        .where(
-            ComplaintEvent.complaint_id == Complaint.id,
-            ComplaintEvent.actor_kind == "staff",
-            ComplaintEvent.kind.in_(("message", "transition", "decision")),
+    customer = sa.case((ComplaintEvent.kind == "customer_message", ComplaintEvent.id))
+    staff = sa.case(
+        (
+            sa.and_(
+                ComplaintEvent.actor_kind == "staff",
+                ComplaintEvent.kind.in_(("message", "transition", "decision")),
+            ),
+            ComplaintEvent.id,
         )
-        .correlate(Complaint)
-        .scalar_subquery()
     )
-    return sa.and_(
-        Complaint.state.in_([s.value for s in OPEN_STATES]),
-        last_customer.is_not(None),
-        last_customer > sa.func.coalesce(last_staff, 0),
+    opened = aliased(Complaint)
+    waiting = (
+        sa.select(ComplaintEvent.complaint_id)
+        .join(opened, opened.id == ComplaintEvent.complaint_id)
+        .where(opened.state.in_([s.value for s in OPEN_STATES]))
+        .group_by(ComplaintEvent.complaint_id)
+        .having(sa.func.max(customer) > sa.func.coalesce(sa.func.max(staff), 0))
     )
+    return sa.and_(Complaint.state.in_([s.value for s in OPEN_STATES]), Complaint.id.in_(waiting))
 
 
 def accepted_by_customer() -> sa.ColumnElement[bool]:
     """Closed, and not by the organization's time for a reaction running out: the customer accepted."""
-    auto = (
-        sa.select(ComplaintEvent.id)
-        .where(
-            ComplaintEvent.complaint_id == Complaint.id,
-            ComplaintEvent.kind == "transition",
-            ComplaintEvent.actor_kind == "system",
-            ComplaintEvent.data["auto"].as_boolean().is_(True),
-        )
-        .correlate(Complaint)
-        .exists()
+    auto = sa.select(ComplaintEvent.complaint_id).where(
+        ComplaintEvent.kind == "transition",
+        ComplaintEvent.actor_kind == "system",
+        ComplaintEvent.data["auto"].as_boolean().is_(True),
     )
-    return sa.and_(Complaint.state == State.CLOSED.value, sa.not_(auto))
+    return sa.and_(Complaint.state == State.CLOSED.value, Complaint.id.not_in(auto))
 
 
 def days_before(column: Any, days: int) -> sa.ColumnElement[Any]:
@@ -379,7 +367,7 @@ def late_for(deadline: str, now: datetime) -> sa.ColumnElement[bool]:
 def with_action(f: InboxFilter, tz: ZoneInfo) -> sa.ColumnElement[bool]:
     """The complaint has a corrective action in the filter's state, of its owner and of its unit. On time: done on
     or before its due day (a day of the organization's time zone); late: done after it."""
-    wheres: list[sa.ColumnElement[bool]] = [CorrectiveAction.complaint_id == Complaint.id]
+    wheres: list[sa.ColumnElement[bool]] = []
     if f.action in {a.value for a in ActionStatus}:
         wheres.append(CorrectiveAction.status == f.action)
     elif f.action in ("on_time", "late"):
@@ -393,7 +381,7 @@ def with_action(f: InboxFilter, tz: ZoneInfo) -> sa.ColumnElement[bool]:
         wheres.append(CorrectiveAction.owner_id == f.action_owner)
     if f.action_unit is not None:
         wheres.append(CorrectiveAction.unit_id == f.action_unit)
-    return sa.select(CorrectiveAction.id).where(*wheres).correlate(Complaint).exists()
+    return Complaint.id.in_(sa.select(CorrectiveAction.complaint_id).where(*wheres))
 
 
 def local_date(column: Any, tz: ZoneInfo) -> sa.ColumnElement[Any]:
@@ -408,16 +396,11 @@ def local_date(column: Any, tz: ZoneInfo) -> sa.ColumnElement[Any]:
 
 def action_overdue(today: date) -> sa.ColumnElement[bool]:
     """A corrective action of the complaint is not done by its due day."""
-    return (
-        sa.select(CorrectiveAction.id)
-        .where(
-            CorrectiveAction.complaint_id == Complaint.id,
-            CorrectiveAction.due_on < today,
-            CorrectiveAction.status.in_([ActionStatus.PLANNED.value, ActionStatus.IN_PROGRESS.value]),
-        )
-        .correlate(Complaint)
-        .exists()
+    overdue = sa.select(CorrectiveAction.complaint_id).where(
+        CorrectiveAction.due_on < today,
+        CorrectiveAction.status.in_([ActionStatus.PLANNED.value, ActionStatus.IN_PROGRESS.value]),
     )
+    return Complaint.id.in_(overdue)
 
 
 def on_time_for(deadline: str) -> sa.ColumnElement[bool]:

@@ -124,6 +124,8 @@ class Complaint(TenantOwned, Base):
         # The same complainant again (the recurrence report): by e-mail or national id as by phone.
         sa.Index("ix_complaints_tenant_id_email", "tenant_id", "email"),
         sa.Index("ix_complaints_tenant_id_national_id", "tenant_id", "national_id"),
+        # What was closed in a period (the home page, the reports).
+        sa.Index("ix_complaints_tenant_id_closed_at", "tenant_id", "closed_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

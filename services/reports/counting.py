@@ -28,18 +28,29 @@ def where(actor: StaffMember, f: InboxFilter, tz: ZoneInfo, now: datetime) -> li
 
 
 def count_each(actor: StaffMember, filters: Mapping[str, InboxFilter], tz: ZoneInfo, now: datetime) -> dict[str, int]:
-    """How many complaints each filter lists, in one query over the complaints `actor` may see."""
-    if not filters:
-        return {}
-    columns = [sa.func.count().filter(sa.and_(*where(actor, f, tz, now))) for f in filters.values()]
-    row = db.session.execute(sa.select(*columns).select_from(Complaint)).one()
-    return {key: int(value or 0) for key, value in zip(filters, row, strict=True)}
+    """How many complaints each filter lists: one query each, its conditions in WHERE, so the database plans each
+    on its own indexes (one scan with a FILTER per count would read every complaint of the organization)."""
+    counts = {}
+    for key, f in filters.items():
+        query = sa.select(sa.func.count()).select_from(Complaint).where(*where(actor, f, tz, now))
+        counts[key] = int(db.session.scalar(query) or 0)
+    return counts
 
 
-def top_category() -> sa.ColumnElement[Any]:
-    """A complaint's top-level category: its category's parent, or its category (None without one)."""
-    parent = sa.select(Category.parent_id).where(Category.id == Complaint.category_id).scalar_subquery()
-    return sa.func.coalesce(parent, Complaint.category_id)
+def tops() -> dict[int, int]:
+    """Every category's top-level category (a top one's is itself): the organization's few dozen rows."""
+    return {c: parent or c for c, parent in db.session.execute(sa.select(Category.id, Category.parent_id)).all()}
+
+
+def by_top_category(counts: dict[Any, int]) -> dict[Any, int]:
+    """Counts by category folded into their top-level categories (None stays None): the database groups by the
+    complaint's own category, and a sub-category's count is added to its parent's here."""
+    top = tops()
+    folded: dict[Any, int] = {}
+    for category_id, count in counts.items():
+        key = top.get(category_id, category_id) if category_id is not None else None
+        folded[key] = folded.get(key, 0) + count
+    return folded
 
 
 def count_by(

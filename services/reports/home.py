@@ -16,7 +16,7 @@ from services.catalog.models import Category, Unit
 from services.complaints.filters import DEADLINES, InboxFilter
 from services.complaints.lifecycle import SENIOR
 from services.complaints.models import Complaint, SatisfactionRating
-from services.reports.counting import count_by, count_each, top_category, where
+from services.reports.counting import by_top_category, count_by, count_each, where
 from services.reports.periods import Period
 from tenants.db import db
 from tenants.models import StaffMember
@@ -198,9 +198,8 @@ def satisfaction(actor: StaffMember, rated: InboxFilter, tz: ZoneInfo, now: date
 
 def growing(actor: StaffMember, period: Period, before: Period, tz: ZoneInfo, now: datetime) -> list[Growth]:
     """The (at most) three top-level categories whose complaints grew most from `before` to `period`."""
-    key = top_category()
-    this = count_by(actor, _received(period), key, tz, now)
-    last = count_by(actor, _received(before), key, tz, now)
+    this = by_top_category(count_by(actor, _received(period), Complaint.category_id, tz, now))
+    last = by_top_category(count_by(actor, _received(before), Complaint.category_id, tz, now))
     rising = sorted(
         ((category_id, n - last.get(category_id, 0)) for category_id, n in this.items() if category_id is not None),
         key=lambda item: (-item[1], item[0]),

@@ -13,7 +13,7 @@ from flask_babel import lazy_gettext as _l
 from services.catalog.models import Category, RootCause
 from services.complaints.filters import InboxFilter
 from services.complaints.models import Complaint, CorrectiveAction, Kind
-from services.reports.counting import top_category
+from services.reports.counting import by_top_category
 from services.reports.periods import Period
 from services.reports.tables import Cell, Report, Row, Scope, Table, names_of
 from tenants.db import db
@@ -109,7 +109,9 @@ def recurrence(s: Scope) -> Report:
     by_category, by_cause, totals = [], [], []
     for span in spans:
         f = s.base.but(kind=Kind.COMPLAINT.value, received_from=span.first, received_to=span.last)
-        by_category.append({k: v for k, v in s.count_by(f, top_category()).items() if k is not None})
+        by_category.append(
+            {k: v for k, v in by_top_category(s.count_by(f, Complaint.category_id)).items() if k is not None}
+        )
         by_cause.append(_causes(s, f))
         totals.append(s.count_each({"total": f})["total"])
     category_signals = signals(by_category, totals)

@@ -15,7 +15,7 @@ from flask_babel import lazy_gettext as _l
 from services.catalog.models import Category, Unit
 from services.complaints.filters import NONE, InboxFilter
 from services.complaints.models import Complaint, SatisfactionRating
-from services.reports.counting import top_category
+from services.reports.counting import tops
 from services.reports.tables import Cell, Report, Row, Scope, Table, names_of
 from tenants.db import db
 
@@ -43,19 +43,28 @@ class Comment:
     rated_at: datetime
 
 
-def _ratings_by(s: Scope, rated: InboxFilter, key: sa.ColumnElement[Any]) -> list[tuple[Any, int, float]]:
+def _ratings_by(s: Scope, rated: InboxFilter, key: sa.ColumnElement[Any], *, top: bool) -> list[tuple[Any, int, float]]:
+    """(value, ratings, mean) by `key`, grouped in the database; with `top`, categories folded into their
+    top-level ones (their counts and sums added)."""
     rows = db.session.execute(
-        sa.select(key.label("key"), sa.func.count(), sa.func.avg(SatisfactionRating.score))
+        sa.select(key.label("key"), sa.func.count(), sa.func.sum(SatisfactionRating.score))
         .select_from(Complaint)
         .join(SatisfactionRating, SatisfactionRating.complaint_id == Complaint.id)
         .where(*s.where(rated))
         .group_by(sa.literal_column("key"))
     ).all()
-    return sorted(((k, int(n), float(mean)) for k, n, mean in rows), key=lambda r: (-r[1], str(r[0])))
+    parents = tops() if top else {}
+    totals: dict[Any, list[int]] = {}
+    for k, n, total in rows:
+        entry = totals.setdefault(parents.get(k, k), [0, 0])
+        entry[0] += int(n)
+        entry[1] += int(total or 0)
+    found = [(k, n, total / n) for k, (n, total) in totals.items() if n]
+    return sorted(found, key=lambda r: (-r[1], str(r[0])))
 
 
 def _by_table(s: Scope, rated: InboxFilter, key, field: str, *, model: type, words: dict[str, Any]) -> Table:
-    found = _ratings_by(s, rated, key)
+    found = _ratings_by(s, rated, key, top=model is Category)
     names = names_of(model, [k for k, _n, _m in found])
     rows = [
         Row(
@@ -147,7 +156,7 @@ def satisfaction(s: Scope) -> Report:
     by_category = _by_table(
         s,
         rated,
-        top_category(),
+        Complaint.category_id,
         "category_id",
         model=Category,
         words={

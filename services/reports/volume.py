@@ -13,7 +13,7 @@ from services.catalog.models import Category, RootCause, Unit
 from services.complaints.filters import NONE, InboxFilter, local_date
 from services.complaints.models import Complaint, CorrectiveAction, IntakeChannel, Kind, Priority
 from services.complaints.words import CHANNEL_NAMES, KIND_NAMES, PRIORITY_NAMES
-from services.reports.counting import as_date, top_category
+from services.reports.counting import as_date, by_top_category
 from services.reports.exposure import rate_table
 from services.reports.periods import bucket_of, bucket_size, buckets
 from services.reports.tables import Cell, Report, Row, Scope, Table, names_of
@@ -105,7 +105,7 @@ def volume(s: Scope) -> Report:
     """The volume and mix report of `period`."""
     f = s.received
     kinds = s.count_by(f, Complaint.kind)
-    categories = s.count_by(f, top_category())
+    categories = by_top_category(s.count_by(f, Complaint.category_id))
     units = s.count_by(f, Complaint.unit_id)
     channels = s.count_by(f, Complaint.channel)
     priorities = s.count_by(f, Complaint.priority)
