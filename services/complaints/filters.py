@@ -330,24 +330,20 @@ def days_before(column: Any, days: int) -> sa.ColumnElement[Any]:
 
 def complained_before(days: int) -> sa.ColumnElement[bool]:
     """The same complainant — the same phone, e-mail or national id — had another complaint received in the
-    `days` days before this one."""
-    earlier = aliased(Complaint)
-    same = sa.or_(
-        sa.and_(Complaint.phone.is_not(None), earlier.phone == Complaint.phone),
-        sa.and_(Complaint.email.is_not(None), earlier.email == Complaint.email),
-        sa.and_(Complaint.national_id.is_not(None), earlier.national_id == Complaint.national_id),
-    )
-    return (
-        sa.select(earlier.id)
+    `days` days before this one. One self-join per contact, on its index, instead of a lookup per complaint."""
+    later, earlier = aliased(Complaint), aliased(Complaint)
+    joins = [
+        sa.select(later.id)
+        .join(earlier, getattr(earlier, contact) == getattr(later, contact))
         .where(
-            earlier.id != Complaint.id,
-            same,
-            earlier.received_at < Complaint.received_at,
-            earlier.received_at >= days_before(Complaint.received_at, days),
+            getattr(later, contact).is_not(None),
+            earlier.id != later.id,
+            earlier.received_at < later.received_at,
+            earlier.received_at >= days_before(later.received_at, days),
         )
-        .correlate(Complaint)
-        .exists()
-    )
+        for contact in ("phone", "email", "national_id")
+    ]
+    return Complaint.id.in_(sa.union(*joins))
 
 
 def late_for(deadline: str, now: datetime) -> sa.ColumnElement[bool]:

@@ -10,6 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from services.calendar.deadlines import Calendar
 from services.complaints.filters import DEADLINES, InboxFilter
@@ -42,18 +43,19 @@ def working_days_back(calendar: Calendar, today: date, count: int) -> date:
     return day
 
 
-def percentile(s: Scope, f: InboxFilter, column: Any, q: float) -> float | None:
-    """The nearest-rank `q` quantile of `column` over the complaints `f` lists that have it, in the database:
-    percentile_disc on PostgreSQL, the row at rank ⌈q·n⌉ on SQLite (which has no percentiles)."""
+def percentiles(s: Scope, f: InboxFilter, column: Any, quantiles: tuple[float, ...]) -> list[float | None]:
+    """The nearest-rank quantiles of `column` over the complaints `f` lists that have it, in the database:
+    percentile_disc over an array on PostgreSQL (one sort), the rows at ranks ⌈q·n⌉ on SQLite (no percentiles)."""
     conds = [*s.where(f), column.is_not(None)]
     if db.session.get_bind().dialect.name == "postgresql":
-        found = db.session.scalar(sa.select(sa.func.percentile_disc(q).within_group(column)).where(*conds))
-        return float(found) if found is not None else None
+        wanted = sa.literal(list(quantiles), ARRAY(sa.Float))
+        found = db.session.scalar(sa.select(sa.func.percentile_disc(wanted).within_group(column)).where(*conds))
+        return [float(v) if v is not None else None for v in found] if found else [None] * len(quantiles)
     count = db.session.scalar(sa.select(sa.func.count()).select_from(Complaint).where(*conds)) or 0
     if not count:
-        return None
-    rank = max(math.ceil(q * count) - 1, 0)
-    return db.session.scalar(sa.select(column).where(*conds).order_by(column).offset(rank).limit(1))
+        return [None] * len(quantiles)
+    ordered = sa.select(column).where(*conds).order_by(column)
+    return [db.session.scalar(ordered.offset(max(math.ceil(q * count) - 1, 0)).limit(1)) for q in quantiles]
 
 
 def timeliness(s: Scope, calendar: Calendar) -> Report:
@@ -73,6 +75,7 @@ def timeliness(s: Scope, calendar: Calendar) -> Report:
     filters["overdue"] = open_now.but(overdue=True)
     n = s.count_each(filters)
     words = {"acknowledge": _l("Acknowledged"), "respond": _l("Answered"), "resolve": _l("Resolved")}
+    quantiles = {d: percentiles(s, received, getattr(Complaint, f"{d}_hours"), (0.5, 0.9)) for d in DEADLINES}
     rows = []
     for deadline in DEADLINES:
         met, late = n[f"on_time_{deadline}"], n[f"late_{deadline}"]
@@ -83,8 +86,7 @@ def timeliness(s: Scope, calendar: Calendar) -> Report:
                     Cell(met, filter=filters[f"on_time_{deadline}"]),
                     Cell(late, filter=filters[f"late_{deadline}"]),
                     Cell(met / (met + late) if met + late else None, "share"),
-                    Cell(percentile(s, received, getattr(Complaint, f"{deadline}_hours"), 0.5), "hours"),
-                    Cell(percentile(s, received, getattr(Complaint, f"{deadline}_hours"), 0.9), "hours"),
+                    *(Cell(value, "hours") for value in quantiles[deadline]),
                 ],
                 key=deadline,
             )
