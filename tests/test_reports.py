@@ -452,3 +452,33 @@ def test_a_complaint_about_a_manager_is_not_counted_in_their_reports(  # noqa: P
     assert re.search(r'id="org-open" data-count="1"', home)
     csv_body = client.get(f"/{made.tenant.slug}/console/complaints.csv?tab=all").get_data(as_text=True)
     assert csv_body.count("\r\n") == 2  # the header and the one complaint not about them
+
+
+def test_a_category_far_above_its_usual_is_signalled_with_its_complaints(
+    app, client, login_as, make_tenant, make_complaint
+):
+    import sqlalchemy as sa
+
+    from services.catalog.models import Category
+    from services.complaints.models import Complaint
+    from tenants.context import tenant_scope
+    from tenants.db import db
+
+    made = make_tenant()
+    made_ids = [make_complaint(made).id for _ in range(16)]
+    with app.app_context(), tenant_scope(made.tenant.id):
+        a, b = db.session.scalars(sa.select(Category.id).where(Category.parent_id.is_(None)).limit(2)).all()
+        moments = [datetime(2025 + (10 + m) // 12, (10 + m) % 12 + 1, 15, 6, tzinfo=UTC) for m in range(12)]
+        moments += [datetime(2026, 11, day, 6, tzinfo=UTC) for day in (10, 11, 12, 13)]
+        for complaint_id, moment, category in zip(made_ids, moments, [b] * 12 + [a, a, a, b], strict=True):
+            row = db.session.get(Complaint, complaint_id)
+            row.received_at, row.category_id = moment, category
+        db.session.commit()
+    login_as(client, made.tenant, made.owner)
+    body = client.get(
+        f"/{made.tenant.slug}/console/reports/recurrence?period=range&from=2026-11-01&to=2026-11-30"
+    ).get_data(as_text=True)
+    assert _count(body, "category_signals", str(a)) == 3
+    assert f'data-row="{b}"' not in re.search(r'data-table="category_signals".*?</table>', body, re.S).group(0)
+    for href, count in drill_links(body):
+        assert listed(client, href) == count, href

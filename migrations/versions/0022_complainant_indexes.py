@@ -28,6 +28,17 @@ RECEIVED_INCLUDE = [
     "about_staff_id",
     "escalation_level",
     "reopen_count",
+    "cycle",
+    "acknowledge_due_at",
+    "acknowledged_at",
+    "respond_due_at",
+    "responded_at",
+    "resolve_due_at",
+    "closed_at",
+    "withdrawn_at",
+    "acknowledge_hours",
+    "respond_hours",
+    "resolve_hours",
 ]
 
 

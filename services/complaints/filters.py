@@ -206,7 +206,7 @@ def conditions(actor: StaffMember, f: InboxFilter, tz: ZoneInfo, now: datetime) 
     if f.action or f.action_owner is not None or f.action_unit is not None:
         conds.append(with_action(f, tz))
     if f.repeat:
-        conds.append(complained_before(REPEAT_DAYS))
+        conds.append(complained_before(REPEAT_DAYS, f.received_from, f.received_to, tz))
     if f.level is not None:
         conds.append(Complaint.escalation_level == f.level)
     if f.justified:
@@ -328,9 +328,10 @@ def days_before(column: Any, days: int) -> sa.ColumnElement[Any]:
     return sa.func.datetime(column, f"-{days} days")
 
 
-def complained_before(days: int) -> sa.ColumnElement[bool]:
+def complained_before(days: int, first: date | None, last: date | None, tz: ZoneInfo) -> sa.ColumnElement[bool]:
     """The same complainant — the same phone, e-mail or national id — had another complaint received in the
-    `days` days before this one. One self-join per contact, on its index, instead of a lookup per complaint."""
+    `days` days before this one. One self-join per contact, on its index, instead of a lookup per complaint; only
+    the complaints received from `first` to `last` (the filter's own days of arrival) are looked at."""
     later, earlier = aliased(Complaint), aliased(Complaint)
     joins = [
         sa.select(later.id)
@@ -340,6 +341,7 @@ def complained_before(days: int) -> sa.ColumnElement[bool]:
             earlier.id != later.id,
             earlier.received_at < later.received_at,
             earlier.received_at >= days_before(later.received_at, days),
+            *_between(later.received_at, first, last, tz),
         )
         for contact in ("phone", "email", "national_id")
     ]

@@ -5,15 +5,15 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from typing import Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from services.catalog.models import Category, RootCause
-from services.complaints.filters import InboxFilter
 from services.complaints.models import Complaint, CorrectiveAction, Kind
-from services.reports.counting import by_top_category
+from services.reports.counting import tops
 from services.reports.periods import Period
 from services.reports.tables import Cell, Report, Row, Scope, Table, names_of
 from tenants.db import db
@@ -62,14 +62,47 @@ def signals(counts: list[dict[Any, int]], totals: list[int]) -> list[Signal]:
     return sorted(found, key=lambda s: (-(s.share - s.limit), str(s.key)))
 
 
-def _causes(s: Scope, f: InboxFilter) -> dict[Any, int]:
+def _history_counts(s: Scope, spans: list[Period]) -> tuple[list[dict[Any, int]], list[dict[Any, int]], list[int]]:
+    """Per span (this period first, then its history): complaints by top-level category, by root cause, and in
+    all — three queries over the whole stretch, each grouped by the span a complaint fell in."""
+    f = s.base.but(kind=Kind.COMPLAINT.value, received_from=spans[-1].first, received_to=spans[0].last)
+    span = sa.case(
+        *(
+            (
+                sa.and_(
+                    Complaint.received_at >= datetime.combine(p.first, time(), tzinfo=s.tz),
+                    Complaint.received_at < datetime.combine(p.last + timedelta(days=1), time(), tzinfo=s.tz),
+                ),
+                index,
+            )
+            for index, p in enumerate(spans)
+        ),
+        else_=-1,
+    ).label("span")
+    by_category: list[dict[Any, int]] = [{} for _ in spans]
+    by_cause: list[dict[Any, int]] = [{} for _ in spans]
+    totals = [0 for _ in spans]
     rows = db.session.execute(
-        sa.select(CorrectiveAction.root_cause_id, sa.func.count(sa.distinct(Complaint.id)))
+        sa.select(span, Complaint.category_id, sa.func.count()).where(*s.where(f)).group_by(span, Complaint.category_id)
+    ).all()
+    parents = tops()
+    for index, category_id, count in rows:
+        if index < 0:
+            continue
+        totals[index] += int(count)
+        if category_id is not None:
+            top = parents.get(category_id, category_id)
+            by_category[index][top] = by_category[index].get(top, 0) + int(count)
+    causes = db.session.execute(
+        sa.select(span, CorrectiveAction.root_cause_id, sa.func.count(sa.distinct(Complaint.id)))
         .join(Complaint, Complaint.id == CorrectiveAction.complaint_id)
         .where(*s.where(f), CorrectiveAction.root_cause_id.is_not(None))
-        .group_by(CorrectiveAction.root_cause_id)
+        .group_by(span, CorrectiveAction.root_cause_id)
     ).all()
-    return {cause: int(n) for cause, n in rows}
+    for index, cause, count in causes:
+        if index >= 0:
+            by_cause[index][cause] = int(count)
+    return by_category, by_cause, totals
 
 
 def _signal_table(s: Scope, key: str, caption: Any, found: list[Signal], *, model: type, field: str) -> Table:
@@ -106,14 +139,7 @@ def recurrence(s: Scope) -> Report:
     again = complaints.but(repeat=True)
     counted = s.count_each({"complaints": complaints, "again": again})
     spans = [s.period, *history(s.period)]
-    by_category, by_cause, totals = [], [], []
-    for span in spans:
-        f = s.base.but(kind=Kind.COMPLAINT.value, received_from=span.first, received_to=span.last)
-        by_category.append(
-            {k: v for k, v in by_top_category(s.count_by(f, Complaint.category_id)).items() if k is not None}
-        )
-        by_cause.append(_causes(s, f))
-        totals.append(s.count_each({"total": f})["total"])
+    by_category, by_cause, totals = _history_counts(s, spans)
     category_signals = signals(by_category, totals)
     cause_signals = signals(by_cause, totals)
     repeat = Table(

@@ -104,11 +104,16 @@ def root_causes(s: Scope, f: InboxFilter) -> Table:
 def volume(s: Scope) -> Report:
     """The volume and mix report of `period`."""
     f = s.received
-    kinds = s.count_by(f, Complaint.kind)
-    categories = by_top_category(s.count_by(f, Complaint.category_id))
-    units = s.count_by(f, Complaint.unit_id)
-    channels = s.count_by(f, Complaint.channel)
-    priorities = s.count_by(f, Complaint.priority)
+    # One pass grouped by all five; each dimension's counts are the sums over the others (a few thousand groups).
+    dimensions = (Complaint.kind, Complaint.category_id, Complaint.unit_id, Complaint.channel, Complaint.priority)
+    sums: list[dict[Any, int]] = [{} for _ in dimensions]
+    for *values, count in db.session.execute(
+        sa.select(*dimensions, sa.func.count()).where(*s.where(f)).group_by(*dimensions)
+    ).all():
+        for index, value in enumerate(values):
+            sums[index][value] = sums[index].get(value, 0) + int(count)
+    kinds, by_category, units, channels, priorities = sums
+    categories = by_top_category(by_category)
     total = sum(kinds.values())
     unit_names = names_of(Unit, list(units))
     rate = rate_table(s, s.jalali_months)

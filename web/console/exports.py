@@ -113,6 +113,17 @@ def export_complaints(file_format: str):
     channels, priorities = _words(CHANNEL_NAMES), _words(PRIORITY_NAMES)
     yes, no = _("Yes"), _("No")
 
+    names: dict[int, str] = {}
+
+    def name_of(found: dict[str, str] | None) -> str:
+        # The same few catalog entries on every row: each put into the reader's language once.
+        if not found:
+            return ""
+        key = id(found)
+        if key not in names:
+            names[key] = localized(found, locale)
+        return names[key]
+
     def rows() -> Iterator[list[Any]]:
         with app.app_context(), tenant_scope(tenant_id):
             actor = db.session.get(StaffMember, actor_id)
@@ -127,8 +138,8 @@ def export_complaints(file_format: str):
                     channels.get(r.channel, r.channel),
                     priorities.get(r.priority, r.priority),
                     yes if r.safety else no,
-                    localized(r.category, locale) if r.category else "",
-                    localized(r.unit, locale) if r.unit else "",
+                    name_of(r.category),
+                    name_of(r.unit),
                     r.handler or "",
                     r.complainant,
                     r.phone,
