@@ -330,22 +330,27 @@ def days_before(column: Any, days: int) -> sa.ColumnElement[Any]:
 
 def complained_before(days: int, first: date | None, last: date | None, tz: ZoneInfo) -> sa.ColumnElement[bool]:
     """The same complainant — the same phone, e-mail or national id — had another complaint received in the
-    `days` days before this one. One self-join per contact, on its index, instead of a lookup per complaint; only
-    the complaints received from `first` to `last` (the filter's own days of arrival) are looked at."""
-    later, earlier = aliased(Complaint), aliased(Complaint)
-    joins = [
-        sa.select(later.id)
-        .join(earlier, getattr(earlier, contact) == getattr(later, contact))
-        .where(
-            getattr(later, contact).is_not(None),
-            earlier.id != later.id,
-            earlier.received_at < later.received_at,
-            earlier.received_at >= days_before(later.received_at, days),
-            *_between(later.received_at, first, last, tz),
+    `days` days before this one: the complaint just before it by that contact (a window over the contact's
+    complaints in order, one sort each) was received less than `days` days earlier. Only the days from `days`
+    before `first` to `last` (the filter's days of arrival) are read."""
+    found = []
+    for contact in ("phone", "email", "national_id"):
+        column = getattr(Complaint, contact)
+        before = sa.func.lag(Complaint.received_at).over(
+            partition_by=column, order_by=(Complaint.received_at, Complaint.id)
         )
-        for contact in ("phone", "email", "national_id")
-    ]
-    return Complaint.id.in_(sa.union(*joins))
+        span = _between(Complaint.received_at, first - timedelta(days=days + 1) if first else None, last, tz)
+        window = (
+            sa.select(Complaint.id.label("id"), Complaint.received_at.label("at"), before.label("before"))
+            .where(column.is_not(None), *span)
+            .subquery()
+        )
+        found.append(
+            sa.select(window.c.id).where(
+                window.c.before < window.c.at, window.c.before >= days_before(window.c.at, days)
+            )
+        )
+    return Complaint.id.in_(sa.union(*found))
 
 
 def late_for(deadline: str, now: datetime) -> sa.ColumnElement[bool]:

@@ -30,13 +30,15 @@ def neutralized(value: Any) -> Any:
 
 
 def _csv_text(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, date):
-        return value.isoformat()
     if value is None:
         return ""
-    return neutralized(value)
+    if isinstance(value, str):
+        return "'" + value if value.startswith(FORMULA_STARTS) else value
+    if isinstance(value, datetime):
+        return value.isoformat(" ", "minutes")[:16]
+    if isinstance(value, date):
+        return value.isoformat()
+    return value
 
 
 def csv_chunks(header: list[str], rows: Iterable[list[Any]], locale: str) -> Iterator[bytes]:

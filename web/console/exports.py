@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Iterable, Iterator
-from datetime import datetime
+from datetime import date, datetime
+from functools import lru_cache
 from typing import Any
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
@@ -36,11 +37,17 @@ FORMATS = {
 }
 
 
+@lru_cache(maxsize=4096)
+def _jalali_day(day: date) -> str:
+    j = jdatetime.date.fromgregorian(date=day)
+    return f"{j.year:04d}/{j.month:02d}/{j.day:02d}"
+
+
 def _jalali(moment: datetime | None) -> str:
+    """A local moment as Jalali text ("1405/09/12 14:30"); the day's conversion is kept, rows share days."""
     if moment is None:
         return ""
-    j = jdatetime.datetime.fromgregorian(datetime=moment.replace(tzinfo=None))
-    return f"{j.year:04d}/{j.month:02d}/{j.day:02d} {j.hour:02d}:{j.minute:02d}"
+    return f"{_jalali_day(moment.date())} {moment.hour:02d}:{moment.minute:02d}"
 
 
 def attachment(filename: str) -> str:
