@@ -305,7 +305,17 @@ class ComplaintEvent(TenantOwned, Base):
     """One line of the follow-up log (the seed's form F-06-02-02). Append-only: never updated or deleted."""
 
     __tablename__ = "complaint_events"
-    __table_args__ = (sa.Index("ix_complaint_events_tenant_id_complaint_id_id", "tenant_id", "complaint_id", "id"),)
+    __table_args__ = (
+        sa.Index("ix_complaint_events_tenant_id_complaint_id_id", "tenant_id", "complaint_id", "id"),
+        # The steps the system took (closing for want of a reaction): the outcomes report's "accepted" reads them.
+        sa.Index(
+            "ix_complaint_events_system_transitions",
+            "tenant_id",
+            "complaint_id",
+            postgresql_where=sa.text("kind = 'transition' AND actor_kind = 'system'"),
+            sqlite_where=sa.text("kind = 'transition' AND actor_kind = 'system'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     # No cascade: a complaint with a log cannot be deleted, so neither can its log.

@@ -43,19 +43,32 @@ def working_days_back(calendar: Calendar, today: date, count: int) -> date:
     return day
 
 
-def percentiles(s: Scope, f: InboxFilter, column: Any, quantiles: tuple[float, ...]) -> list[float | None]:
-    """The nearest-rank quantiles of `column` over the complaints `f` lists that have it, in the database:
-    percentile_disc over an array on PostgreSQL (one sort), the rows at ranks ⌈q·n⌉ on SQLite (no percentiles)."""
-    conds = [*s.where(f), column.is_not(None)]
+def percentiles(s: Scope, f: InboxFilter, columns: list[Any], quantiles: tuple[float, ...]) -> list[list[float | None]]:
+    """The nearest-rank quantiles of each of `columns` over the complaints `f` lists that have it, in the
+    database: on PostgreSQL one pass with a percentile_disc over an array per column (each FILTERed to the rows
+    that have it); on SQLite, which has no percentiles, the rows at ranks ⌈q·n⌉."""
+    conds = s.where(f)
     if db.session.get_bind().dialect.name == "postgresql":
         wanted = sa.literal(list(quantiles), ARRAY(sa.Float))
-        found = db.session.scalar(sa.select(sa.func.percentile_disc(wanted).within_group(column)).where(*conds))
-        return [float(v) if v is not None else None for v in found] if found else [None] * len(quantiles)
-    count = db.session.scalar(sa.select(sa.func.count()).select_from(Complaint).where(*conds)) or 0
-    if not count:
-        return [None] * len(quantiles)
-    ordered = sa.select(column).where(*conds).order_by(column)
-    return [db.session.scalar(ordered.offset(max(math.ceil(q * count) - 1, 0)).limit(1)) for q in quantiles]
+        aggregates = [
+            sa.func.percentile_disc(wanted).within_group(column).filter(column.is_not(None)) for column in columns
+        ]
+        row = db.session.execute(sa.select(*aggregates).select_from(Complaint).where(*conds)).one()
+        return [
+            [float(v) if v is not None else None for v in found] if found else [None] * len(quantiles) for found in row
+        ]
+    found = []
+    for column in columns:
+        having = [*conds, column.is_not(None)]
+        count = db.session.scalar(sa.select(sa.func.count()).select_from(Complaint).where(*having)) or 0
+        ordered = sa.select(column).where(*having).order_by(column)
+        found.append(
+            [
+                db.session.scalar(ordered.offset(max(math.ceil(q * count) - 1, 0)).limit(1)) if count else None
+                for q in quantiles
+            ]
+        )
+    return found
 
 
 def timeliness(s: Scope, calendar: Calendar) -> Report:
@@ -75,7 +88,8 @@ def timeliness(s: Scope, calendar: Calendar) -> Report:
     filters["overdue"] = open_now.but(overdue=True)
     n = s.count_each(filters)
     words = {"acknowledge": _l("Acknowledged"), "respond": _l("Answered"), "resolve": _l("Resolved")}
-    quantiles = {d: percentiles(s, received, getattr(Complaint, f"{d}_hours"), (0.5, 0.9)) for d in DEADLINES}
+    measured = percentiles(s, received, [getattr(Complaint, f"{d}_hours") for d in DEADLINES], (0.5, 0.9))
+    quantiles = dict(zip(DEADLINES, measured, strict=True))
     rows = []
     for deadline in DEADLINES:
         met, late = n[f"on_time_{deadline}"], n[f"late_{deadline}"]
