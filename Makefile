@@ -37,8 +37,11 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/vulture
 
+# Two processes (the machines have two cores), each test file on one of them: a file's tests share what they set up.
+TEST_PROCESSES ?= 2
+
 test: $(STAMP) translations lint
-	DADRAS_ENV=testing $(BIN)/pytest
+	DADRAS_ENV=testing $(BIN)/pytest -n $(TEST_PROCESSES) --dist loadfile
 
 bench: $(STAMP) translations
 	$(BIN)/python -m bench
