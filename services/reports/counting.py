@@ -31,6 +31,7 @@ def where(actor: StaffMember, f: InboxFilter, tz: ZoneInfo, now: datetime) -> li
 # in one pass over those rows, each by a FILTER of what else it asks.
 ANCHOR = ("tab", "received_from", "received_to", "closed_from", "closed_to", "category_id", "unit_id", "handler")
 ANCHOR += ("priority", "channel", "kind")
+DAYS = ("received_from", "received_to", "closed_from", "closed_to")
 
 
 def _anchor(f: InboxFilter) -> InboxFilter:
@@ -52,8 +53,9 @@ def count_each(actor: StaffMember, filters: Mapping[str, InboxFilter], tz: ZoneI
             continue
         columns = []
         for key in keys:
-            # What the filter asks beyond its anchor (conditions() leaves the tab out).
-            extra = filters[key].but(**{name: getattr(InboxFilter(), name) for name in ANCHOR})
+            # What the filter asks beyond its anchor (conditions() leaves the tab out). Its days stay: a condition
+            # such as the same customer again reads only the complaints of those days.
+            extra = filters[key].but(**{name: getattr(InboxFilter(), name) for name in ANCHOR if name not in DAYS})
             columns.append(sa.func.count().filter(sa.and_(*conditions(actor, extra, tz, now))))
         row = db.session.execute(sa.select(*columns).select_from(Complaint).where(*where(actor, anchor, tz, now))).one()
         counts.update({key: int(value or 0) for key, value in zip(keys, row, strict=True)})
