@@ -62,6 +62,8 @@ STATE_WEIGHTS_BY_AGE = (
     (10_000, (0.2, 0.3, 1, 1, 1, 93.5, 3)),
 )
 SELF_REGISTERED = frozenset({"web", "api", "sms", "messenger", "email"})
+# The share of complaints from a customer of the tenant's who complained before, by the same phone and e-mail.
+RETURNING = 0.08
 HISTORY_DAYS = 730
 
 
@@ -425,6 +427,8 @@ class _Rows:
         self.priorities = _cumulative(PRIORITIES)
         self.kinds = _cumulative(KINDS)
         self.states = [(limit, _cumulative(tuple(zip(STATES, w, strict=True)))) for limit, w in STATE_WEIGHTS_BY_AGE]
+        # Each tenant's latest customers, some of whom come back (the recurrence report's "the same customer again").
+        self.customers: dict[int, list[tuple[str, str | None, str | None, str | None]]] = {}
 
     def pick(self, table: tuple[list[str], list[float]]) -> str:
         return self.rng.choices(table[0], cum_weights=table[1])[0]
@@ -560,8 +564,15 @@ class _Rows:
         subject, sentences, remedy, safety = self.text(t.locale)
         description = " ".join(sentences)
         safety = safety or (priority == "urgent" and rng.random() < 0.1)
-        phone, email, preferred = self.contact(t.locale)
-        name = _person_name(rng, t.locale)
+        known = self.customers.setdefault(t.id, [])
+        if known and rng.random() < RETURNING:
+            name, phone, email, preferred = rng.choice(known)  # a customer who complained before
+        else:
+            phone, email, preferred = self.contact(t.locale)
+            name = _person_name(rng, t.locale)
+            known.append((name, phone, email, preferred))
+            if len(known) > 300:
+                del known[: len(known) - 200]
         representative = relation = None
         if rng.random() < 0.05:
             representative = _person_name(rng, t.locale)
@@ -689,6 +700,9 @@ def _load_complaints(conn: psycopg.Connection, infos: list[TenantInfo], sizes: l
             "FROM complaints WHERE id >= %s ORDER BY id",
             [first_id],
         )
+        from services.complaints.repeats import BACKFILL
+
+        conn.execute(BACKFILL)
     conn.execute("SELECT setval(pg_get_serial_sequence('complaints', 'id'), (SELECT max(id) FROM complaints))")
     print(f"    rows written in {time.perf_counter() - step:.0f} s; rebuilding {len(indexes)} indexes")
     step = time.perf_counter()

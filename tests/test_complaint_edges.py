@@ -453,3 +453,70 @@ def test_another_tenants_action_cannot_be_edited(app, make_tenant, make_complain
         assert db.session.get(corrective.CorrectiveAction, action_id).description == "Secret plan"
     with app.app_context(), tenant_scope(a.tenant.id), pytest.raises(NotFound):
         corrective.get_action(db.session.get(StaffMember, a.owner.id), complaint.id, action_id)
+
+
+# The same customer again: when the complainant's previous complaint arrived
+
+
+def test_each_complaint_knows_when_its_complainant_last_complained(app, make_tenant):
+    made, other = make_tenant(), make_tenant()
+    now = utcnow()
+    with in_tenant(app, other) as s:
+        register_complaint(s.owner, s.tenant, _input(phone="+77015550000", received_at=now - timedelta(days=9)))
+        db.session.commit()
+    with in_tenant(app, made) as s:
+        first = register_complaint(s.owner, s.tenant, _input(phone="+77015550000", received_at=now - timedelta(days=5)))
+        assert first.previous_received_at is None  # another organization's customer is not this one's
+        by_mail = register_complaint(
+            s.owner, s.tenant, _input(phone=None, email="aigerim@example.com", received_at=now - timedelta(days=3))
+        )
+        both = register_complaint(
+            s.owner, s.tenant, _input(phone="+77015550000", email="aigerim@example.com", received_at=now)
+        )
+        db.session.flush()
+        assert both.previous_received_at == by_mail.received_at  # the latest by either contact
+        # One typed in late, with an arrival between: the later complaint's previous one becomes it.
+        late = register_complaint(s.owner, s.tenant, _input(phone="+77015550000", received_at=now - timedelta(days=4)))
+        db.session.flush()
+        db.session.refresh(first)
+        assert late.previous_received_at == first.received_at
+        assert db.session.get(Complaint, both.id).previous_received_at == by_mail.received_at
+        # Correcting the e-mail address: the complaint no longer follows the e-mail one, but the late phone one.
+        assert edit_complaint(s.owner, s.tenant, both.id, _record_input(both, email="other@example.com"), both.version)
+        db.session.flush()
+        assert db.session.get(Complaint, both.id).previous_received_at == late.received_at
+        # And the one by the old address has no later complaint pointing at it any more: nothing to change there.
+        assert db.session.get(Complaint, by_mail.id).previous_received_at is None
+
+
+def test_the_bulk_backfill_finds_the_same_previous_complaints(app, make_tenant):
+    import importlib.util
+    from pathlib import Path
+
+    from services.complaints.repeats import BACKFILL
+
+    path = Path(__file__).parent.parent / "migrations" / "versions" / "0024_previous_complaint.py"
+    spec = importlib.util.spec_from_file_location("migration_0024", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+    assert " ".join(migration.BACKFILL.split()) == " ".join(BACKFILL.split())
+    made = make_tenant()
+    now = utcnow()
+    with in_tenant(app, made) as s:
+        contacts = [
+            {"phone": "+77015550000"},
+            {"phone": None, "email": "a@example.com"},
+            {"phone": "+77015550000", "email": "a@example.com"},
+            {"phone": "+77015551111", "national_id": "900101412344"},
+            {"phone": None, "national_id": "900101412344"},
+            {"phone": "+77015550000"},
+        ]
+        for n, fields in enumerate(contacts):
+            register_complaint(s.owner, s.tenant, _input(received_at=now - timedelta(days=10 - n), **fields))
+        db.session.flush()
+        kept = dict(db.session.execute(sa.select(Complaint.id, Complaint.previous_received_at)).all())
+        assert sum(v is not None for v in kept.values()) == 3
+        db.session.execute(sa.update(Complaint).values(previous_received_at=None))
+        db.session.execute(sa.text(BACKFILL))
+        db.session.expire_all()
+        assert dict(db.session.execute(sa.select(Complaint.id, Complaint.previous_received_at)).all()) == kept

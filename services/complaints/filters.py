@@ -206,7 +206,7 @@ def conditions(actor: StaffMember, f: InboxFilter, tz: ZoneInfo, now: datetime) 
     if f.action or f.action_owner is not None or f.action_unit is not None:
         conds.append(with_action(f, tz))
     if f.repeat:
-        conds.append(complained_before(REPEAT_DAYS, f.received_from, f.received_to, tz))
+        conds.append(complained_before(REPEAT_DAYS))
     if f.level is not None:
         conds.append(Complaint.escalation_level == f.level)
     if f.justified:
@@ -328,29 +328,13 @@ def days_before(column: Any, days: int) -> sa.ColumnElement[Any]:
     return sa.func.datetime(column, f"-{days} days")
 
 
-def complained_before(days: int, first: date | None, last: date | None, tz: ZoneInfo) -> sa.ColumnElement[bool]:
+def complained_before(days: int) -> sa.ColumnElement[bool]:
     """The same complainant — the same phone, e-mail or national id — had another complaint received in the
-    `days` days before this one: the complaint just before it by that contact (a window over the contact's
-    complaints in order, one sort each) was received less than `days` days earlier. Only the days from `days`
-    before `first` to `last` (the filter's days of arrival) are read."""
-    found = []
-    for contact in ("phone", "email", "national_id"):
-        column = getattr(Complaint, contact)
-        before = sa.func.lag(Complaint.received_at).over(
-            partition_by=column, order_by=(Complaint.received_at, Complaint.id)
-        )
-        span = _between(Complaint.received_at, first - timedelta(days=days + 1) if first else None, last, tz)
-        window = (
-            sa.select(Complaint.id.label("id"), Complaint.received_at.label("at"), before.label("before"))
-            .where(column.is_not(None), *span)
-            .subquery()
-        )
-        found.append(
-            sa.select(window.c.id).where(
-                window.c.before < window.c.at, window.c.before >= days_before(window.c.at, days)
-            )
-        )
-    return Complaint.id.in_(sa.union(*found))
+    `days` days before this one (services.complaints.repeats keeps when)."""
+    return sa.and_(
+        Complaint.previous_received_at.is_not(None),
+        Complaint.previous_received_at >= days_before(Complaint.received_at, days),
+    )
 
 
 def late_for(deadline: str, now: datetime) -> sa.ColumnElement[bool]:

@@ -118,6 +118,7 @@ class Complaint(TenantOwned, Base):
                 "acknowledge_hours",
                 "respond_hours",
                 "resolve_hours",
+                "previous_received_at",
             ],
         ),
         # Covering the inbox's filters: the counts per tab come from the index alone.
@@ -211,6 +212,9 @@ class Complaint(TenantOwned, Base):
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the same complainant's previous complaint arrived (services.complaints.repeats): the recurrence
+    # report's "the same customer again", which outlives the removal of the contacts it was found by.
+    previous_received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Names, phone, e-mail, code, subject and text, normalized for search (Persian letters, Latin digits);
     # written, never read back, so it is not loaded with the row.

@@ -24,6 +24,7 @@ from services.complaints.models import (
     Kind,
 )
 from services.complaints.registration import ComplaintInput, clean_record
+from services.complaints.repeats import CONTACTS, contacts_of, relink
 from services.complaints.search import build_search_text
 from services.complaints.stale import check_version, touch
 from services.files.checking import CheckedFile, check_total
@@ -84,8 +85,12 @@ def edit_complaint(actor: StaffMember, tenant: Tenant, complaint_id: int, data: 
         and (values["about_staff_id"] == complaint.handler_id)
     ):
         raise Refused(_l("The handler cannot be the person the complaint is about."), field="about_staff_id")
+    earlier_contacts = contacts_of(complaint)
     for key in diff:
         setattr(complaint, key, values[key])
+    if any(name in diff for name in CONTACTS):
+        # Whose complaint came before whose may change for both the old contacts' complaints and the new ones'.
+        relink(earlier_contacts, contacts_of(complaint))
     if "priority" in diff or "category_id" in diff:
         recompute_due_dates(tenant, complaint)
     complaint.search_text = build_search_text(complaint)

@@ -16,6 +16,7 @@ from services.complaints.access import may_handle
 from services.complaints.lifecycle import set_next_due
 from services.complaints.log import record
 from services.complaints.models import Complaint, IntakeChannel, Kind, Priority, State, TrackingCode
+from services.complaints.repeats import contacts_of, relink
 from services.complaints.search import build_search_text
 from services.contacts import PreferredContact, check_email, check_national_id, normalize_phone
 from services.notifications.outbox import notify_customer
@@ -159,6 +160,7 @@ def register_complaint(actor: StaffMember | None, tenant: Tenant, data: Complain
         # The same form, sent twice at the same moment: the other request registered it.
         _refuse_resubmission(values["submission_key"])
         raise
+    relink(contacts_of(complaint))
     record(
         complaint,
         "registered",
