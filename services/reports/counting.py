@@ -6,7 +6,7 @@ conditions (services.complaints.filters) are the ones counted here.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,7 +31,6 @@ def where(actor: StaffMember, f: InboxFilter, tz: ZoneInfo, now: datetime) -> li
 # in one pass over those rows, each by a FILTER of what else it asks.
 ANCHOR = ("tab", "received_from", "received_to", "closed_from", "closed_to", "category_id", "unit_id", "handler")
 ANCHOR += ("priority", "channel", "kind")
-DAYS = ("received_from", "received_to", "closed_from", "closed_to")
 
 
 def _anchor(f: InboxFilter) -> InboxFilter:
@@ -53,9 +52,8 @@ def count_each(actor: StaffMember, filters: Mapping[str, InboxFilter], tz: ZoneI
             continue
         columns = []
         for key in keys:
-            # What the filter asks beyond its anchor (conditions() leaves the tab out). Its days stay: a condition
-            # such as the same customer again reads only the complaints of those days.
-            extra = filters[key].but(**{name: getattr(InboxFilter(), name) for name in ANCHOR if name not in DAYS})
+            # What the filter asks beyond its anchor (conditions() leaves the tab out).
+            extra = filters[key].but(**{name: getattr(InboxFilter(), name) for name in ANCHOR})
             columns.append(sa.func.count().filter(sa.and_(*conditions(actor, extra, tz, now))))
         row = db.session.execute(sa.select(*columns).select_from(Complaint).where(*where(actor, anchor, tz, now))).one()
         counts.update({key: int(value or 0) for key, value in zip(keys, row, strict=True)})
@@ -86,6 +84,55 @@ def count_by(
         sa.select(key.label("key"), sa.func.count()).where(*where(actor, f, tz, now)).group_by(sa.literal_column("key"))
     ).all()
     return {value: int(count) for value, count in rows}
+
+
+def count_sets(
+    actor: StaffMember,
+    f: InboxFilter,
+    sets: Sequence[Sequence[sa.ColumnElement[Any]]],
+    tz: ZoneInfo,
+    now: datetime,
+) -> list[dict[tuple[Any, ...], int]]:
+    """How many complaints `f` lists, grouped by each set of keys in turn ({(value, ...): count} per set): on
+    PostgreSQL in one pass (GROUPING SETS, each grouping hashed as the rows go by), elsewhere one query per set."""
+    if len(sets) == 1 or db.session.get_bind().dialect.name != "postgresql":
+        found = []
+        for keys in sets:
+            labels = [key.label(f"k{n}") for n, key in enumerate(keys)]
+            rows = db.session.execute(
+                sa.select(*labels, sa.func.count())
+                .where(*where(actor, f, tz, now))
+                .group_by(*(sa.literal_column(f"k{n}") for n in range(len(keys))))
+            ).all()
+            found.append({tuple(row[:-1]): int(row[-1]) for row in rows})
+        return found
+    columns: list[sa.ColumnElement[Any]] = []
+    places: list[list[int]] = []
+    for keys in sets:
+        places.append([len(columns) + n for n in range(len(keys))])
+        columns += keys
+    # The keys computed once per row in a subquery, so that the grouping names them as plain columns.
+    inner = (
+        sa.select(*(column.label(f"k{n}") for n, column in enumerate(columns)))
+        .where(*where(actor, f, tz, now))
+        .subquery()
+    )
+    keys = list(inner.c)
+    width = len(keys)
+    # GROUPING() has a bit set for each key a row is not grouped by, the first key the highest: it tells the sets apart.
+    masks = {
+        sum(1 << (width - 1 - n) for n in range(width) if n not in place): index for index, place in enumerate(places)
+    }
+    rows = db.session.execute(
+        sa.select(*keys, sa.func.grouping(*keys), sa.func.count()).group_by(
+            sa.func.grouping_sets(*(sa.tuple_(*(keys[n] for n in place)) for place in places))
+        )
+    ).all()
+    found: list[dict[tuple[Any, ...], int]] = [{} for _ in sets]
+    for row in rows:
+        index = masks[row[width]]
+        found[index][tuple(row[n] for n in places[index])] = int(row[width + 1])
+    return found
 
 
 def as_date(value: Any) -> date:

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from services.reports.models import Exposure, ReportSettings
-from services.reports.periods import bucket_of
+from services.reports.periods import bucket_of, buckets, next_bucket, sum_by_bucket
 from services.reports.tables import Cell, Row, Scope, Table
 from tenants.db import db
 from tenants.errors import Refused
@@ -73,28 +73,23 @@ def save_exposure(actor: StaffMember, kind: str, typed: dict[date, str]) -> None
             row.amount = amount
 
 
-def rate_table(s: Scope, jalali: bool) -> Table | None:
+def rate_table(s: Scope, jalali: bool, complaints_per_day: dict[date, int]) -> Table | None:
     """Received per month of the organization's calendar with its number of customers (visits, transactions)
-    and the complaints per 1,000 of them; None when no month of the period has a number."""
-    months: list[date] = []
-    day = s.period.first
-    while day <= s.period.last:
-        start = bucket_of(day, "month", jalali, 0)
-        if not months or months[-1] != start:
-            months.append(start)
-        day += timedelta(days=1)
+    and the complaints per 1,000 of them; None when no month of the period has a number. `complaints_per_day`:
+    the complaints (not suggestions or compliments) the period received, by local day."""
+    months = buckets(s.period, "month", 0, jalali)
     known = amounts(months)
     if not known:
         return None
     kind = exposure_kind()
+    counts = sum_by_bucket(complaints_per_day, months)
     rows: list[Row] = []
     for start in months:
         if start not in known:
             continue
-        month_end = bucket_of(start + timedelta(days=40), "month", jalali, 0) - timedelta(days=1)
-        end = min(month_end, s.period.last)
+        end = min(next_bucket(start, "month", jalali) - timedelta(days=1), s.period.last)
         f = s.base.but(kind="complaint", received_from=max(start, s.period.first), received_to=end)
-        count = s.count_each({"n": f})["n"]
+        count = counts.get(start, 0)
         amount = known[start]
         per_thousand = Cell(count * 1000 / amount if amount else None, "mean")
         rows.append(

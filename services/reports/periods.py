@@ -7,6 +7,7 @@ moments are those days' starts in the organization's time zone.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
@@ -170,13 +171,33 @@ def bucket_size(period: Period) -> str:
     return "month"
 
 
-def buckets(period: Period, size: str, first_weekday: int) -> list[date]:
-    """The first day of every bucket of the period, in order (the first may begin before the period does)."""
+def next_bucket(start: date, size: str, jalali: bool) -> date:
+    """The first day of the bucket after the one beginning on `start`."""
+    if size == "day":
+        return start + timedelta(days=1)
+    if size == "week":
+        return start + timedelta(days=7)
+    year, month = _year_month(start, jalali)
+    return _month_start(year, month + 1, jalali)
+
+
+def buckets(period: Period, size: str, first_weekday: int, jalali: bool | None = None) -> list[date]:
+    """The first day of every bucket of the period, in order (the first may begin before the period does); months
+    of the period's calendar unless `jalali` says which."""
+    jalali = period.jalali if jalali is None else jalali
     found: list[date] = []
-    day = period.first
-    while day <= period.last:
-        start = bucket_of(day, size, period.jalali, first_weekday)
-        if not found or found[-1] != start:
-            found.append(start)
-        day += timedelta(days=1)
+    start = bucket_of(period.first, size, jalali, first_weekday)
+    while start <= period.last:
+        found.append(start)
+        start = next_bucket(start, size, jalali)
     return found
+
+
+def sum_by_bucket(per_day: Mapping[date, int], starts: list[date]) -> dict[date, int]:
+    """Counts per day summed into the buckets beginning on `starts` (in order); days before the first are left out."""
+    totals: dict[date, int] = {}
+    for day, count in per_day.items():
+        index = bisect_right(starts, day) - 1
+        if index >= 0:
+            totals[starts[index]] = totals.get(starts[index], 0) + count
+    return totals

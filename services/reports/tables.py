@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from services.catalog.models import Category, Unit
 from services.complaints.filters import NONE, InboxFilter
 from services.complaints.models import IntakeChannel, Priority
-from services.reports.counting import count_by, count_each, where
+from services.reports.counting import count_by, count_each, count_sets, where
 from services.reports.periods import Period
 from tenants.db import db
 from tenants.errors import Refused
@@ -131,6 +131,11 @@ class Scope:
 
     def count_by(self, f: InboxFilter, key: sa.ColumnElement[Any]) -> dict[Any, int]:
         return count_by(self.actor, f, key, self.tz, self.now)
+
+    def count_sets(
+        self, f: InboxFilter, sets: list[tuple[sa.ColumnElement[Any], ...]]
+    ) -> list[dict[tuple[Any, ...], int]]:
+        return count_sets(self.actor, f, sets, self.tz, self.now)
 
     def count_each(self, filters: dict[str, InboxFilter]) -> dict[str, int]:
         return count_each(self.actor, filters, self.tz, self.now)

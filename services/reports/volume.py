@@ -3,7 +3,7 @@ priority, with the Pareto of categories and of root causes."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -15,21 +15,17 @@ from services.complaints.models import Complaint, CorrectiveAction, IntakeChanne
 from services.complaints.words import CHANNEL_NAMES, KIND_NAMES, PRIORITY_NAMES
 from services.reports.counting import as_date, by_top_category
 from services.reports.exposure import rate_table
-from services.reports.periods import bucket_of, bucket_size, buckets
+from services.reports.periods import bucket_size, buckets, sum_by_bucket
 from services.reports.tables import Cell, Report, Row, Scope, Table, names_of
 from tenants.db import db
 
 
-def over_time(s: Scope) -> Table:
+def over_time(s: Scope, per_day: dict[date, int]) -> Table:
     """Received per day, week or month of the period: counted per local day in the database, summed per bucket."""
     period = s.period
     size = bucket_size(period)
-    per_day = s.count_by(s.received, local_date(Complaint.received_at, s.tz))
-    totals: dict[Any, int] = {}
-    for day, count in per_day.items():
-        start = bucket_of(as_date(day), size, period.jalali, s.first_weekday)
-        totals[start] = totals.get(start, 0) + count
     starts = buckets(period, size, s.first_weekday)
+    totals = sum_by_bucket(per_day, starts)
     rows = []
     for index, start in enumerate(starts):
         first = max(start, period.first)
@@ -104,23 +100,36 @@ def root_causes(s: Scope, f: InboxFilter) -> Table:
 def volume(s: Scope) -> Report:
     """The volume and mix report of `period`."""
     f = s.received
-    # One pass grouped by all five; each dimension's counts are the sums over the others (a few thousand groups).
-    dimensions = (Complaint.kind, Complaint.category_id, Complaint.unit_id, Complaint.channel, Complaint.priority)
-    sums: list[dict[Any, int]] = [{} for _ in dimensions]
-    for *values, count in db.session.execute(
-        sa.select(*dimensions, sa.func.count()).where(*s.where(f)).group_by(*dimensions)
-    ).all():
-        for index, value in enumerate(values):
-            sums[index][value] = sums[index].get(value, 0) + int(count)
-    kinds, by_category, units, channels, priorities = sums
+    # By day and kind; then by each of category, unit, channel and priority in one pass (the day apart: the
+    # database cannot tell how few days there are, and would sort what it can hash).
+    (by_day_kind,) = s.count_sets(f, [(local_date(Complaint.received_at, s.tz), Complaint.kind)])
+    by_one = s.count_sets(
+        f,
+        [
+            (Complaint.category_id,),
+            (Complaint.unit_id,),
+            (Complaint.channel,),
+            (Complaint.priority,),
+        ],
+    )
+    per_day: dict[date, int] = {}
+    complaints_per_day: dict[date, int] = {}
+    kinds: dict[Any, int] = {}
+    for (value, kind), count in by_day_kind.items():
+        day = as_date(value)
+        per_day[day] = per_day.get(day, 0) + count
+        kinds[kind] = kinds.get(kind, 0) + count
+        if kind == Kind.COMPLAINT.value:
+            complaints_per_day[day] = complaints_per_day.get(day, 0) + count
+    by_category, units, channels, priorities = ({key[0]: n for key, n in counts.items()} for counts in by_one)
     categories = by_top_category(by_category)
     total = sum(kinds.values())
     unit_names = names_of(Unit, list(units))
-    rate = rate_table(s, s.jalali_months)
+    rate = rate_table(s, s.jalali_months, complaints_per_day)
     return Report(
         "volume",
         [
-            over_time(s),
+            over_time(s, per_day),
             *([rate] if rate is not None else []),
             Table(
                 "kinds",
