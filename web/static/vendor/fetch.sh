@@ -15,7 +15,7 @@ npm pack --silent "htmx.org@$htmx" "bootstrap@$bootstrap" "vazirmatn@$vazirmatn"
 for f in *.tgz; do mkdir -p "${f%.tgz}" && tar xzf "$f" -C "${f%.tgz}"; done
 cp "htmx.org-$htmx/package/dist/htmx.min.js" "$here/htmx-$htmx.min.js"
 cp "bootstrap-$bootstrap/package/dist/css/bootstrap.min.css" "$here/bootstrap-$bootstrap.min.css"
-cp "bootstrap-$bootstrap/package/dist/css/bootstrap.rtl.min.css" "$here/bootstrap-$bootstrap.rtl.min.css" "$here/chart-$chartjs.umd.min.js"
+cp "bootstrap-$bootstrap/package/dist/css/bootstrap.rtl.min.css" "$here/bootstrap-$bootstrap.rtl.min.css"
 cp "chart.js-$chartjs/package/dist/chart.umd.min.js" "$here/chart-$chartjs.umd.min.js"
 cp "chart.js-$chartjs/package/LICENSE.md" "$here/chart-LICENSE.md"
 # Source maps are not shipped; drop the comments that point at them.
