@@ -125,3 +125,13 @@ _.staff_member_id  # ExportRecord's who, read by SQL and audits
 _.acknowledge_hours  # Complaint's working hours per step, read by name in services/reports/timeliness.py
 _.respond_hours
 _.resolve_hours
+
+# The records' fields read by their templates (web/templates/records/, console/reports/review.html).
+_.status_note
+_.period_first  # management reviews' and audit samples' periods, shown by their pages
+_.size_asked
+_.drawn_by_id
+_.scored_by_id
+_.scored_at
+_.not_applicable  # an audit's counts, printed (web/templates/records/audit_sample.html)
+_.scored

@@ -35,8 +35,11 @@ def localized(names: dict[str, str] | None, locale: str) -> str:
     return next(iter(names.values()), "")
 
 
-def format_moment(value: datetime | date, locale: str, timezone: str, kind: str = "datetime") -> str:
-    """A date or time in `locale`'s calendar and language, in `timezone`: Jalali with Persian digits for Persian.
+def format_moment(
+    value: datetime | date, locale: str, timezone: str, kind: str = "datetime", *, gregorian: bool = False
+) -> str:
+    """A date or time in `locale`'s calendar and language, in `timezone`: Jalali with Persian digits for Persian
+    (Gregorian in Persian words and digits when `gregorian`, as a form shows beside the Jalali date).
 
     `kind` is "datetime", "date" or "time". Naive datetimes are read as UTC; a date has no zone.
     """
@@ -46,13 +49,15 @@ def format_moment(value: datetime | date, locale: str, timezone: str, kind: str 
     else:
         local = datetime(value.year, value.month, value.day)  # noqa: DTZ001 - a calendar date has no zone
         kind = "date"
-    if locale == "fa":
+    if locale == "fa" and not gregorian:
         jalali = jdatetime.datetime.fromgregorian(datetime=local.replace(tzinfo=None), locale="fa_IR")
         pattern = {"date": "%-d %B %Y", "time": "%H:%M"}.get(kind, "%-d %B %Y، %H:%M")
         pattern = pattern.replace("%-d", str(jalali.day))
         return persian_digits(jalali.strftime(pattern))
     day = format_date(local, "medium", locale=locale)
     clock = format_time(local, "short", locale=locale)
+    if locale == "fa":
+        return persian_digits({"date": day, "time": clock}.get(kind, f"{day}، {clock}"))
     return {"date": day, "time": clock}.get(kind, f"{day}, {clock}")
 
 

@@ -81,6 +81,19 @@ def channel_directory(app_role: str) -> list[str]:
     )
 
 
+# The log is append-only for the application, with one exception, made here and nowhere else: once a complaint's
+# personal data is removed (services.records.retention), the body and data of its entries may be rewritten
+# without it. The function runs as the tables' owner, which row-level security still holds to the tenant in
+# scope; it changes nothing of an entry whose complaint keeps its personal data.
+LOG_SCRUBBER = (
+    "CREATE OR REPLACE FUNCTION scrub_log_entry(entry integer, new_body text, new_data jsonb) RETURNS void "
+    "LANGUAGE sql SECURITY DEFINER SET search_path = pg_catalog, public AS $$ "
+    "UPDATE public.complaint_events e SET body = new_body, data = new_data WHERE e.id = entry AND EXISTS "
+    "(SELECT 1 FROM public.complaints c WHERE c.id = e.complaint_id AND c.anonymized_at IS NOT NULL) $$",
+    "REVOKE ALL ON FUNCTION scrub_log_entry(integer, text, jsonb) FROM PUBLIC",
+)
+
+
 def grant_app_role(role: str) -> list[str]:
     """Statements that let the application role read and write the data, and nothing more.
 
@@ -111,6 +124,8 @@ def grant_app_role(role: str) -> list[str]:
         "GRANT EXECUTE ON FUNCTION due_notices(timestamptz, integer) TO {r}; END IF",
         "IF to_regprocedure('tenants_with_channel(text)') IS NOT NULL THEN "
         "GRANT EXECUTE ON FUNCTION tenants_with_channel(text) TO {r}; END IF",
+        "IF to_regprocedure('scrub_log_entry(integer, text, jsonb)') IS NOT NULL THEN "
+        "GRANT EXECUTE ON FUNCTION scrub_log_entry(integer, text, jsonb) TO {r}; END IF",
     )
     body = "; ".join(g.format(r=quoted) for g in (*grants, *revokes, *functions))
     # The role name comes from settings, not from users, and is quoted as an identifier and a literal.

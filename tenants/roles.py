@@ -13,6 +13,8 @@ class Role(StrEnum):
     MANAGER = "manager"
     AGENT = "agent"
     UNIT_MEMBER = "unit_member"
+    # Reads every complaint and report, handles none; draws and scores audit samples (ISO 10002 8.5).
+    AUDITOR = "auditor"
 
 
 class Permission(StrEnum):
@@ -21,14 +23,28 @@ class Permission(StrEnum):
     VIEW_ALL_COMPLAINTS = "view_all_complaints"
     HANDLE_COMPLAINTS = "handle_complaints"
     VIEW_REPORTS = "view_reports"
+    # A complainant's data exported or erased on their request, a legal hold set or lifted: owners and admins.
+    MANAGE_PERSONAL_DATA = "manage_personal_data"
+    # Management reviews recorded and their decisions kept up (ISO 10002 8.6).
+    MANAGE_REVIEWS = "manage_reviews"
+    # Audit samples drawn and scored, findings opened as corrective actions (ISO 10002 8.5).
+    AUDIT_COMPLAINTS = "audit_complaints"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {
     Role.OWNER: frozenset(Permission),
     Role.ADMIN: frozenset(Permission),
-    Role.MANAGER: frozenset({Permission.VIEW_ALL_COMPLAINTS, Permission.HANDLE_COMPLAINTS, Permission.VIEW_REPORTS}),
+    Role.MANAGER: frozenset(
+        {
+            Permission.VIEW_ALL_COMPLAINTS,
+            Permission.HANDLE_COMPLAINTS,
+            Permission.VIEW_REPORTS,
+            Permission.MANAGE_REVIEWS,
+        }
+    ),
     Role.AGENT: frozenset({Permission.VIEW_ALL_COMPLAINTS, Permission.HANDLE_COMPLAINTS}),
     Role.UNIT_MEMBER: frozenset({Permission.HANDLE_COMPLAINTS}),
+    Role.AUDITOR: frozenset({Permission.VIEW_ALL_COMPLAINTS, Permission.VIEW_REPORTS, Permission.AUDIT_COMPLAINTS}),
 }
 
 

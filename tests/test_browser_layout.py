@@ -28,6 +28,12 @@ PAGES = (
     "/demo/console/reports/volume?period=this_year",
     "/demo/console/reports/satisfaction?period=this_year",
     "/demo/console/reports/actions?period=this_year",
+    "/demo/console/reports/review?period=last_month",
+    "/demo/console/audits",
+    "/demo/console/settings/records",
+    "/demo/console/settings/personal-data?phone=09121234567",
+    "/demo/console/complaints/1/forms/registration",
+    "/demo/console/complaints/1/forms/follow_up",
 )
 
 MISFITS = (Path(__file__).parent / "fixtures" / "misfits.js").read_text(encoding="utf-8")

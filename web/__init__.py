@@ -47,6 +47,7 @@ MODEL_MODULES = (
     "services.intake.models",
     "services.notifications.models",
     "services.portal.models",
+    "services.records.models",
     "services.reports.models",
 )
 

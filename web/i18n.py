@@ -163,6 +163,9 @@ def init_app(app) -> None:
         npgettext=lambda c, s, p, n: _catalog().unpgettext(c, s, p, n),
     )
     app.jinja_env.filters["when"] = format_when
+    app.jinja_env.filters["gregorian"] = lambda value, kind="datetime": (
+        "" if value is None else format_moment(value, locale_code(), str(get_timezone()), kind, gregorian=True)
+    )
     app.jinja_env.filters["num"] = format_number
     app.jinja_env.filters["filesize"] = format_filesize
     app.jinja_env.filters["money"] = format_money

@@ -20,7 +20,7 @@ from redis import Redis
 from redis.exceptions import RedisError, WatchError
 from rq import Queue
 
-from workers import escalation, followups, intake, notices
+from workers import escalation, followups, intake, notices, records
 from workers.queues import DEFAULT, JOB_TIMEOUT, connection
 
 log = logging.getLogger(__name__)
@@ -33,6 +33,7 @@ def jobs(app: Flask) -> list[tuple[Callable[..., Any], str, int]]:
         (escalation.sweep, DEFAULT, int(app.config["SWEEP_SECONDS"])),
         (followups.follow_ups, DEFAULT, int(app.config["FOLLOW_UP_SECONDS"])),
         (intake.mailboxes, DEFAULT, int(app.config["MAIL_POLL_SECONDS"])),
+        (records.retention, DEFAULT, int(app.config["RETENTION_SECONDS"])),
     ]
 
 

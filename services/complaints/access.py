@@ -47,12 +47,16 @@ def may_handle(actor: StaffMember) -> None:
     require(actor, Permission.HANDLE_COMPLAINTS)
 
 
-def get_complaint(actor: StaffMember, complaint_id: int, *, for_update: bool = False) -> Complaint:
-    """The complaint, if `actor` may see it; NotFound otherwise (never a hint that it exists)."""
-    try:
-        may_handle(actor)
-    except Forbidden:
-        raise NotFound(_l("There is no such complaint.")) from None
+def get_complaint(
+    actor: StaffMember, complaint_id: int, *, for_update: bool = False, reading: bool = False
+) -> Complaint:
+    """The complaint, if `actor` may see it (and handle it, unless only `reading`: an auditor reads what they
+    may not handle); NotFound otherwise (never a hint that it exists)."""
+    if not reading:
+        try:
+            may_handle(actor)
+        except Forbidden:
+            raise NotFound(_l("There is no such complaint.")) from None
     query = sa.select(Complaint).where(Complaint.id == complaint_id, visible_to(actor))
     if for_update:
         query = query.with_for_update()

@@ -215,6 +215,10 @@ class Complaint(TenantOwned, Base):
     # When the same complainant's previous complaint arrived (services.complaints.repeats): the recurrence
     # report's "the same customer again", which outlives the removal of the contacts it was found by.
     previous_received_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Kept as it is, personal data and all, whatever the retention time (a legal hold: a dispute, an inquiry).
+    legal_hold: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # When the complainant's personal data was removed (services.records.retention): the figures stay.
+    anonymized_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     # Names, phone, e-mail, code, subject and text, normalized for search (Persian letters, Latin digits);
     # written, never read back, so it is not loaded with the row.

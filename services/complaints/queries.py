@@ -165,7 +165,7 @@ class ComplaintFile:
 
 def complaint_file(actor: StaffMember, complaint_id: int) -> ComplaintFile:
     """The complaint page's data, if `actor` may see the complaint."""
-    c = get_complaint(actor, complaint_id)
+    c = get_complaint(actor, complaint_id, reading=True)
     staff = {m.id: m for m in db.session.scalars(sa.select(StaffMember))}
     units = {u.id: u for u in db.session.scalars(sa.select(Unit).order_by(Unit.position, Unit.id))}
     causes = {r.id: r for r in db.session.scalars(sa.select(RootCause).order_by(RootCause.position, RootCause.id))}

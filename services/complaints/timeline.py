@@ -18,10 +18,13 @@ from services.complaints.words import (
     ACTION_STATUS_NAMES,
     CHANNEL_NAMES,
     CONTACT_NAMES,
+    ERASURE_REASONS,
     EVENT_NAMES,
     FIELD_NAMES,
     FILE_REFUSALS,
+    FORM_NAMES,
     KIND_NAMES,
+    PRINT_FORMAT_NAMES,
     PRIORITY_NAMES,
     STAND_IN_WORDS,
     STATE_NAMES,
@@ -194,6 +197,22 @@ def _file_refused(_e: ComplaintEvent, data: dict[str, Any], _names: Names) -> di
     return {"filename": data.get("filename") or "", "refusal": named(FILE_REFUSALS, data.get("reason"))}
 
 
+def _form_printed(_e: ComplaintEvent, data: dict[str, Any], _names: Names) -> dict[str, Any]:
+    return {
+        "sentence": Text(
+            named(FORM_NAMES, data.get("form")),
+            " · ",
+            named(PRINT_FORMAT_NAMES, data.get("format")),
+            " · ",
+            named(LANGUAGE_NAMES, data.get("locale")),
+        )
+    }
+
+
+def _anonymized(_e: ComplaintEvent, data: dict[str, Any], _names: Names) -> dict[str, Any]:
+    return {"sentence": named(ERASURE_REASONS, data.get("reason"))}
+
+
 def _changes(_e: ComplaintEvent, data: dict[str, Any], names: Names) -> dict[str, Any]:
     return {
         "changes": tuple(
@@ -204,6 +223,8 @@ def _changes(_e: ComplaintEvent, data: dict[str, Any], names: Names) -> dict[str
 
 
 _SHAPES: dict[str, Shape] = {
+    "form_printed": _form_printed,
+    "anonymized": _anonymized,
     "registered": _registered,
     "transition": _transition,
     "decision": _decision,

@@ -79,7 +79,19 @@ EVENT_NAMES = {
     "file_refused": _l("File not kept"),
     "mail_after_close": _l("Mail from the customer after closing"),
     "rated": _l("The customer rated the handling"),
+    "form_printed": _l("Form printed"),
+    "anonymized": _l("Personal data removed"),
+    "hold_set": _l("Legal hold set"),
+    "hold_lifted": _l("Legal hold lifted"),
 }
+# Why a complaint's personal data was removed (services.records.retention).
+ERASURE_REASONS = {
+    "retention": _l("The organization's retention time for personal data had passed."),
+    "request": _l("At the complainant's request."),
+}
+# The seed's two forms of a complaint (services.records.forms).
+FORM_NAMES = {"registration": _l("Registration form"), "follow_up": _l("Follow-up form")}
+PRINT_FORMAT_NAMES = {"pdf": "PDF", "html": _l("Printable page")}
 # The customer's score of the handling (1 to 5), in words.
 SCORE_WORDS = {
     "1": _l("very badly"),

@@ -151,6 +151,7 @@ ROLE_NAMES = {
     "manager": _l("Manager"),
     "agent": _l("Complaints officer"),
     "unit_member": _l("Unit member"),
+    "auditor": _l("Auditor"),
 }
 
 

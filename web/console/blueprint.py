@@ -19,4 +19,5 @@ def _load_complaint() -> None:
     hint that it exists. Runs after the blueprint's log-in check, so a visitor never causes a lookup."""
     complaint_id = (request.view_args or {}).pop("complaint_id", None)
     if complaint_id is not None:
-        g.complaint = get_complaint(current_user, complaint_id)
+        # A page that only shows the complaint may be read by whoever sees it; a change needs one who handles it.
+        g.complaint = get_complaint(current_user, complaint_id, reading=request.method == "GET")

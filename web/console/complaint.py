@@ -55,6 +55,7 @@ from web.console.options import (
     storage,
     uploads,
 )
+from web.tenancy import STAFF, access
 
 
 # Several forms share one page: each has its own prefix, so ids and names never collide.
@@ -224,6 +225,7 @@ def changed():
 
 
 @bp.get("/complaints/<int:complaint_id>")
+@access(STAFF)  # a reading page: whoever sees complaints, an auditor too
 def complaint_detail():
     """The complaint file: header, complainant, the allowed steps, decision, actions, files, timeline."""
     return render_file()
@@ -335,6 +337,7 @@ def upload():
 
 
 @bp.get("/complaints/<int:complaint_id>/files/<int:attachment_id>")
+@access(STAFF)  # a reading page: whoever sees complaints, an auditor too
 def download(attachment_id: int):
     """A file, as a download, to those who may see the complaint."""
     attachment = get_attachment(current_user, g.complaint.id, attachment_id)

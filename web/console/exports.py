@@ -30,6 +30,7 @@ from web.console.blueprint import bp
 from web.console.inbox import filter_from_request
 from web.console.reports import REPORTS, build_report, report_scope, row_label
 from web.i18n import locale_code
+from web.tenancy import STAFF, access
 
 FORMATS = {
     "csv": "text/csv; charset=utf-8",
@@ -79,6 +80,7 @@ def _words(names: dict[str, Any]) -> dict[str, str]:
 
 
 @bp.get("/complaints.<file_format>")
+@access(STAFF)  # a reading page: whoever sees complaints, an auditor too
 def export_complaints(file_format: str):
     """The complaints the inbox lists under the URL's filters, every one (no cap), newest first. The rows are
     read while the file goes out, in an application context and tenant scope of their own: the request's
@@ -175,6 +177,7 @@ def _value(cell: Cell) -> Any:
 
 
 @bp.get("/reports/<name>/<table_key>.<file_format>")
+@access(STAFF)  # a reading page: whoever sees complaints, an auditor too
 def export_report_table(name: str, table_key: str, file_format: str):
     """One table of a report, as shown (shares in percent)."""
     if name not in REPORTS or file_format not in FORMATS:

@@ -27,6 +27,7 @@ from web.console.forms import BulkAssignForm, optional_id
 from web.console.options import select_options
 from web.forms import parse_local_date
 from web.i18n import format_number, format_when, locale_code, localize_digits
+from web.tenancy import STAFF, access
 
 
 def _tz() -> ZoneInfo:
@@ -121,6 +122,7 @@ def extra_filters(f: InboxFilter) -> list[tuple[str, str, str]]:
 
 
 @bp.get("/complaints")
+@access(STAFF)  # a reading page: whoever sees complaints, an auditor too
 def inbox_view():
     """The inbox: tabs with counts, filters in the URL, search, keyset pages; htmx swaps only the results."""
     f = filter_from_request()

@@ -32,6 +32,7 @@ from web.console.labels import score_words
 from web.console.options import select_options
 from web.forms import date_input_value, parse_local_date
 from web.i18n import format_number, format_when, locale_code, text_direction
+from web.tenancy import STAFF, access
 
 REPORTS: dict[str, tuple[Any, Any]] = {
     "volume": (
@@ -103,12 +104,14 @@ def inbox_link(f: InboxFilter | None) -> str | None:
 
 
 @bp.get("/reports/")
+@access(STAFF)  # a reading page: whoever sees complaints, an auditor too
 def reports_index():
     """The list of reports."""
     return render_template("console/reports/index.html", reports=REPORTS)
 
 
 @bp.get("/reports/<name>")
+@access(STAFF)  # a reading page: whoever sees complaints, an auditor too
 def report(name: str):
     """One report: a period, filters, and its tables with their charts."""
     if name not in REPORTS:

@@ -13,7 +13,7 @@ from services.reports.home import home as home_figures
 from services.reports.periods import preset_period
 from tenants.db import utcnow
 from tenants.roles import Permission, can
-from web.console import actions, complaint, exports, inbox, registration, reports  # noqa: F401 - routes on bp
+from web.console import actions, audits, complaint, exports, inbox, records, registration, reports, review  # noqa: F401 - routes on bp
 from web.console.blueprint import bp
 from web.i18n import locale_code
 from web.tenancy import STAFF, access

@@ -16,7 +16,9 @@ import web.settings.deliveries
 import web.settings.escalation
 import web.settings.form_builder
 import web.settings.notices
+import web.settings.personal_data
 import web.settings.portal
+import web.settings.records
 import web.settings.reporting  # noqa: F401 - the other settings pages' routes, on bp
 from services.catalog.models import Unit
 from services.catalog.operations import set_member_unit

@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # Re-fetch the vendored front-end files by version from the npm registry:
-#   web/static/vendor/fetch.sh HTMX_VERSION BOOTSTRAP_VERSION VAZIRMATN_VERSION CHARTJS_VERSION
-# then update the versions named in web/templates/base.html and web/templates/console/reports/report.html. No CDN is used at run time.
+#   web/static/vendor/fetch.sh HTMX_VERSION BOOTSTRAP_VERSION VAZIRMATN_VERSION CHARTJS_VERSION NOTO_SANS_VERSION
+# then update the versions named in web/templates/base.html, web/templates/console/reports/report.html and
+# web/templates/records/_layout.html. No CDN is used at run time.
 set -euo pipefail
 htmx=${1:?htmx version, e.g. 2.0.11}
 bootstrap=${2:?bootstrap version, e.g. 5.3.8}
 vazirmatn=${3:?vazirmatn version, e.g. 33.0.3}
 chartjs=${4:?chart.js version, e.g. 4.6.1}
+noto=${5:?@fontsource-variable/noto-sans version, e.g. 5.3.0}
 here=$(cd "$(dirname "$0")" && pwd)
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 cd "$work"
-npm pack --silent "htmx.org@$htmx" "bootstrap@$bootstrap" "vazirmatn@$vazirmatn" "chart.js@$chartjs" >/dev/null
+npm pack --silent "htmx.org@$htmx" "bootstrap@$bootstrap" "vazirmatn@$vazirmatn" "chart.js@$chartjs" "@fontsource-variable/noto-sans@$noto" >/dev/null
 for f in *.tgz; do mkdir -p "${f%.tgz}" && tar xzf "$f" -C "${f%.tgz}"; done
 cp "htmx.org-$htmx/package/dist/htmx.min.js" "$here/htmx-$htmx.min.js"
 cp "bootstrap-$bootstrap/package/dist/css/bootstrap.min.css" "$here/bootstrap-$bootstrap.min.css"
@@ -32,4 +34,11 @@ cat > "$here/vazirmatn-$vazirmatn/vazirmatn.css" <<CSS
   font-display: swap;
 }
 CSS
-echo "vendored htmx $htmx, bootstrap $bootstrap, vazirmatn $vazirmatn, chart.js $chartjs into $here"
+# The printed records' Latin and Cyrillic (Kazakh's letters included), one file per script: WeasyPrint takes
+# each under its own family name.
+mkdir -p "$here/noto-sans-$noto"
+for script in latin cyrillic cyrillic-ext; do
+  cp "fontsource-variable-noto-sans-$noto/package/files/noto-sans-$script-wght-normal.woff2" "$here/noto-sans-$noto/"
+done
+cp "fontsource-variable-noto-sans-$noto/package/LICENSE" "$here/noto-sans-$noto/OFL.txt"
+echo "vendored htmx $htmx, bootstrap $bootstrap, vazirmatn $vazirmatn, chart.js $chartjs, noto sans $noto into $here"
