@@ -80,6 +80,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
     for name in BLUEPRINTS:
         app.register_blueprint(import_module(name).bp)
+    import_module("web.console.review").init_app(app)  # how the scheduled reports' job makes its files
     _install_shared_macros(app)  # after the blueprints: the macros use their template filters
 
     _register_request_wrapper(app)

@@ -147,6 +147,7 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
         # Answered complaints nobody reacted to are closed, unrated ones reminded: checked this often.
         "FOLLOW_UP_SECONDS": int(env.get("FOLLOW_UP_SECONDS", "3600")),
         "RETENTION_SECONDS": int(env.get("RETENTION_SECONDS", "3600")),
+        "REPORT_MAIL_SECONDS": int(env.get("REPORT_MAIL_SECONDS", "900")),
         # The organizations' mailboxes (IMAP) are read this often, at most this many mails at a time.
         "MAIL_POLL_SECONDS": int(env.get("MAIL_POLL_SECONDS", "60")),
         "MAIL_POLL_BATCH": int(env.get("MAIL_POLL_BATCH", "50")),

@@ -34,6 +34,7 @@ def jobs(app: Flask) -> list[tuple[Callable[..., Any], str, int]]:
         (followups.follow_ups, DEFAULT, int(app.config["FOLLOW_UP_SECONDS"])),
         (intake.mailboxes, DEFAULT, int(app.config["MAIL_POLL_SECONDS"])),
         (records.retention, DEFAULT, int(app.config["RETENTION_SECONDS"])),
+        (records.reports_by_mail, DEFAULT, int(app.config["REPORT_MAIL_SECONDS"])),
     ]
 
 

@@ -1,4 +1,5 @@
-"""Personal data past the organization's retention time removed: every RETENTION_SECONDS."""
+"""Personal data past the organization's retention time removed, every RETENTION_SECONDS; the reports
+subscribed to by e-mail written to the outbox once their week or month has ended, every REPORT_MAIL_SECONDS."""
 
 from __future__ import annotations
 
@@ -6,9 +7,16 @@ from flask import current_app
 
 from services.files.storage import storage_from_config
 from services.records.retention import remove_expired_all
+from services.records.subscriptions import RENDERER_KEY, send_all_due
 from workers.jobs import platform_job
 
 
 @platform_job
 def retention() -> dict[str, int]:
     return {"anonymized": remove_expired_all(storage_from_config(current_app.config["UPLOAD_STORAGE"]))}
+
+
+@platform_job
+def reports_by_mail() -> dict[str, int]:
+    render = current_app.extensions[RENDERER_KEY]
+    return {"written": send_all_due(render, storage_from_config(current_app.config["UPLOAD_STORAGE"]))}

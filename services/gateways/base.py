@@ -16,6 +16,8 @@ class Outgoing:
     subject: str
     body: str
     organization: str
+    # Files sent with an e-mail (a scheduled report): (file name, content type, bytes). Other channels send none.
+    attachments: tuple[tuple[str, str, bytes], ...] = ()
 
     @property
     def reference(self) -> str:

@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from flask import current_app
 from sqlalchemy.orm.attributes import set_committed_value
 
+from services.files.storage import storage_from_config
 from services.gateways.base import DeliveryError, Outgoing, Reason, Undeliverable
 from services.mail import kept_connections
 from services.notifications.models import Notice, NoticeStatus
@@ -131,6 +132,19 @@ class Lease:
         return True
 
 
+def attached_files(notice: Notice) -> tuple[tuple[str, str, bytes], ...]:
+    """The files a notice carries (kept in the upload store under `data["attachments"]`), read for sending."""
+    found = []
+    for item in (notice.data or {}).get("attachments") or ():
+        store = storage_from_config(current_app.config["UPLOAD_STORAGE"])
+        try:
+            with store.open(item["key"]) as handle:
+                found.append((item["filename"], item["content_type"], handle.read()))
+        except (FileNotFoundError, KeyError, ValueError) as exc:
+            raise Undeliverable(f"an attached file is missing: {exc}", Reason.OTHER) from exc
+    return tuple(found)
+
+
 def deliver(notice_id: int) -> str:
     """One attempt at one notice of the tenant in scope; returns its status afterwards ("skipped" if not due)."""
     return next(iter(deliver_batch([notice_id]).keys()))
@@ -161,6 +175,7 @@ def _attempt(notice: Notice, organization: str, senders: dict, lease: Lease) -> 
                 subject=notice.subject,
                 body=notice.body,
                 organization=organization,
+                attachments=attached_files(notice),
             )
         )
     except DeliveryError as exc:

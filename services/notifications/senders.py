@@ -60,6 +60,9 @@ def email_message(out: Outgoing, sender: str | None = None) -> EmailMessage:
     del message["Date"]
     message["Date"] = formatdate(localtime=False)
     message["Auto-Submitted"] = "auto-generated"  # RFC 3834: answering machines must not answer it
+    for filename, content_type, data in out.attachments:
+        maintype, _, subtype = content_type.partition("/")
+        message.add_attachment(data, maintype=maintype, subtype=subtype or "octet-stream", filename=filename)
     return message
 
 

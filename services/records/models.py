@@ -116,3 +116,23 @@ class AuditItem(TenantOwned, Base):
     action_id: Mapped[int | None] = mapped_column(sa.ForeignKey("corrective_actions.id", ondelete="SET NULL"))
     scored_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("staff_members.id", ondelete="SET NULL"))
     scored_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+# What a subscription sends: the management-review pack, or one report, as PDF.
+SUBSCRIBABLE = ("pack", "volume", "timeliness", "outcomes", "satisfaction", "recurrence", "actions")
+FREQUENCIES = ("weekly", "monthly")
+
+
+class ReportSubscription(TenantOwned, Base):
+    """A staff member's standing order: the pack or a report for each past week or month, by e-mail."""
+
+    __tablename__ = "report_subscriptions"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "staff_member_id", "what", "frequency"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_member_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_members.id", ondelete="CASCADE"))
+    what: Mapped[str] = mapped_column(sa.String(20))
+    frequency: Mapped[str] = mapped_column(sa.String(10))
+    # The first day of the last period sent: the next one goes once the period after it has ended.
+    last_period_first: Mapped[date | None] = mapped_column(sa.Date)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -84,6 +84,7 @@ NOTICE_EVENT_WORDS = {
     "escalated": _l("Escalation, told to staff"),
     "invitation": _l("Invitation to join the staff"),
     "password_reset": _l("Password reset link"),
+    "scheduled_report": _l("A report subscribed to by e-mail"),
 }
 
 

@@ -7,18 +7,21 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, abort, render_template, request, url_for
+from flask import Response, abort, current_app, g, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
+from flask_login import current_user, login_user
 
-from services.records.models import REVIEW_STATUSES
+from services.records.models import REVIEW_STATUSES, SUBSCRIBABLE
 from services.records.reviews import DecisionInput, previous_review, record_review, reviews, update_decision
+from services.records.subscriptions import RENDERER_KEY, subscribe, subscriptions_of, unsubscribe
+from services.reports.periods import Period
 from services.reports.tables import Table
+from tenants.context import current_tenant_id, enter_tenant
 from tenants.db import db, utcnow
 from tenants.errors import Refused
-from tenants.models import StaffMember
+from tenants.models import StaffMember, Tenant
 from tenants.roles import Permission, can
 from web.common.pdf import render_pdf, static_file_url
 from web.common.views import redirect_after_change
@@ -36,7 +39,7 @@ from web.console.reports import (
     row_label,
 )
 from web.forms import parse_local_date
-from web.i18n import locale_code
+from web.i18n import format_period, locale_code
 
 # The reports in the pack, in the order a review reads them.
 PACK = ("volume", "timeliness", "outcomes", "satisfaction", "recurrence", "actions")
@@ -63,15 +66,18 @@ def chart_rows(table: Table) -> list[dict[str, Any]]:
     return found
 
 
-def _pack(for_pdf: bool) -> str:
+def _pack(for_pdf: bool, names: tuple[str, ...] = PACK) -> str:
+    """The pack (or, for `names` other than the whole pack, those reports alone) for the URL's period."""
     scope = report_scope()
-    built = [(name, REPORTS[name][0], build_report(name, scope)) for name in PACK]
-    followed = previous_review(scope.period.first)
+    built = [(name, REPORTS[name][0], build_report(name, scope)) for name in names]
+    whole = names == PACK
+    followed = previous_review(scope.period.first) if whole else None
     staff = dict(db.session.execute(sa.select(StaffMember.id, StaffMember.name)).all())
-    title = _("Management review")
+    title = _("Management review") if whole else str(REPORTS[names[0]][0])
     return render_template(
         "records/review_pack.html",
         built=built,
+        whole=whole,
         period=scope.period,
         followed=followed,
         staff=staff,
@@ -90,6 +96,39 @@ def _pack(for_pdf: bool) -> str:
     )
 
 
+def render_for_mail(tenant: Tenant, member: StaffMember, what: str, period: Period) -> tuple[str, bytes, str, str]:
+    """The pack or one report for `period` as the subscriber would download it — their scope, their language —
+    with the e-mail's subject and text (services.records.subscriptions)."""
+    app = current_app._get_current_object()
+    query = {"period": "range", "from": period.first.isoformat(), "to": period.last.isoformat()}
+    kept = current_tenant_id()
+    with app.test_request_context(
+        f"/{tenant.slug}/console/reports/review/pack", query_string=query, base_url=app.config["BASE_URL"]
+    ):
+        g.tenant = tenant
+        login_user(member)
+        with force_locale(member.locale or tenant.default_locale):
+            html = _pack(for_pdf=True, names=PACK if what == "pack" else (what,))
+            name = _("Management review") if what == "pack" else str(REPORTS[what][0])
+            shown = format_period(report_scope().period)
+            subject = _("%(report)s: %(period)s", report=name, period=shown)
+            body = _(
+                "%(report)s of %(organization)s for %(period)s is attached as a PDF. You receive it because you "
+                "subscribed to it in the reports; you can end the subscription there.",
+                report=name,
+                organization=tenant.name,
+                period=shown,
+            )
+    enter_tenant(kept)  # the request's end left the scope; the job goes on in it
+    filename = f"{'management-review' if what == 'pack' else what} {period.first.isoformat()}.pdf"
+    return filename, render_pdf(html), subject, body
+
+
+def init_app(app) -> None:
+    """Hand the scheduled reports' job (a worker, which knows no templates) the way to make their files."""
+    app.extensions[RENDERER_KEY] = render_for_mail
+
+
 @bp.get("/reports/review")
 def review_page(status: int = 200, error: Refused | None = None, typed: dict[str, str] | None = None):
     """The pack's period and links, the form to record a review, and the reviews held."""
@@ -104,6 +143,9 @@ def review_page(status: int = 200, error: Refused | None = None, typed: dict[str
         "statuses": REVIEW_STATUSES,
         "status_words": STATUS_WORDS,
         "decision_rows": range(DECISION_ROWS),
+        "subscriptions": subscriptions_of(current_user),
+        "subscribable": SUBSCRIBABLE,
+        "frequency_words": {"weekly": _l("Every week"), "monthly": _l("Every month")},
         "typed": typed or {},
         "error": error,
         "period": None,
@@ -191,5 +233,27 @@ def review_decision(decision_id: int):
     except Refused as exc:
         db.session.rollback()
         return review_page(exc.status, exc)
+    db.session.commit()
+    return redirect_after_change(url_for("console.review_page", **request.args))
+
+
+@bp.post("/reports/subscriptions")
+def subscription_add():
+    """Subscribe to the pack or a report by e-mail, weekly or monthly."""
+    _may_review()
+    try:
+        subscribe(current_user, request.form.get("what") or "", request.form.get("frequency") or "")
+    except Refused as exc:
+        db.session.rollback()
+        return review_page(exc.status, exc)
+    db.session.commit()
+    return redirect_after_change(url_for("console.review_page", **request.args))
+
+
+@bp.post("/reports/subscriptions/<int:subscription_id>/delete")
+def subscription_remove(subscription_id: int):
+    """End one of one's own subscriptions."""
+    _may_review()
+    unsubscribe(current_user, subscription_id)
     db.session.commit()
     return redirect_after_change(url_for("console.review_page", **request.args))
