@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime, timedelta
 
 from babel.dates import format_timedelta
@@ -61,6 +62,18 @@ def text_direction() -> str:
 def arrow() -> str:
     """ "Changed from … to …" drawn in the reading direction: ← on right-to-left pages."""
     return "←" if text_direction() == "rtl" else "→"
+
+
+def strong_direction(text: object) -> str:
+    """ "rtl" or "ltr" by the first letter of `text` that has a direction (the rule of dir="auto"), for printed
+    records: WeasyPrint does not read dir="auto". Without such a letter, the page's own direction."""
+    for ch in str(text or ""):
+        kind = unicodedata.bidirectional(ch)
+        if kind == "L":
+            return "ltr"
+        if kind in ("R", "AL"):
+            return "rtl"
+    return text_direction()
 
 
 def localize_digits(text: str) -> str:
@@ -167,6 +180,7 @@ def init_app(app) -> None:
         "" if value is None else format_moment(value, locale_code(), str(get_timezone()), kind, gregorian=True)
     )
     app.jinja_env.filters["num"] = format_number
+    app.jinja_env.filters["direction"] = strong_direction
     app.jinja_env.filters["filesize"] = format_filesize
     app.jinja_env.filters["money"] = format_money
     app.jinja_env.filters["currency_name"] = currency_name
