@@ -7,12 +7,12 @@ import uuid
 import pytest
 import sqlalchemy as sa
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 
 from tenants.context import current_tenant_id
 from tenants.db import db
 from tenants.models import StaffMember
-from workers.jobs import enqueue, tenant_job, use_app
+from workers.jobs import enqueue, tenant_job, use_app, worker_class
 
 seen: list[tuple[int | None, list[str]]] = []
 
@@ -37,7 +37,7 @@ def test_a_job_runs_in_its_tenants_scope_on_a_real_worker(app, make_tenant, redi
     queue.enqueue(record_visible_staff, a.tenant.id, b.owner.id)
     use_app(app)
     try:
-        SimpleWorker([queue], connection=connection).work(burst=True)
+        worker_class(simple=True)([queue], connection=connection).work(burst=True)
     finally:
         use_app(None)
         queue.delete(delete_jobs=True)

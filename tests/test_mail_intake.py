@@ -312,9 +312,9 @@ def test_with_redis_the_mailbox_is_read_by_a_worker_on_the_intake_queue(
     make_app, make_tenant, login_as, imap_server, redis_url
 ):
     from redis import Redis
-    from rq import Queue, SimpleWorker
+    from rq import Queue
 
-    from workers.jobs import use_app
+    from workers.jobs import use_app, worker_class
     from workers.queues import INTAKE
 
     own_db = redis_url.rsplit("/", 1)[0] + "/9"  # queues of this test's own
@@ -340,7 +340,7 @@ def test_with_redis_the_mailbox_is_read_by_a_worker_on_the_intake_queue(
     assert _complaints(app, made) == []
     use_app(app)
     try:
-        SimpleWorker([queue], connection=connection).work(burst=True)
+        worker_class(simple=True)([queue], connection=connection).work(burst=True)
     finally:
         use_app(None)
         connection.flushdb()

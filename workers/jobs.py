@@ -109,7 +109,7 @@ def enqueue(
     after_commit(release)
 
 
-def _worker_class(simple: bool) -> type:
+def worker_class(simple: bool) -> type:
     """RQ's SimpleWorker (every job in the worker's process) or a Worker that forks a work horse per job except for
     notices: a notice job is short, runs only our code on rows it has claimed, and is the one job that comes by the
     thousand (each filing's acknowledgement and its notices to staff); run in the worker's process it keeps the
@@ -121,10 +121,25 @@ def _worker_class(simple: bool) -> type:
 
     from workers.queues import NOTICE_QUEUES
 
-    if simple:
-        return SimpleWorker
+    class PromptExit:
+        """RQ hears its commands on a pub/sub thread that waits a minute for each read, and redis-py's stop()
+        joins that thread: a burst worker could take a minute to exit after its last job. A second's read keeps
+        the exit prompt; commands still arrive."""
 
-    class NoticesInProcessWorker(Worker):
+        def subscribe(self) -> None:
+            self.pubsub = self.connection.pubsub()
+            self.pubsub.subscribe(**{self.pubsub_channel_name: self.handle_payload})
+            self.pubsub_thread = self.pubsub.run_in_thread(
+                sleep_time=1, daemon=True, exception_handler=self._pubsub_exception_handler
+            )
+
+    class PromptSimpleWorker(PromptExit, SimpleWorker):
+        pass
+
+    if simple:
+        return PromptSimpleWorker
+
+    class NoticesInProcessWorker(PromptExit, Worker):
         def execute_job(self, job, queue) -> None:
             if queue.name not in NOTICE_QUEUES:
                 super().execute_job(job, queue)
@@ -172,7 +187,7 @@ def run_worker(app: Flask, queue_names: Sequence[str], burst: bool = False, simp
     use_app(app)
     _fresh_connections_after_fork(app)
     with kept_connections():
-        _work(app, queue_names, burst, _worker_class(simple))
+        _work(app, queue_names, burst, worker_class(simple))
 
 
 def _work(app: Flask, queue_names: Sequence[str], burst: bool, kind: type) -> None:
