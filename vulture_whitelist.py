@@ -135,3 +135,4 @@ _.scored_by_id
 _.scored_at
 _.not_applicable  # an audit's counts, printed (web/templates/records/audit_sample.html)
 _.scored
+_.pubsub_thread  # RQ's worker reads it to stop its command thread (workers/jobs.py's PromptExit sets it)
