@@ -3,6 +3,7 @@ in a period, score each against the checklist, open findings as corrective actio
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -21,7 +22,7 @@ from services.records.audits import (
     samples,
     score,
 )
-from services.reports.periods import PRESETS
+from services.reports.periods import PRESETS, period_from_args
 from services.tracking import format_code
 from tenants.db import db, utcnow
 from tenants.errors import Refused
@@ -32,7 +33,8 @@ from web.common.views import redirect_after_change
 from web.console.blueprint import bp
 from web.console.exports import attachment
 from web.console.records import css_string, page_counter
-from web.console.reports import PRESET_WORDS, _form_values, report_scope
+from web.console.reports import PRESET_WORDS, _range_values
+from web.forms import parse_local_date
 from web.i18n import locale_code
 from web.tenancy import access
 
@@ -41,13 +43,26 @@ def _answer_words() -> dict[str, str]:
     return {"yes": _("Yes"), "no": _("No"), "na": _("Not applicable")}
 
 
+def _period(values: Any) -> Any:
+    """The period the form chose ("last month", or from … to … in the reader's calendar)."""
+    today = utcnow().astimezone(ZoneInfo(g.tenant.timezone)).date()
+    return period_from_args(values, today, locale_code() == "fa", parse_local_date)
+
+
 def _index(status: int = 200, error: Refused | None = None):
+    typed = {key: (request.values.get(key) or "")[:40] for key in ("period", "from", "to")}
+    values = typed | {"size": (request.values.get("size") or "20")[:6]}
+    values["period"] = values["period"] or "last_month"
+    with contextlib.suppress(Refused):  # a period refused is said by `error`; the fields keep what was typed
+        period = _period(values)
+        for key, value in _range_values(period).items():
+            values[key] = values[key] or value
     return render_template(
         "console/audits/index.html",
         samples=samples(),
         preset_words=PRESET_WORDS,
         presets=PRESETS,
-        values=_form_values() | {"size": (request.values.get("size") or "20")[:6]},
+        values=values,
         error=error,
     ), status
 
@@ -67,10 +82,8 @@ def audit_draw():
     try:
         if not size_text.isdigit():
             raise Refused(_("Type how many complaints to sample, as a whole number."), field="size")
-        scope = report_scope()
-        sample = draw_sample(
-            current_user, scope.period.first, scope.period.last, int(size_text), ZoneInfo(g.tenant.timezone)
-        )
+        period = _period(request.form)
+        sample = draw_sample(current_user, period.first, period.last, int(size_text), ZoneInfo(g.tenant.timezone))
     except Refused as exc:
         db.session.rollback()
         return _index(exc.status, exc)
