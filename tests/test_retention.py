@@ -228,6 +228,14 @@ def test_a_legal_hold_needs_a_reason_and_an_owner_or_admin(app, client, login_as
     client.post(f"/{made.tenant.slug}/console/logout")
     login_as(client, made.tenant, made.owner)
     assert client.post(url, data={"held": "1", "reason": " "}).status_code == 422
+    # The same refusal from the page's htmx form: the complaint's file region, with the message, not an error page.
+    htmx = client.post(url, data={"held": "1", "reason": " "}, headers={"HX-Request": "true"})
+    assert htmx.status_code == 422
+    body = htmx.get_data(as_text=True)
+    assert 'id="complaint-file"' in body
+    assert 'id="hold-reason"' in body
+    assert "Say why the complaint is held" in body
+    assert "<html" not in body
     assert client.post(url, data={"held": "1", "reason": "Court case 12"}).status_code in (200, 302, 303)
     with in_tenant(app, made):
         c = db.session.get(Complaint, values["id"])

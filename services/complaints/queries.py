@@ -156,6 +156,8 @@ class ComplaintFile:
     answers: list[tuple[dict[str, Any], Any]]
     # The customer's rating of the handling, once it is closed and rated.
     rating: SatisfactionRating | None = None
+    # The log's entries themselves, in the order of `timeline` (the printed follow-up form splits them by cycle).
+    events: list[ComplaintEvent] = field(default_factory=list)
 
     @property
     def earlier_decisions(self) -> list[Decision]:
@@ -207,4 +209,5 @@ def complaint_file(actor: StaffMember, complaint_id: int) -> ComplaintFile:
             db.session.get(FormVersion, c.form_version_id) if c.form_version_id else None, c.answers or {}
         ),
         rating=db.session.scalar(sa.select(SatisfactionRating).where(SatisfactionRating.complaint_id == c.id)),
+        events=events,
     )

@@ -86,20 +86,11 @@ class Cycle:
     entries: list[Entry] = field(default_factory=list)
 
 
-def cycles(data: ComplaintFile, events: list[ComplaintEvent]) -> list[Cycle]:
+def cycles(data: ComplaintFile) -> list[Cycle]:
     """The follow-up log's entries (in order) split into the cycles a reopening starts."""
     found = [Cycle(1)]
-    for event, entry in zip(events, data.timeline, strict=True):
+    for event, entry in zip(data.events, data.timeline, strict=True):
         if event.kind == "transition" and (event.data or {}).get("action") == "reopen":
             found.append(Cycle(len(found) + 1))
         found[-1].entries.append(entry)
     return found
-
-
-def log_events(complaint_id: int) -> list[ComplaintEvent]:
-    """The complaint's log entries in order, as its page's log shows them."""
-    return list(
-        db.session.scalars(
-            sa.select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint_id).order_by(ComplaintEvent.id)
-        )
-    )

@@ -15,7 +15,7 @@ from markupsafe import Markup
 from services.complaints.queries import complaint_file
 from services.complaints.words import FORM_NAMES
 from services.portal.settings import snapshot
-from services.records.forms import check_choice, cycles, log_events, record_printed, record_settings
+from services.records.forms import check_choice, cycles, record_printed, record_settings
 from services.records.retention import set_hold
 from services.tracking import format_code
 from tenants.db import db, utcnow
@@ -85,7 +85,7 @@ def _page(form: str, locale: str, for_pdf: bool) -> str:
             link=link,
             qr=segno.make(link, error="m").svg_data_uri(scale=3),
             logo=_logo_uri(),
-            cycles=cycles(data, log_events(c.id)) if form == "follow_up" else [],
+            cycles=cycles(data) if form == "follow_up" else [],
             static=lambda filename: static_file_url(filename, for_pdf=for_pdf),
             for_pdf=for_pdf,
             printed_by=current_user.name,

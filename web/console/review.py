@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask import Response, abort, current_app, g, render_template, request, url_for
+from flask import Response, current_app, g, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -22,7 +22,7 @@ from tenants.context import current_tenant_id, enter_tenant
 from tenants.db import db, utcnow
 from tenants.errors import Refused
 from tenants.models import StaffMember, Tenant
-from tenants.roles import Permission, can
+from tenants.roles import Permission
 from web.common.pdf import render_pdf, static_file_url
 from web.common.views import redirect_after_change
 from web.console.blueprint import bp
@@ -40,16 +40,12 @@ from web.console.reports import (
 )
 from web.forms import parse_local_date
 from web.i18n import format_period, locale_code
+from web.tenancy import access
 
 # The reports in the pack, in the order a review reads them.
 PACK = ("volume", "timeliness", "outcomes", "satisfaction", "recurrence", "actions")
 STATUS_WORDS = {"open": _l("Not done yet"), "done": _l("Done"), "dropped": _l("Dropped")}
 DECISION_ROWS = 5
-
-
-def _may_review() -> None:
-    if not can(current_user.role, Permission.MANAGE_REVIEWS):
-        abort(403)
 
 
 def chart_rows(table: Table) -> list[dict[str, Any]]:
@@ -130,9 +126,9 @@ def init_app(app) -> None:
 
 
 @bp.get("/reports/review")
+@access(Permission.MANAGE_REVIEWS)
 def review_page(status: int = 200, error: Refused | None = None, typed: dict[str, str] | None = None):
     """The pack's period and links, the form to record a review, and the reviews held."""
-    _may_review()
     context: dict[str, Any] = {
         "name": "review",
         "reports": REPORTS,
@@ -162,9 +158,9 @@ def review_page(status: int = 200, error: Refused | None = None, typed: dict[str
 
 
 @bp.get("/reports/review/pack")
+@access(Permission.MANAGE_REVIEWS)
 def review_pack():
     """The pack for the period: `format` html (printable page) or pdf, in the reader's language."""
-    _may_review()
     fmt = request.args.get("format", "html")
     if fmt not in ("html", "pdf"):
         raise Refused(_("Choose PDF or the printable page."), field="format")
@@ -191,9 +187,9 @@ def _date(name: str) -> Any:
 
 
 @bp.post("/reports/review")
+@access(Permission.MANAGE_REVIEWS)
 def review_record():
     """Keep a review of the period with its decisions; refused, keeping nothing and showing what was typed."""
-    _may_review()
     typed = {key: (value or "")[:4000] for key, value in request.form.items()}
     try:
         scope = report_scope()
@@ -223,9 +219,9 @@ def review_record():
 
 
 @bp.post("/reports/review/decisions/<int:decision_id>")
+@access(Permission.MANAGE_REVIEWS)
 def review_decision(decision_id: int):
     """A decision's status and note."""
-    _may_review()
     try:
         update_decision(
             current_user, decision_id, request.form.get("status") or "", (request.form.get("note") or "")[:4000]
@@ -238,9 +234,9 @@ def review_decision(decision_id: int):
 
 
 @bp.post("/reports/subscriptions")
+@access(Permission.MANAGE_REVIEWS)
 def subscription_add():
     """Subscribe to the pack or a report by e-mail, weekly or monthly."""
-    _may_review()
     try:
         subscribe(current_user, request.form.get("what") or "", request.form.get("frequency") or "")
     except Refused as exc:
@@ -251,9 +247,9 @@ def subscription_add():
 
 
 @bp.post("/reports/subscriptions/<int:subscription_id>/delete")
+@access(Permission.MANAGE_REVIEWS)
 def subscription_remove(subscription_id: int):
     """End one of one's own subscriptions."""
-    _may_review()
     unsubscribe(current_user, subscription_id)
     db.session.commit()
     return redirect_after_change(url_for("console.review_page", **request.args))
