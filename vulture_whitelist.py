@@ -136,3 +136,9 @@ _.scored_at
 _.not_applicable  # an audit's counts, printed (web/templates/records/audit_sample.html)
 _.scored
 _.pubsub_thread  # RQ's worker reads it to stop its command thread (workers/jobs.py's PromptExit sets it)
+
+# Signing in: what the security page and the security log show (web/templates/account/, settings/security.html).
+_.last_used_at
+_.second_factor  # the factor a session passed, kept for the security log's readers
+_.dadras_client  # set in g by the request hook, read by tenants.sessions.client()
+_.passkey_name  # the passkey form's field, read by web/static/passkeys.js

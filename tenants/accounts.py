@@ -20,6 +20,7 @@ from tenants.errors import Conflict, Forbidden, Gone, NotFound, Refused, TooMany
 from tenants.models import StaffInvitation, StaffMember, Tenant
 from tenants.passwords import password_problem
 from tenants.roles import Permission, Role, require
+from tenants.sessions import end_sessions, record_event
 from tenants.text import normalize_email, number
 from tenants.tokens import TokenExpired, TokenInvalid, make_token, read_token
 
@@ -96,6 +97,7 @@ def authenticate(email: str, password: str, ip: str) -> StaffMember:
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or member is None:
+        record_event("login_failed", member, email=email, detail="password", survives_refusal=True)
         throttle.record("login_account", tenant_id, email)
         throttle.record("login_ip_failed", ip)
         # The next attempt of this account, and from this address, is taken only after its wait.
@@ -104,12 +106,28 @@ def authenticate(email: str, password: str, ip: str) -> StaffMember:
         raise Refused(_l("The e-mail address or the password is wrong."))
     throttle.reset("login_account", tenant_id, email)
     if not member.is_active:
+        record_event("login_failed", member, detail="deactivated", survives_refusal=True)
         raise Refused(_l("This account has been deactivated. Ask an administrator of this organization."))
     if _hasher.check_needs_rehash(member.password_hash):
         member.password_hash = hash_password(password)
     member.last_login_at = utcnow()
     db.session.flush()
     return member
+
+
+def check_own_password(member: StaffMember, password: str) -> None:
+    """The logged-in staff member's password typed again (before a change of their sign-in methods); wrong ones
+    count like failed log-ins of the account."""
+    tenant_id = str(require_tenant_id())
+    try:
+        ok = _hasher.verify(member.password_hash, password or "")
+    except (VerificationError, InvalidHashError):
+        ok = False
+    if not ok:
+        if not throttle.hit("second_factor", tenant_id, str(member.id)):
+            raise TooMany(_l("Too many wrong codes. Wait a few minutes and try again."))
+        record_event("login_failed", member, detail="password again", survives_refusal=True)
+        raise Refused(_l("The password is wrong."), field="password")
 
 
 def set_locale(member: StaffMember, locale: str) -> None:
@@ -252,6 +270,8 @@ def reset_password(token: str, password: str) -> StaffMember:
     _check_password(password, member.email, member.name)
     member.password_hash = hash_password(password)
     member.session_version += 1
+    end_sessions(member.id, "password_reset")
+    record_event("password_reset", member)
     db.session.flush()
     return member
 
@@ -306,6 +326,9 @@ def change_role(actor: StaffMember, member_id: int, role: Role) -> StaffMember:
     _check_role_grant(actor, role)
     _guard_owner_change(actor, member)
     member.role = role.value
+    # What the member's open sessions were allowed is no longer theirs: they log in again.
+    end_sessions(member.id, "role_changed")
+    record_event("role_changed", member, actor=actor, detail=role.value)
     db.session.flush()
     return member
 
@@ -322,6 +345,8 @@ def deactivate_staff(actor: StaffMember, member_id: int) -> StaffMember:
     member.is_active = False
     member.deactivated_at = utcnow()
     member.session_version += 1
+    end_sessions(member.id, "deactivated")
+    record_event("deactivated", member, actor=actor)
     db.session.flush()
     return member
 
@@ -334,6 +359,7 @@ def reactivate_staff(actor: StaffMember, member_id: int) -> StaffMember:
         raise Forbidden()  # only an owner may change an owner
     member.is_active = True
     member.deactivated_at = None
+    record_event("reactivated", member, actor=actor)
     db.session.flush()
     return member
 

@@ -35,6 +35,14 @@ class Tenant(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # A decision is approved by someone other than whoever made it (a manager's own is not approved at once).
     second_approval: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
+    # Staff sessions end after this long without a request, and this long after log-in whatever happens.
+    session_idle_minutes: Mapped[int] = mapped_column(default=480, server_default="480")
+    session_max_hours: Mapped[int] = mapped_column(default=168, server_default="168")
+    # Who must have a second factor ("off", "admins": owners and admins, "all"), and how many days those who
+    # have none yet may still work without it, counted from when the policy was set (or they joined).
+    two_factor_policy: Mapped[str] = mapped_column(sa.String(10), default="off", server_default="off")
+    two_factor_grace_days: Mapped[int] = mapped_column(default=7, server_default="7")
+    two_factor_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class StaffMember(TenantOwned, Base):

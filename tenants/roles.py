@@ -29,6 +29,9 @@ class Permission(StrEnum):
     MANAGE_REVIEWS = "manage_reviews"
     # Audit samples drawn and scored, findings opened as corrective actions (ISO 10002 8.5).
     AUDIT_COMPLAINTS = "audit_complaints"
+    # The organization's sign-in rules (two-factor policy, session limits, single sign-on), every staff
+    # member's sessions, and the security log: owners and admins.
+    MANAGE_SECURITY = "manage_security"
 
 
 GRANTS: dict[Role, frozenset[Permission]] = {

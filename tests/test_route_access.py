@@ -16,6 +16,11 @@ PUBLIC_ENDPOINTS = {
     "auth.forgot_password",
     "auth.login",
     "auth.reset",
+    # A log-in waiting for its second factor is no staff session yet: these check that it waits, themselves.
+    "auth.second_factor",
+    "auth.passkey_options",
+    "auth.passkey_verify",
+    "auth.logout",
     "common.set_language",
 }
 PUBLIC_BLUEPRINTS = {"portal", "intake"}

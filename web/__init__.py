@@ -28,6 +28,7 @@ BLUEPRINTS = (
     "web.common.views",
     "web.signup.views",
     "web.auth.views",
+    "web.account.views",
     "web.console.views",
     "web.settings.views",
     "web.intake.views",
@@ -38,6 +39,7 @@ BLUEPRINTS = (
 # One explicit list: every module that maps a table (tests/test_model_modules.py finds any that is missing).
 MODEL_MODULES = (
     "tenants.models",
+    "tenants.security",
     "services.calendar.models",
     "services.catalog.models",
     "services.complaints.models",
@@ -94,7 +96,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 
 # Staff pages and their fragments: never kept by a browser or a proxy.
-PRIVATE_BLUEPRINTS = frozenset({"console", "settings", "auth"})
+PRIVATE_BLUEPRINTS = frozenset({"console", "settings", "auth", "account"})
 
 
 # Macro files every template may call without importing them: a block rendered alone for htmx
@@ -119,11 +121,26 @@ def _import_models() -> None:
 
 
 def _register_request_wrapper(app: Flask) -> None:
+    from tenants.sessions import take_kept_events
+
+    @app.before_request
+    def note_client() -> None:
+        # Who is asking, for the staff sessions and the security log (tenants.sessions.client).
+        g.dadras_client = (request.remote_addr or "", request.user_agent.string or "")
+
     @app.after_request
     def commit_or_roll_back(response: Response) -> Response:
-        # One commit per request; a refused request (4xx/5xx) keeps nothing it may have flushed.
+        # One commit per request; a refused request (4xx/5xx) keeps nothing it may have flushed, but for the
+        # security log's lines of what was refused (a failed log-in).
         if response.status_code >= 400:
             db.session.rollback()
+            kept = take_kept_events()
+            if kept:
+                try:
+                    db.session.add_all(kept)
+                    db.session.commit()
+                except sa.exc.SQLAlchemyError:
+                    db.session.rollback()
             return response
         try:
             db.session.commit()

@@ -82,6 +82,8 @@ def load(instance_path: Path, overrides: dict[str, Any] | None = None) -> dict[s
             "login_account": env.get("LOGIN_FAILURES_COUNTED_PER_ACCOUNT", "1000/15 minutes"),
             "login_ip_failed": env.get("LOGIN_FAILURES_COUNTED_PER_IP", "1000/15 minutes"),
             "login_ip": env.get("LOGIN_LIMIT_PER_IP", "60/15 minutes"),
+            # Wrong second-factor codes (app or recovery) of one staff member; past it, none is tried for a while.
+            "second_factor": env.get("SECOND_FACTOR_FAILURES_PER_ACCOUNT", "5/15 minutes"),
             "reset_request": env.get("RESET_LIMIT_PER_IP", "10/hour"),
             # Sign-up by one visitor, and invitations sent by one organization.
             "signup_ip": env.get("SIGNUP_LIMIT_PER_IP", "3/hour"),

@@ -16,7 +16,7 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from flask import Blueprint, Flask, abort, current_app, g, has_app_context, redirect, request, session, url_for
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import event
 from sqlalchemy.orm import make_transient_to_detached
 
@@ -24,6 +24,8 @@ from tenants.context import enter_tenant, reset_scope
 from tenants.db import TenantSession, db
 from tenants.models import StaffMember, Tenant
 from tenants.roles import Permission, require
+from tenants.security import StaffSession
+from tenants.sessions import end_session, find_session, open_session, pass_second_factor, record_event
 from web.extensions import login_manager
 
 SESSION_KEY = "staff"
@@ -122,6 +124,33 @@ def access_of(endpoint: str) -> Access | None:
     return getattr(view, "access", _ACCESS_OF_BLUEPRINT[blueprint])
 
 
+def open_during_enrolment(view: View) -> View:
+    """A staff page reachable by someone the two-factor policy stops until they set up a factor."""
+    view.open_during_enrolment = True  # type: ignore[attr-defined]
+    return view
+
+
+def go_to(target: str) -> Any:
+    """A redirect that htmx follows as a whole page (HX-Redirect) and a browser as a 303."""
+    if request.headers.get("HX-Request"):
+        response = current_app.response_class(status=204)
+        response.headers["HX-Redirect"] = target
+        return response
+    return redirect(target, code=303)
+
+
+def _check_enrolment() -> Any:
+    from services.security.policy import enrolment
+
+    row, member = current_session()
+    asked = enrolment(g.tenant, member, factor_passed=row.second_factor_at is not None)
+    g.enrolment = asked
+    view = current_app.view_functions.get(request.endpoint)
+    if asked.blocked and not getattr(view, "open_during_enrolment", False):
+        return go_to(url_for("account.security"))
+    return None
+
+
 def _check_access() -> Any:
     level = access_of(request.endpoint) if request.endpoint else PUBLIC
     if level in (None, PUBLIC):
@@ -130,7 +159,7 @@ def _check_access() -> Any:
         return login_manager.unauthorized()
     if level != STAFF:
         require(current_user, Permission(level))  # Forbidden: the app answers 403 in the visitor's language
-    return None
+    return _check_enrolment()
 
 
 def tenant_blueprint(
@@ -155,43 +184,93 @@ def _add_tenant_slug(endpoint: str, values: dict[str, Any]) -> None:
         values["tenant_slug"] = tenant.slug
 
 
-def current_staff() -> StaffMember | None:
-    """The staff member logged in to the tenant of this URL, if still active and not signed out."""
+_SESSION_ROW = "dadras_staff_session"
+
+
+def _cookie_key() -> str | None:
+    entry = session.get(SESSION_KEY, {}).get(str(g.tenant.id))
+    key = entry.get("s") if isinstance(entry, dict) else None
+    return key if isinstance(key, str) else None
+
+
+def _put_cookie_key(key: str | None) -> None:
+    logins = dict(session.get(SESSION_KEY, {}))
+    if key is None:
+        logins.pop(str(g.tenant.id), None)
+    else:
+        logins[str(g.tenant.id)] = {"s": key}
+    session[SESSION_KEY] = logins
+
+
+def current_session() -> tuple[StaffSession, StaffMember] | None:
+    """This browser's open session at the tenant of this URL and its staff member, whether or not its second
+    factor is still to come; found once per request."""
     tenant = g.get("tenant")
     if tenant is None:
         return None
-    entry = session.get(SESSION_KEY, {}).get(str(tenant.id))
-    if not entry:
+    if _SESSION_ROW not in g.__dict__:
+        key = _cookie_key()
+        found = find_session(key, tenant) if key else None
+        if key and found is None:
+            _put_cookie_key(None)  # ended, expired or unknown: the visitor is asked to log in again
+        setattr(g, _SESSION_ROW, found)
+    return getattr(g, _SESSION_ROW)
+
+
+def current_staff() -> StaffMember | None:
+    """The staff member logged in to the tenant of this URL: an open session, its second factor passed if asked."""
+    found = current_session()
+    if found is None:
         return None
-    member = db.session.get(StaffMember, entry.get("m"))
-    if member is None or not member.is_active or member.session_version != entry.get("v"):
-        # Stale (deactivated, password changed): forget it, so the visitor is asked to log in again.
-        logins = dict(session.get(SESSION_KEY, {}))
-        logins.pop(str(tenant.id), None)
-        session[SESSION_KEY] = logins
+    row, member = found
+    if row.factor_required and row.second_factor_at is None:
         return None
     return member
 
 
-def remember_login(member: StaffMember) -> None:
-    """Bind `member` to this tenant in the session; other tenants' logins are kept apart."""
-    logins = dict(session.get(SESSION_KEY, {}))
-    logins[str(member.tenant_id)] = {"m": member.id, "v": member.session_version}
-    session[SESSION_KEY] = logins
+def remember_login(member: StaffMember, *, method: str = "password", factor_done: str | None = None) -> bool:
+    """Open a session of `member` at this tenant (other tenants' logins are kept apart); True when it is
+    complete, False when it waits for the second factor. `factor_done`: how a second factor was already passed
+    (an identity provider the organization trusts with it)."""
+    from services.security.factors import has_factor
+
+    old = current_session()
+    if old is not None:
+        end_session(old[0], "replaced")
+    factor_required = factor_done is None and has_factor(member)
+    row, key = open_session(member, method=method, factor_required=factor_required)
+    _put_cookie_key(pass_second_factor(row, factor_done) if factor_done is not None else key)
+    g.pop(_SESSION_ROW, None)
     # A log-in starts a new form token (Flask-WTF keeps it in the session): one read or planted before it is
     # worth nothing after.
     field = current_app.config.get("WTF_CSRF_FIELD_NAME", "csrf_token")
     session.pop(field, None)
     g.pop(field, None)
+    if not factor_required:
+        record_event("login", member, detail=method)
+        login_user(member)
+    return not factor_required
 
 
-def forget_login() -> None:
-    """Log out of this tenant only."""
-    tenant = g.get("tenant")
-    logins = dict(session.get(SESSION_KEY, {}))
-    if tenant is not None:
-        logins.pop(str(tenant.id), None)
-    session[SESSION_KEY] = logins
+def passed_second_factor(how: str) -> StaffMember:
+    """The waiting session's second factor passed: it is complete, under a new key."""
+    row, member = current_session()
+    _put_cookie_key(pass_second_factor(row, how))
+    record_event("login", member, detail=f"{row.method}+{how}")
+    login_user(member)
+    return member
+
+
+def forget_login(reason: str = "logout") -> None:
+    """Log out of this tenant only: the session is ended on the server, so its cookie is worth nothing."""
+    found = current_session() if g.get("tenant") is not None else None
+    if found is not None:
+        end_session(found[0], reason)
+        if reason == "logout":
+            record_event("logout", found[1])
+    if g.get("tenant") is not None:
+        _put_cookie_key(None)
+    g.pop(_SESSION_ROW, None)
     logout_user()
 
 
@@ -201,12 +280,7 @@ def _unauthorized():
         abort(404)
     # Logged in elsewhere or nowhere, the answer is this tenant's own log-in page: staff of several
     # organizations log in to each, and the page tells a stranger nothing the public portal does not.
-    target = url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None)
-    if request.headers.get("HX-Request"):
-        response = current_app.response_class(status=204)
-        response.headers["HX-Redirect"] = target
-        return response
-    return redirect(target, code=303)
+    return go_to(url_for("auth.login", next=request.full_path.rstrip("?") if request.method == "GET" else None))
 
 
 def init_app(app: Flask) -> None:

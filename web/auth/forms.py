@@ -6,7 +6,7 @@ from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, HiddenField, PasswordField, StringField
 from wtforms.validators import DataRequired, Email, EqualTo
 
-from web.forms import BaseForm, Length, PasswordPolicy
+from web.forms import BaseForm, CodeField, Length, PasswordPolicy
 
 
 class LoginForm(BaseForm):
@@ -36,3 +36,11 @@ class ForgotPasswordForm(BaseForm):
 
 class ResetPasswordForm(NewPasswordMixin, BaseForm):
     pass
+
+
+class SecondFactorForm(BaseForm):
+    code = CodeField(_l("Code from your authenticator app"), validators=[DataRequired(), Length(max=20)])
+
+
+class RecoveryCodeForm(BaseForm):
+    recovery_code = CodeField(_l("Recovery code"), validators=[DataRequired(), Length(max=40)])

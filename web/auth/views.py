@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from flask import flash, g, redirect, render_template, request, url_for
+from flask import current_app, flash, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_user
+from flask_login import current_user
 
+from services.security.factors import factors_of, recovery_codes_left, use_recovery_code, verify_totp
+from services.security.passkeys import authentication_options, verify_passkey
 from tenants import throttle
 from tenants.accounts import (
     accept_invitation,
@@ -15,10 +17,26 @@ from tenants.accounts import (
     reset_password,
 )
 from tenants.errors import Refused
-from web.auth.forms import AcceptInvitationForm, ForgotPasswordForm, LoginForm, ResetPasswordForm
+from tenants.text import number
+from web.account.passkeys import answer_of, keep_challenge, relying_party, take_challenge
+from web.auth.forms import (
+    AcceptInvitationForm,
+    ForgotPasswordForm,
+    LoginForm,
+    RecoveryCodeForm,
+    ResetPasswordForm,
+    SecondFactorForm,
+)
 from web.auth.mail import ask_for_password_reset
-from web.common.views import redirect_after_change, safe_next
-from web.tenancy import PUBLIC, STAFF, access, forget_login, remember_login, tenant_blueprint
+from web.common.views import error_page, redirect_after_change, safe_next
+from web.tenancy import (
+    PUBLIC,
+    current_session,
+    forget_login,
+    passed_second_factor,
+    remember_login,
+    tenant_blueprint,
+)
 
 bp = tenant_blueprint("auth", __name__, "/<tenant_slug>/console", access=PUBLIC)
 
@@ -32,6 +50,8 @@ def login():
     """The tenant's staff log-in; failures are throttled per account and per IP."""
     if current_user.is_authenticated:
         return redirect(url_for("console.home"), code=303)
+    if current_session() is not None:
+        return redirect(url_for("auth.second_factor"), code=303)  # the password is done: the factor is asked
     form = LoginForm()
     if request.method == "GET":
         form.next.data = request.args.get("next", "")
@@ -45,19 +65,88 @@ def login():
             form.add_errors(None, exc.message)
             status = exc.status if exc.status == 429 else 401
         else:
-            remember_login(member)
-            login_user(member)
-            target = safe_next(form.next.data, url_for("console.home"))
-            return redirect_after_change(target)
+            return _logged_in(member, safe_next(form.next.data, url_for("console.home")))
     return render_template("auth/login.html", form=form), status
 
 
+_NEXT = "dadras_login_next"
+
+
+def _logged_in(member, target: str):
+    """The password (or the invitation, or the reset link) proved who this is: in, or on to the second factor."""
+    if remember_login(member):
+        return redirect_after_change(target)
+    session[_NEXT] = target
+    return redirect_after_change(url_for("auth.second_factor"))
+
+
+@bp.route("/login/verify", methods=["GET", "POST"])
+def second_factor():
+    """The second step of a log-in: a code from the authenticator app, a passkey, or a recovery code."""
+    found = current_session()
+    if current_user.is_authenticated or found is None:
+        return redirect(url_for("console.home" if current_user.is_authenticated else "auth.login"), code=303)
+    member = found[1]
+    kinds = {factor.kind for factor in factors_of(member)}
+    form, recovery = SecondFactorForm(), RecoveryCodeForm()
+    status = 200
+    used = recovery if "recovery_code" in request.form else form
+    if request.method == "POST" and used.validate_on_submit():
+        try:
+            if used is recovery:
+                use_recovery_code(member, recovery.recovery_code.data)
+            else:
+                verify_totp(member, form.code.data)
+        except Refused as exc:
+            used.refuse(exc)
+        else:
+            how = "recovery" if used is recovery else "totp"
+            passed_second_factor(how)
+            if how == "recovery":
+                left = recovery_codes_left(member)
+                flash(_("You used a recovery code. Recovery codes left: %(n)s.", n=number(left)), "warning")
+            return redirect_after_change(safe_next(session.pop(_NEXT, None), url_for("console.home")))
+    if request.method == "POST":
+        status = used.status
+    return render_template(
+        "auth/second_factor.html", form=form, recovery=recovery, member=member, kinds=kinds, used=used
+    ), status
+
+
+@bp.post("/login/passkey/options")
+def passkey_options():
+    """The options for logging in with one of the waiting staff member's passkeys."""
+    found = current_session()
+    if current_user.is_authenticated or found is None:
+        return error_page(409, _("Log in with your password first."))
+    rp_id, _origin = relying_party()
+    options, challenge = authentication_options(found[1], rp_id)
+    keep_challenge("login", challenge)
+    return current_app.response_class(options, mimetype="application/json")
+
+
+@bp.post("/login/passkey")
+def passkey_verify():
+    """The browser's signature with a passkey: the second factor passed, or why not."""
+    found = current_session()
+    if current_user.is_authenticated or found is None:
+        return error_page(409, _("Log in with your password first."))
+    try:
+        challenge = take_challenge("login")
+        rp_id, origin = relying_party()
+        verify_passkey(found[1], answer_of(request.get_json(silent=True)), challenge, rp_id=rp_id, origin=origin)
+    except Refused as exc:
+        return error_page(exc.status if exc.status != 422 else 400, str(exc.message))
+    passed_second_factor("passkey")
+    return {"redirect": safe_next(session.pop(_NEXT, None), url_for("console.home"))}
+
+
 @bp.post("/logout")
-@access(STAFF)
 def logout():
-    """Log out of this tenant's console only."""
-    forget_login()
-    flash(_("You have logged out."), "info")
+    """Log out of this tenant's console only (a log-in waiting for its second factor included)."""
+    if current_session() is not None:
+        forget_login()
+        flash(_("You have logged out."), "info")
     return redirect_after_change(url_for("auth.login"))
 
 
@@ -73,10 +162,8 @@ def accept(token: str):
         except Refused as exc:
             form.refuse(exc)
         else:
-            remember_login(member)
-            login_user(member)
             flash(_("Welcome to %(name)s.", name=g.tenant.name), "success")
-            return redirect_after_change(url_for("console.home"))
+            return _logged_in(member, url_for("console.home"))
     return render_template("auth/accept.html", form=form, invitation=invitation), form.status
 
 
@@ -109,8 +196,7 @@ def reset(token: str):
         except Refused as exc:
             form.refuse(exc)
         else:
-            remember_login(member)
-            login_user(member)
             flash(_("Your password has been changed."), "success")
-            return redirect_after_change(url_for("console.home"))
+            # A reset proves the mailbox, not the second factor: that is still asked.
+            return _logged_in(member, url_for("console.home"))
     return render_template("auth/reset.html", form=form), form.status

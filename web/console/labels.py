@@ -85,6 +85,7 @@ NOTICE_EVENT_WORDS = {
     "invitation": _l("Invitation to join the staff"),
     "password_reset": _l("Password reset link"),
     "scheduled_report": _l("A report subscribed to by e-mail"),
+    "factors_reset": _l("Sign-in methods reset, told to the staff member"),
 }
 
 

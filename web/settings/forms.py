@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import EmailField, IntegerField, SelectField, StringField
-from wtforms.validators import DataRequired, Email, Optional, ValidationError
+from wtforms.validators import DataRequired, Email, InputRequired, Optional, ValidationError
 
 from services.i18n import ungrouped
 from tenants.models import LOCALES
@@ -135,3 +135,33 @@ class RuleForm(BaseForm):
         self.category_id.choices = choices({"": _l("Any category"), **dict(categories)})
         for stage in ("acknowledge", "respond", "resolve"):
             getattr(self, f"{stage}_unit").choices = choices(UNIT_CHOICES)
+
+
+class SecuritySettingsForm(BaseForm):
+    two_factor_policy = SelectField(
+        _l("Second factor"),
+        validators=[DataRequired(_l("Choose a policy from the list."))],
+    )
+    two_factor_grace_days = IntegerField(
+        _l("Days to set it up"),
+        validators=[InputRequired(_l("Type a number of days.")), NumberRange(min=0, max=90)],
+        description=_l("Those who have no second factor yet may work this many days before they must set one up."),
+    )
+    session_idle_hours = IntegerField(
+        _l("End a session after this many hours without use"),
+        validators=[InputRequired(_l("Type a number of hours.")), NumberRange(min=1, max=72)],
+    )
+    session_max_days = IntegerField(
+        _l("End every session after this many days"),
+        validators=[InputRequired(_l("Type a number of days.")), NumberRange(min=1, max=90)],
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.two_factor_policy.choices = choices(
+            {
+                "off": _l("Each staff member chooses"),
+                "admins": _l("Required for owners and administrators"),
+                "all": _l("Required for all staff"),
+            }
+        )

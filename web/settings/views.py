@@ -19,12 +19,14 @@ import web.settings.notices
 import web.settings.personal_data
 import web.settings.portal
 import web.settings.records
-import web.settings.reporting  # noqa: F401 - the other settings pages' routes, on bp
+import web.settings.reporting
+import web.settings.security  # noqa: F401 - the other settings pages' routes, on bp
 from services.catalog.models import Unit
 from services.catalog.operations import set_member_unit
 from services.catalog.queries import category_tree, list_units
 from services.i18n import localized
 from services.notifications.outbox import notify_account
+from services.security.factors import members_with_factors, reset_factors
 from tenants.accounts import (
     change_role,
     count_active_staff,
@@ -35,7 +37,7 @@ from tenants.accounts import (
     reactivate_staff,
     revoke_invitation,
 )
-from tenants.db import db
+from tenants.db import db, utcnow
 from tenants.errors import Refused
 from tenants.roles import Permission, Role
 from web.common.views import external_url, redirect_after_change, render_block, role_choices, wants_fragment
@@ -54,7 +56,11 @@ def _unit_choices() -> list[tuple[str, str]]:
 def _page(block: str | None = None, status: int = 200, **context):
     context.setdefault("invite_form", InviteForm(formdata=None))
     context.update(
-        staff=list_staff(), invitations=list_open_invitations(), role_choices=role_choices(), units=_unit_choices()
+        staff=list_staff(),
+        invitations=list_open_invitations(),
+        role_choices=role_choices(),
+        units=_unit_choices(),
+        with_factors=members_with_factors(),
     )
     if block and wants_fragment():
         return render_block("settings/staff.html", block, **context), status
@@ -170,6 +176,31 @@ def deactivate(member_id: int):
 def reactivate(member_id: int):
     """Let a deactivated staff member log in again."""
     return _table_change(reactivate_staff, member_id)
+
+
+@bp.post("/staff/<int:member_id>/reset-factors")
+@access(Permission.MANAGE_STAFF)
+def reset_member_factors(member_id: int):
+    """Take away the second factors of someone who lost them; they are told by e-mail."""
+    try:
+        member = reset_factors(current_user, member_id)
+    except Refused as exc:
+        if exc.status == 404:
+            raise
+        return _page("staff_table", exc.status, table_error=str(exc.message))
+    locale = member.locale or g.tenant.default_locale
+    with force_locale(locale):
+        notify_account(
+            "factors_reset",
+            member.email,
+            locale,
+            _("Your sign-in methods at %(org)s were reset", org=g.tenant.name),
+            render_template("mail/factors_reset.txt", member=member, actor=current_user),
+            key=f"{member.id}:{utcnow().isoformat()}",
+        )
+    if wants_fragment():
+        return _page("staff_table")
+    return redirect_after_change(url_for("settings.staff"))
 
 
 @bp.post("/invitations/<int:invitation_id>/revoke")

@@ -1,0 +1,1 @@
+"""Signing in beyond the password: second factors, the organization's two-factor policy, its own identity provider."""

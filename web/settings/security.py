@@ -1,0 +1,118 @@
+"""Settings → security: the organization's two-factor policy and session limits, every open session of its staff
+(each can be ended), and its security log, read here and exported as CSV."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Response, abort, flash, g, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from sqlalchemy.orm import aliased
+
+from services.reports.writers import csv_chunks
+from services.security.policy import SecuritySettings, save_settings, settings_of
+from tenants.db import db
+from tenants.errors import Refused
+from tenants.models import StaffMember
+from tenants.roles import Permission
+from tenants.security import SecurityEvent
+from tenants.sessions import end_session, get_session, open_sessions, record_event
+from web.account.words import browser_name, event_name
+from web.common.views import redirect_after_change
+from web.console.exports import FORMATS, attachment
+from web.i18n import format_when, locale_code
+from web.settings.blueprint import bp
+from web.settings.forms import SecuritySettingsForm
+from web.tenancy import access, current_session
+
+LOG_SHOWN = 100
+
+
+def _log(limit: int | None = LOG_SHOWN):
+    """The security log, newest first, with whom each line is about and who did it."""
+    actor = aliased(StaffMember)
+    query = (
+        sa.select(SecurityEvent, StaffMember.name, actor.name)
+        .outerjoin(StaffMember, StaffMember.id == SecurityEvent.staff_member_id)
+        .outerjoin(actor, actor.id == SecurityEvent.actor_id)
+        .order_by(SecurityEvent.at.desc(), SecurityEvent.id.desc())
+    )
+    if limit is not None:
+        query = query.limit(limit)
+    return db.session.execute(query).all()
+
+
+def _page(form: SecuritySettingsForm, status: int = 200):
+    staff = {m.id: m for m in db.session.scalars(sa.select(StaffMember))}
+    return render_template(
+        "settings/security.html",
+        form=form,
+        sessions=open_sessions(g.tenant),
+        staff=staff,
+        log=_log(),
+        this_session=current_session()[0],
+    ), status
+
+
+@bp.route("/security", methods=["GET", "POST"])
+@access(Permission.MANAGE_SECURITY)
+def security():
+    """The sign-in rules, the open sessions and the security log."""
+    form = SecuritySettingsForm(obj=settings_of(g.tenant) if request.method == "GET" else None)
+    if form.validate_on_submit():
+        try:
+            save_settings(
+                current_user,
+                g.tenant,
+                SecuritySettings(
+                    form.two_factor_policy.data,
+                    form.two_factor_grace_days.data,
+                    form.session_idle_hours.data,
+                    form.session_max_days.data,
+                ),
+            )
+        except Refused as exc:
+            form.refuse(exc)
+        else:
+            flash(_("The security settings are saved."), "success")
+            return redirect_after_change(url_for("settings.security"))
+    return _page(form, form.status)
+
+
+@bp.post("/security/sessions/<int:session_id>/end")
+@access(Permission.MANAGE_SECURITY)
+def end_staff_session(session_id: int):
+    """End any open session of the organization's staff."""
+    row = get_session(session_id)
+    if row is None or row.ended_at is not None:
+        abort(404)
+    end_session(row, "ended_by_admin")
+    record_event(
+        "session_ended", db.session.get(StaffMember, row.staff_member_id), actor=current_user, detail=str(row.id)
+    )
+    flash(_("That session has ended."), "success")
+    return redirect_after_change(url_for("settings.security"))
+
+
+@bp.get("/security/log.csv")
+@access(Permission.MANAGE_SECURITY)
+def security_log_csv():
+    """The whole security log as CSV, in the reader's language and calendar."""
+    header = [_("When"), _("What"), _("Staff member"), _("E-mail address"), _("By"), _("Address"), _("Browser")]
+    header.append(_("Details"))
+    rows = [
+        [
+            format_when(event.at),
+            event_name(event.kind),
+            name or "",
+            event.email,
+            actor or "",
+            event.ip,
+            browser_name(event.user_agent),
+            event.detail,
+        ]
+        for event, name, actor in _log(None)
+    ]
+    response = Response(csv_chunks(header, rows, locale_code()), mimetype=FORMATS["csv"])
+    response.headers["Content-Disposition"] = attachment(f"{g.tenant.slug}-security-log.csv")
+    return response
