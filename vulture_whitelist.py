@@ -94,6 +94,7 @@ _.visit_Concat
 _.__self
 
 # Hooks of the standard library, httpx/httpcore and RQ that we override or set.
+_.close_connection
 _.connect_tcp
 _.daemon_threads
 _.handle_data
