@@ -143,3 +143,8 @@ _.last_used_at
 _.second_factor  # the factor a session passed, kept for the security log's readers
 _.dadras_client  # set in g by the request hook, read by tenants.sessions.client()
 _.passkey_name  # the passkey form's field, read by web/static/passkeys.js
+_._new_conn  # urllib3 calls it to connect (services/gateways/http.py's checked connections)
+_.ConnectionCls  # urllib3's pools make their connections of this class
+_.pool_classes_by_scheme  # urllib3's pool manager reads it
+_.trust_env  # requests reads it: no proxy from the environment
+_.client_cls  # Authlib's apps make their sessions of this class

@@ -59,6 +59,35 @@ def create_staff(email: str, name: str, password: str, role: Role) -> StaffMembe
     return member
 
 
+def create_signed_on_staff(email: str, name: str, role: Role) -> StaffMember:
+    """A staff member who signs in through the organization's identity provider: no password anyone knows (a
+    reset link can give them one, where passwords are allowed)."""
+    email = normalize_email(email)
+    if find_staff_by_email(email) is not None:
+        raise Conflict(_l("This e-mail address is already on the staff."), field="email")
+    member = StaffMember(
+        email=email,
+        name=(name or email.split("@")[0])[:120],
+        password_hash=hash_password(secrets.token_urlsafe(32)),
+        role=role.value,
+    )
+    db.session.add(member)
+    db.session.flush()
+    return member
+
+
+def open_invitation_for(email: str) -> StaffInvitation | None:
+    """The open invitation of this address, if any."""
+    return db.session.scalar(
+        sa.select(StaffInvitation).where(
+            StaffInvitation.email == normalize_email(email),
+            StaffInvitation.accepted_at.is_(None),
+            StaffInvitation.revoked_at.is_(None),
+            StaffInvitation.expires_at > utcnow(),
+        )
+    )
+
+
 def login_delay(failures: int) -> int:
     """Seconds between attempts after `failures` recent failures: none at first, then 1, 2, 4 … up to the cap."""
     free = current_app.config["LOGIN_SLOWDOWN_AFTER"]

@@ -103,3 +103,48 @@ class SecurityEvent(TenantOwned, Base):
     ip: Mapped[str] = mapped_column(sa.String(45), default="")
     user_agent: Mapped[str] = mapped_column(sa.String(300), default="")
     detail: Mapped[str] = mapped_column(sa.String(300), default="")
+
+
+class SsoProvider(TenantOwned, Base):
+    """The organization's own identity provider: OpenID Connect found from its issuer, or plain OAuth 2.0 with a
+    user-info endpoint (the Yandex ID kind)."""
+
+    __tablename__ = "sso_providers"
+    __table_args__ = (sa.UniqueConstraint("tenant_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    mode: Mapped[str] = mapped_column(sa.String(10), default="oidc")  # "oidc" or "oauth2"
+    name: Mapped[str] = mapped_column(sa.String(60))
+    issuer: Mapped[str] = mapped_column(sa.String(500), default="")
+    # The provider's endpoints and keys' address: read from its discovery document, or typed (plain OAuth 2.0).
+    endpoints: Mapped[dict] = mapped_column(sa.JSON, default=dict)
+    client_id: Mapped[str] = mapped_column(sa.String(300))
+    client_secret_sealed: Mapped[str] = mapped_column(sa.Text)
+    scopes: Mapped[str] = mapped_column(sa.String(300), default="openid email profile")
+    email_domains: Mapped[str] = mapped_column(sa.String(500), default="")
+    is_enabled: Mapped[bool] = mapped_column(default=True)
+    # People of the allowed domains become staff on their first sign-in, with this role (never owner or admin).
+    create_staff: Mapped[bool] = mapped_column(default=False)
+    default_role: Mapped[str] = mapped_column(sa.String(20), default="agent")
+    # The provider's own MFA, when its ID token says it was done, stands for Dadras's second factor.
+    trust_mfa: Mapped[bool] = mapped_column(default=False)
+    # Passwords stop working for everyone but the owners.
+    sso_only: Mapped[bool] = mapped_column(default=False)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class SsoLink(TenantOwned, Base):
+    """A staff member known to the identity provider by its subject (`sub`), never by e-mail alone."""
+
+    __tablename__ = "sso_links"
+    __table_args__ = (
+        sa.UniqueConstraint("tenant_id", "issuer", "subject"),
+        sa.UniqueConstraint("tenant_id", "staff_member_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    staff_member_id: Mapped[int] = mapped_column(sa.ForeignKey("staff_members.id", ondelete="CASCADE"))
+    issuer: Mapped[str] = mapped_column(sa.String(500))
+    subject: Mapped[str] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

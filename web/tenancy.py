@@ -247,7 +247,7 @@ def remember_login(member: StaffMember, *, method: str = "password", factor_done
     session.pop(field, None)
     g.pop(field, None)
     if not factor_required:
-        record_event("login", member, detail=method)
+        record_event("sso_login" if method == "sso" else "login", member, detail=factor_done or "")
         login_user(member)
     return not factor_required
 
@@ -256,7 +256,7 @@ def passed_second_factor(how: str) -> StaffMember:
     """The waiting session's second factor passed: it is complete, under a new key."""
     row, member = current_session()
     _put_cookie_key(pass_second_factor(row, how))
-    record_event("login", member, detail=f"{row.method}+{how}")
+    record_event("sso_login" if row.method == "sso" else "login", member, detail=how)
     login_user(member)
     return member
 

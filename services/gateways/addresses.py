@@ -85,6 +85,20 @@ def _allowed() -> tuple[frozenset[str], tuple, frozenset[tuple[str, int]]]:
     return frozenset(names), tuple(networks), frozenset(ports)
 
 
+def allowed_inside(host: str) -> bool:
+    """Whether the operator named `host` (or its network) in CONNECTIONS_ALLOW_HOSTS: an internal server the
+    tenants may reach, over plain HTTP too."""
+    names, networks, _ports = _allowed()
+    name = (host or "").strip().lower().rstrip(".").strip("[]")
+    if name in names:
+        return True
+    try:
+        ip = ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return any(ip in network for network in networks)
+
+
 def resolve(host: str, port: int) -> list[tuple]:
     """The addresses to connect to for `host`:`port`, every one checked; RefusedAddress when any is refused,
     socket.gaierror when the name is not found."""

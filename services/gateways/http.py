@@ -18,6 +18,8 @@ from typing import Any
 
 import httpcore
 import httpx
+import requests
+import urllib3
 from httpcore._backends.sync import SyncBackend, SyncStream
 
 from services.gateways import addresses
@@ -52,7 +54,8 @@ class _CheckedBackend(SyncBackend):
         return SyncStream(sock)
 
 
-def _transport() -> httpx.HTTPTransport:
+def checked_transport() -> httpx.HTTPTransport:
+    """A transport of its own (a client that closes it closes only its own) that connects to checked addresses."""
     transport = httpx.HTTPTransport(limits=httpx.Limits(max_keepalive_connections=20))
     transport._pool._network_backend = _CheckedBackend()  # httpx takes no network backend of its own
     return transport
@@ -63,7 +66,7 @@ def client() -> httpx.Client:
     with _lock:
         if _client is None or _pid != os.getpid():
             # No proxy from the environment: a proxy would connect where the checks cannot see.
-            _client = httpx.Client(timeout=TIMEOUT, transport=_transport(), trust_env=False)
+            _client = httpx.Client(timeout=TIMEOUT, transport=checked_transport(), trust_env=False)
             _pid = os.getpid()
         return _client
 
@@ -111,3 +114,47 @@ def get_json(url: str, what: str, **kwargs: Any) -> tuple[httpx.Response, dict[s
     except httpx.HTTPError as exc:
         raise failure(what, exc) from exc
     return _json(response, what)
+
+
+# The same checks for `requests` (what Authlib's Flask client talks with): urllib3's connections made through
+# addresses.connect, so a provider's name that resolves inside is refused like its address.
+class _CheckedConnection(urllib3.connection.HTTPConnection):
+    def _new_conn(self) -> socket.socket:
+        try:
+            sock = addresses.connect(self._dns_host, self.port, self.timeout, self.source_address)
+        except TimeoutError as exc:
+            raise urllib3.exceptions.ConnectTimeoutError(self, f"{self.host}: timed out") from exc
+        except OSError as exc:
+            raise urllib3.exceptions.NewConnectionError(self, f"{self.host}: {exc}") from exc
+        for option in self.socket_options or ():
+            sock.setsockopt(*option)
+        return sock
+
+
+class _CheckedTLSConnection(_CheckedConnection, urllib3.connection.HTTPSConnection):
+    pass
+
+
+class _CheckedPool(urllib3.HTTPConnectionPool):
+    ConnectionCls = _CheckedConnection
+
+
+class _CheckedTLSPool(urllib3.HTTPSConnectionPool):
+    ConnectionCls = _CheckedTLSConnection
+
+
+class CheckedAdapter(requests.adapters.HTTPAdapter):
+    """A requests adapter whose connections go only to checked addresses (mount it for http:// and https://)."""
+
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _CheckedPool, "https": _CheckedTLSPool}
+
+
+def check_session(session: requests.Session) -> requests.Session:
+    """`session` with the checked adapter for both schemes and no proxy from the environment."""
+    session.trust_env = False
+    adapter = CheckedAdapter()
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session

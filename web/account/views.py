@@ -29,6 +29,7 @@ from services.security.factors import (
     verify_totp,
 )
 from services.security.passkeys import add_passkey, authentication_options, registration_options, verify_passkey
+from services.security.sso import enabled_provider, link_of, passwords_refused, unlink_own
 from tenants.accounts import check_own_password
 from tenants.db import db, utcnow
 from tenants.errors import Refused
@@ -37,6 +38,7 @@ from tenants.sessions import end_session, end_sessions, get_session, open_sessio
 from web.account.forms import ConfirmForm, PasskeyForm, TotpForm
 from web.account.passkeys import answer_of, keep_challenge, relying_party, take_challenge
 from web.account.words import browser_name, event_name
+from web.auth import sso
 from web.common.views import error_page, redirect_after_change, safe_next
 from web.tenancy import STAFF, current_session, open_during_enrolment, tenant_blueprint
 
@@ -44,7 +46,7 @@ bp = tenant_blueprint("account", __name__, "/<tenant_slug>/console/account", acc
 
 # How long a password typed again lets the factors be changed.
 CONFIRM_SECONDS = 600
-SIGN_IN_KINDS = ("login", "login_failed", "second_factor_failed", "logout")
+SIGN_IN_KINDS = ("login", "sso_login", "login_failed", "sso_failed", "second_factor_failed", "logout")
 _CODES = "dadras_new_recovery_codes"
 
 
@@ -96,6 +98,8 @@ def security():
         codes_left=recovery_codes_left(member) if factors else 0,
         new_codes=session.pop(_CODES, None),
         sign_ins=_sign_ins(member.id),
+        provider=enabled_provider(),
+        link=link_of(member),
     )
 
 
@@ -267,6 +271,28 @@ def passkey_add():
     _first_factor_codes()
     flash(_("The passkey has been added."), "success")
     return {"redirect": url_for("account.security")}
+
+
+@bp.post("/security/sso/link")
+@open_during_enrolment
+def sso_link():
+    """Prove the identity at the organization's provider, and link it to this account."""
+    if (asked := _confirm_first()) is not None:
+        return asked
+    return sso.start("link", url_for("account.security"))
+
+
+@bp.post("/security/sso/unlink")
+@open_during_enrolment
+def sso_unlink():
+    """Stop signing in through the provider."""
+    if (asked := _confirm_first()) is not None:
+        return asked
+    if passwords_refused(current_user):
+        return error_page(409, _("Your organization signs in only through its provider: ask an administrator."))
+    unlink_own(current_user)
+    flash(_("Your account is no longer linked to the provider."), "success")
+    return redirect_after_change(url_for("account.security"))
 
 
 @bp.get("/security/passkeys/new")

@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from services.security.factors import factors_of, recovery_codes_left, use_recovery_code, verify_totp
 from services.security.passkeys import authentication_options, verify_passkey
+from services.security.sso import enabled_provider, passwords_refused
 from tenants import throttle
 from tenants.accounts import (
     accept_invitation,
@@ -17,8 +18,10 @@ from tenants.accounts import (
     reset_password,
 )
 from tenants.errors import Refused
+from tenants.sessions import record_event
 from tenants.text import number
 from web.account.passkeys import answer_of, keep_challenge, relying_party, take_challenge
+from web.auth import sso
 from web.auth.forms import (
     AcceptInvitationForm,
     ForgotPasswordForm,
@@ -66,18 +69,39 @@ def login():
             status = exc.status if exc.status == 429 else 401
         else:
             return _logged_in(member, safe_next(form.next.data, url_for("console.home")))
-    return render_template("auth/login.html", form=form), status
+    return render_template("auth/login.html", form=form, provider=enabled_provider()), status
 
 
 _NEXT = "dadras_login_next"
 
 
-def _logged_in(member, target: str):
-    """The password (or the invitation, or the reset link) proved who this is: in, or on to the second factor."""
-    if remember_login(member):
+def _logged_in(member, target: str, *, method: str = "password", factor_done: str | None = None):
+    """The password (the invitation, the reset link) or the identity provider proved who this is: in, or on to
+    the second factor. Where the organization signs in only through its provider, a password proves nothing but
+    for an owner."""
+    if method == "password" and passwords_refused(member):
+        record_event("login_failed", member, detail="sso only", survives_refusal=True)
+        return error_page(
+            403, _("Your organization signs in through its identity provider. Use the button on the log-in page.")
+        )
+    if remember_login(member, method=method, factor_done=factor_done):
         return redirect_after_change(target)
     session[_NEXT] = target
     return redirect_after_change(url_for("auth.second_factor"))
+
+
+@bp.get("/login/sso")
+def sso_start():
+    """Off to the organization's identity provider."""
+    if current_user.is_authenticated:
+        return redirect(url_for("console.home"), code=303)
+    return sso.start("login", safe_next(request.args.get("next"), url_for("console.home")))
+
+
+@bp.get("/login/sso/callback")
+def sso_callback():
+    """Back from the identity provider."""
+    return sso.callback(_logged_in)
 
 
 @bp.route("/login/verify", methods=["GET", "POST"])

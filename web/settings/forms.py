@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import EmailField, IntegerField, SelectField, StringField
+from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Email, InputRequired, Optional, ValidationError
 
 from services.i18n import ungrouped
@@ -165,3 +165,56 @@ class SecuritySettingsForm(BaseForm):
                 "all": _l("Required for all staff"),
             }
         )
+
+
+class SsoForm(BaseForm):
+    mode = SelectField(_l("Kind of provider"), validators=[DataRequired()])
+    name = StringField(
+        _l("Name on the log-in button"),
+        validators=[DataRequired(), Length(max=60)],
+        description=_l("For example: Salamat Clinic account, or Microsoft"),
+    )
+    issuer = CodeField(
+        _l("Issuer address"),
+        validators=[Optional(), Length(max=500)],
+        description=_l(
+            "OpenID Connect: the address the provider names itself by, such as "
+            "https://login.microsoftonline.com/<tenant id>/v2.0 or https://accounts.google.com"
+        ),
+    )
+    authorize_url = CodeField(_l("Authorization endpoint"), validators=[Optional(), Length(max=500)])
+    token_url = CodeField(_l("Token endpoint"), validators=[Optional(), Length(max=500)])
+    userinfo_url = CodeField(_l("User information endpoint"), validators=[Optional(), Length(max=500)])
+    client_id = CodeField(_l("Client id"), validators=[DataRequired(), Length(max=300)])
+    client_secret = PasswordField(
+        _l("Client secret"),
+        validators=[Optional(), Length(max=500)],
+        description=_l("Kept encrypted. Leave it empty to keep the one saved."),
+    )
+    scopes = StringField(_l("Scopes"), validators=[Optional(), Length(max=300)])
+    email_domains = StringField(
+        _l("E-mail domains it serves"),
+        validators=[Optional(), Length(max=500)],
+        description=_l("Separated by commas, such as salamat.ir. Empty: any address the provider verified."),
+    )
+    create_staff = BooleanField(_l("People of these domains join the staff on their first sign-in"))
+    default_role = SelectField(_l("Their role"), validators=[DataRequired()])
+    trust_mfa = BooleanField(
+        _l("Trust the provider's two-factor check"),
+        description=_l("When its answer says a second factor was used, Dadras does not ask for its own."),
+    )
+    sso_only = BooleanField(
+        _l("Single sign-on only"),
+        description=_l("Passwords stop working for everyone but the owners, who keep password and second factor."),
+    )
+    is_enabled = BooleanField(_l("Show the button on the log-in page"), default=True)
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.mode.choices = choices(
+            {
+                "oidc": _l("OpenID Connect (Keycloak, Microsoft Entra ID, Google Workspace …)"),
+                "oauth2": _l("OAuth 2.0 with a user information endpoint (Yandex ID …)"),
+            }
+        )
+        self.default_role.choices = choices({k: v for k, v in ROLE_NAMES.items() if k not in ("owner", "admin")})

@@ -11,18 +11,20 @@ from sqlalchemy.orm import aliased
 
 from services.reports.writers import csv_chunks
 from services.security.policy import SecuritySettings, save_settings, settings_of
+from services.security.sso import ProviderSettings, get_provider, remove_provider, save_provider
 from tenants.db import db
 from tenants.errors import Refused
 from tenants.models import StaffMember
 from tenants.roles import Permission
-from tenants.security import SecurityEvent
+from tenants.security import SecurityEvent, SsoLink, SsoProvider
 from tenants.sessions import end_session, get_session, open_sessions, record_event
 from web.account.words import browser_name, event_name
+from web.auth.sso import callback_url
 from web.common.views import redirect_after_change
 from web.console.exports import FORMATS, attachment
 from web.i18n import format_when, locale_code
 from web.settings.blueprint import bp
-from web.settings.forms import SecuritySettingsForm
+from web.settings.forms import SecuritySettingsForm, SsoForm
 from web.tenancy import access, current_session
 
 LOG_SHOWN = 100
@@ -50,6 +52,7 @@ def _page(form: SecuritySettingsForm, status: int = 200):
         sessions=open_sessions(g.tenant),
         staff=staff,
         log=_log(),
+        provider=get_provider(),
         this_session=current_session()[0],
     ), status
 
@@ -116,3 +119,70 @@ def security_log_csv():
     response = Response(csv_chunks(header, rows, locale_code()), mimetype=FORMATS["csv"])
     response.headers["Content-Disposition"] = attachment(f"{g.tenant.slug}-security-log.csv")
     return response
+
+
+def _sso_form(provider: SsoProvider | None) -> SsoForm:
+    if request.method == "POST":
+        return SsoForm()
+    if provider is None:
+        return SsoForm(formdata=None, data={"mode": "oidc", "scopes": "openid email profile", "is_enabled": True})
+    endpoints = provider.endpoints or {}
+    return SsoForm(
+        formdata=None,
+        obj=provider,
+        data={
+            "authorize_url": endpoints.get("authorization_endpoint", "") if provider.mode == "oauth2" else "",
+            "token_url": endpoints.get("token_endpoint", "") if provider.mode == "oauth2" else "",
+            "userinfo_url": endpoints.get("userinfo_endpoint", "") if provider.mode == "oauth2" else "",
+            "issuer": provider.issuer if provider.mode == "oidc" else "",
+        },
+    )
+
+
+@bp.route("/security/sso", methods=["GET", "POST"])
+@access(Permission.MANAGE_SECURITY)
+def sso():
+    """The organization's identity provider: found, tried and kept."""
+    provider = get_provider()
+    form = _sso_form(provider)
+    if form.validate_on_submit():
+        try:
+            save_provider(
+                current_user,
+                ProviderSettings(
+                    mode=form.mode.data,
+                    name=form.name.data,
+                    issuer=form.issuer.data or "",
+                    authorize_url=form.authorize_url.data or "",
+                    token_url=form.token_url.data or "",
+                    userinfo_url=form.userinfo_url.data or "",
+                    client_id=form.client_id.data,
+                    client_secret=form.client_secret.data or "",
+                    scopes=form.scopes.data or "",
+                    email_domains=form.email_domains.data or "",
+                    create_staff=form.create_staff.data,
+                    default_role=form.default_role.data,
+                    trust_mfa=form.trust_mfa.data,
+                    sso_only=form.sso_only.data,
+                    is_enabled=form.is_enabled.data,
+                ),
+                callback_url(),
+            )
+        except Refused as exc:
+            form.refuse(exc)
+        else:
+            flash(_("Single sign-on is saved: the provider answered and accepted the client."), "success")
+            return redirect_after_change(url_for("settings.sso"))
+    linked = db.session.scalar(sa.select(sa.func.count()).select_from(SsoLink))
+    return render_template(
+        "settings/sso.html", form=form, provider=provider, callback=callback_url(), linked=linked
+    ), form.status
+
+
+@bp.post("/security/sso/remove")
+@access(Permission.MANAGE_SECURITY)
+def sso_remove():
+    """No single sign-on any more."""
+    remove_provider(current_user)
+    flash(_("Single sign-on is removed: everyone logs in with their password again."), "success")
+    return redirect_after_change(url_for("settings.security"))

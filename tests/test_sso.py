@@ -1,0 +1,405 @@
+"""Single sign-on against a small provider of the tests' own (tests/fixtures/oidcfake.py), for what a real one
+will not do: wrong audience, issuer or nonce, an unsigned or expired token, a rotated key set, a code of another
+provider, a tampered or replayed callback; and who may come in, SSO only, and the provider's MFA trusted."""
+
+from __future__ import annotations
+
+import socket
+from urllib.parse import parse_qs, urlsplit
+
+import httpx
+import pytest
+import sqlalchemy as sa
+
+from tenants.context import tenant_scope
+from tenants.db import db
+from tenants.models import StaffMember
+from tenants.security import SecurityEvent, SsoLink, SsoProvider
+from tests.fixtures.factories import PASSWORD
+from tests.fixtures.oidcfake import CLIENT_ID, CLIENT_SECRET, running_fake_oidc
+
+
+@pytest.fixture
+def fake():
+    with running_fake_oidc() as server:
+        server.claims["email"] = "person@example.com"  # an address our forms take (.test is refused there)
+        yield server
+
+
+@pytest.fixture
+def sso_app(app):
+    """The app; its connections may reach loopback, where the providers of these tests listen."""
+    return app
+
+
+def _settings(issuer: str, **changes) -> dict:
+    return {
+        "mode": "oidc",
+        "name": "Salamat ID",
+        "issuer": issuer,
+        "client_id": CLIENT_ID,
+        "client_secret": CLIENT_SECRET,
+        "scopes": "openid email profile",
+        "email_domains": "",
+        "default_role": "agent",
+        "is_enabled": "y",
+    } | changes
+
+
+def _set_up(client, made, issuer: str, **changes):
+    return client.post(f"/{made.tenant.slug}/console/settings/security/sso", data=_settings(issuer, **changes))
+
+
+def _owner(app, made, login_as):
+    client = app.test_client()
+    login_as(client, made.tenant, made.owner)
+    return client
+
+
+def _provider_answer(client, made, *, path: str = "/console/login/sso") -> str:
+    """Start at Dadras, let the provider answer (it signs in at once): the callback's path and query."""
+    start = (
+        client.get(f"/{made.tenant.slug}{path}") if path.endswith("/sso") else client.post(f"/{made.tenant.slug}{path}")
+    )
+    assert start.status_code == 303, start.get_data(as_text=True)[:300]
+    answer = httpx.get(start.headers["Location"], follow_redirects=False)
+    assert answer.status_code in (302, 303), answer.text[:300]
+    back = urlsplit(answer.headers["Location"])
+    return f"{back.path}?{back.query}"
+
+
+def _sign_in(client, made):
+    return client.get(_provider_answer(client, made))
+
+
+def _events(app, made, kind: str) -> list[SecurityEvent]:
+    with app.app_context(), tenant_scope(made.tenant.id):
+        rows = list(db.session.scalars(sa.select(SecurityEvent).where(SecurityEvent.kind == kind)))
+        db.session.expunge_all()
+        return rows
+
+
+def test_a_provider_is_kept_only_once_it_answers_and_accepts_the_client(sso_app, make_app, make_tenant, login_as, fake):
+    made = make_tenant()
+    owner = _owner(sso_app, made, login_as)
+    with socket.socket() as free:
+        free.bind(("127.0.0.1", 0))
+        silent = f"http://127.0.0.1:{free.getsockname()[1]}"
+    for issuer, words in (
+        (silent, "did not answer"),
+        ("ftp://example.com", "starting with https://"),
+        ("http://example.com", "must start with https://"),
+    ):
+        response = _set_up(owner, made, issuer)
+        assert response.status_code == 422, issuer
+        assert words in response.get_data(as_text=True), issuer
+    fake.discovery = "html"
+    assert "no OpenID Connect configuration" in _set_up(owner, made, fake.issuer).get_data(as_text=True)
+    fake.discovery = "json"
+    wrong = _set_up(owner, made, fake.issuer, client_secret="not-the-secret")
+    assert wrong.status_code == 422
+    assert "does not accept this client id and secret" in wrong.get_data(as_text=True)
+    fake.discovery_overrides = {"issuer": "https://elsewhere.example"}
+    assert "names itself https://elsewhere.example" in _set_up(owner, made, fake.issuer).get_data(as_text=True)
+    fake.discovery_overrides = {}
+    with sso_app.app_context(), tenant_scope(made.tenant.id):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(SsoProvider)) == 0
+
+    # Without the operator's word, a loopback or private address is refused.
+    strict = make_app(CONNECTIONS_ALLOW_HOSTS=())
+    client = strict.test_client()
+    login_as(client, made.tenant, made.owner)
+    refused = _set_up(client, made, fake.issuer.replace("http://", "https://"))
+    assert refused.status_code == 422
+    assert "inside a private network" in refused.get_data(as_text=True)
+
+    assert _set_up(owner, made, fake.issuer).status_code == 303
+    with sso_app.app_context(), tenant_scope(made.tenant.id):
+        provider = db.session.scalar(sa.select(SsoProvider))
+        assert CLIENT_SECRET not in provider.client_secret_sealed
+        assert provider.endpoints["issuer"] == fake.issuer
+    page = sso_app.test_client().get(f"/{made.tenant.slug}/console/login").get_data(as_text=True)
+    assert "Sign in with Salamat ID" in page
+    # Saved again without a secret: the one kept stays.
+    assert _set_up(owner, made, fake.issuer, client_secret="", name="Salamat").status_code == 303
+
+
+def test_an_invited_person_signs_in_is_linked_by_subject_and_signs_in_again(sso_app, make_tenant, login_as, fake):
+    from tests.fixtures.accounts import invite
+
+    made = make_tenant()
+    owner = _owner(sso_app, made, login_as)
+    assert _set_up(owner, made, fake.issuer).status_code == 303
+    invite(sso_app, owner, made, login_as, email="person@example.com", role="agent")
+    browser = sso_app.test_client()
+    response = _sign_in(browser, made)
+    assert response.status_code == 303
+    assert response.headers["Location"] == f"/{made.tenant.slug}/console/"
+    assert browser.get(f"/{made.tenant.slug}/console/").status_code == 200
+    asked = fake.authorize_requests[-1]
+    assert asked["code_challenge_method"] == "S256"
+    assert asked["nonce"]
+    assert asked["state"]
+    assert fake.token_requests[-1]["code_challenge_sent"] is True
+    with sso_app.app_context(), tenant_scope(made.tenant.id):
+        link = db.session.scalar(sa.select(SsoLink))
+        member = db.session.get(StaffMember, link.staff_member_id)
+        assert (link.subject, member.email, member.role, member.name) == (
+            "fake-user-1",
+            "person@example.com",
+            "agent",
+            "Fake Person",
+        )
+    # The next time the provider says another address: the subject is who it is.
+    fake.claims = fake.claims | {"email": "renamed@example.com"}
+    again = sso_app.test_client()
+    assert _sign_in(again, made).status_code == 303
+    assert again.get(f"/{made.tenant.slug}/console/").status_code == 200
+    assert len(_events(sso_app, made, "sso_login")) == 2
+    assert len(_events(sso_app, made, "sso_linked")) == 1
+
+
+def test_a_stranger_an_unverified_address_and_another_domain_are_refused(sso_app, make_tenant, login_as, fake):
+    made = make_tenant()
+    owner = _owner(sso_app, made, login_as)
+    assert _set_up(owner, made, fake.issuer, email_domains="example.com").status_code == 303
+    for claims, words in (
+        ({"sub": "s-1", "email": "stranger@example.com"}, "not on the staff"),
+        ({"sub": "s-2", "email": "person@example.com", "email_verified": False}, "has not verified"),
+        ({"sub": "s-3", "email": "someone@elsewhere.example"}, "does not serve this e-mail address"),
+    ):
+        fake.claims = {"email_verified": True, "name": "X"} | claims
+        browser = sso_app.test_client()
+        response = _sign_in(browser, made)
+        assert response.status_code == 403, claims
+        assert words in response.get_data(as_text=True)
+        assert browser.get(f"/{made.tenant.slug}/console/").status_code == 303
+    assert [e.detail for e in _events(sso_app, made, "sso_failed")] == ["not_staff", "unverified", "domain"]
+
+
+@pytest.fixture
+def staffed(make_tenant, make_user):
+    """An organization with person@example.com, the provider's user, on its staff."""
+    made = make_tenant()
+    make_user(made.tenant, email="person@example.com")
+    return made
+
+
+@pytest.mark.parametrize(
+    "knob",
+    [
+        ("audience", "another-client"),
+        ("token_issuer", "http://127.0.0.1:1/elsewhere"),
+        ("nonce", "wrong"),
+        ("nonce", "absent"),
+        ("alg", "none"),
+        ("alg", "HS256"),
+        ("expired", True),
+    ],
+)
+def test_an_id_token_that_fails_a_check_signs_nobody_in(sso_app, staffed, login_as, fake, knob):
+    made = staffed
+    owner = _owner(sso_app, made, login_as)
+    assert _set_up(owner, made, fake.issuer).status_code == 303
+    setattr(fake, *knob)
+    browser = sso_app.test_client()
+    response = _sign_in(browser, made)
+    assert response.status_code == 401
+    assert "could not be verified" in response.get_data(as_text=True)
+    assert browser.get(f"/{made.tenant.slug}/console/").status_code == 303
+    assert [e.detail for e in _events(sso_app, made, "sso_failed")] == ["token"]
+
+
+def test_a_rotated_key_set_and_a_changed_secret_take_effect_at_once(sso_app, make_tenant, make_user, login_as, fake):
+    made = make_tenant()
+    make_user(made.tenant, email="person@example.com")
+    owner = _owner(sso_app, made, login_as)
+    assert _set_up(owner, made, fake.issuer).status_code == 303
+    assert _sign_in(sso_app.test_client(), made).status_code == 303
+    fake.rotate_key()
+    assert _sign_in(sso_app.test_client(), made).status_code == 303
+    fake.client_secret = "a-new-secret-from-it"
+    assert _sign_in(sso_app.test_client(), made).status_code == 401  # the old secret: refused by the provider
+    assert _set_up(owner, made, fake.issuer, client_secret="a-new-secret-from-it").status_code == 303
+    assert _sign_in(sso_app.test_client(), made).status_code == 303
+
+
+def test_a_tampered_replayed_or_foreign_callback_is_refused(sso_app, make_tenant, make_user, login_as, fake):
+    made = make_tenant()
+    make_user(made.tenant, email="person@example.com")
+    owner = _owner(sso_app, made, login_as)
+    assert _set_up(owner, made, fake.issuer).status_code == 303
+    browser = sso_app.test_client()
+    back = _provider_answer(browser, made)
+    path, query = back.split("?", 1)
+    params = {k: v[0] for k, v in parse_qs(query).items()}
+    tampered = browser.get(path, query_string=params | {"state": params["state"] + "x"})
+    assert tampered.status_code == 400
+    assert "Start again" in tampered.get_data(as_text=True)
+
+    back = _provider_answer(browser, made)
+    assert browser.get(back).status_code == 303
+    browser.post(f"/{made.tenant.slug}/console/logout")
+    replayed = browser.get(back)
+    assert replayed.status_code == 400
+    assert browser.get(f"/{made.tenant.slug}/console/").status_code == 303
+
+    # The provider's answer says another issuer sent it.
+    fake.callback_iss = "http://127.0.0.1:9/another"
+    foreign = _sign_in(sso_app.test_client(), made)
+    assert foreign.status_code == 400
+    assert "another provider" in foreign.get_data(as_text=True)
+    # The person refused at the provider.
+    fake.callback_iss = fake.issuer
+    fake.authorize_error = "access_denied"
+    assert _sign_in(sso_app.test_client(), made).status_code == 401
+    fake.authorize_error = None
+    # Garbage in the callback: a clear 400, never a 500.
+    for query in ({}, {"state": "\x00"}, {"code": "x" * 5000, "state": "y"}):
+        assert browser.get(f"/{made.tenant.slug}/console/login/sso/callback", query_string=query).status_code == 400
+
+
+def test_a_code_of_provider_b_at_as_callback_is_refused(sso_app, make_tenant, make_user, login_as):
+    a, b = make_tenant(), make_tenant()
+    for made in (a, b):
+        make_user(made.tenant, email="person@example.com")
+    with running_fake_oidc() as fa, running_fake_oidc() as fb:
+        for server in (fa, fb):
+            server.claims = server.claims | {"email": "person@example.com"}
+        # A does not promise the callback's iss, so a code without one goes as far as A's token endpoint.
+        fa.discovery_overrides = {"authorization_response_iss_parameter_supported": False}
+        assert _set_up(_owner(sso_app, a, login_as), a, fa.issuer).status_code == 303
+        assert _set_up(_owner(sso_app, b, login_as), b, fb.issuer).status_code == 303
+        victim, attacker = sso_app.test_client(), sso_app.test_client()
+        at_a = parse_qs(_provider_answer(victim, a).split("?", 1)[1])
+        at_b = parse_qs(_provider_answer(attacker, b).split("?", 1)[1])
+        # B's code with A's state, as an attacker who got a code from B would plant it.
+        planted = {"code": at_b["code"][0], "state": at_a["state"][0], "iss": at_b["iss"][0]}
+        response = victim.get(f"/{a.tenant.slug}/console/login/sso/callback", query_string=planted)
+        assert response.status_code == 400
+        assert "another provider" in response.get_data(as_text=True)
+        # Without the iss: A's provider does not know B's code, and nobody is signed in.
+        at_a = parse_qs(_provider_answer(victim, a).split("?", 1)[1])
+        planted = {"code": at_b["code"][0], "state": at_a["state"][0]}
+        assert victim.get(f"/{a.tenant.slug}/console/login/sso/callback", query_string=planted).status_code == 401
+        assert victim.get(f"/{a.tenant.slug}/console/").status_code == 303
+        # A's state at B's callback is nothing there.
+        at_a = parse_qs(_provider_answer(victim, a).split("?", 1)[1])
+        crossed = {k: v[0] for k, v in at_a.items()}
+        assert victim.get(f"/{b.tenant.slug}/console/login/sso/callback", query_string=crossed).status_code == 400
+
+
+def test_two_organizations_with_one_provider_keep_their_links_apart(sso_app, make_tenant, login_as, fake):
+    from tests.fixtures.accounts import invite
+
+    a, b = make_tenant(), make_tenant()
+    owner_a, owner_b = _owner(sso_app, a, login_as), _owner(sso_app, b, login_as)
+    assert _set_up(owner_a, a, fake.issuer).status_code == 303
+    assert _set_up(owner_b, b, fake.issuer).status_code == 303
+    invite(sso_app, owner_a, a, login_as, email="person@example.com")
+    assert _sign_in(sso_app.test_client(), a).status_code == 303
+    # The same person at the same provider is nobody at B, which did not invite them.
+    assert _sign_in(sso_app.test_client(), b).status_code == 403
+    page = owner_b.get(f"/{b.tenant.slug}/console/settings/security/sso").get_data(as_text=True)
+    assert "0 staff members are linked" in page
+    log = owner_b.get(f"/{b.tenant.slug}/console/settings/security").get_data(as_text=True)
+    assert 'data-kind="sso_linked"' not in log
+    assert 'data-kind="sso_failed"' in log  # B's own refusal, and nothing of A's
+
+
+def test_a_deactivated_member_is_refused_even_when_the_provider_lets_them_in(
+    sso_app, make_tenant, make_user, login_as, fake
+):
+    made = make_tenant()
+    agent = make_user(made.tenant, email="person@example.com")
+    owner = _owner(sso_app, made, login_as)
+    assert _set_up(owner, made, fake.issuer).status_code == 303
+    assert _sign_in(sso_app.test_client(), made).status_code == 303
+    owner.post(f"/{made.tenant.slug}/console/settings/staff/{agent.id}/deactivate")
+    response = _sign_in(sso_app.test_client(), made)
+    assert response.status_code == 403
+    assert "deactivated" in response.get_data(as_text=True)
+
+
+def test_sso_only_leaves_passwords_to_the_owner(sso_app, make_tenant, make_user, login_as, fake):
+    made = make_tenant()
+    agent = make_user(made.tenant)
+    owner = _owner(sso_app, made, login_as)
+    assert _set_up(owner, made, fake.issuer, sso_only="y").status_code == 303
+    refused = sso_app.test_client().post(
+        f"/{made.tenant.slug}/console/login", data={"email": agent.email, "password": PASSWORD}
+    )
+    assert refused.status_code == 403
+    assert "identity provider" in refused.get_data(as_text=True)
+    login_as(sso_app.test_client(), made.tenant, made.owner)  # the owner's way back in
+    assert "only for the organization's owners" in sso_app.test_client().get(
+        f"/{made.tenant.slug}/console/login"
+    ).get_data(as_text=True)
+
+
+def test_owners_and_admins_link_only_from_their_security_page(sso_app, make_tenant, make_user, login_as, fake):
+    made = make_tenant()
+    admin = make_user(made.tenant, role="admin", email="person@example.com")
+    owner = _owner(sso_app, made, login_as)
+    assert _set_up(owner, made, fake.issuer).status_code == 303
+    refused = _sign_in(sso_app.test_client(), made)
+    assert refused.status_code == 403
+    assert "from their security page" in refused.get_data(as_text=True)
+    admins = sso_app.test_client()
+    login_as(admins, made.tenant, admin)
+    back = _provider_answer(admins, made, path="/console/account/security/sso/link")
+    assert admins.get(back).headers["Location"] == f"/{made.tenant.slug}/console/account/security"
+    assert "linked to Salamat ID" in admins.get(f"/{made.tenant.slug}/console/account/security").get_data(as_text=True)
+    fresh = sso_app.test_client()
+    assert _sign_in(fresh, made).status_code == 303
+    assert fresh.get(f"/{made.tenant.slug}/console/settings/staff").status_code == 200
+    assert admins.post(f"/{made.tenant.slug}/console/account/security/sso/unlink").status_code == 303
+    assert _sign_in(sso_app.test_client(), made).status_code == 403
+    assert len(_events(sso_app, made, "sso_unlinked")) == 1
+
+
+def test_the_providers_mfa_stands_for_the_factor_only_when_trusted(sso_app, make_tenant, make_user, login_as, fake):
+    import re
+
+    import pyotp
+
+    made = make_tenant()
+    agent = make_user(made.tenant, email="person@example.com")
+    agents = sso_app.test_client()
+    login_as(agents, made.tenant, agent)
+    html = agents.get(f"/{made.tenant.slug}/console/account/security/app").get_data(as_text=True)
+    secret = re.search(r'data-secret="([A-Z2-7]+)"', html).group(1)
+    agents.post(f"/{made.tenant.slug}/console/account/security/app", data={"code": pyotp.TOTP(secret).now()})
+    owner = _owner(sso_app, made, login_as)
+    assert _set_up(owner, made, fake.issuer).status_code == 303
+    fake.claims = fake.claims | {"amr": ["pwd", "mfa"]}
+    asked = _sign_in(sso_app.test_client(), made)
+    assert asked.headers["Location"] == f"/{made.tenant.slug}/console/login/verify"
+    assert _set_up(owner, made, fake.issuer, trust_mfa="y").status_code == 303
+    trusted = _sign_in(sso_app.test_client(), made)
+    assert trusted.headers["Location"] == f"/{made.tenant.slug}/console/"
+    fake.claims = fake.claims | {"amr": ["pwd"]}
+    assert _sign_in(sso_app.test_client(), made).headers["Location"] == f"/{made.tenant.slug}/console/login/verify"
+
+
+def test_plain_oauth_with_a_user_info_endpoint_like_yandex_id(sso_app, make_tenant, make_user, login_as, fake):
+    made = make_tenant()
+    make_user(made.tenant, email="person@example.com")
+    owner = _owner(sso_app, made, login_as)
+    fake.plain_oauth = True
+    response = _set_up(
+        owner,
+        made,
+        "",
+        mode="oauth2",
+        name="Yandex ID",
+        authorize_url=f"{fake.issuer}/authorize",
+        token_url=f"{fake.issuer}/token",
+        userinfo_url=f"{fake.issuer}/userinfo",
+        scopes="login:email login:info",
+    )
+    assert response.status_code == 303, response.get_data(as_text=True)[:800]
+    browser = sso_app.test_client()
+    assert _sign_in(browser, made).status_code == 303
+    assert browser.get(f"/{made.tenant.slug}/console/").status_code == 200
+    assert fake.userinfo_requests
