@@ -396,3 +396,45 @@ def reactivate_staff(actor: StaffMember, member_id: int) -> StaffMember:
 def count_active_staff() -> int:
     """How many active staff members the tenant has."""
     return db.session.scalar(sa.select(sa.func.count()).select_from(StaffMember).where(StaffMember.is_active.is_(True)))
+
+
+# A new e-mail address ----------------------------------------------------------------------------------------
+
+# A link to confirm a new address works this long.
+EMAIL_CHANGE_SECONDS = 86400
+
+
+def ask_email_change(member: StaffMember, new_email: str) -> str:
+    """A signed token for moving `member` to `new_email`, to be e-mailed to that address (the change happens
+    when its link is opened: the person proves the new mailbox)."""
+    email = normalize_email(new_email)
+    if email == member.email:
+        raise Refused(_l("This is already your address."), field="email")
+    if find_staff_by_email(email) is not None:
+        raise Conflict(_l("This e-mail address is already on the staff."), field="email")
+    record_event("email_change_asked", member, detail=email)
+    return make_token("email", {"t": member.tenant_id, "m": member.id, "e": email, "o": member.email})
+
+
+def change_email(token: str) -> tuple[StaffMember, str]:
+    """Move the staff member to the address the token was made for; (member, the old address)."""
+    tenant_id = require_tenant_id()
+    try:
+        payload = read_token("email", token, EMAIL_CHANGE_SECONDS)
+    except TokenExpired as exc:
+        raise Gone(_l("This link has expired. Ask for the change again on your security page.")) from exc
+    except TokenInvalid as exc:
+        raise NotFound(_l("This link is not valid.")) from exc
+    member = db.session.get(StaffMember, payload.get("m")) if payload.get("t") == tenant_id else None
+    if member is None or not member.is_active:
+        raise NotFound(_l("This link is not valid."))
+    if member.email != payload.get("o"):
+        raise Gone(_l("This link has already been used, or the address changed since. Ask again if you need to."))
+    email = normalize_email(str(payload.get("e", "")))
+    if find_staff_by_email(email) is not None:
+        raise Conflict(_l("This e-mail address is already on the staff."))
+    old = member.email
+    member.email = email
+    record_event("email_changed", member, detail=f"{old} → {email}"[:300])
+    db.session.flush()
+    return member, old

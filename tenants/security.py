@@ -39,6 +39,8 @@ class StaffSession(TenantOwned, Base):
     second_factor: Mapped[str | None] = mapped_column(sa.String(20))
     # The last time the password (and factor) were asked again, for changes of the factors themselves.
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # New recovery codes, sealed, until the page that shows them once is drawn (never in the cookie).
+    codes_sealed: Mapped[str | None] = mapped_column(sa.Text)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     end_reason: Mapped[str | None] = mapped_column(sa.String(20))
 
@@ -128,6 +130,9 @@ class SsoProvider(TenantOwned, Base):
     default_role: Mapped[str] = mapped_column(sa.String(20), default="agent")
     # The provider's own MFA, when its ID token says it was done, stands for Dadras's second factor.
     trust_mfa: Mapped[bool] = mapped_column(default=False)
+    # The provider holds only the organization's own accounts: its addresses count as verified (Microsoft
+    # Entra ID sends no email_verified).
+    trust_email: Mapped[bool] = mapped_column(default=False)
     # Passwords stop working for everyone but the owners.
     sso_only: Mapped[bool] = mapped_column(default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

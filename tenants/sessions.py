@@ -22,6 +22,8 @@ from tenants.security import SecurityEvent, StaffSession
 
 # A session's last request is written at most this often: a page's many requests cost one write.
 TOUCH_SECONDS = 60
+# A log-in waiting for its second factor waits this long at most.
+FACTOR_WAIT = timedelta(minutes=10)
 _KEPT = "dadras.security_kept"
 
 
@@ -94,6 +96,8 @@ def open_session(
 
 
 def _expired(row: StaffSession, tenant: Tenant, now: datetime) -> str | None:
+    if row.factor_required and row.second_factor_at is None and now - row.created_at > FACTOR_WAIT:
+        return "factor_wait"
     if now - row.last_seen_at > timedelta(minutes=tenant.session_idle_minutes):
         return "idle"
     if now - row.created_at > timedelta(hours=tenant.session_max_hours):

@@ -67,6 +67,20 @@ def test_ending_other_sessions_and_deactivation_log_the_other_browsers_out(chrom
         _log_in(agent, base, slug, "agent@salamat.example.com")
         agent.wait_for_url(f"{base}/{slug}/console/")
 
+        # A copy of a browser's cookies works while its session is open, and not after its log-out.
+        copy, copied = _context(chromium)
+        try:
+            copy.add_cookies(there.context.cookies())
+            copied.goto(f"{base}/{slug}/console/complaints")
+            assert copied.url == f"{base}/{slug}/console/complaints"
+            there.locator("form[action$='/logout'] button:visible").click()
+            there.wait_for_url(f"{base}/{slug}/console/login")
+            copied.goto(f"{base}/{slug}/console/complaints")
+            copied.wait_for_url(f"{base}/{slug}/console/login**")
+        finally:
+            copy.close()
+        _log_in(there, base, slug, "owner@salamat.example.com")
+        there.wait_for_url(f"{base}/{slug}/console/")
         here.goto(f"{base}/{slug}/console/account/security")
         assert here.locator("#sessions tbody tr").count() == 2
         here.click("#end-others")

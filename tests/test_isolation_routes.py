@@ -123,8 +123,23 @@ def _b_world(app, b, make_complaint):
             idempotency_key=SECRET,
         )
         db.session.add(notice)
+        from tenants.security import StaffFactor
+        from tenants.sessions import open_session
+
+        session_row, _key = open_session(owner)
+        factor = StaffFactor(
+            staff_member_id=owner.id,
+            kind="passkey",
+            name=SECRET,
+            credential_id=SECRET,
+            public_key="x",
+            confirmed_at=c.received_at,
+        )
+        db.session.add(factor)
         db.session.commit()
         return {
+            "session_id": session_row.id,
+            "factor_id": factor.id,
             "complaint_id": c.id,
             "attachment_id": attachment.id,
             "action_id": action.id,
@@ -160,7 +175,7 @@ def _snapshot(app, tenant_id):
 def _console_rules(app):
     """Every staff route (the console and the settings); the public login and reset pages aside."""
     for rule in app.url_map.iter_rules():
-        if rule.endpoint.startswith(("console.", "settings.")):
+        if rule.endpoint.startswith(("console.", "settings.", "account.")):
             yield rule
 
 

@@ -21,6 +21,9 @@ PUBLIC_ENDPOINTS = {
     "auth.passkey_options",
     "auth.passkey_verify",
     "auth.logout",
+    # The organization's identity provider: off to it, and back (the state proves the flow began here).
+    "auth.sso_start",
+    "auth.sso_callback",
     "common.set_language",
 }
 PUBLIC_BLUEPRINTS = {"portal", "intake"}

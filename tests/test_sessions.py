@@ -242,3 +242,66 @@ def test_a_wrong_password_at_log_in_still_opens_no_session(app, make_tenant):
     client = app.test_client()
     client.post(f"/{made.tenant.slug}/console/login", data={"email": made.owner.email, "password": PASSWORD + "x"})
     assert _sessions(app, made) == []
+
+
+def test_ending_this_very_session_from_the_list_logs_out(app, make_tenant, login_as):
+    made = make_tenant()
+    client = app.test_client()
+    login_as(client, made.tenant, made.owner)
+    row = _sessions(app, made)[0]
+    response = client.post(f"/{made.tenant.slug}/console/account/sessions/{row.id}/end")
+    assert response.headers["Location"] == f"/{made.tenant.slug}/console/login"
+    assert client.get(f"/{made.tenant.slug}/console/").status_code == 303
+    assert _sessions(app, made)[0].end_reason == "ended"
+
+
+def test_a_new_e_mail_address_is_taken_once_its_mailbox_is_proven_and_the_old_one_is_told(
+    app, make_tenant, make_user, login_as
+):
+    from datetime import timedelta as _timedelta
+
+    from services.notifications.models import Notice
+
+    made = make_tenant()
+    other = make_user(made.tenant)
+    slug = made.tenant.slug
+    client = app.test_client()
+    login_as(client, made.tenant, made.owner)
+    taken = client.post(f"/{slug}/console/account/security/email", data={"email": other.email})
+    assert taken.status_code == 422
+    assert "already on the staff" in taken.get_data(as_text=True)
+    assert client.post(f"/{slug}/console/account/security/email", data={"email": "not an address"}).status_code == 422
+    assert (
+        client.post(f"/{slug}/console/account/security/email", data={"email": "leila@new.example.com"}).status_code
+        == 303
+    )
+    with app.app_context(), tenant_scope(made.tenant.id):
+        notice = db.session.scalar(sa.select(Notice).where(Notice.event == "email_change"))
+        assert notice.recipient == "leila@new.example.com"
+    from tests.fixtures.accounts import sent_links
+
+    link = sent_links(app)[-1]
+    assert "/console/account/email/" in link
+    # Another staff member cannot use the link; the owner can, once.
+    stranger = app.test_client()
+    login_as(stranger, made.tenant, other)
+    assert stranger.post(link).status_code == 404
+    assert client.get(link).status_code == 200
+    assert client.post(link).status_code == 303
+    assert client.post(link).status_code == 410
+    with app.app_context(), tenant_scope(made.tenant.id):
+        from tenants.models import StaffMember
+
+        assert db.session.get(StaffMember, made.owner.id).email == "leila@new.example.com"
+        told = db.session.scalar(sa.select(Notice).where(Notice.event == "email_changed"))
+        assert told.recipient == made.owner.email
+    fresh = app.test_client()
+    response = fresh.post(f"/{slug}/console/login", data={"email": "leila@new.example.com", "password": PASSWORD})
+    assert response.status_code == 303
+    # Asking for it a while after logging in asks for the password first.
+    with app.app_context(), tenant_scope(made.tenant.id):
+        for row in db.session.scalars(sa.select(StaffSession)):
+            row.confirmed_at = utcnow() - _timedelta(minutes=11)
+        db.session.commit()
+    later = client.post(f"/{slug}/console/account/security/email", data={"email": "leila@third.example.com"})
+    assert "/account/security/confirm" in later.headers["Location"]

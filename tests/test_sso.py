@@ -50,6 +50,23 @@ def _set_up(client, made, issuer: str, **changes):
     return client.post(f"/{made.tenant.slug}/console/settings/security/sso", data=_settings(issuer, **changes))
 
 
+def _invited(app, made, email: str = "person@example.com", role: str = "agent") -> None:
+    """An open invitation of `email` (its e-mail is not needed: the provider proves the address)."""
+    from tenants.accounts import invite_staff
+    from tenants.roles import Role
+
+    with app.app_context(), tenant_scope(made.tenant.id):
+        invite_staff(db.session.get(StaffMember, made.owner.id), email, Role(role))
+        db.session.commit()
+
+
+def _member(app, made, email: str = "person@example.com") -> StaffMember:
+    with app.app_context(), tenant_scope(made.tenant.id):
+        member = db.session.scalar(sa.select(StaffMember).where(StaffMember.email == email))
+        db.session.expunge_all()
+        return member
+
+
 def _owner(app, made, login_as):
     client = app.test_client()
     login_as(client, made.tenant, made.owner)
@@ -58,9 +75,9 @@ def _owner(app, made, login_as):
 
 def _provider_answer(client, made, *, path: str = "/console/login/sso") -> str:
     """Start at Dadras, let the provider answer (it signs in at once): the callback's path and query."""
-    start = (
-        client.get(f"/{made.tenant.slug}{path}") if path.endswith("/sso") else client.post(f"/{made.tenant.slug}{path}")
-    )
+    # The log-in page's link is followed; the security page's buttons post.
+    url = f"/{made.tenant.slug}{path}"
+    start = client.get(url) if path == "/console/login/sso" else client.post(url)
     assert start.status_code == 303, start.get_data(as_text=True)[:300]
     answer = httpx.get(start.headers["Location"], follow_redirects=False)
     assert answer.status_code in (302, 303), answer.text[:300]
@@ -178,10 +195,10 @@ def test_a_stranger_an_unverified_address_and_another_domain_are_refused(sso_app
 
 
 @pytest.fixture
-def staffed(make_tenant, make_user):
-    """An organization with person@example.com, the provider's user, on its staff."""
+def staffed(sso_app, make_tenant):
+    """An organization that invited person@example.com, the provider's user."""
     made = make_tenant()
-    make_user(made.tenant, email="person@example.com")
+    _invited(sso_app, made)
     return made
 
 
@@ -210,9 +227,8 @@ def test_an_id_token_that_fails_a_check_signs_nobody_in(sso_app, staffed, login_
     assert [e.detail for e in _events(sso_app, made, "sso_failed")] == ["token"]
 
 
-def test_a_rotated_key_set_and_a_changed_secret_take_effect_at_once(sso_app, make_tenant, make_user, login_as, fake):
-    made = make_tenant()
-    make_user(made.tenant, email="person@example.com")
+def test_a_rotated_key_set_and_a_changed_secret_take_effect_at_once(sso_app, staffed, login_as, fake):
+    made = staffed
     owner = _owner(sso_app, made, login_as)
     assert _set_up(owner, made, fake.issuer).status_code == 303
     assert _sign_in(sso_app.test_client(), made).status_code == 303
@@ -224,9 +240,8 @@ def test_a_rotated_key_set_and_a_changed_secret_take_effect_at_once(sso_app, mak
     assert _sign_in(sso_app.test_client(), made).status_code == 303
 
 
-def test_a_tampered_replayed_or_foreign_callback_is_refused(sso_app, make_tenant, make_user, login_as, fake):
-    made = make_tenant()
-    make_user(made.tenant, email="person@example.com")
+def test_a_tampered_replayed_or_foreign_callback_is_refused(sso_app, staffed, login_as, fake):
+    made = staffed
     owner = _owner(sso_app, made, login_as)
     assert _set_up(owner, made, fake.issuer).status_code == 303
     browser = sso_app.test_client()
@@ -259,10 +274,10 @@ def test_a_tampered_replayed_or_foreign_callback_is_refused(sso_app, make_tenant
         assert browser.get(f"/{made.tenant.slug}/console/login/sso/callback", query_string=query).status_code == 400
 
 
-def test_a_code_of_provider_b_at_as_callback_is_refused(sso_app, make_tenant, make_user, login_as):
+def test_a_code_of_provider_b_at_as_callback_is_refused(sso_app, make_tenant, login_as):
     a, b = make_tenant(), make_tenant()
     for made in (a, b):
-        make_user(made.tenant, email="person@example.com")
+        _invited(sso_app, made)
     with running_fake_oidc() as fa, running_fake_oidc() as fb:
         for server in (fa, fb):
             server.claims = server.claims | {"email": "person@example.com"}
@@ -307,14 +322,12 @@ def test_two_organizations_with_one_provider_keep_their_links_apart(sso_app, mak
     assert 'data-kind="sso_failed"' in log  # B's own refusal, and nothing of A's
 
 
-def test_a_deactivated_member_is_refused_even_when_the_provider_lets_them_in(
-    sso_app, make_tenant, make_user, login_as, fake
-):
-    made = make_tenant()
-    agent = make_user(made.tenant, email="person@example.com")
+def test_a_deactivated_member_is_refused_even_when_the_provider_lets_them_in(sso_app, staffed, login_as, fake):
+    made = staffed
     owner = _owner(sso_app, made, login_as)
     assert _set_up(owner, made, fake.issuer).status_code == 303
     assert _sign_in(sso_app.test_client(), made).status_code == 303
+    agent = _member(sso_app, made)
     owner.post(f"/{made.tenant.slug}/console/settings/staff/{agent.id}/deactivate")
     response = _sign_in(sso_app.test_client(), made)
     assert response.status_code == 403
@@ -344,7 +357,7 @@ def test_owners_and_admins_link_only_from_their_security_page(sso_app, make_tena
     assert _set_up(owner, made, fake.issuer).status_code == 303
     refused = _sign_in(sso_app.test_client(), made)
     assert refused.status_code == 403
-    assert "from their security page" in refused.get_data(as_text=True)
+    assert "from your security page" in refused.get_data(as_text=True)
     admins = sso_app.test_client()
     login_as(admins, made.tenant, admin)
     back = _provider_answer(admins, made, path="/console/account/security/sso/link")
@@ -372,6 +385,7 @@ def test_the_providers_mfa_stands_for_the_factor_only_when_trusted(sso_app, make
     agents.post(f"/{made.tenant.slug}/console/account/security/app", data={"code": pyotp.TOTP(secret).now()})
     owner = _owner(sso_app, made, login_as)
     assert _set_up(owner, made, fake.issuer).status_code == 303
+    assert agents.get(_provider_answer(agents, made, path="/console/account/security/sso/link")).status_code == 303
     fake.claims = fake.claims | {"amr": ["pwd", "mfa"]}
     asked = _sign_in(sso_app.test_client(), made)
     assert asked.headers["Location"] == f"/{made.tenant.slug}/console/login/verify"
@@ -382,9 +396,8 @@ def test_the_providers_mfa_stands_for_the_factor_only_when_trusted(sso_app, make
     assert _sign_in(sso_app.test_client(), made).headers["Location"] == f"/{made.tenant.slug}/console/login/verify"
 
 
-def test_plain_oauth_with_a_user_info_endpoint_like_yandex_id(sso_app, make_tenant, make_user, login_as, fake):
-    made = make_tenant()
-    make_user(made.tenant, email="person@example.com")
+def test_plain_oauth_with_a_user_info_endpoint_like_yandex_id(sso_app, staffed, login_as, fake):
+    made = staffed
     owner = _owner(sso_app, made, login_as)
     fake.plain_oauth = True
     response = _set_up(
@@ -403,3 +416,148 @@ def test_plain_oauth_with_a_user_info_endpoint_like_yandex_id(sso_app, make_tena
     assert _sign_in(browser, made).status_code == 303
     assert browser.get(f"/{made.tenant.slug}/console/").status_code == 200
     assert fake.userinfo_requests
+
+
+def test_people_of_the_allowed_domains_join_with_the_default_role_never_as_admins(sso_app, make_tenant, login_as, fake):
+    made = make_tenant()
+    owner = _owner(sso_app, made, login_as)
+    for role in ("admin", "owner"):
+        refused = _set_up(owner, made, fake.issuer, create_staff="y", email_domains="example.com", default_role=role)
+        assert refused.status_code == 422
+    no_domains = _set_up(owner, made, fake.issuer, create_staff="y", default_role="manager")
+    assert no_domains.status_code == 422
+    assert "Name the e-mail domains" in no_domains.get_data(as_text=True)
+    saved = _set_up(owner, made, fake.issuer, create_staff="y", email_domains="example.com", default_role="manager")
+    assert saved.status_code == 303
+    fake.claims = {"sub": "new-9", "email": "newcomer@example.com", "email_verified": True, "name": "Newcomer"}
+    browser = sso_app.test_client()
+    assert _sign_in(browser, made).status_code == 303
+    with sso_app.app_context(), tenant_scope(made.tenant.id):
+        member = db.session.scalar(sa.select(StaffMember).where(StaffMember.email == "newcomer@example.com"))
+        assert (member.role, member.name) == ("manager", "Newcomer")
+    # Another domain's person is still nobody here.
+    fake.claims = {"sub": "new-10", "email": "someone@other.example", "email_verified": True}
+    assert _sign_in(sso_app.test_client(), made).status_code == 403
+
+
+def test_someone_already_on_the_staff_is_never_linked_by_e_mail_alone(sso_app, make_tenant, make_user, login_as, fake):
+    made = make_tenant()
+    agent = make_user(made.tenant, email="person@example.com")
+    owner = _owner(sso_app, made, login_as)
+    assert _set_up(owner, made, fake.issuer).status_code == 303
+    refused = _sign_in(sso_app.test_client(), made)
+    assert refused.status_code == 403
+    assert "link your account to the provider from your security page" in refused.get_data(as_text=True)
+    assert [e.detail for e in _events(sso_app, made, "sso_failed")] == ["not_linked"]
+    # Logged in with their password, they link it themselves; then the provider lets them in.
+    agents = sso_app.test_client()
+    login_as(agents, made.tenant, agent)
+    assert agents.get(_provider_answer(agents, made, path="/console/account/security/sso/link")).status_code == 303
+    assert _sign_in(sso_app.test_client(), made).status_code == 303
+    # An administrator sees the link and can undo it.
+    page = owner.get(f"/{made.tenant.slug}/console/settings/security/sso").get_data(as_text=True)
+    assert f'data-linked="{agent.id}"' in page
+    assert owner.post(f"/{made.tenant.slug}/console/settings/security/sso/links/{agent.id}/remove").status_code == 303
+    assert _sign_in(sso_app.test_client(), made).status_code == 403
+
+
+def test_another_provider_or_client_forgets_the_links_and_asks_for_its_secret(sso_app, staffed, login_as, fake):
+    made = staffed
+    owner = _owner(sso_app, made, login_as)
+    assert _set_up(owner, made, fake.issuer).status_code == 303
+    assert _sign_in(sso_app.test_client(), made).status_code == 303
+    with running_fake_oidc() as other:
+        # The kept secret is never sent to another provider's endpoints: it must be typed.
+        blank = _set_up(owner, made, other.issuer, client_secret="")
+        assert blank.status_code == 422
+        assert "Type the client secret" in blank.get_data(as_text=True)
+        assert other.token_requests == []
+        assert _set_up(owner, made, other.issuer).status_code == 303
+    with sso_app.app_context(), tenant_scope(made.tenant.id):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(SsoLink)) == 0
+    # The same provider saved again (its name changed) keeps them.
+    assert _set_up(owner, made, fake.issuer).status_code == 303
+    assert _sign_in(sso_app.test_client(), made).status_code == 403  # unlinked now: an existing member
+    assert _set_up(owner, made, fake.issuer, name="Salamat").status_code == 303
+
+
+def test_changing_single_sign_on_asks_for_the_password_again(sso_app, make_tenant, login_as, fake):
+    from datetime import timedelta
+
+    from tenants.db import utcnow
+    from tenants.security import StaffSession
+
+    made = make_tenant()
+    owner = _owner(sso_app, made, login_as)
+    with sso_app.app_context(), tenant_scope(made.tenant.id):
+        for row in db.session.scalars(sa.select(StaffSession)):
+            row.confirmed_at = utcnow() - timedelta(minutes=11)
+        db.session.commit()
+    response = owner.get(f"/{made.tenant.slug}/console/settings/security/sso")
+    assert response.headers["Location"].startswith(f"/{made.tenant.slug}/console/account/security/confirm?next=")
+    assert _set_up(owner, made, fake.issuer).status_code == 303  # sent to confirm, nothing kept
+    with sso_app.app_context(), tenant_scope(made.tenant.id):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(SsoProvider)) == 0
+
+
+def test_a_person_signed_in_by_the_provider_confirms_there_instead_of_with_a_password(sso_app, staffed, login_as, fake):
+    from datetime import timedelta
+
+    from tenants.db import utcnow
+    from tenants.security import StaffSession
+
+    made = staffed
+    owner = _owner(sso_app, made, login_as)
+    assert _set_up(owner, made, fake.issuer).status_code == 303
+    browser = sso_app.test_client()
+    assert _sign_in(browser, made).status_code == 303
+    with sso_app.app_context(), tenant_scope(made.tenant.id):
+        for row in db.session.scalars(sa.select(StaffSession).where(StaffSession.method == "sso")):
+            row.confirmed_at = utcnow() - timedelta(minutes=11)
+        db.session.commit()
+    asked = browser.get(f"/{made.tenant.slug}/console/account/security/app")
+    confirm = browser.get(asked.headers["Location"]).get_data(as_text=True)
+    assert 'id="confirm-sso"' in confirm
+    back = _provider_answer(browser, made, path="/console/account/security/confirm/sso")
+    assert browser.get(back).status_code == 303
+    assert browser.get(f"/{made.tenant.slug}/console/account/security/app").status_code == 200
+    # Another identity at the provider does not confirm this one.
+    with sso_app.app_context(), tenant_scope(made.tenant.id):
+        for row in db.session.scalars(sa.select(StaffSession).where(StaffSession.method == "sso")):
+            row.confirmed_at = utcnow() - timedelta(minutes=11)
+        db.session.commit()
+    fake.claims = fake.claims | {"sub": "someone-else"}
+    back = _provider_answer(browser, made, path="/console/account/security/confirm/sso")
+    assert browser.get(back).status_code == 403
+
+
+def test_an_owner_under_sso_only_needs_a_second_factor_to_use_the_password(sso_app, make_tenant, login_as, fake):
+    made = make_tenant()
+    owner = _owner(sso_app, made, login_as)
+    assert _set_up(owner, made, fake.issuer, sso_only="y").status_code == 303
+    again = sso_app.test_client()
+    login_as(again, made.tenant, made.owner)
+    response = again.get(f"/{made.tenant.slug}/console/")
+    assert response.headers["Location"] == f"/{made.tenant.slug}/console/account/security"
+    assert again.get(f"/{made.tenant.slug}/console/account/security").status_code == 200
+
+
+def test_entra_style_tokens_without_email_verified_count_only_when_trusted(sso_app, staffed, login_as, fake):
+    made = staffed
+    owner = _owner(sso_app, made, login_as)
+    fake.claims = {"sub": "entra-1", "preferred_username": "person@example.com", "name": "Person"}
+    assert _set_up(owner, made, fake.issuer).status_code == 303
+    assert _sign_in(sso_app.test_client(), made).status_code == 403
+    assert _set_up(owner, made, fake.issuer, trust_email="y").status_code == 303
+    assert _sign_in(sso_app.test_client(), made).status_code == 303
+
+
+def test_odd_provider_addresses_are_refused_in_place(sso_app, make_tenant, login_as):
+    made = make_tenant()
+    owner = _owner(sso_app, made, login_as)
+    for issuer in ("https://x:99999", "https://[::1", "https://user:pw@example.com", "https://exa mple.com", "\x00"):
+        response = _set_up(owner, made, issuer)
+        assert response.status_code == 422, issuer
+    with running_fake_oidc() as odd:
+        odd.discovery_overrides = {"userinfo_endpoint": 5, "token_endpoint_auth_methods_supported": 5}
+        assert _set_up(owner, made, odd.issuer).status_code == 303

@@ -302,3 +302,43 @@ def test_a_factor_of_one_organization_is_nothing_at_another(app, make_tenant, ma
     assert other.post(f"/{b.tenant.slug}/console/account/security/factors/{factor_id}/remove").status_code == 404
     with app.app_context(), tenant_scope(a.tenant.id):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(StaffFactor)) == 1
+
+
+def test_recovery_codes_never_travel_in_the_cookie(app, make_tenant, login_as):
+    import base64
+    import zlib
+
+    made = make_tenant()
+    client = app.test_client()
+    login_as(client, made.tenant, made.owner)
+    slug = made.tenant.slug
+    page = client.get(f"/{slug}/console/account/security/app").get_data(as_text=True)
+    secret = re.search(r'data-secret="([A-Z2-7]+)"', page).group(1)
+    client.post(f"/{slug}/console/account/security/app", data={"code": pyotp.TOTP(secret).now()})
+    cookie = client.get_cookie(app.config["SESSION_COOKIE_NAME"]).value
+    payload = cookie.lstrip(".").split(".")[0]
+    raw = base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4))
+    text = (zlib.decompress(raw) if cookie.startswith(".") else raw).decode()
+    codes = re.findall(
+        r"data-recovery-code>([a-z0-9-]+)<", client.get(f"/{slug}/console/account/security").get_data(as_text=True)
+    )
+    assert len(codes) == 10
+    assert not any(code in text for code in codes)
+
+
+def test_odd_input_at_the_second_step_is_a_clear_refusal(app, make_tenant, login_as):
+    made = make_tenant()
+    slug = made.tenant.slug
+    client = app.test_client()
+    login_as(client, made.tenant, made.owner)
+    _enrol(client, slug)
+    client.post(f"/{slug}/console/logout")
+    _password(client, made)
+    for code in ("१२३४५६", "12 34 56 78 90 12", "x" * 25, "\x00"):
+        assert client.post(f"/{slug}/console/login/verify", data={"code": code}).status_code == 422, code
+    assert client.post(f"/{slug}/console/login/verify", data={"recovery_code": "１２３"}).status_code == 422
+    for body in ("[1]", "null", '{"credential": 5}', "not json"):
+        response = client.post(
+            f"/{slug}/console/login/passkey", data=body, headers={"Content-Type": "application/json"}
+        )
+        assert 400 <= response.status_code < 500, body

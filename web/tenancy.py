@@ -140,10 +140,12 @@ def go_to(target: str) -> Any:
 
 
 def _check_enrolment() -> Any:
-    from services.security.policy import enrolment
+    from services.security.policy import enrolment, owner_fallback
 
     row, member = current_session()
     asked = enrolment(g.tenant, member, factor_passed=row.second_factor_at is not None)
+    if row.method == "password" and not asked.blocked:
+        asked = owner_fallback(member, asked)
     g.enrolment = asked
     view = current_app.view_functions.get(request.endpoint)
     if asked.blocked and not getattr(view, "open_during_enrolment", False):

@@ -129,6 +129,7 @@ def upgrade() -> None:
         sa.Column("second_factor_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("second_factor", sa.String(length=20), nullable=True),
         sa.Column("confirmed_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("codes_sealed", sa.Text(), nullable=True),
         sa.Column("ended_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("end_reason", sa.String(length=20), nullable=True),
         sa.Column("tenant_id", sa.Integer(), nullable=False),

@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("create_staff", sa.Boolean(), nullable=False),
         sa.Column("default_role", sa.String(length=20), nullable=False),
         sa.Column("trust_mfa", sa.Boolean(), nullable=False),
+        sa.Column("trust_email", sa.Boolean(), nullable=False),
         sa.Column("sso_only", sa.Boolean(), nullable=False),
         sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("tenant_id", sa.Integer(), nullable=False),

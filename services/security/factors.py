@@ -83,7 +83,10 @@ def wrong_attempt(member: StaffMember, what: str) -> Refused:
 
 
 def _digits(code: str) -> str:
-    return re.sub(r"\s+", "", latin_digits(code or ""))
+    """The code with Latin digits and no spaces, or "" when it is anything but six to ten such digits (digits of
+    other scripts than Latin, Persian and Arabic-Indic included)."""
+    plain = re.sub(r"\s+", "", latin_digits(code or ""))
+    return plain if re.fullmatch(r"[0-9]{6,10}", plain) else ""
 
 
 # The authenticator app ------------------------------------------------------------------------------------------
@@ -136,7 +139,7 @@ def confirm_totp(member: StaffMember, code: str, name: str = "") -> StaffFactor:
     if pending is None:
         raise NotFound(_l("Start setting up the authenticator app again."))
     factor, secret = pending
-    step = _matched_step(secret, _digits(code), None) if _digits(code).isdigit() else None
+    step = _matched_step(secret, _digits(code), None) if _digits(code) else None
     if step is None:
         raise wrong_attempt(member, "totp")
     throttle.reset("second_factor", str(member.tenant_id), str(member.id))
@@ -152,7 +155,7 @@ def verify_totp(member: StaffMember, code: str) -> StaffFactor:
     """The code from one of the staff member's apps, not used before; raises Refused (429 past the limit)."""
     check_attempts(member)
     code = _digits(code)
-    if code.isdigit() and len(code) <= 10:
+    if code:
         for factor in factors_of(member):
             secret = unseal(factor.secret_sealed or "") if factor.kind == "totp" else None
             step = _matched_step(secret, code, factor.last_step) if secret else None

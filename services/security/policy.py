@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from flask_babel import lazy_gettext as _l
 
 from services.security.factors import has_factor
+from services.security.sso import enabled_provider
 from tenants.db import db, utcnow
 from tenants.errors import Refused
 from tenants.models import StaffMember, Tenant
@@ -42,6 +43,15 @@ def enrolment(tenant: Tenant, member: StaffMember, *, factor_passed: bool = Fals
     since = max(tenant.two_factor_since or member.created_at, member.created_at)
     until = since + timedelta(days=tenant.two_factor_grace_days)
     return Enrolment(True, until, utcnow() >= until)
+
+
+def owner_fallback(member: StaffMember, asked: Enrolment) -> Enrolment:
+    """Where the organization signs in only through its provider, an owner's password is the way back in only
+    with a second factor: without one, nothing opens but the page that sets one up."""
+    provider = enabled_provider()
+    if provider is None or not provider.sso_only or member.role != Role.OWNER.value or has_factor(member):
+        return asked
+    return Enrolment(True, None, True)
 
 
 @dataclass(frozen=True)

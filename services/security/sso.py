@@ -14,6 +14,7 @@ Owners and administrators link only from their own security page, never by e-mai
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -63,13 +64,24 @@ def http_client() -> httpx.Client:
 
 def _check_url(url: str, field: str) -> str:
     url = (url or "").strip()
-    parts = urlsplit(url)
-    if parts.scheme not in ("https", "http") or not parts.hostname or parts.username or parts.password:
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        parts, port = None, None
+    if (
+        parts is None
+        or parts.scheme not in ("https", "http")
+        or not parts.hostname
+        or parts.username
+        or parts.password
+        or any(ch.isspace() for ch in url)
+    ):
         raise Refused(_l("Type the provider's address, starting with https://."), field=field)
     if parts.scheme == "http" and not addresses.allowed_inside(parts.hostname):
         raise Refused(_l("The provider's address must start with https://."), field=field)
     try:
-        addresses.check_host(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+        addresses.check_host(parts.hostname, port or (443 if parts.scheme == "https" else 80))
     except addresses.RefusedAddress as exc:
         raise Refused(
             _l("This address is inside a private network: Dadras does not connect there."), field=field
@@ -111,11 +123,15 @@ def discover(issuer: str) -> dict:
         raise Refused(
             _l("The provider names itself %(found)s, not this address.", found=found["issuer"]), field="issuer"
         )
+    if not isinstance(found.get("userinfo_endpoint") or "", str):
+        found["userinfo_endpoint"] = ""
     for key in ("authorization_endpoint", "token_endpoint", "jwks_uri", "userinfo_endpoint"):
         if found.get(key):
             _check_url(found[key], "issuer")
-    algorithms = [a for a in found.get("id_token_signing_alg_values_supported") or ["RS256"] if a in SIGNING_ALGORITHMS]
-    methods = found.get("token_endpoint_auth_methods_supported") or ["client_secret_basic"]
+    listed = found.get("id_token_signing_alg_values_supported")
+    algorithms = [a for a in listed if a in SIGNING_ALGORITHMS] if isinstance(listed, list) else []
+    methods = found.get("token_endpoint_auth_methods_supported")
+    methods = methods if isinstance(methods, list) else ["client_secret_basic"]
     return {
         "issuer": found["issuer"],
         "authorization_endpoint": found["authorization_endpoint"],
@@ -126,7 +142,7 @@ def discover(issuer: str) -> dict:
         "token_endpoint_auth_method": "client_secret_basic"
         if "client_secret_basic" in methods
         else "client_secret_post",
-        "iss_parameter": bool(found.get("authorization_response_iss_parameter_supported")),
+        "iss_parameter": found.get("authorization_response_iss_parameter_supported") is True,
     }
 
 
@@ -169,11 +185,13 @@ class ProviderSettings:
     trust_mfa: bool
     sso_only: bool
     is_enabled: bool
+    trust_email: bool = False
 
 
 def _domains(text: str) -> list[str]:
     found = []
-    for part in (text or "").replace(";", ",").replace(" ", ",").split(","):
+    # Commas and semicolons of any script (Persian «،» and «؛» too), or spaces, between them.
+    for part in re.split(r"[,;،؛\s]+", text or ""):
         domain = part.strip().lower().lstrip("@").rstrip(".")
         if domain:
             if "." not in domain or any(ch in domain for ch in "/:\\"):
@@ -195,9 +213,6 @@ def save_provider(actor: StaffMember, wanted: ProviderSettings, redirect_uri: st
             _l("Name the e-mail domains whose people may join on their first sign-in."), field="email_domains"
         )
     provider = get_provider()
-    secret = wanted.client_secret or (client_secret(provider) if provider is not None else "")
-    if not secret:
-        raise Refused(_l("Type the client secret the provider gave."), field="client_secret")
     if wanted.mode == "oidc":
         endpoints = discover(wanted.issuer)
         issuer = endpoints["issuer"]
@@ -208,11 +223,29 @@ def save_provider(actor: StaffMember, wanted: ProviderSettings, redirect_uri: st
             "userinfo_endpoint": _check_url(wanted.userinfo_url, "userinfo_url"),
             "token_endpoint_auth_method": "client_secret_post",
         }
-        issuer = f"{urlsplit(endpoints['authorization_endpoint']).scheme}://{urlsplit(endpoints['authorization_endpoint']).netloc}"
+        # Who a person is comes from the user-info endpoint: its origin is what the links are kept under.
+        userinfo = urlsplit(endpoints["userinfo_endpoint"])
+        issuer = f"{userinfo.scheme}://{userinfo.netloc}"
+    # Another provider (or another client at it) is another world of subjects: the links made at the old one
+    # mean nothing there and are forgotten, and the secret kept for the old endpoints is never sent to new ones.
+    same = provider is not None and (provider.mode, provider.issuer, provider.client_id) == (
+        wanted.mode,
+        issuer,
+        wanted.client_id.strip(),
+    )
+    same = same and all(
+        provider.endpoints.get(key) == endpoints.get(key)
+        for key in ("authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri")
+    )
+    secret = wanted.client_secret or (client_secret(provider) if same else "")
+    if not secret:
+        raise Refused(_l("Type the client secret the provider gave."), field="client_secret")
     try_secret(endpoints, wanted.client_id.strip(), secret, redirect_uri)
     if provider is None:
         provider = SsoProvider()
         db.session.add(provider)
+    elif not same:
+        db.session.execute(sa.delete(SsoLink))
     scopes = " ".join(wanted.scopes.split()) or ("openid email profile" if wanted.mode == "oidc" else "")
     if wanted.mode == "oidc" and "openid" not in scopes.split():
         scopes = f"openid {scopes}"
@@ -222,6 +255,7 @@ def save_provider(actor: StaffMember, wanted: ProviderSettings, redirect_uri: st
     provider.email_domains = ", ".join(domains)[:500]
     provider.create_staff, provider.default_role = wanted.create_staff, wanted.default_role
     provider.trust_mfa, provider.sso_only, provider.is_enabled = wanted.trust_mfa, wanted.sso_only, wanted.is_enabled
+    provider.trust_email = wanted.trust_email
     provider.updated_at = utcnow()
     record_event("sso_changed", actor, detail=f"{wanted.mode} {issuer}"[:300])
     db.session.flush()
@@ -262,7 +296,12 @@ def identity_from_claims(provider: SsoProvider, claims: dict) -> Identity:
     """The identity in a verified ID token's claims (OpenID Connect) or a user-info answer (plain OAuth 2.0)."""
     if provider.mode == "oidc":
         subject, email = claims.get("sub"), claims.get("email")
+        if not email and provider.trust_email:
+            email = claims.get("preferred_username")  # Entra ID's user principal name, an address there
         verified = claims.get("email_verified") is True or claims.get("email_verified") == "true"
+        # Microsoft Entra ID says nothing of it; an organization whose provider holds only its own accounts
+        # may count every address it gives as verified.
+        verified = verified or (provider.trust_email and isinstance(email, str) and "@" in email)
     else:
         subject = claims.get("sub") or claims.get("id")
         email = claims.get("email") or claims.get("default_email")
@@ -291,7 +330,7 @@ def _refuse(identity: Identity, member: StaffMember | None, reason: str, message
 def _link(member: StaffMember, identity: Identity, actor: StaffMember | None = None) -> None:
     db.session.add(SsoLink(staff_member_id=member.id, issuer=identity.issuer, subject=identity.subject))
     db.session.flush()
-    record_event("sso_linked", member, actor=actor, detail=identity.subject[:100])
+    record_event("sso_linked", member, actor=actor)
 
 
 def link_of(member: StaffMember) -> SsoLink | None:
@@ -328,41 +367,24 @@ def staff_for(provider: SsoProvider, identity: Identity) -> StaffMember:
             "unverified",
             _l("The provider has not verified this e-mail address, so it cannot be linked to the staff."),
         )
-    member = find_staff_by_email(identity.email)
     not_staff = _l("This address is not on the staff of this organization. Ask an administrator to invite you.")
-    if member is not None:
-        if not member.is_active:
-            raise _refuse(
-                identity,
-                member,
-                "deactivated",
-                _l("This account has been deactivated. Ask an administrator of this organization."),
-            )
-        if member.role in _ADMINS:
-            raise _refuse(
-                identity,
-                member,
-                "admin",
-                _l(
-                    "Owners and administrators link their account to the provider from their security page, after "
-                    "logging in with their password."
-                ),
-            )
-        if link_of(member) is not None:
-            raise _refuse(identity, member, "linked", _l("This account is linked to another identity at the provider."))
-        _link(member, identity)
-        return member
+    known = find_staff_by_email(identity.email)
+    if known is not None:
+        # Already on the staff: never linked by e-mail alone; they link from their own security page.
+        raise _refuse(
+            identity,
+            known,
+            "not_linked",
+            _l(
+                "You are on the staff already: log in with your password once and link your account to the "
+                "provider from your security page."
+            ),
+        )
     invitation = open_invitation_for(identity.email)
     if invitation is not None:
-        if invitation.role in _ADMINS:
+        if invitation.role == Role.OWNER.value:
             raise _refuse(
-                identity,
-                None,
-                "admin",
-                _l(
-                    "Accept the invitation from its e-mail first; owners and administrators link their account from "
-                    "their security page."
-                ),
+                identity, None, "owner", _l("Accept an invitation to be an owner from its e-mail, with a password.")
             )
         member = create_signed_on_staff(identity.email, identity.name, Role(invitation.role))
         invitation.accepted_at = utcnow()
@@ -385,6 +407,31 @@ def link_own(member: StaffMember, identity: Identity) -> None:
     if taken is None:
         db.session.execute(sa.delete(SsoLink).where(SsoLink.staff_member_id == member.id))
         _link(member, identity, actor=member)
+
+
+def linked_staff() -> list[tuple[SsoLink, StaffMember]]:
+    """Who is linked to the provider, by name."""
+    return list(
+        db.session.execute(
+            sa.select(SsoLink, StaffMember)
+            .join(StaffMember, StaffMember.id == SsoLink.staff_member_id)
+            .order_by(StaffMember.name, StaffMember.id)
+        ).all()
+    )
+
+
+def unlink_staff(actor: StaffMember, member_id: int) -> None:
+    """An administrator unlinks someone (a person who left the provider, an account linked by mistake)."""
+    require(actor, Permission.MANAGE_SECURITY)
+    member = db.session.get(StaffMember, member_id)
+    link = link_of(member) if member is not None else None
+    if link is None:
+        raise NotFound(_l("This staff member is not linked to the provider."))
+    if member.role == Role.OWNER.value and actor.role != Role.OWNER.value:
+        raise Forbidden()
+    db.session.delete(link)
+    record_event("sso_unlinked", member, actor=actor)
+    db.session.flush()
 
 
 def unlink_own(member: StaffMember) -> None:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import HiddenField, PasswordField, StringField
-from wtforms.validators import DataRequired, Optional
+from wtforms import EmailField, HiddenField, PasswordField, StringField
+from wtforms.validators import DataRequired, Email, Optional
 
 from web.forms import BaseForm, CodeField, Length
 
@@ -36,3 +36,7 @@ class PasskeyForm(BaseForm):
         validators=[Optional(), Length(max=60)],
         description=_l("For example: work laptop, or my phone"),
     )
+
+
+class EmailForm(BaseForm):
+    email = EmailField(_l("New e-mail address"), validators=[DataRequired(), Email(), Length(max=254)])

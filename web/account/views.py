@@ -7,15 +7,19 @@ factor) again unless that was done in the last few minutes.
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 
 import segno
 import sqlalchemy as sa
-from flask import abort, current_app, flash, g, render_template, request, session, url_for
+from flask import abort, current_app, flash, g, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
+from services.gateways.secrets import seal, unseal
+from services.notifications.outbox import notify_account
 from services.security.factors import (
     confirm_totp,
     factors_of,
@@ -30,24 +34,24 @@ from services.security.factors import (
 )
 from services.security.passkeys import add_passkey, authentication_options, registration_options, verify_passkey
 from services.security.sso import enabled_provider, link_of, passwords_refused, unlink_own
-from tenants.accounts import check_own_password
+from tenants.accounts import ask_email_change, change_email, check_own_password
 from tenants.db import db, utcnow
 from tenants.errors import Refused
 from tenants.security import SecurityEvent
 from tenants.sessions import end_session, end_sessions, get_session, open_sessions, record_event
-from web.account.forms import ConfirmForm, PasskeyForm, TotpForm
+from tenants.text import normalize_email
+from web.account.forms import ConfirmForm, EmailForm, PasskeyForm, TotpForm
 from web.account.passkeys import answer_of, keep_challenge, relying_party, take_challenge
 from web.account.words import browser_name, event_name
 from web.auth import sso
-from web.common.views import error_page, redirect_after_change, safe_next
-from web.tenancy import STAFF, current_session, open_during_enrolment, tenant_blueprint
+from web.common.views import error_page, external_url, redirect_after_change, safe_next
+from web.tenancy import STAFF, current_session, forget_login, open_during_enrolment, tenant_blueprint
 
 bp = tenant_blueprint("account", __name__, "/<tenant_slug>/console/account", access=STAFF)
 
 # How long a password typed again lets the factors be changed.
 CONFIRM_SECONDS = 600
 SIGN_IN_KINDS = ("login", "sso_login", "login_failed", "sso_failed", "second_factor_failed", "logout")
-_CODES = "dadras_new_recovery_codes"
 
 
 def _row():
@@ -59,7 +63,7 @@ def _recently_confirmed() -> bool:
     return confirmed is not None and utcnow() - confirmed < timedelta(seconds=CONFIRM_SECONDS)
 
 
-def _confirm_first():
+def confirm_first():
     """Unless the password was typed again lately, the way to the page that asks it (then back here)."""
     if _recently_confirmed():
         return None
@@ -86,6 +90,10 @@ def _sign_ins(member_id: int) -> list[SecurityEvent]:
 @open_during_enrolment
 def security():
     """The staff member's sessions, factors and recent sign-ins."""
+    return _security_page()
+
+
+def _security_page(email_form: EmailForm | None = None, status: int = 200):
     member = current_user
     factors = factors_of(member)
     return render_template(
@@ -96,11 +104,12 @@ def security():
         totp=[f for f in factors if f.kind == "totp"],
         passkeys=[f for f in factors if f.kind == "passkey"],
         codes_left=recovery_codes_left(member) if factors else 0,
-        new_codes=session.pop(_CODES, None),
+        new_codes=_shown_codes(),
         sign_ins=_sign_ins(member.id),
         provider=enabled_provider(),
         link=link_of(member),
-    )
+        email_form=email_form or EmailForm(formdata=None),
+    ), status
 
 
 @bp.post("/sessions/<int:session_id>/end")
@@ -111,7 +120,8 @@ def end_one(session_id: int):
     if row is None or row.staff_member_id != current_user.id:
         abort(404)
     if row.id == _row().id:
-        return redirect_after_change(url_for("auth.login"))  # this one: that is logging out
+        forget_login("ended")  # this one: that is logging out
+        return redirect_after_change(url_for("auth.login"))
     end_session(row, "ended")
     record_event("session_ended", current_user, detail=str(row.id))
     flash(_("That session has ended."), "success")
@@ -141,7 +151,7 @@ def confirm():
             check_own_password(member, form.password.data)
             if kinds:
                 code = form.code.data or ""
-                if re.fullmatch(r"[\s\d۰-۹٠-٩]{6,10}", code) and "totp" in kinds:
+                if re.fullmatch(r"[\s0-9۰-۹٠-٩]{6,10}", code) and "totp" in kinds:
                     verify_totp(member, code)
                 else:
                     use_recovery_code(member, code)
@@ -150,9 +160,22 @@ def confirm():
         else:
             _row().confirmed_at = utcnow()
             return redirect_after_change(target)
+    provider = enabled_provider()
+    by_provider = provider is not None and _row().method == "sso" and link_of(member) is not None
     return render_template(
-        "account/confirm.html", form=form, target=target, passkey_only=kinds == {"passkey"}
+        "account/confirm.html",
+        form=form,
+        target=target,
+        passkey_only=kinds == {"passkey"},
+        provider=provider if by_provider else None,
     ), form.status
+
+
+@bp.post("/security/confirm/sso")
+@open_during_enrolment
+def confirm_sso():
+    """Confirm at the organization's provider (for whoever signs in there and has no password to type)."""
+    return sso.start("confirm", safe_next(request.form.get("next"), url_for("account.security")))
 
 
 @bp.post("/security/confirm/passkey/options")
@@ -168,7 +191,9 @@ def confirm_passkey_options():
 @open_during_enrolment
 def confirm_passkey():
     """The passkey in place of the code when the password is asked again (the password comes in the same post)."""
-    body = request.get_json(silent=True) or {}
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
+    target = body.get("next") if isinstance(body.get("next"), str) else None
     try:
         check_own_password(current_user, str(body.get("password") or "")[:128])
         rp_id, origin = relying_party()
@@ -176,20 +201,35 @@ def confirm_passkey():
     except Refused as exc:
         return error_page(exc.status if exc.status != 422 else 400, str(exc.message))
     _row().confirmed_at = utcnow()
-    return {"redirect": safe_next(body.get("next"), url_for("account.security"))}
+    return {"redirect": safe_next(target, url_for("account.security"))}
+
+
+def _keep_codes(codes: list[str]) -> None:
+    """New recovery codes kept, sealed, on this session's row until the next page shows them (never in the
+    cookie, which is signed but readable)."""
+    _row().codes_sealed = seal(json.dumps(codes))
+
+
+def _shown_codes() -> list[str] | None:
+    row = _row()
+    if not row.codes_sealed:
+        return None
+    codes = json.loads(unseal(row.codes_sealed) or "null")
+    row.codes_sealed = None
+    return codes
 
 
 def _first_factor_codes() -> None:
     """With the first factor in use come the recovery codes, shown once on the next page."""
     if len(factors_of(current_user)) == 1:
-        session[_CODES] = make_recovery_codes(current_user)
+        _keep_codes(make_recovery_codes(current_user))
 
 
 @bp.route("/security/app", methods=["GET", "POST"])
 @open_during_enrolment
 def totp():
     """Set up an authenticator app: its QR code and secret, then its first code."""
-    if (asked := _confirm_first()) is not None:
+    if (asked := confirm_first()) is not None:
         return asked
     form = TotpForm()
     if request.method == "GET" or pending_totp(current_user) is None:
@@ -218,7 +258,7 @@ def totp():
 @open_during_enrolment
 def remove(factor_id: int):
     """Stop using one of one's factors."""
-    if (asked := _confirm_first()) is not None:
+    if (asked := confirm_first()) is not None:
         return asked
     remove_factor(current_user, factor_id)
     flash(_("The sign-in method has been removed."), "success")
@@ -231,11 +271,11 @@ def remove(factor_id: int):
 @open_during_enrolment
 def recovery_codes():
     """Ten new recovery codes; the old ones stop working."""
-    if (asked := _confirm_first()) is not None:
+    if (asked := confirm_first()) is not None:
         return asked
     if not has_factor(current_user):
         return error_page(409, _("Set up a second factor first."))
-    session[_CODES] = make_recovery_codes(current_user)
+    _keep_codes(make_recovery_codes(current_user))
     return redirect_after_change(url_for("account.security"))
 
 
@@ -260,11 +300,12 @@ def passkey_add():
     """Keep the passkey the browser made (JSON: credential, name)."""
     if not _recently_confirmed():
         return error_page(403, _("Type your password again first: reload the page."))
-    body = request.get_json(silent=True) or {}
+    body = request.get_json(silent=True)
+    body = body if isinstance(body, dict) else {}
     try:
         challenge = take_challenge("register")
         rp_id, origin = relying_party()
-        name = str(body.get("name") or "")[:60] if isinstance(body, dict) else ""
+        name = str(body.get("name") or "")[:60]
         add_passkey(current_user, name, answer_of(body), challenge, rp_id=rp_id, origin=origin)
     except Refused as exc:
         return error_page(exc.status if exc.status != 422 else 400, str(exc.message))
@@ -277,7 +318,7 @@ def passkey_add():
 @open_during_enrolment
 def sso_link():
     """Prove the identity at the organization's provider, and link it to this account."""
-    if (asked := _confirm_first()) is not None:
+    if (asked := confirm_first()) is not None:
         return asked
     return sso.start("link", url_for("account.security"))
 
@@ -286,7 +327,7 @@ def sso_link():
 @open_during_enrolment
 def sso_unlink():
     """Stop signing in through the provider."""
-    if (asked := _confirm_first()) is not None:
+    if (asked := confirm_first()) is not None:
         return asked
     if passwords_refused(current_user):
         return error_page(409, _("Your organization signs in only through its provider: ask an administrator."))
@@ -295,11 +336,67 @@ def sso_unlink():
     return redirect_after_change(url_for("account.security"))
 
 
+@bp.post("/security/email")
+@open_during_enrolment
+def email_change():
+    """Ask to move to another e-mail address: a link goes to the new one, which changes it when opened."""
+    if (asked := confirm_first()) is not None:
+        return asked
+    form = EmailForm()
+    if form.validate_on_submit():
+        try:
+            token = ask_email_change(current_user, form.email.data)
+        except Refused as exc:
+            form.refuse(exc)
+        else:
+            locale = current_user.locale or g.tenant.default_locale
+            with force_locale(locale):
+                notify_account(
+                    "email_change",
+                    normalize_email(form.email.data),
+                    locale,
+                    _("Confirm your new e-mail address at %(org)s", org=g.tenant.name),
+                    render_template(
+                        "mail/email_change.txt",
+                        member=current_user,
+                        link=external_url("account.email_confirm", token=token),
+                    ),
+                    key=f"{current_user.id}:{utcnow().isoformat()}",
+                    secret=token,
+                )
+            flash(_("A link is on its way to the new address. Your address changes when you open it."), "info")
+            return redirect_after_change(url_for("account.security"))
+    return _security_page(form, form.status)
+
+
+@bp.route("/email/<token>", methods=["GET", "POST"])
+@open_during_enrolment
+def email_confirm(token: str):
+    """The link from the new mailbox: shown, then the change made with one press (a link alone changes nothing)."""
+    if request.method == "GET":
+        return render_template("account/email_confirm.html", token=token)
+    member, old = change_email(token)
+    if member.id != current_user.id:
+        abort(404)  # another's link: nothing changes (the refusal rolls the change back)
+    locale = member.locale or g.tenant.default_locale
+    with force_locale(locale):
+        notify_account(
+            "email_changed",
+            old,
+            locale,
+            _("Your e-mail address at %(org)s was changed", org=g.tenant.name),
+            render_template("mail/email_changed.txt", member=member, old=old),
+            key=f"{member.id}:{member.email}",
+        )
+    flash(_("Your e-mail address is now %(email)s.", email=member.email), "success")
+    return redirect_after_change(url_for("account.security"))
+
+
 @bp.get("/security/passkeys/new")
 @open_during_enrolment
 def passkey_new():
     """Name a new passkey, then let the browser make it."""
-    if (asked := _confirm_first()) is not None:
+    if (asked := confirm_first()) is not None:
         return asked
     return render_template("account/passkey.html", form=PasskeyForm(formdata=None))
 

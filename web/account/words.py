@@ -23,6 +23,8 @@ EVENT_NAMES = {
     "deactivated": _l("Deactivated"),
     "reactivated": _l("Reactivated"),
     "policy_changed": _l("Security settings changed"),
+    "email_change_asked": _l("A new e-mail address asked for"),
+    "email_changed": _l("E-mail address changed"),
     "sso_login": _l("Logged in with single sign-on"),
     "sso_failed": _l("Single sign-on refused"),
     "sso_linked": _l("Linked to the identity provider"),

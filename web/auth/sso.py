@@ -10,7 +10,7 @@ provider goes over the connections' checked transport.
 
 from __future__ import annotations
 
-import secrets
+import hmac
 from collections.abc import Callable
 from typing import Any
 
@@ -29,14 +29,17 @@ from services.security.sso import (
     client_secret,
     enabled_provider,
     identity_from_claims,
+    link_of,
     link_own,
     staff_for,
     trusted_mfa,
 )
+from tenants.db import utcnow
 from tenants.errors import Refused
 from tenants.security import SsoProvider
 from tenants.sessions import record_event
 from web.common.views import error_page, external_url, redirect_after_change, safe_next
+from web.tenancy import current_session
 
 _FLOW = "dadras_sso"
 
@@ -92,6 +95,11 @@ def start(purpose: str, target: str):
     provider = enabled_provider()
     if provider is None:
         abort(404)
+    # One flow at a time per organization: the states of flows begun and never finished would otherwise pile up
+    # in the cookie (Authlib clears one only at its callback) until it grows too big to keep.
+    prefix = f"_state_sso{provider.tenant_id}_"
+    for key in [key for key in session if key.startswith(prefix)]:
+        session.pop(key)
     client = oauth_client(provider)
     found = client.create_authorization_url(callback_url())
     client.save_authorize_data(redirect_uri=callback_url(), **found)
@@ -131,7 +139,7 @@ def _verified_identity(provider: SsoProvider, kept: object) -> Identity:
     if (
         not isinstance(kept, dict)
         or kept.get("t") != g.tenant.id
-        or not secrets.compare_digest(str(kept.get("s")), state)
+        or not hmac.compare_digest(str(kept.get("s")).encode(), state.encode())
     ):
         raise _Refusal(400, expired, "state")
     if request.args.get("error"):
@@ -167,6 +175,15 @@ def callback(logged_in: Callable[..., Any]):
     kept = session.pop(_FLOW, None)
     try:
         identity = _verified_identity(provider, kept)
+        if kept.get("p") == "confirm":
+            # The person proved themself again at the provider, in place of a password they do not have.
+            mine = link_of(current_user) if current_user.is_authenticated else None
+            if mine is None or (mine.issuer, mine.subject) != (identity.issuer, identity.subject):
+                raise _Refusal(
+                    403, _("That was another account at the provider than the one linked to yours."), "confirm"
+                )
+            current_session()[0].confirmed_at = utcnow()
+            return redirect_after_change(safe_next(kept.get("n"), url_for("account.security")))
         if kept.get("p") == "link":
             if not current_user.is_authenticated:
                 raise _Refusal(409, _("Log in first, then link your account from your security page."), "link")

@@ -86,6 +86,8 @@ NOTICE_EVENT_WORDS = {
     "password_reset": _l("Password reset link"),
     "scheduled_report": _l("A report subscribed to by e-mail"),
     "factors_reset": _l("Sign-in methods reset, told to the staff member"),
+    "email_change": _l("A new e-mail address to confirm"),
+    "email_changed": _l("E-mail address changed, told to the old address"),
 }
 
 

@@ -203,6 +203,10 @@ class SsoForm(BaseForm):
         _l("Trust the provider's two-factor check"),
         description=_l("When its answer says a second factor was used, Dadras does not ask for its own."),
     )
+    trust_email = BooleanField(
+        _l("The provider holds only our own accounts: count its e-mail addresses as verified"),
+        description=_l("For Microsoft Entra ID, which does not say whether an address was verified."),
+    )
     sso_only = BooleanField(
         _l("Single sign-on only"),
         description=_l("Passwords stop working for everyone but the owners, who keep password and second factor."),

@@ -11,13 +11,21 @@ from sqlalchemy.orm import aliased
 
 from services.reports.writers import csv_chunks
 from services.security.policy import SecuritySettings, save_settings, settings_of
-from services.security.sso import ProviderSettings, get_provider, remove_provider, save_provider
+from services.security.sso import (
+    ProviderSettings,
+    get_provider,
+    linked_staff,
+    remove_provider,
+    save_provider,
+    unlink_staff,
+)
 from tenants.db import db
 from tenants.errors import Refused
 from tenants.models import StaffMember
 from tenants.roles import Permission
-from tenants.security import SecurityEvent, SsoLink, SsoProvider
+from tenants.security import SecurityEvent, SsoProvider
 from tenants.sessions import end_session, get_session, open_sessions, record_event
+from web.account.views import confirm_first
 from web.account.words import browser_name, event_name
 from web.auth.sso import callback_url
 from web.common.views import redirect_after_change
@@ -142,7 +150,10 @@ def _sso_form(provider: SsoProvider | None) -> SsoForm:
 @bp.route("/security/sso", methods=["GET", "POST"])
 @access(Permission.MANAGE_SECURITY)
 def sso():
-    """The organization's identity provider: found, tried and kept."""
+    """The organization's identity provider: found, tried and kept. Who changes it decides who may sign in as
+    whom, so the password (and factor) are asked again first."""
+    if (asked := confirm_first()) is not None:
+        return asked
     provider = get_provider()
     form = _sso_form(provider)
     if form.validate_on_submit():
@@ -165,6 +176,7 @@ def sso():
                     trust_mfa=form.trust_mfa.data,
                     sso_only=form.sso_only.data,
                     is_enabled=form.is_enabled.data,
+                    trust_email=form.trust_email.data,
                 ),
                 callback_url(),
             )
@@ -173,16 +185,29 @@ def sso():
         else:
             flash(_("Single sign-on is saved: the provider answered and accepted the client."), "success")
             return redirect_after_change(url_for("settings.sso"))
-    linked = db.session.scalar(sa.select(sa.func.count()).select_from(SsoLink))
+    linked = linked_staff()
     return render_template(
         "settings/sso.html", form=form, provider=provider, callback=callback_url(), linked=linked
     ), form.status
+
+
+@bp.post("/security/sso/links/<int:member_id>/remove")
+@access(Permission.MANAGE_SECURITY)
+def sso_unlink_member(member_id: int):
+    """Unlink a staff member from the provider (they left it, or were linked by mistake)."""
+    if (asked := confirm_first()) is not None:
+        return asked
+    unlink_staff(current_user, member_id)
+    flash(_("That staff member is no longer linked to the provider."), "success")
+    return redirect_after_change(url_for("settings.sso"))
 
 
 @bp.post("/security/sso/remove")
 @access(Permission.MANAGE_SECURITY)
 def sso_remove():
     """No single sign-on any more."""
+    if (asked := confirm_first()) is not None:
+        return asked
     remove_provider(current_user)
     flash(_("Single sign-on is removed: everyone logs in with their password again."), "success")
     return redirect_after_change(url_for("settings.security"))
