@@ -179,3 +179,17 @@ def open_sessions(tenant: Tenant, member_id: int | None = None) -> list[StaffSes
 
 def get_session(session_id: int) -> StaffSession | None:
     return db.session.get(StaffSession, session_id)
+
+
+# Ended sessions (and those long since abandoned) are kept this long for the security page, then deleted; the
+# security log keeps what happened in them.
+KEEP_ENDED = timedelta(days=90)
+
+
+def prune_sessions(now: datetime | None = None) -> int:
+    """Delete the tenant's sessions ended, or unused, longer ago than KEEP_ENDED; how many."""
+    cutoff = (now or utcnow()) - KEEP_ENDED
+    result = db.session.execute(
+        sa.delete(StaffSession).where(sa.or_(StaffSession.ended_at < cutoff, StaffSession.last_seen_at < cutoff))
+    )
+    return result.rowcount or 0

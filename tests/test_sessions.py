@@ -305,3 +305,21 @@ def test_a_new_e_mail_address_is_taken_once_its_mailbox_is_proven_and_the_old_on
         db.session.commit()
     later = client.post(f"/{slug}/console/account/security/email", data={"email": "leila@third.example.com"})
     assert "/account/security/confirm" in later.headers["Location"]
+
+
+def test_the_retention_job_deletes_sessions_ended_long_ago_and_keeps_the_rest(app, make_tenant, login_as):
+    from services.records.retention import prune_all_sessions
+
+    made = make_tenant()
+    for _ in range(3):
+        login_as(app.test_client(), made.tenant, made.owner)
+    old, abandoned, recent = _sessions(app, made)
+    with app.app_context(), tenant_scope(made.tenant.id):
+        now = utcnow()
+        row = db.session.get(StaffSession, old.id)
+        row.ended_at, row.end_reason = now - timedelta(days=91), "logout"
+        db.session.get(StaffSession, abandoned.id).last_seen_at = now - timedelta(days=91)
+        db.session.commit()
+    with app.app_context():
+        assert prune_all_sessions() == 2
+    assert [row.id for row in _sessions(app, made)] == [recent.id]

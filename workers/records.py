@@ -1,4 +1,5 @@
-"""Personal data past the organization's retention time removed, every RETENTION_SECONDS; the reports
+"""Personal data past the organization's retention time removed, and old staff sessions deleted, every
+RETENTION_SECONDS; the reports
 subscribed to by e-mail written to the outbox once their week or month has ended, every REPORT_MAIL_SECONDS."""
 
 from __future__ import annotations
@@ -6,14 +7,17 @@ from __future__ import annotations
 from flask import current_app
 
 from services.files.storage import storage_from_config
-from services.records.retention import remove_expired_all
+from services.records.retention import prune_all_sessions, remove_expired_all
 from services.records.subscriptions import RENDERER_KEY, send_all_due
 from workers.jobs import platform_job
 
 
 @platform_job
 def retention() -> dict[str, int]:
-    return {"anonymized": remove_expired_all(storage_from_config(current_app.config["UPLOAD_STORAGE"]))}
+    return {
+        "anonymized": remove_expired_all(storage_from_config(current_app.config["UPLOAD_STORAGE"])),
+        "sessions_deleted": prune_all_sessions(),
+    }
 
 
 @platform_job

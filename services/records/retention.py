@@ -48,6 +48,7 @@ from tenants.db import db, utcnow
 from tenants.errors import Refused
 from tenants.models import StaffMember, Tenant, active_tenants
 from tenants.roles import Permission, require
+from tenants.sessions import prune_sessions
 from tenants.text import persian_digits
 
 log = logging.getLogger(__name__)
@@ -322,6 +323,20 @@ def remove_expired_all(storage: Storage, now: datetime | None = None) -> int:
             except Exception:
                 db.session.rollback()
                 log.exception("removing expired personal data failed", extra={"tenant_id": tenant.id})
+    return done
+
+
+def prune_all_sessions(now: datetime | None = None) -> int:
+    """Every active organization's long-ended staff sessions deleted, each organization committed on its own."""
+    done = 0
+    for tenant in active_tenants():
+        with tenant_scope(tenant.id):
+            try:
+                done += prune_sessions(now)
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                log.exception("deleting old staff sessions failed", extra={"tenant_id": tenant.id})
     return done
 
 
