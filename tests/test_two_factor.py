@@ -257,7 +257,11 @@ def test_changing_the_factors_asks_for_the_password_again_after_a_while(app, mak
     assert "The password is wrong." in wrong.get_data(as_text=True)
     no_code = client.post(confirm, data={"password": PASSWORD})
     assert no_code.status_code == 422
+    with client.session_transaction() as session:
+        before = session["staff"][str(made.tenant.id)]["s"]
     assert client.post(confirm, data={"password": PASSWORD, "code": codes[0]}).status_code == 303
+    with client.session_transaction() as session:
+        assert session["staff"][str(made.tenant.id)]["s"] != before  # more may be done now: a new key
     assert client.post(f"/{slug}/console/account/security/factors/{factor_id}/remove").status_code == 303
     with app.app_context(), tenant_scope(made.tenant.id):
         assert db.session.scalar(sa.select(sa.func.count()).select_from(StaffFactor)) == 0

@@ -21,11 +21,11 @@ from sqlalchemy import event
 from sqlalchemy.orm import make_transient_to_detached
 
 from tenants.context import enter_tenant, reset_scope
-from tenants.db import TenantSession, db
+from tenants.db import TenantSession, db, utcnow
 from tenants.models import StaffMember, Tenant
 from tenants.roles import Permission, require
 from tenants.security import StaffSession
-from tenants.sessions import end_session, find_session, open_session, pass_second_factor, record_event
+from tenants.sessions import end_session, find_session, open_session, pass_second_factor, record_event, rotate
 from web.extensions import login_manager
 
 SESSION_KEY = "staff"
@@ -261,6 +261,14 @@ def passed_second_factor(how: str) -> StaffMember:
     record_event("sso_login" if row.method == "sso" else "login", member, detail=how)
     login_user(member)
     return member
+
+
+def confirmed_again() -> None:
+    """The password (or factor, or provider) was asked again: the session may change its factors for a while,
+    under a new key."""
+    row, _member = current_session()
+    row.confirmed_at = utcnow()
+    _put_cookie_key(rotate(row))
 
 
 def forget_login(reason: str = "logout") -> None:

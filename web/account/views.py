@@ -45,7 +45,14 @@ from web.account.passkeys import answer_of, keep_challenge, relying_party, take_
 from web.account.words import browser_name, event_name
 from web.auth import sso
 from web.common.views import error_page, external_url, redirect_after_change, safe_next
-from web.tenancy import STAFF, current_session, forget_login, open_during_enrolment, tenant_blueprint
+from web.tenancy import (
+    STAFF,
+    confirmed_again,
+    current_session,
+    forget_login,
+    open_during_enrolment,
+    tenant_blueprint,
+)
 
 bp = tenant_blueprint("account", __name__, "/<tenant_slug>/console/account", access=STAFF)
 
@@ -158,7 +165,7 @@ def confirm():
         except Refused as exc:
             form.refuse(exc)
         else:
-            _row().confirmed_at = utcnow()
+            confirmed_again()
             return redirect_after_change(target)
     provider = enabled_provider()
     by_provider = provider is not None and _row().method == "sso" and link_of(member) is not None
@@ -200,7 +207,7 @@ def confirm_passkey():
         verify_passkey(current_user, answer_of(body), take_challenge("confirm"), rp_id=rp_id, origin=origin)
     except Refused as exc:
         return error_page(exc.status if exc.status != 422 else 400, str(exc.message))
-    _row().confirmed_at = utcnow()
+    confirmed_again()
     return {"redirect": safe_next(target, url_for("account.security"))}
 
 

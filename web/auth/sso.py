@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 import requests
+import sqlalchemy as sa
 from authlib.integrations.base_client import MismatchingStateError, OAuthError
 from authlib.integrations.flask_client import FlaskIntegration, FlaskOAuth2App
 from authlib.integrations.requests_client import OAuth2Session
@@ -34,12 +35,12 @@ from services.security.sso import (
     staff_for,
     trusted_mfa,
 )
-from tenants.db import utcnow
+from tenants.db import db
 from tenants.errors import Refused
 from tenants.security import SsoProvider
 from tenants.sessions import record_event
 from web.common.views import error_page, external_url, redirect_after_change, safe_next
-from web.tenancy import current_session
+from web.tenancy import confirmed_again
 
 _FLOW = "dadras_sso"
 
@@ -182,7 +183,7 @@ def callback(logged_in: Callable[..., Any]):
                 raise _Refusal(
                     403, _("That was another account at the provider than the one linked to yours."), "confirm"
                 )
-            current_session()[0].confirmed_at = utcnow()
+            confirmed_again()
             return redirect_after_change(safe_next(kept.get("n"), url_for("account.security")))
         if kept.get("p") == "link":
             if not current_user.is_authenticated:
@@ -199,5 +200,9 @@ def callback(logged_in: Callable[..., Any]):
         member = staff_for(provider, identity)  # a refusal here is written to the log by the service
     except Refused as exc:
         return error_page(exc.status, str(exc.message))
+    except sa.exc.IntegrityError:
+        # The same person's first sign-in twice at once (two tabs): one made the account, this one keeps nothing.
+        db.session.rollback()
+        return error_page(409, _("Someone changed this at the same moment. Reload the page and try again."))
     target = safe_next(kept.get("n"), url_for("console.home"))
     return logged_in(member, target, method="sso", factor_done="sso" if trusted_mfa(provider, identity) else None)
