@@ -191,3 +191,40 @@ def test_the_security_pages_read_well_on_a_phone_and_a_desktop(chromium, live_se
         finally:
             context.close()
     assert all(not v for v in found.values()), found
+
+
+@pytest.mark.parametrize("lang", ["fa", "kk"])
+def test_the_single_sign_on_pages_read_well_on_a_phone_and_a_desktop(chromium, live_server, lang):
+    from tests.fixtures.oidcfake import CLIENT_ID, CLIENT_SECRET, running_fake_oidc
+
+    slug = f"yekparche-{lang}"
+    _organization(live_server, slug, locale=lang)
+    base = live_server
+    found = {}
+    with running_fake_oidc() as fake:
+        for width in (390, 1280):
+            context, page = _context(chromium, width)
+            try:
+                _log_in(page, base, slug, f"owner@{slug}.example.com")
+                page.wait_for_url(f"{base}/{slug}/console/")
+                page.goto(f"{base}/{slug}/console/settings/security/sso")
+                if width == 390:
+                    page.fill("#name", "Salamat ID")
+                    page.fill("#issuer", fake.issuer)
+                    page.fill("#client_id", CLIENT_ID)
+                    page.fill("#client_secret", CLIENT_SECRET)
+                    page.locator("form[action$='/security/sso'] button[type=submit]").click()
+                    page.wait_for_selector("#sso-linked")
+                found[f"sso {width}"] = serious_violations(page)
+                page.screenshot(path=str(ARTIFACTS / f"settings-sso-{lang}-{width}.png"), full_page=True)
+                assert page.evaluate("document.documentElement.scrollWidth") <= width + 1
+                page.goto(f"{base}/{slug}/console/account/security")
+                assert page.locator("#sso-link-state").count() == 1
+                context.clear_cookies()
+                page.goto(f"{base}/{slug}/console/login")
+                assert page.locator("#sso-login").count() == 1
+                found[f"login {width}"] = serious_violations(page)
+                page.screenshot(path=str(ARTIFACTS / f"login-sso-{lang}-{width}.png"), full_page=True)
+            finally:
+                context.close()
+    assert all(not v for v in found.values()), found

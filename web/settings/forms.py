@@ -179,7 +179,7 @@ class SsoForm(BaseForm):
         validators=[Optional(), Length(max=500)],
         description=_l(
             "OpenID Connect: the address the provider names itself by, such as "
-            "https://login.microsoftonline.com/<tenant id>/v2.0 or https://accounts.google.com"
+            "https://login.microsoftonline.com/TENANT-ID/v2.0 or https://accounts.google.com"
         ),
     )
     authorize_url = CodeField(_l("Authorization endpoint"), validators=[Optional(), Length(max=500)])
