@@ -561,3 +561,14 @@ def test_odd_provider_addresses_are_refused_in_place(sso_app, make_tenant, login
     with running_fake_oidc() as odd:
         odd.discovery_overrides = {"userinfo_endpoint": 5, "token_endpoint_auth_methods_supported": 5}
         assert _set_up(owner, made, odd.issuer).status_code == 303
+
+
+def test_what_a_provider_sends_is_shown_as_text_never_as_markup(sso_app, make_tenant, login_as, fake):
+    made = make_tenant()
+    owner = _owner(sso_app, made, login_as)
+    fake.discovery_overrides = {"issuer": "https://x.example/<img src=x onerror=alert(1)>"}
+    response = _set_up(owner, made, fake.issuer)
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "&lt;img src=x onerror=alert(1)&gt;" in page
+    assert "<img src=x" not in page

@@ -9,7 +9,9 @@ from babel.dates import format_timedelta
 from babel.units import format_unit
 from flask import g, has_app_context, has_request_context, request, session
 from flask_babel import get_locale, get_timezone, get_translations
+from flask_babel.speaklater import LazyString
 from flask_login import current_user
+from markupsafe import escape
 
 from services import i18n as shown
 from services.i18n import LANGUAGE_NAMES, format_moment
@@ -166,8 +168,16 @@ def _catalog():
     return found
 
 
+def _lazy_text_as_html(self: LazyString) -> str:
+    return str(escape(str(self)))
+
+
 def init_app(app) -> None:
     """Template filters and globals for language, direction, digits and dates."""
+    # Flask-Babel's lazy texts call themselves HTML (__html__ gives the text as it is), so Jinja would print a
+    # refusal like «The provider names itself %(found)s» with what an outside server sent in it unescaped. A lazy
+    # text is text: it is escaped like any other string.
+    LazyString.__html__ = _lazy_text_as_html
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: _catalog().ugettext(s),
         ngettext=lambda s, p, n: _catalog().ungettext(s, p, n),
