@@ -41,3 +41,15 @@ class BotConversation(TenantOwned, Base):
     step: Mapped[str] = mapped_column(sa.String(20))  # "name", "phone", "story"
     data: Mapped[dict[str, Any]] = mapped_column(sa.JSON, default=dict)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class WhatsAppMessage(TenantOwned, Base):
+    """A message id WhatsApp delivered to the organization's callback: Meta retries what it thinks was not
+    taken, and a second delivery of the same id finds it here and is left alone. Holds no personal data."""
+
+    __tablename__ = "whatsapp_messages"
+    __table_args__ = (sa.UniqueConstraint("tenant_id", "message_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[str] = mapped_column(sa.String(200))  # "wamid.…"
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)

@@ -25,6 +25,8 @@ class Notice(TenantOwned, Base):
     __table_args__ = (
         sa.UniqueConstraint("tenant_id", "idempotency_key"),
         sa.Index("ix_notices_tenant_id_status_next_attempt_at", "tenant_id", "status", "next_attempt_at"),
+        # A channel's later word on a message (WhatsApp's statuses) names it by the channel's own id.
+        sa.Index("ix_notices_tenant_id_provider_id", "tenant_id", "provider_id"),
         # The relay's question across tenants: what is due now. Only the unsent are in it.
         sa.Index(
             "ix_notices_due",
@@ -60,6 +62,9 @@ class Notice(TenantOwned, Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # What the channel called the message it took (a provider's message id), for tracing a complaint about it.
     provider_id: Mapped[str | None] = mapped_column(sa.String(120))
+    # What the channel later said of the message it took, where it says ("delivered", "read": WhatsApp's
+    # statuses); a later "failed" makes the notice failed instead.
+    receipt: Mapped[str | None] = mapped_column(sa.String(10))
 
     # Whether someone is waiting for this notice now: a customer (an acknowledgement, a one-time code, an answer),
     # or a person at an invitation or a password reset. Those leave first, on their own queue, before the
