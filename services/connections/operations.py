@@ -305,9 +305,13 @@ def save_eitaa(actor: StaffMember, *, token: str, chat_id: str) -> Connection:
     return _store(row, "eitaa", "eitaa", {"base_url": base_url, "chat_id": chat_id}, token)
 
 
-def save_whatsapp(actor: StaffMember, *, phone_number_id: str, token: str, template: str = "") -> Connection:
+def save_whatsapp(
+    actor: StaffMember, *, phone_number_id: str, token: str, template: str = "", app_secret: str = ""
+) -> Connection:
     """The organization's WhatsApp Business number (Cloud API): customers who prefer WhatsApp get their notices
-    there, as the approved template it names when it names one."""
+    there, as the approved template it names when it names one. With the app's secret, what customers write to
+    the number comes to our callback, which Meta subscribes with the verify token made here (kept, and shown).
+    A blank token or app secret keeps the one already saved."""
     require(actor, Permission.MANAGE_SETTINGS)
     row = connection("whatsapp")
     token = _token(row, token, "whatsapp_token", _l("Give the access token."))
@@ -317,15 +321,22 @@ def save_whatsapp(actor: StaffMember, *, phone_number_id: str, token: str, templ
     template = (template or "").strip()
     if template and (len(template) > 100 or not all(c.islower() or c.isdigit() or c == "_" for c in template)):
         raise Refused(_l("A template name has lower-case letters, digits and underscores."), field="whatsapp_template")
+    app_secret = (app_secret or "").strip()
+    if app_secret and (len(app_secret) > 200 or not app_secret.isalnum()):
+        raise Refused(_l("Give the app secret from the app's basic settings in Meta."), field="whatsapp_app_secret")
     base_url = _messenger_base("whatsapp", row)
     try:
         number = messengers.whatsapp_check(base_url, token, phone_number_id)
     except DeliveryError as exc:
         raise Refused(_l("The messenger refused the bot: %(error)s", error=str(exc)), field="whatsapp_token") from exc
+    kept = (row.settings or {}) if row is not None else {}
     settings = {
         "base_url": base_url,
         "phone_number_id": phone_number_id,
         "template": template,
         "display_phone_number": str(number.get("display_phone_number", "")),
+        # Sealed like the token; the verify token stays the one Meta was given.
+        "app_secret_sealed": seal(app_secret) if app_secret else kept.get("app_secret_sealed", ""),
+        "verify_sealed": kept.get("verify_sealed") or seal(secrets.token_urlsafe(24)),
     }
     return _store(row, "whatsapp", "whatsapp", settings, token)

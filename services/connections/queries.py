@@ -177,6 +177,41 @@ def staff_group() -> str | None:
     return (row.settings or {}).get("chat_id") if row is not None else None
 
 
+def whatsapp_verify_token() -> str | None:
+    """The token Meta must present when it subscribes the organization's callback (None: not set up)."""
+    row = connection("whatsapp")
+    return (unseal((row.settings or {}).get("verify_sealed", "")) or None) if row is not None else None
+
+
+def whatsapp_verify_accepts(presented: str | None) -> bool:
+    expected = whatsapp_verify_token()
+    return bool(expected and presented) and hmac.compare_digest(expected.encode(), presented.encode())
+
+
+def whatsapp_signed_by_app(body: bytes, presented: str | None) -> bool:
+    """Whether a callback's raw body carries the signature of the organization's Meta app (fails closed: no
+    connection, no app secret, or one that cannot be read)."""
+    row = connection("whatsapp")
+    secret = unseal((row.settings or {}).get("app_secret_sealed", "")) if row is not None else None
+    return bool(secret) and messengers.whatsapp_signed(secret or "", body, presented)
+
+
+def whatsapp_media_reader() -> Callable[[str, int], tuple[bytes, str]] | None:
+    """A function that fetches a file a customer sent the organization's WhatsApp number, or None without it."""
+    row = connection("whatsapp")
+    if row is None:
+        return None
+    base_url = (row.settings or {}).get("base_url") or MESSENGERS["whatsapp"][1]
+    token = unseal(row.secret_encrypted)
+
+    def read(media_id: str, limit: int) -> tuple[bytes, str]:
+        if not token:
+            raise Unavailable("the messenger's token cannot be read; connect it again in settings")
+        return messengers.whatsapp_media(base_url, token, media_id, limit)
+
+    return read
+
+
 def messenger_sender(kind: str) -> Callable[[Outgoing], str | None] | None:
     """A function that sends on Rubika, Eitaa or WhatsApp through the organization's connection, or None."""
     row = connection(kind) if kind in MESSENGERS else None

@@ -116,6 +116,21 @@ def get_json(url: str, what: str, **kwargs: Any) -> tuple[httpx.Response, dict[s
     return _json(response, what)
 
 
+def get_bytes(url: str, what: str, limit: int, **kwargs: Any) -> tuple[httpx.Response, bytes]:
+    """GET a file, read up to `limit` bytes and one more (so that a larger one is known as larger, and never
+    read whole); unreachable is Unavailable."""
+    try:
+        with client().stream("GET", url, **kwargs) as response:
+            data = bytearray()
+            for chunk in response.iter_bytes():
+                data.extend(chunk)
+                if len(data) > limit:
+                    break
+            return response, bytes(data[: limit + 1])
+    except httpx.HTTPError as exc:
+        raise failure(what, exc) from exc
+
+
 # The same checks for `requests` (what Authlib's Flask client talks with): urllib3's connections made through
 # addresses.connect, so a provider's name that resolves inside is refused like its address.
 class _CheckedConnection(urllib3.connection.HTTPConnection):

@@ -10,10 +10,15 @@
   "messages": [{"id": "wamid…"}], a refusal {"error": {"message", "type", "code", "error_subcode"}}.
   Outside the 24 hours after the customer last wrote, WhatsApp takes only an approved template: a connection
   may name one with a single body parameter, and every notice goes as that template.
+  What customers write comes to the organization's callback, signed with the app's secret
+  (X-Hub-Signature-256: "sha256=" and the hex HMAC-SHA256 of the raw body); a file they send is fetched in two
+  steps: GET {base}/{media-id} answers {"url", "mime_type"}, and that url is read with the same token.
 """
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import re
 from typing import Any
 
@@ -133,3 +138,39 @@ def whatsapp_check(base_url: str, token: str, phone_number_id: str) -> dict[str,
         return body
     problem = body.get("error") if isinstance(body.get("error"), dict) else {}
     raise Unavailable(f"WhatsApp {problem.get('code', response.status_code)}: {problem.get('message', '')}")
+
+
+def whatsapp_signed(app_secret: str, body: bytes, presented: str | None) -> bool:
+    """Whether `presented` (the X-Hub-Signature-256 header) signs these very bytes with the app's secret."""
+    if not app_secret or not presented or not presented.startswith("sha256="):
+        return False
+    expected = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
+    return hmac.compare_digest(expected, presented.removeprefix("sha256=").strip().lower())
+
+
+def whatsapp_changes(payload: Any) -> list[dict[str, Any]]:
+    """The "value" of each change a callback body carries about messages; [] for any other shape."""
+    if not isinstance(payload, dict) or payload.get("object") != "whatsapp_business_account":
+        return []
+    found = []
+    for entry in payload.get("entry") if isinstance(payload.get("entry"), list) else ():
+        for change in (
+            entry.get("changes") if isinstance(entry, dict) and isinstance(entry.get("changes"), list) else ()
+        ):
+            if isinstance(change, dict) and change.get("field") == "messages" and isinstance(change.get("value"), dict):
+                found.append(change["value"])
+    return found
+
+
+def whatsapp_media(base_url: str, token: str, media_id: str, limit: int) -> tuple[bytes, str]:
+    """(the bytes, the type WhatsApp gives) of a file a customer sent, read up to `limit` bytes and one more."""
+    headers = {"Authorization": f"Bearer {token}"}
+    response, body = http.get_json(f"{base_url.rstrip('/')}/{media_id}", "WhatsApp", headers=headers)
+    url = body.get("url")
+    if response.status_code != 200 or not isinstance(url, str) or not url.startswith(("https://", "http://")):
+        problem = body.get("error") if isinstance(body.get("error"), dict) else {}
+        raise Unavailable(f"WhatsApp {problem.get('code', response.status_code)}: {problem.get('message', '')}")
+    response, data = http.get_bytes(url, "WhatsApp", limit, headers=headers)
+    if response.status_code != 200:
+        raise Unavailable(f"WhatsApp HTTP {response.status_code}: the file could not be read")
+    return data, str(body.get("mime_type") or "")

@@ -156,10 +156,24 @@ def _answer(tenant: Tenant, provider: str, chat_id: str, text: str, locale: str)
     return _STEPS.get(talk.step, _story)(talk, tenant, provider, text, locale)
 
 
+def own_number(tenant: Tenant, provider: str, chat_id: str) -> str | None:
+    """The mobile number a chat comes from, where its messenger vouches for it: a text message comes from the
+    number we would answer, and WhatsApp names its chats by the number (its digits, without the "+")."""
+    if provider == "sms":
+        return chat_id
+    if provider != "whatsapp":
+        return None
+    try:
+        return normalize_phone("+" + chat_id, tenant.country)
+    except ContactError:
+        return None
+
+
 def _name(talk: BotConversation, tenant: Tenant, provider: str, text: str, locale: str) -> str:
     talk.data = {**talk.data, "name": text[:200]}
-    if provider == "sms":  # a text message comes from the number we would answer
-        talk.data = {**talk.data, "phone": talk.chat_id}
+    phone = own_number(tenant, provider, talk.chat_id)
+    if phone:
+        talk.data = {**talk.data, "phone": phone}
         talk.step = "story"
         return _("What happened? Write it in one message: when, where, and what you would like us to do.")
     talk.step = "phone"
@@ -201,6 +215,8 @@ def _story(talk: BotConversation, tenant: Tenant, provider: str, text: str, loca
         )
     except Refused as exc:
         return str(exc.message)
+    # Read by the caller once the conversation is gone (WhatsApp attaches the files sent along the way).
+    talk.data = {**data, "complaint_id": complaint.id}
     db.session.delete(talk)
     return _(
         "Your complaint is registered. Its tracking code is %(code)s. Send /status %(code)s at any time to see "

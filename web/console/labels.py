@@ -60,7 +60,14 @@ NOTICE_REASON_WORDS = {
     Reason.REFUSED: _l("The server refused the message."),
     Reason.OTHER: _l("Not delivered: the server gave no clear reason."),
 }
-NOTICE_CHANNEL_WORDS = {"email": _l("E-mail"), "sms": _l("Text message"), "webhook": _l("Webhook")}
+NOTICE_CHANNEL_WORDS = {
+    "email": _l("E-mail"),
+    "sms": _l("Text message"),
+    "whatsapp": _l("WhatsApp"),
+    "webhook": _l("Webhook"),
+}
+# What a channel later said of a sent notice (WhatsApp's statuses).
+NOTICE_RECEIPT_WORDS = {"delivered": _l("delivered"), "read": _l("read by the recipient")}
 NOTICE_EVENT_WORDS = {
     "registered": _l("Receipt confirmed to the customer"),
     "verification_code": _l("One-time code"),
@@ -96,6 +103,7 @@ def init_app(app) -> None:
         NOTICE_STATUS_WORDS=NOTICE_STATUS_WORDS,
         NOTICE_CHANNEL_WORDS=NOTICE_CHANNEL_WORDS,
         NOTICE_REASON_WORDS=NOTICE_REASON_WORDS,
+        NOTICE_RECEIPT_WORDS=NOTICE_RECEIPT_WORDS,
         NOTICE_EVENT_WORDS=NOTICE_EVENT_WORDS,
         STATE_NAMES=STATE_NAMES,
         TAB_NAMES=TAB_NAMES,

@@ -3,6 +3,7 @@ given, answered once saved, always acknowledged with 200 so the messenger does n
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import abort, current_app, g, request
@@ -10,6 +11,7 @@ from flask import abort, current_app, g, request
 from services.connections import queries as connections
 from services.gateways.bots import BOT_PROVIDERS
 from services.intake.conversations import handle, handle_rubika, handle_sms
+from services.intake.whatsapp import handle_whatsapp
 from web.extensions import csrf
 from web.tenancy import PUBLIC, tenant_blueprint
 
@@ -35,6 +37,33 @@ def rubika_update():
     if not isinstance(payload, dict):
         abort(400)
     handle_rubika(g.tenant, payload)
+    return current_app.response_class("", status=200)
+
+
+@bp.get("/bots/whatsapp")
+def whatsapp_subscribe():
+    """Meta's subscription of the callback: the challenge echoed when the verify token is the organization's."""
+    if request.args.get("hub.mode") != "subscribe" or not connections.whatsapp_verify_accepts(
+        request.args.get("hub.verify_token")
+    ):
+        abort(403)
+    return current_app.response_class(request.args.get("hub.challenge", "")[:200], status=200, mimetype="text/plain")
+
+
+@bp.post("/bots/whatsapp")
+@csrf.exempt  # Meta signs each body with the app's secret
+def whatsapp_update():
+    """What customers wrote to the organization's WhatsApp number, and WhatsApp's statuses of our notices. The
+    signature is checked on the raw bytes before anything is read; then any body is acknowledged with 200, since
+    Meta sends again whatever is not."""
+    raw = request.get_data(cache=False)
+    if not connections.whatsapp_signed_by_app(raw, request.headers.get("X-Hub-Signature-256")):
+        abort(403)
+    try:
+        payload = json.loads(raw)
+    except (ValueError, RecursionError):  # not JSON, or nested too deep to read: nothing to take
+        payload = None
+    handle_whatsapp(g.tenant, payload)
     return current_app.response_class("", status=200)
 
 

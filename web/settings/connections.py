@@ -12,7 +12,7 @@ from wtforms import PasswordField, SelectField
 from wtforms.validators import Optional
 
 from services.connections import operations as connection_ops
-from services.connections.queries import connection
+from services.connections.queries import connection, whatsapp_verify_token
 from services.gateways.bots import BOT_PROVIDERS
 from services.gateways.messengers import MESSENGERS
 from services.gateways.sms import PROVIDERS
@@ -67,6 +67,9 @@ class WhatsAppForm(BaseForm):
     whatsapp_token = PasswordField(_l("Access token"), validators=[Optional(), Length(max=connection_ops.MAX_SECRET)])
     whatsapp_template = CodeField(
         _l("Approved template for notices (one body parameter)"), validators=[Optional(), Length(max=100)]
+    )
+    whatsapp_app_secret = PasswordField(
+        _l("App secret (to take what customers write)"), validators=[Optional(), Length(max=200)]
     )
 
 
@@ -139,6 +142,7 @@ def _page(
             eitaa_form=eitaa_form,
             whatsapp=whatsapp,
             whatsapp_form=whatsapp_form,
+            whatsapp_hook=_whatsapp_hook(whatsapp),
             inbound=inbound,
             mail=mail,
             mail_form=mail_form,
@@ -149,6 +153,14 @@ def _page(
         ),
         status,
     )
+
+
+def _whatsapp_hook(row) -> tuple[str, str, bool] | None:
+    """(the callback address, the verify token, whether the app secret is saved) to give Meta's dashboard."""
+    token = whatsapp_verify_token() if row is not None else None
+    if token is None:
+        return None
+    return external_url("intake.whatsapp_update"), token, bool((row.settings or {}).get("app_secret_sealed"))
 
 
 @bp.get("/channels")
@@ -229,7 +241,8 @@ def connections_eitaa():
 
 @bp.post("/channels/whatsapp")
 def connections_whatsapp():
-    """The organization's WhatsApp Business number: notices to customers who prefer WhatsApp."""
+    """The organization's WhatsApp Business number: notices to customers who prefer WhatsApp, and with the app's
+    secret, complaints from what customers write to it."""
     return _saved(
         WhatsAppForm(prefix="whatsapp"),
         "whatsapp_form",
@@ -238,6 +251,7 @@ def connections_whatsapp():
             phone_number_id=f.whatsapp_number.data or "",
             token=f.whatsapp_token.data or "",
             template=f.whatsapp_template.data or "",
+            app_secret=f.whatsapp_app_secret.data or "",
         ),
     )
 

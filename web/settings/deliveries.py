@@ -9,7 +9,7 @@ from services.notifications import delivery
 from web.console.labels import NOTICE_EVENT_WORDS
 from web.settings.blueprint import bp
 
-CHANNELS = ("email", "sms", "webhook")
+CHANNELS = ("email", "sms", "whatsapp", "webhook")
 EVENTS = tuple(NOTICE_EVENT_WORDS)
 
 

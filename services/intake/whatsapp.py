@@ -1,0 +1,207 @@
+"""A complaint by WhatsApp: what customers write to the organization's business number, as Meta posts it to our
+callback (its signature checked before), runs the messengers' conversation; the number is WhatsApp's own, so it
+is not asked. A customer with an open complaint and no conversation going adds to that complaint. Files come
+through the media endpoint, under the attachment rules. WhatsApp's statuses of our notices are recorded on them.
+
+Meta delivers again what it thinks was not taken: each message id is taken once.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import sqlalchemy as sa
+from flask import current_app
+from flask_babel import force_locale
+from flask_babel import gettext as _
+
+from services.complaints.log import record
+from services.complaints.models import OPEN_STATES, Complaint
+from services.complaints.operations import MAX_FILE_BYTES, attach_file
+from services.connections.queries import whatsapp_media_reader
+from services.files.checking import FileRejected, check_upload
+from services.files.storage import storage_from_config
+from services.gateways.base import DeliveryError, Reason
+from services.gateways.messengers import whatsapp_changes
+from services.intake.conversations import STALE, _answer, _conversation, _reply_after_commit, _typed
+from services.intake.models import BotConversation, WhatsAppMessage
+from services.intake.reading import guess_locale
+from services.notifications.models import Notice, NoticeStatus
+from services.portal.operations import customer_file, customer_message
+from services.tracking import format_code, shown_code
+from tenants.db import db, utcnow
+from tenants.errors import Refused
+from tenants.models import Tenant
+
+log = logging.getLogger(__name__)
+PROVIDER = "whatsapp"
+FILE_TYPES = ("image", "document")
+# Files kept for a complaint still being told, attached once it is registered.
+MAX_PENDING_FILES = 5
+# The statuses a notice keeps as its receipt, in the order they happen (a later one never gives way to an earlier).
+RECEIPTS = ("delivered", "read")
+# WhatsApp's failures that say the number cannot be reached there, as opposed to the message being refused.
+_NO_SUCH_NUMBER = {131026}
+
+
+def handle_whatsapp(tenant: Tenant, payload: Any) -> int:
+    """Everything one callback carries: each new message taken (once) and answered after commit, each status of
+    a notice recorded. Another shape is no error: Meta would send it again forever. Returns the messages taken."""
+    taken = 0
+    for value in whatsapp_changes(payload):
+        messages = value.get("messages") if isinstance(value.get("messages"), list) else []
+        for message in messages:
+            if not isinstance(message, dict):
+                continue
+            try:
+                with db.session.begin_nested():
+                    taken += _take(tenant, message)
+            except Exception:
+                # One message we cannot take never holds back the others, nor makes Meta send them all again.
+                log.exception("a WhatsApp message not taken", extra={"tenant_id": tenant.id})
+        statuses = value.get("statuses") if isinstance(value.get("statuses"), list) else []
+        for status in statuses:
+            if isinstance(status, dict):
+                _receipt(status)
+    return taken
+
+
+def _first_time(message_id: str) -> bool:
+    """Whether this message id is new here; kept in its own savepoint, so a second delivery finds it."""
+    try:
+        with db.session.begin_nested():
+            db.session.add(WhatsAppMessage(message_id=message_id))
+            db.session.flush()
+    except sa.exc.IntegrityError:
+        return False
+    return True
+
+
+def _take(tenant: Tenant, message: dict[str, Any]) -> bool:
+    message_id = str(message.get("id") or "")[:200]
+    wa_id = str(message.get("from") or "")
+    if not message_id or not wa_id.isdigit() or len(wa_id) > 20 or not _first_time(message_id):
+        return False
+    kind = message.get("type")
+    body = message.get(kind) if isinstance(kind, str) and isinstance(message.get(kind), dict) else {}
+    text = _typed(body.get("body") if kind == "text" else body.get("caption") if kind in FILE_TYPES else "")
+    # WhatsApp sends no language: the organization's, unless the letters plainly say Persian, Kazakh or Russian.
+    guessed = guess_locale(text, tenant.default_locale)
+    locale = guessed if guessed in ("fa", "kk", "ru") else tenant.default_locale
+    with force_locale(locale):
+        if kind == "text" or (kind in FILE_TYPES and body.get("id")):
+            media = (
+                None
+                if kind == "text"
+                else {"id": str(body["id"])[:200], "filename": str(body.get("filename") or "")[:200]}
+            )
+            answer = _conversation_turn(tenant, wa_id, text, media, locale)
+        else:
+            answer = _("Only text, photos and documents are taken here. Please write your message in words.")
+    _reply_after_commit(tenant, PROVIDER, wa_id, answer)
+    return True
+
+
+def _open_complaint(wa_id: str) -> Complaint | None:
+    """The customer's latest complaint still open, registered from this WhatsApp number."""
+    return db.session.scalar(
+        sa.select(Complaint)
+        .where(Complaint.messenger_id == f"{PROVIDER}:{wa_id}", Complaint.state.in_([s.value for s in OPEN_STATES]))
+        .order_by(Complaint.id.desc())
+        .limit(1)
+    )
+
+
+def _talking(wa_id: str) -> BotConversation | None:
+    talk = _conversation(PROVIDER, wa_id)
+    return talk if talk is not None and utcnow() - talk.updated_at <= STALE else None
+
+
+def _conversation_turn(tenant: Tenant, wa_id: str, text: str, media: dict | None, locale: str) -> str:
+    talk = _talking(wa_id)
+    if talk is None and not text.startswith("/"):
+        complaint = _open_complaint(wa_id)
+        if complaint is not None:
+            return _add_to(tenant, complaint, text, media, locale)
+    if media is not None and not text:
+        answer = _answer(tenant, PROVIDER, wa_id, "", locale) if talk is None else ""
+        talk = _talking(wa_id)
+        if talk is None:
+            return answer
+        files = list(talk.data.get("files") or [])
+        if len(files) >= MAX_PENDING_FILES:
+            return answer or _("No more files are kept before the complaint is registered; send the others once it is.")
+        talk.data = {**talk.data, "files": [*files, media]}
+        talk.updated_at = utcnow()
+        return answer or _("The file is kept, and will be attached to your complaint once it is registered.")
+    pending = list(talk.data.get("files") or []) if talk is not None else []
+    answer = _answer(tenant, PROVIDER, wa_id, text, locale)
+    if talk is not None and talk.data.get("complaint_id"):
+        complaint = db.session.get(Complaint, talk.data["complaint_id"])
+        files = [*pending, media] if media is not None else pending
+        refused = [reason for item in files if (reason := _attach(tenant, complaint, item, new=True))]
+        if refused:
+            answer += "\n" + _("A file could not be attached: %(reason)s", reason=refused[0])
+    elif media is not None and (current := _talking(wa_id)) is not None:
+        current.data = {**current.data, "files": [*(current.data.get("files") or []), media][:MAX_PENDING_FILES]}
+    return answer
+
+
+def _add_to(tenant: Tenant, complaint: Complaint, text: str, media: dict | None, locale: str) -> str:
+    """The customer's message (and file) on their open complaint, as the portal adds one."""
+    code = shown_code(format_code(complaint.code), locale)
+    try:
+        if text:
+            customer_message(tenant, complaint, text)
+    except Refused as exc:
+        return str(exc.message)
+    if media is not None and (reason := _attach(tenant, complaint, media, new=False)):
+        return _("The file could not be added to your complaint %(code)s: %(reason)s", code=code, reason=reason)
+    return _("Added to your complaint %(code)s; its handler is told. To file another complaint, send /new.", code=code)
+
+
+def _attach(tenant: Tenant, complaint: Complaint, media: dict, *, new: bool) -> str | None:
+    """Fetch a file the customer sent and keep it on the complaint under the attachment rules; why not, or None.
+    A refused one is noted in the complaint's log, as a refused mail attachment is."""
+    read = whatsapp_media_reader()
+    if read is None:
+        return _("WhatsApp is not connected any more.")
+    try:
+        data, _mime = read(media["id"], MAX_FILE_BYTES)
+        upload = check_upload(data, media.get("filename") or None, max_bytes=MAX_FILE_BYTES)
+        storage = storage_from_config(current_app.config["UPLOAD_STORAGE"])
+        if new:
+            attach_file(None, complaint, upload, storage, customer_visible=True, actor_kind="customer")
+        else:
+            customer_file(tenant, complaint, upload, storage)
+    except FileRejected as exc:
+        record(complaint, "file_refused", None, data={"filename": media.get("filename", ""), "reason": exc.reason})
+        return str(exc.message)
+    except DeliveryError:
+        log.warning("a file could not be fetched from WhatsApp", extra={"tenant_id": tenant.id})
+        return _("the file could not be fetched from WhatsApp; please send it again.")
+    except Refused as exc:
+        return str(exc.message)
+    return None
+
+
+def _receipt(status: dict[str, Any]) -> None:
+    """What WhatsApp says of a message we sent, recorded on its notice: delivered or read, or failed after all."""
+    message_id = str(status.get("id") or "")[:120]
+    state = status.get("status")
+    if not message_id or state not in (*RECEIPTS, "failed"):
+        return
+    notice = db.session.scalar(sa.select(Notice).where(Notice.channel == PROVIDER, Notice.provider_id == message_id))
+    if notice is None:
+        return  # an answer in a conversation, or a notice of before: nothing kept to record it on
+    if state in RECEIPTS:
+        if notice.receipt not in RECEIPTS or RECEIPTS.index(state) > RECEIPTS.index(notice.receipt):
+            notice.receipt = state
+        return
+    errors = status.get("errors") if isinstance(status.get("errors"), list) else []
+    error = errors[0] if errors and isinstance(errors[0], dict) else {}
+    code = error.get("code")
+    notice.status = NoticeStatus.FAILED
+    notice.reason = Reason.ADDRESS_REFUSED if code in _NO_SUCH_NUMBER else Reason.REFUSED
+    notice.last_error = f"WhatsApp {code}: {error.get('title') or error.get('message') or 'failed'}"[:1000]
