@@ -16,6 +16,7 @@ import sqlalchemy as sa
 
 from services.complaints.models import Attachment, Complaint, ComplaintEvent
 from services.notifications.models import Notice
+from services.tracking import format_code
 from tenants.context import tenant_scope
 from tenants.db import db
 from tests.fixtures.files import make_pdf
@@ -277,6 +278,12 @@ def test_a_conversation_registers_a_complaint_and_status_answers_where_it_stands
     assert any("registered" in a and code[:4] in a for a in answers[2:])
     assert _post(client, made, _body(_text(f"/status {code}"))).status_code == 200
     assert code[:4] in graph.texts()[-1]
+    # The code alone asks the same; a mistyped one is told so, and neither is taken as a message on it.
+    assert _post(client, made, _body(_text(format_code(code)))).status_code == 200
+    assert code[:4] in graph.texts()[-1]
+    mistyped = format_code(code)[:-1] + ("0" if code[-1] != "0" else "1")
+    assert _post(client, made, _body(_text(mistyped))).status_code == 200
+    assert "Added to your complaint" not in graph.texts()[-1]
     # The receipt notice goes to the same chat.
     with wa_app.app_context(), tenant_scope(made.tenant.id):
         receipt = db.session.scalars(sa.select(Notice).where(Notice.event == "registered")).one()

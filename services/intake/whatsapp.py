@@ -39,6 +39,7 @@ PROVIDER = "whatsapp"
 FILE_TYPES = ("image", "document")
 # Files kept for a complaint still being told, attached once it is registered.
 MAX_PENDING_FILES = 5
+CODE_DIGITS = 13
 # The statuses a notice keeps as its receipt, in the order they happen (a later one never gives way to an earlier).
 RECEIPTS = ("delivered", "read")
 # WhatsApp's failures that say the number cannot be reached there, as opposed to the message being refused.
@@ -113,6 +114,13 @@ def _open_complaint(wa_id: str) -> Complaint | None:
     )
 
 
+def _only_a_code(text: str) -> bool:
+    """Whether a message is a tracking code and nothing else (any digits, the separators a code is written
+    with): asked where it stands, as /status is. A mistyped one is told what is wrong with it."""
+    digits = sum(char.isdigit() for char in text)
+    return digits >= CODE_DIGITS - 3 and all(char.isdigit() or char in " -.‐‑‒–" for char in text)
+
+
 def _talking(wa_id: str) -> BotConversation | None:
     talk = _conversation(PROVIDER, wa_id)
     return talk if talk is not None and utcnow() - talk.updated_at <= STALE else None
@@ -120,6 +128,8 @@ def _talking(wa_id: str) -> BotConversation | None:
 
 def _conversation_turn(tenant: Tenant, wa_id: str, text: str, media: dict | None, locale: str) -> str:
     talk = _talking(wa_id)
+    if talk is None and _only_a_code(text):
+        return _answer(tenant, PROVIDER, wa_id, f"/status {text}", locale)
     if talk is None and not text.startswith("/"):
         complaint = _open_complaint(wa_id)
         if complaint is not None:
