@@ -9,16 +9,18 @@ import hashlib
 import hmac
 import json
 import re
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
 import sqlalchemy as sa
 
 from services.complaints.models import Attachment, Complaint, ComplaintEvent
+from services.intake.whatsapp import forget_all_message_ids
 from services.notifications.models import Notice
 from services.tracking import format_code
 from tenants.context import tenant_scope
-from tenants.db import db
+from tenants.db import db, utcnow
 from tests.fixtures.files import make_pdf
 from tests.fixtures.httpapi import JsonHandler, LocalServer, serving
 
@@ -301,6 +303,10 @@ def test_a_delivery_sent_again_is_taken_once(wa_app, make_tenant, login_as, grap
         assert _post(client, made, story).status_code == 200
     assert len(_complaints(wa_app, made)) == 1
     assert len(graph.texts()) == 3 + 1  # three answers, and the receipt notice
+    # The ids are let go by the retention job once Meta can no longer send them again.
+    with wa_app.app_context():
+        assert forget_all_message_ids(utcnow() + timedelta(days=29)) == 0
+        assert forget_all_message_ids(utcnow() + timedelta(days=31)) == 3
 
 
 def test_a_message_on_an_open_complaint_becomes_the_customers_message(wa_app, make_tenant, login_as, graph):

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import current_app
 
 from services.files.storage import storage_from_config
+from services.intake.whatsapp import forget_all_message_ids
 from services.records.retention import prune_all_sessions, remove_expired_all
 from services.records.subscriptions import RENDERER_KEY, send_all_due
 from workers.jobs import platform_job
@@ -17,6 +18,7 @@ def retention() -> dict[str, int]:
     return {
         "anonymized": remove_expired_all(storage_from_config(current_app.config["UPLOAD_STORAGE"])),
         "sessions_deleted": prune_all_sessions(),
+        "whatsapp_ids_deleted": forget_all_message_ids(),
     }
 
 

@@ -9,6 +9,7 @@ Meta delivers again what it thinks was not taken: each message id is taken once.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -30,9 +31,10 @@ from services.intake.reading import guess_locale
 from services.notifications.models import Notice, NoticeStatus
 from services.portal.operations import customer_file, customer_message
 from services.tracking import format_code, shown_code
+from tenants.context import tenant_scope
 from tenants.db import db, utcnow
 from tenants.errors import Refused
-from tenants.models import Tenant
+from tenants.models import Tenant, active_tenants
 
 log = logging.getLogger(__name__)
 PROVIDER = "whatsapp"
@@ -40,6 +42,8 @@ FILE_TYPES = ("image", "document")
 # Files kept for a complaint still being told, attached once it is registered.
 MAX_PENDING_FILES = 5
 CODE_DIGITS = 13
+# Meta stops delivering a message again after seven days; its id is kept a while longer, then let go.
+KEEP_IDS = timedelta(days=30)
 # The statuses a notice keeps as its receipt, in the order they happen (a later one never gives way to an earlier).
 RECEIPTS = ("delivered", "read")
 # WhatsApp's failures that say the number cannot be reached there, as opposed to the message being refused.
@@ -215,3 +219,23 @@ def _receipt(status: dict[str, Any]) -> None:
     notice.status = NoticeStatus.FAILED
     notice.reason = Reason.ADDRESS_REFUSED if code in _NO_SUCH_NUMBER else Reason.REFUSED
     notice.last_error = f"WhatsApp {code}: {error.get('title') or error.get('message') or 'failed'}"[:1000]
+
+
+def forget_message_ids(now: datetime | None = None) -> int:
+    """Delete the tenant's message ids kept longer than KEEP_IDS (no delivery of them can come again); how many."""
+    cutoff = (now or utcnow()) - KEEP_IDS
+    return db.session.execute(sa.delete(WhatsAppMessage).where(WhatsAppMessage.received_at < cutoff)).rowcount or 0
+
+
+def forget_all_message_ids(now: datetime | None = None) -> int:
+    """Every active organization's old message ids deleted, each organization committed on its own."""
+    done = 0
+    for tenant in active_tenants():
+        with tenant_scope(tenant.id):
+            try:
+                done += forget_message_ids(now)
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                log.exception("deleting old WhatsApp message ids failed", extra={"tenant_id": tenant.id})
+    return done
