@@ -62,7 +62,7 @@ def test_filing_without_javascript_gives_a_receipt_with_the_code_and_a_qr_code(a
     assert persian_digits(format_code(c.code)) in receipt
     assert "<svg" in receipt
     with app.app_context(), tenant_scope(org.tenant.id):
-        assert db.session.scalar(sa.select(Notice.event)) == "registered"
+        assert db.session.scalar(sa.select(Notice.event).order_by(Notice.id)) == "registered"
 
 
 def test_a_double_submit_files_one_complaint(app, org):
