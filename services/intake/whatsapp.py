@@ -86,7 +86,7 @@ def _first_time(message_id: str) -> bool:
 def _take(tenant: Tenant, message: dict[str, Any]) -> bool:
     message_id = str(message.get("id") or "")[:200]
     wa_id = str(message.get("from") or "")
-    if not message_id or not wa_id.isdigit() or len(wa_id) > 20 or not _first_time(message_id):
+    if not message_id or not (wa_id.isascii() and wa_id.isdigit()) or len(wa_id) > 20 or not _first_time(message_id):
         return False
     kind = message.get("type")
     body = message.get(kind) if isinstance(kind, str) and isinstance(message.get(kind), dict) else {}
