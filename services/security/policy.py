@@ -48,8 +48,10 @@ def enrolment(tenant: Tenant, member: StaffMember, *, factor_passed: bool = Fals
 def owner_fallback(member: StaffMember, asked: Enrolment) -> Enrolment:
     """Where the organization signs in only through its provider, an owner's password is the way back in only
     with a second factor: without one, nothing opens but the page that sets one up."""
+    if member.role != Role.OWNER.value:
+        return asked  # decided without a query: this runs before every page of every staff member
     provider = enabled_provider()
-    if provider is None or not provider.sso_only or member.role != Role.OWNER.value or has_factor(member):
+    if provider is None or not provider.sso_only or has_factor(member):
         return asked
     return Enrolment(True, None, True)
 
