@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -9,6 +11,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.db import Base, TenantOwned, UTCDateTime, utcnow
 from tenants.roles import Role
+
+log = logging.getLogger(__name__)
 
 LOCALES = ("fa", "kk", "ru", "en")
 INDUSTRIES = ("clinic", "beauty_salon", "supplier", "retail", "public_office", "other")
@@ -106,6 +110,24 @@ def active_tenants() -> list[Tenant]:
 
     with platform_scope():
         return list(db.session.scalars(sa.select(Tenant).where(Tenant.is_active.is_(True)).order_by(Tenant.id)))
+
+
+def in_each_active_tenant(work: Callable[[], int], failure: str) -> int:
+    """`work()` in every active organization's scope, each committed on its own: one that fails is rolled back,
+    logged with `failure` and left for the next run. Returns the sum of what each returned (rows done)."""
+    from tenants.context import tenant_scope
+    from tenants.db import db
+
+    done = 0
+    for tenant in active_tenants():
+        with tenant_scope(tenant.id):
+            try:
+                done += work()
+                db.session.commit()
+            except Exception:
+                db.session.rollback()
+                log.exception(failure, extra={"tenant_id": tenant.id})
+    return done
 
 
 class Installation(Base):

@@ -193,3 +193,14 @@ def prune_sessions(now: datetime | None = None) -> int:
         sa.delete(StaffSession).where(sa.or_(StaffSession.ended_at < cutoff, StaffSession.last_seen_at < cutoff))
     )
     return result.rowcount or 0
+
+
+# The security log keeps each line this long (the sign-ins of two years cover any audit period an organization
+# reviews), then deletes it: it holds addresses and browsers, which are personal data.
+KEEP_LOG = timedelta(days=730)
+
+
+def prune_security_log(now: datetime | None = None) -> int:
+    """Delete the tenant's security log lines older than KEEP_LOG; how many."""
+    cutoff = (now or utcnow()) - KEEP_LOG
+    return db.session.execute(sa.delete(SecurityEvent).where(SecurityEvent.at < cutoff)).rowcount or 0

@@ -323,3 +323,23 @@ def test_the_retention_job_deletes_sessions_ended_long_ago_and_keeps_the_rest(ap
     with app.app_context():
         assert prune_all_sessions() == 2
     assert [row.id for row in _sessions(app, made)] == [recent.id]
+
+
+def test_the_retention_job_deletes_security_log_lines_older_than_two_years(app, make_tenant, login_as):
+    from services.records.retention import prune_all_security_logs
+
+    made, other = make_tenant(), make_tenant()
+    kept: dict[int, set[int]] = {}
+    with app.app_context():
+        for tenant in (made, other):
+            login_as(app.test_client(), tenant.tenant, tenant.owner)
+            with tenant_scope(tenant.tenant.id):
+                old = SecurityEvent(kind="login", email="old@example.com", at=utcnow() - timedelta(days=731))
+                recent = SecurityEvent(kind="login", email="recent@example.com", at=utcnow() - timedelta(days=729))
+                db.session.add_all([old, recent])
+                db.session.commit()
+                kept[tenant.tenant.id] = set(db.session.scalars(sa.select(SecurityEvent.id))) - {old.id}
+        assert prune_all_security_logs() == 2
+        for tenant in (made, other):
+            with tenant_scope(tenant.tenant.id):
+                assert set(db.session.scalars(sa.select(SecurityEvent.id))) == kept[tenant.tenant.id]

@@ -31,10 +31,9 @@ from services.intake.reading import guess_locale
 from services.notifications.models import Notice, NoticeStatus
 from services.portal.operations import customer_file, customer_message
 from services.tracking import format_code, shown_code
-from tenants.context import tenant_scope
 from tenants.db import db, utcnow
 from tenants.errors import Refused
-from tenants.models import Tenant, active_tenants
+from tenants.models import Tenant, in_each_active_tenant
 
 log = logging.getLogger(__name__)
 PROVIDER = "whatsapp"
@@ -229,13 +228,4 @@ def forget_message_ids(now: datetime | None = None) -> int:
 
 def forget_all_message_ids(now: datetime | None = None) -> int:
     """Every active organization's old message ids deleted, each organization committed on its own."""
-    done = 0
-    for tenant in active_tenants():
-        with tenant_scope(tenant.id):
-            try:
-                done += forget_message_ids(now)
-                db.session.commit()
-            except Exception:
-                db.session.rollback()
-                log.exception("deleting old WhatsApp message ids failed", extra={"tenant_id": tenant.id})
-    return done
+    return in_each_active_tenant(lambda: forget_message_ids(now), "deleting old WhatsApp message ids failed")

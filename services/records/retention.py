@@ -46,9 +46,9 @@ from services.reports.models import ExportRecord
 from tenants.context import tenant_scope
 from tenants.db import db, utcnow
 from tenants.errors import Refused
-from tenants.models import StaffMember, Tenant, active_tenants
+from tenants.models import StaffMember, Tenant, active_tenants, in_each_active_tenant
 from tenants.roles import Permission, require
-from tenants.sessions import prune_sessions
+from tenants.sessions import prune_security_log, prune_sessions
 from tenants.text import persian_digits
 
 log = logging.getLogger(__name__)
@@ -328,16 +328,12 @@ def remove_expired_all(storage: Storage, now: datetime | None = None) -> int:
 
 def prune_all_sessions(now: datetime | None = None) -> int:
     """Every active organization's long-ended staff sessions deleted, each organization committed on its own."""
-    done = 0
-    for tenant in active_tenants():
-        with tenant_scope(tenant.id):
-            try:
-                done += prune_sessions(now)
-                db.session.commit()
-            except Exception:
-                db.session.rollback()
-                log.exception("deleting old staff sessions failed", extra={"tenant_id": tenant.id})
-    return done
+    return in_each_active_tenant(lambda: prune_sessions(now), "deleting old staff sessions failed")
+
+
+def prune_all_security_logs(now: datetime | None = None) -> int:
+    """Every active organization's security log lines older than KEEP_LOG deleted, each committed on its own."""
+    return in_each_active_tenant(lambda: prune_security_log(now), "deleting old security log lines failed")
 
 
 # A complainant's request: to see everything kept about them, or to have it erased.
