@@ -7,6 +7,7 @@ import csv
 import io
 from datetime import timedelta
 
+import jdatetime
 import sqlalchemy as sa
 
 from tenants.context import tenant_scope
@@ -343,3 +344,30 @@ def test_the_retention_job_deletes_security_log_lines_older_than_two_years(app, 
         for tenant in (made, other):
             with tenant_scope(tenant.tenant.id):
                 assert set(db.session.scalars(sa.select(SecurityEvent.id))) == kept[tenant.tenant.id]
+
+
+def test_the_security_log_downloads_whole_in_the_readers_language_and_calendar(app, make_tenant, login_as):
+    made = make_tenant(locale="fa")
+    owner = app.test_client()
+    login_as(owner, made.tenant, made.owner)
+    with app.app_context(), tenant_scope(made.tenant.id):
+        agent = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 Chrome/131.0 Safari/537.36"
+        db.session.add_all(
+            SecurityEvent(kind="login_failed", email=f"n{i}@example.com", user_agent=agent, at=utcnow())
+            for i in range(1200)
+        )
+        db.session.commit()
+    export = owner.get(f"/{made.tenant.slug}/console/settings/security/log.csv")
+    assert export.status_code == 200
+    rows = list(csv.reader(io.StringIO(export.get_data(as_text=True).lstrip("\ufeff")), delimiter=","))
+    assert len(rows) == 1 + 1200 + 1  # the header, the lines added, the owner's log-in
+    assert rows[0][1] == "چه رویدادی"
+    failed = [row for row in rows[1:] if row[3].endswith("@example.com")]
+    assert len(failed) == 1200
+    assert {row[1] for row in failed} == {"ورود ناموفق"}
+    # The Jalali year in Persian digits (a day either side: the organization's day may not be this machine's).
+    days = (jdatetime.date.today() + jdatetime.timedelta(days=d) for d in (-1, 0, 1))
+    years = {str(day.year).translate(str.maketrans("0123456789", "۰۱۲۳۴۵۶۷۸۹")) for day in days}
+    assert any(year in failed[0][0] for year in years)
+    assert "Chrome" in failed[0][6]
+    assert "Windows" in failed[0][6]

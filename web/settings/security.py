@@ -3,12 +3,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import sqlalchemy as sa
-from flask import Response, abort, flash, g, render_template, request, url_for
+from flask import Response, abort, current_app, flash, g, render_template, request, url_for
+from flask_babel import get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import aliased
 
+from services.i18n import format_moment
 from services.reports.writers import csv_chunks
 from services.security.policy import SecuritySettings, save_settings, settings_of
 from services.security.sso import (
@@ -19,6 +23,7 @@ from services.security.sso import (
     save_provider,
     unlink_staff,
 )
+from tenants.context import tenant_scope
 from tenants.db import db
 from tenants.errors import Refused
 from tenants.models import StaffMember
@@ -30,7 +35,7 @@ from web.account.words import browser_name, event_name
 from web.auth.sso import callback_url
 from web.common.views import redirect_after_change
 from web.console.exports import FORMATS, attachment
-from web.i18n import format_when, locale_code
+from web.i18n import locale_code
 from web.settings.blueprint import bp
 from web.settings.forms import SecuritySettingsForm, SsoForm
 from web.tenancy import access, current_session
@@ -38,18 +43,15 @@ from web.tenancy import access, current_session
 LOG_SHOWN = 100
 
 
-def _log(limit: int | None = LOG_SHOWN):
+def _log_query() -> sa.Select:
     """The security log, newest first, with whom each line is about and who did it."""
     actor = aliased(StaffMember)
-    query = (
+    return (
         sa.select(SecurityEvent, StaffMember.name, actor.name)
         .outerjoin(StaffMember, StaffMember.id == SecurityEvent.staff_member_id)
         .outerjoin(actor, actor.id == SecurityEvent.actor_id)
         .order_by(SecurityEvent.at.desc(), SecurityEvent.id.desc())
     )
-    if limit is not None:
-        query = query.limit(limit)
-    return db.session.execute(query).all()
 
 
 def _page(form: SecuritySettingsForm, status: int = 200):
@@ -59,7 +61,7 @@ def _page(form: SecuritySettingsForm, status: int = 200):
         form=form,
         sessions=open_sessions(g.tenant),
         staff=staff,
-        log=_log(),
+        log=db.session.execute(_log_query().limit(LOG_SHOWN)).all(),
         provider=get_provider(),
         this_session=current_session()[0],
     ), status
@@ -108,23 +110,33 @@ def end_staff_session(session_id: int):
 @bp.get("/security/log.csv")
 @access(Permission.MANAGE_SECURITY)
 def security_log_csv():
-    """The whole security log as CSV, in the reader's language and calendar."""
+    """The whole security log as CSV, in the reader's language and calendar. The lines are read while the file
+    goes out, a batch at a time, in an application context and tenant scope of their own (the request's
+    database session is gone by then); the few words they share are put into the reader's language first."""
     header = [_("When"), _("What"), _("Staff member"), _("E-mail address"), _("By"), _("Address"), _("Browser")]
     header.append(_("Details"))
-    rows = [
-        [
-            format_when(event.at),
-            event_name(event.kind),
-            name or "",
-            event.email,
-            actor or "",
-            event.ip,
-            browser_name(event.user_agent),
-            event.detail,
-        ]
-        for event, name, actor in _log(None)
-    ]
-    response = Response(csv_chunks(header, rows, locale_code()), mimetype=FORMATS["csv"])
+    locale, timezone = locale_code(), str(get_timezone())
+    kinds = {kind: event_name(kind) for kind in db.session.scalars(sa.select(SecurityEvent.kind).distinct())}
+    browsers = {
+        agent: browser_name(agent) for agent in db.session.scalars(sa.select(SecurityEvent.user_agent).distinct())
+    }
+    app, tenant_id = current_app._get_current_object(), g.tenant.id
+
+    def rows() -> Iterator[list[str]]:
+        with app.app_context(), tenant_scope(tenant_id):
+            for event, name, actor in db.session.execute(_log_query().execution_options(yield_per=500)):
+                yield [
+                    format_moment(event.at, locale, timezone),
+                    kinds.get(event.kind) or event_name(event.kind),
+                    name or "",
+                    event.email,
+                    actor or "",
+                    event.ip,
+                    browsers.get(event.user_agent) or event.user_agent,
+                    event.detail,
+                ]
+
+    response = Response(csv_chunks(header, rows(), locale), mimetype=FORMATS["csv"])
     response.headers["Content-Disposition"] = attachment(f"{g.tenant.slug}-security-log.csv")
     return response
 
