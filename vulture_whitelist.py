@@ -148,3 +148,4 @@ _.ConnectionCls  # urllib3's pools make their connections of this class
 _.pool_classes_by_scheme  # urllib3's pool manager reads it
 _.trust_env  # requests reads it: no proxy from the environment
 _.client_cls  # Authlib's apps make their sessions of this class
+_.max_content_length  # Werkzeug reads it on the request: the largest body a hook takes

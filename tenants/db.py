@@ -118,3 +118,11 @@ def after_commit(callback: Callable[[], None]) -> None:
 def tenant_owned_tables() -> list[sa.Table]:
     """Every table that carries a tenant_id column."""
     return [t for t in Base.metadata.sorted_tables if "tenant_id" in t.c]
+
+
+def hold_until_commit(key: str) -> None:
+    """On PostgreSQL, wait until no other transaction holds `key`, then hold it until this one ends (an advisory
+    lock), so work on one thing (a chat) is done one transaction at a time. SQLite lets one writer in at a time
+    anyway (development)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(sa.text("SELECT pg_advisory_xact_lock(hashtextextended(:key, 0))"), {"key": key})

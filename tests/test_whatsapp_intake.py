@@ -16,8 +16,9 @@ import pytest
 import sqlalchemy as sa
 
 from services.complaints.models import Attachment, Complaint, ComplaintEvent
+from services.intake.models import BotConversation
 from services.intake.whatsapp import forget_all_message_ids
-from services.notifications.models import Notice
+from services.notifications.models import Notice, NoticeStatus
 from services.tracking import format_code
 from tenants.context import tenant_scope
 from tenants.db import db, utcnow
@@ -28,7 +29,9 @@ TOKEN = "EAAG-ACCESS-TOKEN-OF-THE-CLINIC-0123456789"
 APP_SECRET = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
 NUMBER_ID = "1234567890"
 WA_ID = "77011234567"
-FILES = {"MEDIA-PDF": make_pdf(), "MEDIA-BROKEN": make_pdf()[:-12]}
+# A voice message is Ogg Opus: the container's first page is all the attachment rules look at.
+VOICE = b"OggS\x00\x02" + bytes(20) + b"\x01\x13OpusHead\x01\x01" + bytes(200)
+FILES = {"MEDIA-PDF": make_pdf(), "MEDIA-BROKEN": make_pdf()[:-12], "MEDIA-VOICE": VOICE}
 
 
 class Graph(JsonHandler):
@@ -179,6 +182,25 @@ def _complaints(app, made) -> list[Complaint]:
         found = list(db.session.scalars(sa.select(Complaint).order_by(Complaint.id)))
         db.session.expunge_all()
     return found
+
+
+def _notified(app, made, login_as, graph):
+    """A connected organization with a complaint registered by WhatsApp: (the client Meta posts with, the
+    complaint, the WhatsApp message id of its notice of registration)."""
+    _connect(app, made, login_as)
+    client = app.test_client()
+    complaint = _register(app, made, client, graph)
+    with app.app_context(), tenant_scope(made.tenant.id):
+        wamid = db.session.scalars(sa.select(Notice.provider_id).where(Notice.event == "registered")).one()
+    return client, complaint, wamid
+
+
+def _customer_said(complaint_id: int) -> list[str]:
+    """The customer's messages on the complaint, read in the caller's tenant scope."""
+    query = sa.select(ComplaintEvent.body).where(
+        ComplaintEvent.complaint_id == complaint_id, ComplaintEvent.kind == "customer_message"
+    )
+    return list(db.session.scalars(query.order_by(ComplaintEvent.id)))
 
 
 def _register(app, made, client, graph) -> Complaint:
@@ -440,5 +462,138 @@ def test_a_location_or_a_sticker_is_answered_politely(wa_app, make_tenant, login
     }
     sticker = {"from": WA_ID, "id": "wamid.STK", "timestamp": "1", "type": "sticker", "sticker": {"id": "S1"}}
     assert _post(client, made, _body(location, sticker)).status_code == 200
-    assert graph.texts() == ["Only text, photos and documents are taken here. Please write your message in words."] * 2
+    only = "Only text, photos, documents and voice messages are taken here. Please write your message in words."
+    assert graph.texts() == [only] * 2
     assert _complaints(wa_app, made) == []
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["sha256=\u00e9", "sha256=" + "é" * 64, "sha256=" + "0" * 63, "sha1=" + "0" * 40, "0" * 64, "sha256= "],
+    ids=["latin-1-letter", "latin-1-letters", "too-short", "another-algorithm", "no-prefix", "blank"],
+)
+def test_a_signature_of_another_shape_is_refused_without_an_error(wa_app, make_tenant, login_as, graph, header):
+    made = make_tenant()
+    _connect(wa_app, made, login_as)
+    raw = json.dumps(_body(_text("hello"))).encode()
+    response = wa_app.test_client().post(
+        f"/{made.tenant.slug}/bots/whatsapp", data=raw, headers={"X-Hub-Signature-256": header}
+    )
+    assert response.status_code == 403
+    assert graph.texts() == []
+
+
+def test_a_status_of_an_odd_shape_costs_nothing_of_the_messages_beside_it(wa_app, make_tenant, login_as, graph):
+    made = make_tenant()
+    client, complaint, wamid = _notified(wa_app, made, login_as, graph)
+    odd = [
+        {"id": wamid, "status": "failed", "timestamp": "1", "errors": [{"code": [131026], "title": "Bad\x00 title"}]},
+        {"id": {"nested": True}, "status": "read"},
+        {"id": wamid, "status": ["read"]},
+    ]
+    body = _body(_text("I also kept the box."), statuses=tuple(odd))
+    assert _post(client, made, body).status_code == 200
+    with wa_app.app_context(), tenant_scope(made.tenant.id):
+        notice = db.session.scalars(sa.select(Notice).where(Notice.provider_id == wamid)).one()
+        assert (notice.status, notice.reason) == ("failed", "refused")
+        assert notice.last_error == "WhatsApp ?: Bad title"
+        said = _customer_said(complaint.id)
+    assert said == ["I also kept the box."]
+
+
+def test_a_late_failure_never_undoes_a_retry_of_the_notice(wa_app, make_tenant, login_as, graph):
+    made = make_tenant()
+    client, _complaint, wamid = _notified(wa_app, made, login_as, graph)
+    with wa_app.app_context(), tenant_scope(made.tenant.id):
+        notice = db.session.scalars(sa.select(Notice).where(Notice.provider_id == wamid)).one()
+        notice.status = NoticeStatus.PENDING  # staff asked for it to be sent again
+        db.session.commit()
+    failed = {"id": wamid, "status": "failed", "timestamp": "1", "errors": [{"code": 131026, "title": "Gone"}]}
+    assert _post(client, made, _body(statuses=(failed,))).status_code == 200
+    with wa_app.app_context(), tenant_scope(made.tenant.id):
+        assert db.session.scalars(sa.select(Notice.status).where(Notice.provider_id == wamid)).one() == "pending"
+
+
+def test_what_was_written_to_another_business_number_is_not_this_organizations(wa_app, make_tenant, login_as, graph):
+    made = make_tenant()
+    client, _complaint, wamid = _notified(wa_app, made, login_as, graph)
+    before = len(graph.texts())
+    body = _body(
+        _text("hello from another number's customer", wa_id="77019998877"),
+        statuses=({"id": wamid, "status": "read", "timestamp": "1"},),
+    )
+    body["entry"][0]["changes"][0]["value"]["metadata"]["phone_number_id"] = "999999999"
+    assert _post(client, made, body).status_code == 200
+    assert graph.texts("77019998877") == []
+    assert len(graph.texts()) == before
+    with wa_app.app_context(), tenant_scope(made.tenant.id):
+        assert db.session.scalars(sa.select(Notice.receipt).where(Notice.provider_id == wamid)).one() is None
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(BotConversation)) == 0
+
+
+def test_answers_in_the_chat_go_as_plain_text_in_the_customers_language(wa_app, make_tenant, login_as, graph):
+    made = make_tenant(locale="kk")
+    staff, *_ = _connect(wa_app, made, login_as)
+    form = {
+        "whatsapp-whatsapp_number": NUMBER_ID,
+        "whatsapp-whatsapp_template": "complaint_update",
+    }
+    assert staff.post(f"/{made.tenant.slug}/console/settings/channels/whatsapp", data=form).status_code == 303
+    client = wa_app.test_client()
+    # Persian from the first message; a name in Latin letters keeps the conversation in Persian.
+    for text in ("سلام", "Ali Rezaei", "داروخانه داروی اشتباه به من داد."):
+        assert _post(client, made, _body(_text(text))).status_code == 200
+    sent = [payload for method, path, payload in graph.calls if method == "POST" and payload["to"] == WA_ID]
+    replies = [payload for payload in sent if payload["type"] == "text"]
+    notices = [payload for payload in sent if payload["type"] == "template"]
+    assert len(replies) == 3
+    assert all(re.search(r"[\u0600-\u06ff]", reply["text"]["body"]) for reply in replies), replies
+    # The notice of registration may come when the 24-hour window is closed: it keeps the template.
+    assert len(notices) == 1
+    assert len(sent) == 4
+    [complaint] = _complaints(wa_app, made)
+    assert complaint.preferred_locale == "fa"
+    # A message without a letter that tells (a digit, a photo) answers in the complaint's language.
+    assert _post(client, made, _body(_text("2"))).status_code == 200
+    assert re.search(r"[\u0600-\u06ff]", graph.texts()[-1])
+
+
+def test_a_kazakh_conversation_stays_kazakh_through_words_any_cyrillic_could_be(wa_app, make_tenant, login_as, graph):
+    made = make_tenant(locale="ru")
+    _connect(wa_app, made, login_as)
+    client = wa_app.test_client()
+    assert _post(client, made, _body(_text("Сәлеметсіз бе"))).status_code == 200
+    assert _post(client, made, _body(_text("Айгерим Бекова"))).status_code == 200  # no letter only Kazakh has
+    with wa_app.app_context(), tenant_scope(made.tenant.id):
+        talk = db.session.scalars(sa.select(BotConversation)).one()
+        assert talk.data["locale"] == "kk"
+
+
+def test_a_voice_message_is_kept_and_a_reaction_or_a_button_tap_is_read_as_it_is(wa_app, make_tenant, login_as, graph):
+    made = make_tenant()
+    _connect(wa_app, made, login_as)
+    client = wa_app.test_client()
+    complaint = _register(wa_app, made, client, graph)
+    before = len(graph.texts())
+
+    def message(kind: str, what: dict) -> dict:
+        return {"from": WA_ID, "id": f"wamid.{kind.upper()}1", "timestamp": "1764400000", "type": kind, kind: what}
+
+    voice = message("audio", {"id": "MEDIA-VOICE", "mime_type": "audio/ogg; codecs=opus", "voice": True})
+    reaction = message("reaction", {"message_id": "wamid.OUT1", "emoji": "\U0001f44d"})
+    button = message("button", {"text": "Thank you, it is solved", "payload": "solved"})
+    assert _post(client, made, _body(voice, reaction, button)).status_code == 200
+    assert len(graph.texts()) == before + 2  # the voice message and the button answered, the reaction not
+    with wa_app.app_context(), tenant_scope(made.tenant.id):
+        kinds = db.session.scalars(sa.select(Attachment.content_type).where(Attachment.complaint_id == complaint.id))
+        assert "audio/ogg" in set(kinds)
+        said = _customer_said(complaint.id)
+    assert said == ["Thank you, it is solved"]
+
+
+def test_a_body_larger_than_any_of_metas_is_refused_before_it_is_read(wa_app, make_tenant, login_as, graph):
+    made = make_tenant()
+    _connect(wa_app, made, login_as)
+    raw = b'{"object": "whatsapp_business_account", "pad": "' + b"x" * (5 * 1024 * 1024) + b'"}'
+    response = _post(wa_app.test_client(), made, raw)
+    assert response.status_code == 413

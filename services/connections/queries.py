@@ -196,6 +196,12 @@ def whatsapp_signed_by_app(body: bytes, presented: str | None) -> bool:
     return bool(secret) and messengers.whatsapp_signed(secret or "", body, presented)
 
 
+def whatsapp_number_id() -> str:
+    """The organization's business number as Meta names it (its phone number id), "" without a connection."""
+    row = connection("whatsapp")
+    return str((row.settings or {}).get("phone_number_id") or "") if row is not None else ""
+
+
 def whatsapp_media_reader() -> Callable[[str, int], tuple[bytes, str]] | None:
     """A function that fetches a file a customer sent the organization's WhatsApp number, or None without it."""
     row = connection("whatsapp")

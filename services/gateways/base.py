@@ -18,6 +18,8 @@ class Outgoing:
     organization: str
     # Files sent with an e-mail (a scheduled report): (file name, content type, bytes). Other channels send none.
     attachments: tuple[tuple[str, str, bytes], ...] = ()
+    # An answer to what the customer just wrote in a chat, not a notice: WhatsApp takes it as plain text.
+    in_reply: bool = False
 
     @property
     def reference(self) -> str:

@@ -116,7 +116,9 @@ def whatsapp_payload(to: str, text: str, locale: str, template: str = "") -> dic
 
 def whatsapp_send(base_url: str, token: str, settings: dict[str, Any], out: Outgoing) -> str | None:
     url = f"{base_url.rstrip('/')}/{settings.get('phone_number_id', '')}/messages"
-    payload = whatsapp_payload(out.recipient, out.body, out.locale, settings.get("template", ""))
+    # A notice may come when the customer's 24-hour window is closed: the approved template, when there is one.
+    template = "" if out.in_reply else settings.get("template", "")
+    payload = whatsapp_payload(out.recipient, out.body, out.locale, template)
     response, body = http.post_json(url, "WhatsApp", json=payload, headers={"Authorization": f"Bearer {token}"})
     messages = body.get("messages")
     if 200 <= response.status_code < 300 and isinstance(messages, list) and messages:
@@ -142,32 +144,45 @@ def whatsapp_check(base_url: str, token: str, phone_number_id: str) -> dict[str,
 
 def whatsapp_signed(app_secret: str, body: bytes, presented: str | None) -> bool:
     """Whether `presented` (the X-Hub-Signature-256 header) signs these very bytes with the app's secret."""
-    if not app_secret or not presented or not presented.startswith("sha256="):
+    # Only the shape Meta sends is compared: anything else (a header of other letters, read as Latin-1) is no
+    # signature, and never reaches the comparison, which takes ASCII text only.
+    found = re.fullmatch(r"sha256=([0-9a-fA-F]{64})", (presented or "").strip())
+    if not app_secret or found is None:
         return False
     expected = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, presented.removeprefix("sha256=").strip().lower())
+    return hmac.compare_digest(expected.encode(), found[1].lower().encode())
 
 
-def whatsapp_changes(payload: Any) -> list[dict[str, Any]]:
-    """The "value" of each change a callback body carries about messages; [] for any other shape."""
-    if not isinstance(payload, dict) or payload.get("object") != "whatsapp_business_account":
+def whatsapp_changes(payload: Any, phone_number_id: str) -> list[dict[str, Any]]:
+    """The "value" of each change a callback body carries about messages to the business number
+    `phone_number_id`; [] for any other shape. One Meta app may serve several numbers (an agency's, or a second
+    number of the business): what was written to another number is not this organization's."""
+    if not isinstance(payload, dict) or payload.get("object") != "whatsapp_business_account" or not phone_number_id:
         return []
     found = []
     for entry in payload.get("entry") if isinstance(payload.get("entry"), list) else ():
         for change in (
             entry.get("changes") if isinstance(entry, dict) and isinstance(entry.get("changes"), list) else ()
         ):
-            if isinstance(change, dict) and change.get("field") == "messages" and isinstance(change.get("value"), dict):
-                found.append(change["value"])
+            if not isinstance(change, dict) or change.get("field") != "messages":
+                continue
+            value = change.get("value")
+            metadata = value.get("metadata") if isinstance(value, dict) else None
+            if isinstance(metadata, dict) and str(metadata.get("phone_number_id") or "") == phone_number_id:
+                found.append(value)
     return found
 
 
 def whatsapp_media(base_url: str, token: str, media_id: str, limit: int) -> tuple[bytes, str]:
     """(the bytes, the type WhatsApp gives) of a file a customer sent, read up to `limit` bytes and one more."""
+    if not re.fullmatch(r"[0-9A-Za-z_.-]{1,200}", media_id):
+        raise Unavailable("WhatsApp: a media id of another shape")
     headers = {"Authorization": f"Bearer {token}"}
     response, body = http.get_json(f"{base_url.rstrip('/')}/{media_id}", "WhatsApp", headers=headers)
     url = body.get("url")
-    if response.status_code != 200 or not isinstance(url, str) or not url.startswith(("https://", "http://")):
+    # The token goes with the file's request, so only to an address of the same kind as the Graph API's own.
+    scheme = base_url.partition("://")[0] + "://"
+    if response.status_code != 200 or not isinstance(url, str) or not url.startswith(("https://", scheme)):
         problem = body.get("error") if isinstance(body.get("error"), dict) else {}
         raise Unavailable(f"WhatsApp {problem.get('code', response.status_code)}: {problem.get('message', '')}")
     response, data = http.get_bytes(url, "WhatsApp", limit, headers=headers)

@@ -59,8 +59,10 @@ def _status(text: str, tenant: Tenant, locale: str) -> str:
     return answer
 
 
-def _reply_after_commit(tenant: Tenant, channel: str, recipient: str, text: str) -> None:
-    """Send the answer once what it speaks of is saved; its sender is read now, while the transaction is open."""
+def _reply_after_commit(tenant: Tenant, channel: str, recipient: str, text: str, locale: str | None = None) -> None:
+    """Send the answer (in `locale`, the organization's by default) once what it speaks of is saved; its sender
+    is read now, while the transaction is open. It answers what the customer just wrote, so it goes as a plain
+    message, never as a notice's template (WhatsApp's 24-hour window is open)."""
     if channel in BOT_PROVIDERS:
         send = bot_sender(channel)
     elif channel in MESSENGERS:
@@ -69,7 +71,8 @@ def _reply_after_commit(tenant: Tenant, channel: str, recipient: str, text: str)
         send = sms_sender()
     if send is None:
         return
-    out = Outgoing(tenant.id, 0, channel, recipient, tenant.default_locale, "", text, tenant.name)
+    locale = locale or tenant.default_locale
+    out = Outgoing(tenant.id, 0, channel, recipient, locale, "", text, tenant.name, in_reply=True)
 
     def release() -> None:
         try:
@@ -107,7 +110,7 @@ def handle_rubika(tenant: Tenant, update: dict[str, Any]) -> str | None:
     locale = tenant.default_locale
     with force_locale(locale):
         answer = _answer(tenant, "rubika", chat_id, _typed(text), locale)
-    _reply_after_commit(tenant, "rubika", chat_id, answer)
+    _reply_after_commit(tenant, "rubika", chat_id, answer, locale)
     return answer
 
 
@@ -126,7 +129,7 @@ def handle(tenant: Tenant, provider: str, update: dict[str, Any]) -> str | None:
         return None
     with force_locale(locale):
         answer = _answer(tenant, provider, chat_id, text, locale)
-    _reply_after_commit(tenant, provider, chat_id, answer)
+    _reply_after_commit(tenant, provider, chat_id, answer, locale)
     return answer
 
 

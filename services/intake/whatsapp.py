@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from services.complaints.log import record
 from services.complaints.models import OPEN_STATES, Complaint
 from services.complaints.operations import MAX_FILE_BYTES, attach_file
-from services.connections.queries import whatsapp_media_reader
+from services.connections.queries import whatsapp_media_reader, whatsapp_number_id
 from services.files.checking import FileRejected, check_upload
 from services.files.storage import storage_from_config
 from services.gateways.base import DeliveryError, Reason
@@ -31,13 +31,16 @@ from services.intake.reading import guess_locale
 from services.notifications.models import Notice, NoticeStatus
 from services.portal.operations import customer_file, customer_message
 from services.tracking import format_code, shown_code
-from tenants.db import db, utcnow
+from tenants.db import db, hold_until_commit, utcnow
 from tenants.errors import Refused
-from tenants.models import Tenant, in_each_active_tenant
+from tenants.models import LOCALES, Tenant, in_each_active_tenant
 
 log = logging.getLogger(__name__)
 PROVIDER = "whatsapp"
-FILE_TYPES = ("image", "document")
+# What a customer sends that is kept as a file (a voice message is audio, an OGG the attachment rules take).
+FILE_TYPES = ("image", "document", "audio")
+# What is no message to answer: a reaction to one of ours, the customer's number changed.
+IGNORED_TYPES = ("reaction", "system")
 # Files kept for a complaint still being told, attached once it is registered.
 MAX_PENDING_FILES = 5
 CODE_DIGITS = 13
@@ -53,7 +56,7 @@ def handle_whatsapp(tenant: Tenant, payload: Any) -> int:
     """Everything one callback carries: each new message taken (once) and answered after commit, each status of
     a notice recorded. Another shape is no error: Meta would send it again forever. Returns the messages taken."""
     taken = 0
-    for value in whatsapp_changes(payload):
+    for value in whatsapp_changes(payload, whatsapp_number_id()):
         messages = value.get("messages") if isinstance(value.get("messages"), list) else []
         for message in messages:
             if not isinstance(message, dict):
@@ -66,8 +69,15 @@ def handle_whatsapp(tenant: Tenant, payload: Any) -> int:
                 log.exception("a WhatsApp message not taken", extra={"tenant_id": tenant.id})
         statuses = value.get("statuses") if isinstance(value.get("statuses"), list) else []
         for status in statuses:
-            if isinstance(status, dict):
-                _receipt(status)
+            if not isinstance(status, dict):
+                continue
+            try:
+                with db.session.begin_nested():
+                    _receipt(status)
+                    db.session.flush()
+            except Exception:
+                # A status we cannot record never costs the messages beside it.
+                log.exception("a WhatsApp status not recorded", extra={"tenant_id": tenant.id})
     return taken
 
 
@@ -85,26 +95,56 @@ def _first_time(message_id: str) -> bool:
 def _take(tenant: Tenant, message: dict[str, Any]) -> bool:
     message_id = str(message.get("id") or "")[:200]
     wa_id = str(message.get("from") or "")
-    if not message_id or not (wa_id.isascii() and wa_id.isdigit()) or len(wa_id) > 20 or not _first_time(message_id):
+    if not message_id or not (wa_id.isascii() and wa_id.isdigit()) or len(wa_id) > 20:
+        return False
+    # Meta posts a customer's burst (several photos picked at once) as deliveries at the same moment: one chat's
+    # are taken one after the other, so none reads the conversation another is changing.
+    hold_until_commit(f"whatsapp:{tenant.id}:{wa_id}")
+    if not _first_time(message_id):
         return False
     kind = message.get("type")
+    if kind in IGNORED_TYPES:
+        return True
     body = message.get(kind) if isinstance(kind, str) and isinstance(message.get(kind), dict) else {}
-    text = _typed(body.get("body") if kind == "text" else body.get("caption") if kind in FILE_TYPES else "")
-    # WhatsApp sends no language: the organization's, unless the letters plainly say Persian, Kazakh or Russian.
-    guessed = guess_locale(text, tenant.default_locale)
-    locale = guessed if guessed in ("fa", "kk", "ru") else tenant.default_locale
+    if kind == "text":
+        text = _typed(body.get("body"))
+    elif kind == "button":  # a tap on a quick-reply button of a template: its words, as if typed
+        text = _typed(body.get("text"))
+    else:
+        text = _typed(body.get("caption")) if kind in FILE_TYPES else ""
+    media_id = body.get("id") if kind in FILE_TYPES else None
+    locale = _locale(tenant, wa_id, text)
     with force_locale(locale):
-        if kind == "text" or (kind in FILE_TYPES and body.get("id")):
+        if kind in ("text", "button") or isinstance(media_id, str | int):
             media = (
                 None
-                if kind == "text"
-                else {"id": str(body["id"])[:200], "filename": str(body.get("filename") or "")[:200]}
+                if media_id is None
+                else {"id": str(media_id)[:200], "filename": _typed(body.get("filename"))[:200]}
             )
             answer = _conversation_turn(tenant, wa_id, text, media, locale)
         else:
-            answer = _("Only text, photos and documents are taken here. Please write your message in words.")
-    _reply_after_commit(tenant, PROVIDER, wa_id, answer)
+            answer = _(
+                "Only text, photos, documents and voice messages are taken here. Please write your message in words."
+            )
+    _reply_after_commit(tenant, PROVIDER, wa_id, answer, locale)
     return True
+
+
+def _locale(tenant: Tenant, wa_id: str, text: str) -> str:
+    """WhatsApp sends no language: the one the letters plainly say (Persian, Kazakh or Russian), else the one
+    the conversation or the customer's open complaint is in, else the organization's. A conversation in Kazakh
+    stays in Kazakh when a message has no letter only Kazakh has. A clear guess is kept on the conversation."""
+    talk = _talking(wa_id)
+    complaint = _open_complaint(wa_id) if talk is None else None
+    kept = (talk.data.get("locale") if talk is not None else None) or (
+        complaint.preferred_locale if complaint is not None else None
+    )
+    guessed = guess_locale(text, "")
+    if guessed in ("fa", "kk", "ru") and not (kept == "kk" and guessed == "ru"):
+        if talk is not None and kept != guessed:
+            talk.data = {**talk.data, "locale": guessed}
+        return guessed
+    return kept if kept in LOCALES else tenant.default_locale
 
 
 def _open_complaint(wa_id: str) -> Complaint | None:
@@ -200,7 +240,8 @@ def _attach(tenant: Tenant, complaint: Complaint, media: dict, *, new: bool) -> 
 
 
 def _receipt(status: dict[str, Any]) -> None:
-    """What WhatsApp says of a message we sent, recorded on its notice: delivered or read, or failed after all."""
+    """What WhatsApp says of a message we sent, recorded on its notice: delivered or read, or failed after all
+    (only while the notice stands as sent: a late word on an earlier attempt never undoes a retry)."""
     message_id = str(status.get("id") or "")[:120]
     state = status.get("status")
     if not message_id or state not in (*RECEIPTS, "failed"):
@@ -212,12 +253,15 @@ def _receipt(status: dict[str, Any]) -> None:
         if notice.receipt not in RECEIPTS or RECEIPTS.index(state) > RECEIPTS.index(notice.receipt):
             notice.receipt = state
         return
+    if notice.status != NoticeStatus.SENT:
+        return
     errors = status.get("errors") if isinstance(status.get("errors"), list) else []
     error = errors[0] if errors and isinstance(errors[0], dict) else {}
-    code = error.get("code")
+    code = error.get("code") if isinstance(error.get("code"), int) else None
     notice.status = NoticeStatus.FAILED
     notice.reason = Reason.ADDRESS_REFUSED if code in _NO_SUCH_NUMBER else Reason.REFUSED
-    notice.last_error = f"WhatsApp {code}: {error.get('title') or error.get('message') or 'failed'}"[:1000]
+    said = _typed(error.get("title")) or _typed(error.get("message")) or "failed"
+    notice.last_error = f"WhatsApp {code if code is not None else '?'}: {' '.join(said.split())}"[:1000]
 
 
 def forget_message_ids(now: datetime | None = None) -> int:

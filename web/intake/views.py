@@ -17,6 +17,14 @@ from web.tenancy import PUBLIC, tenant_blueprint
 
 bp = tenant_blueprint("intake", __name__, access=PUBLIC)
 SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"  # noqa: S105 - a header name, not a secret
+# What a messenger or a gateway posts is small (a file comes by reference); Meta's batches stay under 3 MB. A body
+# larger than this is refused before it is read (WhatsApp's must be read whole to check its signature).
+HOOK_MAX_BYTES = 4 * 1024 * 1024
+
+
+@bp.before_request
+def small_bodies_only() -> None:
+    request.max_content_length = HOOK_MAX_BYTES
 
 
 def _json_body() -> Any:
