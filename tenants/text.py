@@ -25,6 +25,9 @@ BIDI_CONTROLS = "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"
 _NO_BIDI = dict.fromkeys(map(ord, BIDI_CONTROLS))
 # C0 control characters but tab and newline, and DEL: never meant, and NUL breaks PostgreSQL.
 _CONTROLS = dict.fromkeys((*range(9), 11, 12, *range(14, 32), 127)) | _NO_BIDI
+# Text of nothing but white space and the invisible marks and joiners (a lone U+200F) says nothing: it is "",
+# as a field left empty, and a required field asks for it again.
+_NOTHING_VISIBLE = re.compile(r"[\s\u200b-\u200f\u2060\ufeff]*")
 
 
 def without_bidi_controls(value: str) -> str:
@@ -44,7 +47,8 @@ def normalize_text(value: str | None, multiline: bool = False) -> str | None:
     value = value.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROLS)
     if not multiline:
         value = value.replace("\n", " ").replace("\t", " ")
-    return value.translate(_TO_PERSIAN_LETTERS).strip()
+    value = value.translate(_TO_PERSIAN_LETTERS).strip()
+    return "" if _NOTHING_VISIBLE.fullmatch(value) else value
 
 
 def normalize_input(value: str | None, multiline: bool = False) -> str | None:

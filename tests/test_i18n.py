@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from tenants.text import normalize_input
+from tenants.text import normalize_input, normalize_text
 
 TRANSLATIONS = Path(__file__).resolve().parent.parent / "web" / "translations"
 
@@ -31,6 +31,19 @@ def read_catalog(path: Path, locale: str | None = None):
 )
 def test_normalize_input(raw, clean):
     assert normalize_input(raw) == clean
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("\u200f \u202e", ""),  # a lone mark (the override goes anyway): nothing typed
+        ("\u200c\u200b\ufeff\n", ""),
+        ("می\u200cخواهم", "می\u200cخواهم"),  # the non-joiner inside a word stays
+        ("\u200fسلام", "\u200fسلام"),
+    ],
+)
+def test_text_of_nothing_visible_is_nothing(raw, clean):
+    assert normalize_text(raw, multiline=True) == clean
 
 
 @pytest.mark.parametrize("locale", ["fa", "kk", "ru"])

@@ -597,3 +597,20 @@ def test_a_body_larger_than_any_of_metas_is_refused_before_it_is_read(wa_app, ma
     raw = b'{"object": "whatsapp_business_account", "pad": "' + b"x" * (5 * 1024 * 1024) + b'"}'
     response = _post(wa_app.test_client(), made, raw)
     assert response.status_code == 413
+
+
+def test_a_number_that_is_no_code_is_added_to_the_open_complaint_and_a_blank_message_asked_again(
+    wa_app, make_tenant, login_as, graph
+):
+    made = make_tenant()
+    _connect(wa_app, made, login_as)
+    client = wa_app.test_client()
+    complaint = _register(wa_app, made, client, graph)
+    assert _post(client, made, _body(_text("+7 701 555 44 33"))).status_code == 200  # their other phone
+    assert _post(client, made, _body(_text("\u200f \u202e"))).status_code == 200  # nothing once cleaned
+    assert graph.texts()[-1] == "Please answer in words."
+    # A whole code is still asked after, open complaint or not.
+    assert _post(client, made, _body(_text(format_code(complaint.code)))).status_code == 200
+    assert graph.texts()[-1].startswith(format_code(complaint.code))
+    with wa_app.app_context(), tenant_scope(made.tenant.id):
+        assert _customer_said(complaint.id) == ["+7 701 555 44 33"]

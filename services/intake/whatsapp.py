@@ -160,8 +160,11 @@ def _open_complaint(wa_id: str) -> Complaint | None:
 def _only_a_code(text: str) -> bool:
     """Whether a message is a tracking code and nothing else (any digits, the separators a code is written
     with): asked where it stands, as /status is. A mistyped one is told what is wrong with it."""
-    digits = sum(char.isdigit() for char in text)
-    return digits >= CODE_DIGITS - 3 and all(char.isdigit() or char in " -.‐‑‒–" for char in text)
+    return _digits(text) >= CODE_DIGITS - 3 and all(char.isdigit() or char in " -.‐‑‒–" for char in text)
+
+
+def _digits(text: str) -> int:
+    return sum(char.isdigit() for char in text)
 
 
 def _talking(wa_id: str) -> BotConversation | None:
@@ -171,12 +174,13 @@ def _talking(wa_id: str) -> BotConversation | None:
 
 def _conversation_turn(tenant: Tenant, wa_id: str, text: str, media: dict | None, locale: str) -> str:
     talk = _talking(wa_id)
-    if talk is None and _only_a_code(text):
+    complaint = _open_complaint(wa_id) if talk is None and not text.startswith("/") else None
+    # A customer with an open complaint who sends a number that is not a whole code (their phone, an invoice's)
+    # is adding to it; anyone else is asking where a complaint stands, and a mistyped code is explained.
+    if talk is None and _only_a_code(text) and (complaint is None or _digits(text) == CODE_DIGITS):
         return _answer(tenant, PROVIDER, wa_id, f"/status {text}", locale)
-    if talk is None and not text.startswith("/"):
-        complaint = _open_complaint(wa_id)
-        if complaint is not None:
-            return _add_to(tenant, complaint, text, media, locale)
+    if complaint is not None:
+        return _add_to(tenant, complaint, text, media, locale)
     if media is not None and not text:
         answer = _answer(tenant, PROVIDER, wa_id, "", locale) if talk is None else ""
         talk = _talking(wa_id)
@@ -204,6 +208,8 @@ def _conversation_turn(tenant: Tenant, wa_id: str, text: str, media: dict | None
 def _add_to(tenant: Tenant, complaint: Complaint, text: str, media: dict | None, locale: str) -> str:
     """The customer's message (and file) on their open complaint, as the portal adds one."""
     code = shown_code(format_code(complaint.code), locale)
+    if not text and media is None:
+        return _("Please answer in words.")  # nothing left of it once control characters are gone
     try:
         if text:
             customer_message(tenant, complaint, text)
