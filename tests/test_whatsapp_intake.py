@@ -614,3 +614,21 @@ def test_a_number_that_is_no_code_is_added_to_the_open_complaint_and_a_blank_mes
     assert graph.texts()[-1].startswith(format_code(complaint.code))
     with wa_app.app_context(), tenant_scope(made.tenant.id):
         assert _customer_said(complaint.id) == ["+7 701 555 44 33"]
+
+
+def test_files_past_the_five_kept_before_registration_are_refused_in_words(wa_app, make_tenant, login_as, graph):
+    made = make_tenant()
+    _connect(wa_app, made, login_as)
+    client = wa_app.test_client()
+    assert _post(client, made, _body(_text("Hello"))).status_code == 200
+    for i in range(5):
+        assert _post(client, made, _body(_document("MEDIA-PDF", f"scan{i}.pdf"))).status_code == 200
+    no_more = "No more files are kept before the complaint is registered; send the others once it is."
+    assert _post(client, made, _body(_document("MEDIA-PDF", "scan5.pdf"))).status_code == 200
+    assert graph.texts()[-1] == no_more
+    # One with a caption (the name, here) is answered, and told the same.
+    assert _post(client, made, _body(_document("MEDIA-PDF", "scan6.pdf", caption="Aigerim"))).status_code == 200
+    assert graph.texts()[-1].endswith("\n" + no_more)
+    with wa_app.app_context(), tenant_scope(made.tenant.id):
+        talk = db.session.scalars(sa.select(BotConversation)).one()
+        assert [item["filename"] for item in talk.data["files"]] == [f"scan{i}.pdf" for i in range(5)]

@@ -201,7 +201,11 @@ def _conversation_turn(tenant: Tenant, wa_id: str, text: str, media: dict | None
         if refused:
             answer += "\n" + _("A file could not be attached: %(reason)s", reason=refused[0])
     elif media is not None and (current := _talking(wa_id)) is not None:
-        current.data = {**current.data, "files": [*(current.data.get("files") or []), media][:MAX_PENDING_FILES]}
+        kept = list(current.data.get("files") or [])
+        if len(kept) < MAX_PENDING_FILES:
+            current.data = {**current.data, "files": [*kept, media]}
+        else:
+            answer += "\n" + _("No more files are kept before the complaint is registered; send the others once it is.")
     return answer
 
 
