@@ -211,7 +211,9 @@ def test_whatsapp_carries_the_notices_of_customers_who_chose_it(make_app, make_t
     form = {"whatsapp-whatsapp_number": "1234567890", "whatsapp-whatsapp_token": "wrong"}
     refused = staff.post(url, data=form)
     assert refused.status_code == 422
-    assert "Invalid OAuth access token" in refused.get_data(as_text=True)
+    said = refused.get_data(as_text=True)
+    assert "Invalid OAuth access token" in said
+    assert "WhatsApp бұл телефон нөмірінің ID-ін және қолжетімділік токенін қабылдамады" in said  # in Kazakh
     bad_template = {**form, "whatsapp-whatsapp_token": TOKEN, "whatsapp-whatsapp_template": "Not A Name"}
     assert staff.post(url, data=bad_template).status_code == 422
     assert staff.post(url, data={**form, "whatsapp-whatsapp_token": TOKEN}).status_code == 303

@@ -328,7 +328,14 @@ def save_whatsapp(
     try:
         number = messengers.whatsapp_check(base_url, token, phone_number_id)
     except DeliveryError as exc:
-        raise Refused(_l("The messenger refused the bot: %(error)s", error=str(exc)), field="whatsapp_token") from exc
+        raise Refused(
+            _l(
+                "WhatsApp did not accept this phone number ID and access token (%(error)s). Check both in Meta's "
+                "dashboard.",
+                error=str(exc),
+            ),
+            field="whatsapp_token",
+        ) from exc
     kept = (row.settings or {}) if row is not None else {}
     settings = {
         "base_url": base_url,
