@@ -23,7 +23,7 @@ from services.intake.models import BotConversation
 from services.labels import STATE_WORDS
 from services.tracking import CodeError, explain, format_code, shown_code
 from tenants import throttle
-from tenants.db import after_commit, db, utcnow
+from tenants.db import after_commit, db, hold_until_commit, utcnow
 from tenants.errors import Refused
 from tenants.models import LOCALES, Tenant
 from tenants.text import normalize_text
@@ -133,7 +133,15 @@ def handle(tenant: Tenant, provider: str, update: dict[str, Any]) -> str | None:
     return answer
 
 
+def one_at_a_time(tenant: Tenant, provider: str, chat_id: str) -> None:
+    """Take one chat's messages one after the other, until this transaction ends: a messenger may post several
+    at the same moment (Telegram over up to 40 connections, WhatsApp a burst of photos), and each reads the
+    conversation the other is changing."""
+    hold_until_commit(f"chat:{tenant.id}:{provider}:{chat_id}")
+
+
 def _answer(tenant: Tenant, provider: str, chat_id: str, text: str, locale: str) -> str:
+    one_at_a_time(tenant, provider, chat_id)
     if text.startswith("/status"):
         # Looked up per chat or number, like the portal's lookups per visitor: codes cannot be tried in bulk.
         if not throttle.hit("chat_status", str(tenant.id), provider, chat_id):

@@ -25,13 +25,13 @@ from services.files.checking import FileRejected, check_upload
 from services.files.storage import storage_from_config
 from services.gateways.base import DeliveryError, Reason
 from services.gateways.messengers import whatsapp_changes
-from services.intake.conversations import STALE, _answer, _conversation, _reply_after_commit, _typed
+from services.intake.conversations import STALE, _answer, _conversation, _reply_after_commit, _typed, one_at_a_time
 from services.intake.models import BotConversation, WhatsAppMessage
 from services.intake.reading import guess_locale
 from services.notifications.models import Notice, NoticeStatus
 from services.portal.operations import customer_file, customer_message
 from services.tracking import format_code, shown_code
-from tenants.db import db, hold_until_commit, utcnow
+from tenants.db import db, utcnow
 from tenants.errors import Refused
 from tenants.models import LOCALES, Tenant, in_each_active_tenant
 
@@ -99,7 +99,7 @@ def _take(tenant: Tenant, message: dict[str, Any]) -> bool:
         return False
     # Meta posts a customer's burst (several photos picked at once) as deliveries at the same moment: one chat's
     # are taken one after the other, so none reads the conversation another is changing.
-    hold_until_commit(f"whatsapp:{tenant.id}:{wa_id}")
+    one_at_a_time(tenant, PROVIDER, wa_id)
     if not _first_time(message_id):
         return False
     kind = message.get("type")

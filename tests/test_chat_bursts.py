@@ -1,5 +1,6 @@
-"""A customer's burst on WhatsApp (several photos picked at once) comes as deliveries at the same moment; on
-PostgreSQL with real commits, each is taken, none overwrites another's file, and a conversation is begun once."""
+"""A customer's burst comes as deliveries at the same moment (WhatsApp: several photos picked at once; Telegram:
+updates over up to 40 connections); on PostgreSQL with real commits, each is taken, none overwrites another's
+file, and a conversation is begun once."""
 
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from tenants.context import tenant_scope
 from tenants.db import db
 from tests.fixtures.factories import PASSWORD
 from tests.fixtures.httpapi import serving
+from tests.test_bots import TOKEN as BOT_TOKEN
+from tests.test_bots import BotApiServer
 from tests.test_whatsapp_intake import APP_SECRET, NUMBER_ID, TOKEN, GraphServer, _body, _document, _signed, _text
 
 
@@ -37,7 +40,7 @@ def _post(app, slug: str, payload: dict) -> int:
     return app.test_client().post(f"/{slug}/bots/whatsapp", data=raw, headers=_signed(raw)).status_code
 
 
-def _at_once(app, slug: str, payloads: list[dict]) -> list[int]:
+def _at_once(app, slug: str, payloads: list[dict], post=None) -> list[int]:
     start = threading.Barrier(len(payloads))
     codes: list[int] = []
     failures: list[BaseException] = []
@@ -45,7 +48,7 @@ def _at_once(app, slug: str, payloads: list[dict]) -> list[int]:
     def deliver(payload: dict) -> None:
         try:
             start.wait(10)
-            codes.append(_post(app, slug, payload))
+            codes.append((post or _post)(app, slug, payload))
         except BaseException as exc:  # reported below, on the test's thread
             failures.append(exc)
 
@@ -88,3 +91,36 @@ def test_photos_that_begin_a_conversation_at_once_begin_it_once_and_are_all_kept
             assert db.session.scalar(sa.select(sa.func.count()).select_from(WhatsAppMessage)) == 3
             db.session.remove()
         assert len(graph.texts()) == 3  # the greeting, and each of the other two told it is kept
+
+
+def test_two_telegram_messages_at_once_begin_one_conversation(committing):
+    with serving(BotApiServer()) as bots:
+        app, tenant_id, slug = committing(BOT_API_URLS={"telegram": f"http://127.0.0.1:{bots.server_address[1]}"})
+        staff = app.test_client()
+        assert (
+            staff.post(f"/{slug}/console/login", data={"email": f"owner@{slug}.ir", "password": PASSWORD}).status_code
+            == 303
+        )
+        form = {"bot-bot_provider": "telegram", "bot-bot_token": BOT_TOKEN}
+        assert staff.post(f"/{slug}/console/settings/channels/bot", data=form).status_code == 303
+        secret = next(p for m, p in reversed(bots.calls) if m == "setWebhook")["secret_token"]
+
+        def post(app, slug: str, update: dict) -> int:
+            headers = {"X-Telegram-Bot-Api-Secret-Token": secret}
+            return app.test_client().post(f"/{slug}/bots/telegram", json=update, headers=headers).status_code
+
+        updates = [
+            {
+                "update_id": number,
+                "message": {
+                    "message_id": number,
+                    "chat": {"id": 555, "type": "private"},
+                    "from": {"id": 555, "is_bot": False, "first_name": "Sara", "language_code": "en"},
+                    "text": text,
+                },
+            }
+            for number, text in enumerate(("Hello", "Sara Ahmadi"), start=1)
+        ]
+        assert _at_once(app, slug, updates, post) == [200, 200]
+        assert len(_conversations(app, tenant_id)) == 1
+        assert len(bots.sent()) == 2  # the greeting, and the next question
