@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
@@ -126,7 +127,10 @@ def authenticate(email: str, password: str, ip: str) -> StaffMember:
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok or member is None:
-        record_event("login_failed", member, email=email, detail="password", survives_refusal=True)
+        # What was typed is kept only if it has the shape of an address: a password typed into the wrong box
+        # stays out of the log.
+        typed = email if re.fullmatch(r"[^@\s]+@[^@\s]+", email) else ""
+        record_event("login_failed", member, email=typed, detail="password", survives_refusal=True)
         throttle.record("login_account", tenant_id, email)
         throttle.record("login_ip_failed", ip)
         # The next attempt of this account, and from this address, is taken only after its wait.
@@ -145,16 +149,18 @@ def authenticate(email: str, password: str, ip: str) -> StaffMember:
 
 
 def check_own_password(member: StaffMember, password: str) -> None:
-    """The logged-in staff member's password typed again (before a change of their sign-in methods); wrong ones
-    count like failed log-ins of the account."""
+    """The logged-in staff member's password typed again (before a change of their sign-in methods). Every try
+    counts against the person's limit of second-factor tries before the password is looked at, so that past
+    the limit not even the right one passes: someone with a copied cookie learns nothing by guessing."""
     tenant_id = str(require_tenant_id())
+    if not throttle.hit("second_factor", tenant_id, str(member.id)):
+        record_event("login_failed", member, detail="password again, too many", survives_refusal=True)
+        raise TooMany(_l("Too many failed attempts. Wait a few minutes and try again."))
     try:
         ok = _hasher.verify(member.password_hash, password or "")
     except (VerificationError, InvalidHashError):
         ok = False
     if not ok:
-        if not throttle.hit("second_factor", tenant_id, str(member.id)):
-            raise TooMany(_l("Too many wrong codes. Wait a few minutes and try again."))
         record_event("login_failed", member, detail="password again", survives_refusal=True)
         raise Refused(_l("The password is wrong."), field="password")
 

@@ -19,6 +19,7 @@ from flask import g, has_app_context
 from tenants.db import db, utcnow
 from tenants.models import StaffMember, Tenant
 from tenants.security import SecurityEvent, StaffSession
+from tenants.text import normalize_text
 
 # A session's last request is written at most this often: a page's many requests cost one write.
 TOUCH_SECONDS = 60
@@ -52,16 +53,22 @@ def record_event(
         kind=kind,
         staff_member_id=member.id if member is not None else None,
         actor_id=actor.id if actor is not None and actor is not member else None,
-        email=(email or (member.email if member is not None else ""))[:254],
-        ip=ip[:45],
-        user_agent=agent[:300],
-        detail=detail[:300],
+        # What a stranger typed or a provider said is kept as text: no control character (PostgreSQL refuses NUL
+        # in text, and the line would be lost with the refusal it records), no bidirectional override.
+        email=_plain(email or (member.email if member is not None else ""))[:254],
+        ip=_plain(ip)[:45],
+        user_agent=_plain(agent)[:300],
+        detail=_plain(detail)[:300],
         at=utcnow(),
     )
     db.session.add(event)
     if survives_refusal and has_app_context():
         g.setdefault(_KEPT, []).append(event)
     return event
+
+
+def _plain(text: str) -> str:
+    return normalize_text(text) or ""
 
 
 def take_kept_events() -> list[SecurityEvent]:
@@ -152,9 +159,16 @@ def end_session(row: StaffSession, reason: str) -> None:
         db.session.flush()
 
 
-def end_sessions(member_id: int, reason: str, *, keep: StaffSession | None = None) -> int:
-    """End every open session of a staff member (but `keep`); how many were ended."""
-    query = sa.update(StaffSession).where(StaffSession.staff_member_id == member_id, StaffSession.ended_at.is_(None))
+def end_sessions(
+    member_id: int | None, reason: str, *, keep: StaffSession | None = None, method: str | None = None
+) -> int:
+    """End every open session of a staff member (of everyone in the organization: None), but `keep`, or only
+    those signed in by `method`; how many were ended."""
+    query = sa.update(StaffSession).where(StaffSession.ended_at.is_(None))
+    if member_id is not None:
+        query = query.where(StaffSession.staff_member_id == member_id)
+    if method is not None:
+        query = query.where(StaffSession.method == method)
     if keep is not None:
         query = query.where(StaffSession.id != keep.id)
     result = db.session.execute(

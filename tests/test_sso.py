@@ -50,6 +50,16 @@ def _set_up(client, made, issuer: str, **changes):
     return client.post(f"/{made.tenant.slug}/console/settings/security/sso", data=_settings(issuer, **changes))
 
 
+def _set_up_plain(client, made, fake, name: str, scopes: str):
+    """Plain OAuth 2.0 with the fake's endpoints typed in, as a Yandex ID style provider is set up."""
+    endpoints = {
+        "authorize_url": f"{fake.issuer}/authorize",
+        "token_url": f"{fake.issuer}/token",
+        "userinfo_url": f"{fake.issuer}/userinfo",
+    }
+    return _set_up(client, made, "", mode="oauth2", name=name, scopes=scopes, **endpoints)
+
+
 def _invited(app, made, email: str = "person@example.com", role: str = "agent") -> None:
     """An open invitation of `email` (its e-mail is not needed: the provider proves the address)."""
     from tenants.accounts import invite_staff
@@ -400,17 +410,7 @@ def test_plain_oauth_with_a_user_info_endpoint_like_yandex_id(sso_app, staffed, 
     made = staffed
     owner = _owner(sso_app, made, login_as)
     fake.plain_oauth = True
-    response = _set_up(
-        owner,
-        made,
-        "",
-        mode="oauth2",
-        name="Yandex ID",
-        authorize_url=f"{fake.issuer}/authorize",
-        token_url=f"{fake.issuer}/token",
-        userinfo_url=f"{fake.issuer}/userinfo",
-        scopes="login:email login:info",
-    )
+    response = _set_up_plain(owner, made, fake, "Yandex ID", "login:email login:info")
     assert response.status_code == 303, response.get_data(as_text=True)[:800]
     browser = sso_app.test_client()
     assert _sign_in(browser, made).status_code == 303
@@ -572,3 +572,140 @@ def test_what_a_provider_sends_is_shown_as_text_never_as_markup(sso_app, make_te
     page = response.get_data(as_text=True)
     assert "&lt;img src=x onerror=alert(1)&gt;" in page
     assert "<img src=x" not in page
+
+
+def _age_confirmations(app, made) -> None:
+    from datetime import timedelta
+
+    from tenants.db import utcnow
+    from tenants.security import StaffSession
+
+    with app.app_context(), tenant_scope(made.tenant.id):
+        for row in db.session.scalars(sa.select(StaffSession)):
+            row.confirmed_at = utcnow() - timedelta(minutes=11)
+        db.session.commit()
+
+
+def test_confirming_at_the_provider_never_stands_for_a_factor_it_did_not_prove(sso_app, staffed, login_as, fake):
+    import re
+
+    import pyotp
+
+    from tenants.security import StaffFactor
+
+    made, slug = staffed, staffed.tenant.slug
+    owner = _owner(sso_app, made, login_as)
+    assert _set_up(owner, made, fake.issuer).status_code == 303
+    browser = sso_app.test_client()
+    assert _sign_in(browser, made).status_code == 303
+    page = browser.get(f"/{slug}/console/account/security/app").get_data(as_text=True)
+    secret = re.search(r'data-secret="([A-Z2-7]+)"', page)[1]
+    assert browser.post(f"/{slug}/console/account/security/app", data={"code": pyotp.TOTP(secret).now()}).status_code
+    with sso_app.app_context(), tenant_scope(made.tenant.id):
+        factor_id = db.session.scalar(sa.select(StaffFactor.id).where(StaffFactor.kind == "totp"))
+    assert factor_id is not None
+    _age_confirmations(sso_app, made)
+    # The provider (no MFA said, none trusted) is not offered, and its word alone confirms nothing.
+    asked = browser.post(f"/{slug}/console/account/security/factors/{factor_id}/remove")
+    assert "/account/security/confirm" in asked.headers["Location"]
+    assert 'id="confirm-sso"' not in browser.get(asked.headers["Location"]).get_data(as_text=True)
+    back = _provider_answer(browser, made, path="/console/account/security/confirm/sso")
+    refused = browser.get(back)
+    assert refused.status_code == 403
+    assert "second factor" in refused.get_data(as_text=True)
+    assert (
+        "/account/security/confirm"
+        in browser.post(f"/{slug}/console/account/security/factors/{factor_id}/remove").headers["Location"]
+    )
+    # A session signed in with a password confirms with it, not at the provider.
+    assert owner.post(f"/{slug}/console/account/security/confirm/sso").status_code == 403
+
+
+@pytest.mark.parametrize(
+    "claims",
+    [{"sub": "A" * 256}, {"sub": "a\x00b"}, {"sub": "line\nbreak"}, {"sub": True}, {"sub": ["x"]}],
+    ids=["too-long", "nul", "control", "boolean", "list"],
+)
+def test_a_subject_that_cannot_be_kept_whole_signs_nobody_in(sso_app, staffed, login_as, fake, claims):
+    assert _set_up(_owner(sso_app, staffed, login_as), staffed, fake.issuer).status_code == 303
+    fake.claims = fake.claims | claims
+    assert _sign_in(sso_app.test_client(), staffed).status_code == 401
+    assert _member(sso_app, staffed) is None
+
+
+def test_a_name_from_the_provider_is_kept_as_plain_text(sso_app, staffed, login_as, fake):
+    assert _set_up(_owner(sso_app, staffed, login_as), staffed, fake.issuer).status_code == 303
+    fake.claims = fake.claims | {"name": "Ali\x00 \u202eRezaei"}
+    assert _sign_in(sso_app.test_client(), staffed).status_code == 303
+    assert _member(sso_app, staffed).name == "Ali Rezaei"
+
+
+def test_unlinking_or_removing_the_provider_ends_the_sessions_it_opened(sso_app, make_tenant, login_as, fake):
+    made = make_tenant()
+    _invited(sso_app, made)
+    _invited(sso_app, made, email="second@example.com")
+    owner = _owner(sso_app, made, login_as)
+    assert _set_up(owner, made, fake.issuer).status_code == 303
+    first, second = sso_app.test_client(), sso_app.test_client()
+    assert _sign_in(first, made).status_code == 303
+    fake.claims = fake.claims | {"sub": "second-person", "email": "second@example.com"}
+    assert _sign_in(second, made).status_code == 303
+    console = f"/{made.tenant.slug}/console/"
+    member = _member(sso_app, made)
+    assert owner.post(f"{console}settings/security/sso/links/{member.id}/remove").status_code == 303
+    assert first.get(console).status_code == 303  # out at once
+    assert second.get(console).status_code == 200
+    _age_confirmations(sso_app, made)
+    owner.post(f"{console}account/security/confirm", data={"password": PASSWORD})
+    assert owner.post(f"{console}settings/security/sso/remove").status_code == 303
+    assert second.get(console).status_code == 303
+    assert owner.get(console).status_code == 200  # a password session is not the provider's
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        ("https://a..example.com", {}),
+        ("https://" + "a" * 64 + ".example.com", {}),
+        (None, {"token_endpoint": "https://" + "a" * 64 + ".example.com/token"}),
+        (None, {"issuer": "ISSUER" + "/" * 600}),
+    ],
+    ids=["empty-label", "long-label", "endpoint-long-label", "issuer-too-long"],
+)
+def test_addresses_no_name_or_column_can_hold_are_refused_in_place(sso_app, make_tenant, login_as, fake, case):
+    issuer, overrides = case
+    made = make_tenant()
+    fake.discovery_overrides = {
+        key: value.replace("ISSUER", fake.issuer) if isinstance(value, str) else value
+        for key, value in overrides.items()
+    }
+    response = _set_up(_owner(sso_app, made, login_as), made, issuer or fake.issuer)
+    assert response.status_code == 422
+    with sso_app.app_context(), tenant_scope(made.tenant.id):
+        assert db.session.scalar(sa.select(sa.func.count()).select_from(SsoProvider)) == 0
+
+
+def test_odd_token_answers_are_refusals_written_to_the_log(sso_app, staffed, login_as, fake, monkeypatch):
+    from tests.fixtures.oidcfake import FakeOidcHandler
+
+    assert _set_up(_owner(sso_app, staffed, login_as), staffed, fake.issuer).status_code == 303
+    fake.token_error = "bad\x00thing"
+    assert _sign_in(sso_app.test_client(), staffed).status_code == 401
+    fake.token_error = None
+    reply = FakeOidcHandler._reply
+
+    def endless(self, status, body):
+        reply(self, status, body | {"expires_in": float("inf")} if "access_token" in body else body)
+
+    monkeypatch.setattr(FakeOidcHandler, "_reply", endless)
+    assert _sign_in(sso_app.test_client(), staffed).status_code == 401
+    assert len(_events(sso_app, staffed, "sso_failed")) == 2
+
+
+def test_plain_oauth_asks_no_openid_scope_it_could_not_check(sso_app, staffed, login_as, fake):
+    owner = _owner(sso_app, staffed, login_as)
+    saved = _set_up_plain(owner, staffed, fake, "Generic", "openid email profile")
+    assert saved.status_code == 303
+    with sso_app.app_context(), tenant_scope(staffed.tenant.id):
+        assert db.session.scalar(sa.select(SsoProvider.scopes)) == "email profile"
+    assert _sign_in(sso_app.test_client(), staffed).status_code == 303

@@ -346,3 +346,82 @@ def test_odd_input_at_the_second_step_is_a_clear_refusal(app, make_tenant, login
             f"/{slug}/console/login/passkey", data=body, headers={"Content-Type": "application/json"}
         )
         assert 400 <= response.status_code < 500, body
+
+
+def _age_confirmation(app, made) -> None:
+    with app.app_context(), tenant_scope(made.tenant.id):
+        for row in db.session.scalars(sa.select(StaffSession)):
+            row.confirmed_at = utcnow() - timedelta(minutes=11)
+        db.session.commit()
+
+
+def test_past_the_limit_not_even_the_right_password_confirms(make_app, make_tenant, login_as):
+    app = make_app(RATELIMITS={"second_factor": "3/15 minutes"})
+    made = make_tenant()
+    client = app.test_client()
+    login_as(client, made.tenant, made.owner)
+    _age_confirmation(app, made)
+    confirm = f"/{made.tenant.slug}/console/account/security/confirm"
+    seen = [client.post(confirm, data={"password": f"wrong-guess-{i}"}).status_code for i in range(5)]
+    assert seen == [422, 422, 422, 429, 429]
+    assert client.post(confirm, data={"password": PASSWORD}).status_code == 429  # a guesser learns nothing
+    with app.app_context(), tenant_scope(made.tenant.id):
+        details = list(db.session.scalars(sa.select(SecurityEvent.detail).where(SecurityEvent.kind == "login_failed")))
+    assert sorted(details) == ["password again"] * 3 + ["password again, too many"] * 3
+
+
+# A software authenticator for what a browser will not send: a "none" attestation the webauthn package takes.
+def _b64(data: bytes) -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def _registration(options: dict, origin: str, transports) -> dict:
+    import hashlib
+    import json
+
+    import cbor2
+    from cryptography.hazmat.primitives.asymmetric import ec
+
+    numbers = ec.generate_private_key(ec.SECP256R1()).public_key().public_numbers()
+    cose = cbor2.dumps({1: 2, 3: -7, -1: 1, -2: numbers.x.to_bytes(32, "big"), -3: numbers.y.to_bytes(32, "big")})
+    credential_id = b"software-key-" + bytes(8)
+    flags = bytes([0x41 | 0x04])  # user present, user verified, attested credential data
+    auth_data = hashlib.sha256(options["rp"]["id"].encode()).digest() + flags + bytes(4) + bytes(16)
+    auth_data += len(credential_id).to_bytes(2, "big") + credential_id + cose
+    client_data = json.dumps(
+        {"type": "webauthn.create", "challenge": options["challenge"], "origin": origin, "crossOrigin": False}
+    ).encode()
+    attestation = cbor2.dumps({"fmt": "none", "attStmt": {}, "authData": auth_data})
+    response = {"clientDataJSON": _b64(client_data), "attestationObject": _b64(attestation), "transports": transports}
+    return {
+        "id": _b64(credential_id),
+        "rawId": _b64(credential_id),
+        "type": "public-key",
+        "response": response,
+        "clientExtensionResults": {},
+    }
+
+
+def test_a_passkey_of_odd_parts_is_kept_as_plain_text_or_refused(app, make_tenant, login_as):
+    made = make_tenant()
+    slug = made.tenant.slug
+    client = app.test_client()
+    login_as(client, made.tenant, made.owner)
+
+    def add(transports, name):
+        options = client.post(f"/{slug}/console/account/security/passkeys/options").get_json()
+        body = {"credential": _registration(options, "http://localhost", transports), "name": name}
+        return client.post(f"/{slug}/console/account/security/passkeys", json=body)
+
+    assert add(5, "Laptop\x00 \u202epot").status_code == 200
+    with app.app_context(), tenant_scope(made.tenant.id):
+        factor = db.session.scalars(sa.select(StaffFactor).where(StaffFactor.kind == "passkey")).one()
+        assert (factor.name, factor.transports) == ("Laptop pot", "")
+    # At the second step of a log-in, a credential id no passkey has (a NUL in it) is a wrong try, not an error.
+    client.post(f"/{slug}/console/logout")
+    client.post(f"/{slug}/console/login", data={"email": made.owner.email, "password": PASSWORD})
+    assert client.post(f"/{slug}/console/login/passkey/options").status_code == 200
+    odd = {"credential": {"id": "ab\u0000cd", "rawId": "abcd", "type": "public-key", "response": {}}}
+    assert client.post(f"/{slug}/console/login/passkey", json=odd).status_code in (400, 401)

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask import Flask, Response, current_app, g, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 import workers
 from tenants import isolation, pool, throttle
@@ -54,9 +55,19 @@ MODEL_MODULES = (
 )
 
 
+class RowId(IntegerConverter):
+    """`<int:…>` in every route: Werkzeug's, but no larger than a database integer, so a larger one is a row that
+    does not exist (404) instead of an error of the database (PostgreSQL's "out of range", SQLite's overflow)."""
+
+    def __init__(self, url_map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(url_map, *args, **kwargs)
+
+
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app; `overrides` replace settings (tests)."""
     app = Flask(__name__, instance_relative_config=True)
+    app.url_map.converters["int"] = RowId
     app.config.update(app_config.load(Path(app.instance_path), overrides))
     if app.config["TRUSTED_PROXY_COUNT"]:
         n = app.config["TRUSTED_PROXY_COUNT"]

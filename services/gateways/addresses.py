@@ -104,7 +104,10 @@ def resolve(host: str, port: int) -> list[tuple]:
     socket.gaierror when the name is not found."""
     names, networks, ports = _allowed()
     name = (host or "").strip().lower().rstrip(".").strip("[]")
-    found = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
+    try:
+        found = socket.getaddrinfo(name, port, type=socket.SOCK_STREAM)
+    except UnicodeError as exc:  # an empty label ("a..example.com") or one past 63 letters: no name at all
+        raise socket.gaierror(socket.EAI_NONAME, "not a host name") from exc
     if name in names or (name, port) in ports:
         return found
     for *_, sockaddr in found:

@@ -8,6 +8,7 @@ relying party's id (the host name) and the page's origin, so nothing here reads 
 from __future__ import annotations
 
 import json
+import re
 
 import sqlalchemy as sa
 import webauthn
@@ -29,6 +30,7 @@ from tenants.errors import Refused
 from tenants.models import StaffMember, Tenant
 from tenants.security import StaffFactor
 from tenants.sessions import record_event
+from tenants.text import normalize_text
 
 MAX_PASSKEYS = 10
 
@@ -93,16 +95,18 @@ def add_passkey(
     credential_id = bytes_to_base64url(verified.credential_id)
     if db.session.scalar(sa.select(StaffFactor.id).where(StaffFactor.credential_id == credential_id)) is not None:
         raise Refused(_l("This passkey is already added."))
-    transports = _credential(answer).get("response", {}).get("transports") or []
+    response = _credential(answer).get("response")
+    transports = response.get("transports") if isinstance(response, dict) else None
+    transports = transports if isinstance(transports, list) else []
     now = utcnow()
     factor = StaffFactor(
         staff_member_id=member.id,
         kind="passkey",
-        name=(name or "").strip()[:60] or str(_l("Passkey")),
+        name=(normalize_text(name if isinstance(name, str) else "") or "")[:60] or str(_l("Passkey")),
         credential_id=credential_id,
         public_key=bytes_to_base64url(verified.credential_public_key),
         sign_count=verified.sign_count,
-        transports=",".join(str(t) for t in transports if isinstance(t, str))[:120],
+        transports=",".join(t for t in transports if isinstance(t, str) and t.isascii() and t.isalnum())[:120],
         confirmed_at=now,
     )
     db.session.add(factor)
@@ -123,11 +127,15 @@ def verify_passkey(member: StaffMember, answer: str, challenge: bytes, *, rp_id:
     """The passkey the browser signed with is one of `member`'s and its signature is right; raises Refused."""
     check_attempts(member)
     credential = _credential(answer)
+    credential_id = credential.get("id")
+    # A credential's id is base64url: anything else (a NUL, which PostgreSQL refuses in text) is no passkey.
+    if not isinstance(credential_id, str) or not re.fullmatch(r"[A-Za-z0-9_-]{1,1400}", credential_id):
+        raise wrong_attempt(member, "passkey")
     factor = db.session.scalar(
         sa.select(StaffFactor).where(
             StaffFactor.staff_member_id == member.id,
             StaffFactor.kind == "passkey",
-            StaffFactor.credential_id == str(credential.get("id", ""))[:1400],
+            StaffFactor.credential_id == credential_id,
         )
     )
     if factor is None:

@@ -31,9 +31,9 @@ from tenants.db import db, utcnow
 from tenants.errors import Conflict, Forbidden, NotFound, Refused
 from tenants.models import StaffMember
 from tenants.roles import Permission, Role, require
-from tenants.security import SsoLink, SsoProvider
-from tenants.sessions import record_event
-from tenants.text import normalize_email
+from tenants.security import SsoLink, SsoProvider, StaffSession
+from tenants.sessions import end_sessions, record_event
+from tenants.text import normalize_email, normalize_text
 
 MODES = ("oidc", "oauth2")
 # What an ID token may be signed with: a key the provider publishes, never "none" nor the client secret.
@@ -115,7 +115,7 @@ def discover(issuer: str) -> dict:
     with http_client() as client:
         found = _get_json(client, f"{issuer}/.well-known/openid-configuration", "issuer")
     needed = ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")
-    if not all(isinstance(found.get(key), str) and found[key] for key in needed):
+    if not all(isinstance(found.get(key), str) and 0 < len(found[key]) <= 500 for key in needed):
         raise Refused(
             _l("This address gives no OpenID Connect configuration. Check the issuer's address."), field="issuer"
         )
@@ -123,7 +123,7 @@ def discover(issuer: str) -> dict:
         raise Refused(
             _l("The provider names itself %(found)s, not this address.", found=found["issuer"]), field="issuer"
         )
-    if not isinstance(found.get("userinfo_endpoint") or "", str):
+    if not isinstance(found.get("userinfo_endpoint") or "", str) or len(found.get("userinfo_endpoint") or "") > 500:
         found["userinfo_endpoint"] = ""
     for key in ("authorization_endpoint", "token_endpoint", "jwks_uri", "userinfo_endpoint"):
         if found.get(key):
@@ -249,6 +249,8 @@ def save_provider(actor: StaffMember, wanted: ProviderSettings, redirect_uri: st
     scopes = " ".join(wanted.scopes.split()) or ("openid email profile" if wanted.mode == "oidc" else "")
     if wanted.mode == "oidc" and "openid" not in scopes.split():
         scopes = f"openid {scopes}"
+    if wanted.mode == "oauth2":  # "openid" would have Authlib expect an ID token it has no keys to check
+        scopes = " ".join(scope for scope in scopes.split() if scope != "openid")
     provider.mode, provider.name, provider.issuer = wanted.mode, wanted.name.strip()[:60], issuer
     provider.endpoints, provider.client_id = endpoints, wanted.client_id.strip()
     provider.client_secret_sealed, provider.scopes = seal(secret), scopes[:300]
@@ -269,6 +271,7 @@ def remove_provider(actor: StaffMember) -> None:
     if provider is None:
         raise NotFound(_l("There is no single sign-on to remove."))
     db.session.execute(sa.delete(SsoLink))
+    end_sessions(None, "sso_removed", method="sso")  # the actor's own too, if they came in by the provider
     db.session.delete(provider)
     record_event("sso_changed", actor, detail="removed")
     db.session.flush()
@@ -310,14 +313,16 @@ def identity_from_claims(provider: SsoProvider, claims: dict) -> Identity:
     amr = claims.get("amr") if isinstance(claims.get("amr"), list) else []
     mfa = bool(_MFA_AMR & {str(a).lower() for a in amr}) or str(claims.get("acr", "")).lower() in _MFA_ACR
     name = claims.get("name") or claims.get("real_name") or claims.get("display_name") or ""
-    if not isinstance(subject, (str, int)) or not str(subject):
+    subject = str(subject) if isinstance(subject, str | int) and not isinstance(subject, bool) else ""
+    # Kept whole or not at all: two subjects cut to one length would be one person here.
+    if not subject or len(subject) > 255 or not subject.isprintable():
         raise Refused(_l("The provider did not say who signed in."))
     return Identity(
         issuer=provider.issuer,
-        subject=str(subject)[:255],
+        subject=subject,
         email=normalize_email(email) if isinstance(email, str) else "",
         email_verified=bool(verified),
-        name=str(name)[:120] if isinstance(name, str) else "",
+        name=(normalize_text(name) or "")[:120] if isinstance(name, str) else "",
         mfa=mfa,
     )
 
@@ -430,15 +435,17 @@ def unlink_staff(actor: StaffMember, member_id: int) -> None:
     if member.role == Role.OWNER.value and actor.role != Role.OWNER.value:
         raise Forbidden()
     db.session.delete(link)
+    end_sessions(member.id, "sso_unlinked", method="sso")  # whoever left the provider is out at once
     record_event("sso_unlinked", member, actor=actor)
     db.session.flush()
 
 
-def unlink_own(member: StaffMember) -> None:
+def unlink_own(member: StaffMember, keep: StaffSession | None = None) -> None:
     link = link_of(member)
     if link is None:
         raise NotFound(_l("Your account is not linked to the provider."))
     db.session.delete(link)
+    end_sessions(member.id, "sso_unlinked", keep=keep, method="sso")  # the others signed in by the provider
     record_event("sso_unlinked", member)
     db.session.flush()
 

@@ -168,7 +168,13 @@ def confirm():
             confirmed_again()
             return redirect_after_change(target)
     provider = enabled_provider()
-    by_provider = provider is not None and _row().method == "sso" and link_of(member) is not None
+    # The provider confirms for someone who signed in there, where it stands for any second factor too.
+    by_provider = (
+        provider is not None
+        and _row().method == "sso"
+        and link_of(member) is not None
+        and (not kinds or provider.trust_mfa)
+    )
     return render_template(
         "account/confirm.html",
         form=form,
@@ -181,7 +187,9 @@ def confirm():
 @bp.post("/security/confirm/sso")
 @open_during_enrolment
 def confirm_sso():
-    """Confirm at the organization's provider (for whoever signs in there and has no password to type)."""
+    """Confirm at the organization's provider (for whoever signed in there and has no password to type)."""
+    if _row().method != "sso":
+        return error_page(403, _("You signed in with your password: confirm with it."))
     return sso.start("confirm", safe_next(request.form.get("next"), url_for("account.security")))
 
 
@@ -338,7 +346,7 @@ def sso_unlink():
         return asked
     if passwords_refused(current_user):
         return error_page(409, _("Your organization signs in only through its provider: ask an administrator."))
-    unlink_own(current_user)
+    unlink_own(current_user, keep=_row())
     flash(_("Your account is no longer linked to the provider."), "success")
     return redirect_after_change(url_for("account.security"))
 

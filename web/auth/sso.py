@@ -25,6 +25,7 @@ from flask_login import current_user
 from joserfc.errors import JoseError
 
 from services.gateways.http import check_session
+from services.security.factors import has_factor
 from services.security.sso import (
     Identity,
     client_secret,
@@ -157,7 +158,9 @@ def _verified_identity(provider: SsoProvider, kept: object) -> Identity:
         raise _Refusal(400, expired, "state") from exc
     except OAuthError as exc:
         raise _Refusal(401, not_signed_in, str(exc.error)[:60]) from exc
-    except (JoseError, ValueError, KeyError, TypeError) as exc:
+    except (JoseError, ValueError, KeyError, TypeError, ArithmeticError, RuntimeError) as exc:
+        # ArithmeticError: an "expires_in" of 1e999; RuntimeError: Authlib's word for an ID token it cannot check
+        # (a plain OAuth 2.0 provider that sends one, with no keys to check it against).
         raise _Refusal(
             401, _("The provider's answer could not be verified, so nobody was signed in."), "token"
         ) from exc
@@ -182,6 +185,11 @@ def callback(logged_in: Callable[..., Any]):
             if mine is None or (mine.issuer, mine.subject) != (identity.issuer, identity.subject):
                 raise _Refusal(
                     403, _("That was another account at the provider than the one linked to yours."), "confirm"
+                )
+            if has_factor(current_user) and not trusted_mfa(provider, identity):
+                # The provider proved the password's half only: a factor of Dadras's own is asked of this person.
+                raise _Refusal(
+                    403, _("Your account has a second factor: confirm with your password and the factor."), "confirm"
                 )
             confirmed_again()
             return redirect_after_change(safe_next(kept.get("n"), url_for("account.security")))
