@@ -360,6 +360,39 @@ def test_sso_only_leaves_passwords_to_the_owner(sso_app, make_tenant, make_user,
     ).get_data(as_text=True)
 
 
+def test_turning_to_sso_only_ends_password_sessions_and_resets_but_the_owners(
+    sso_app, make_tenant, make_user, login_as, fake
+):
+    from services.notifications.models import Notice
+    from tenants.accounts import request_password_reset
+
+    made = make_tenant()
+    slug = made.tenant.slug
+    agent = make_user(made.tenant)
+    agents = sso_app.test_client()
+    login_as(agents, made.tenant, agent)
+    with sso_app.app_context(), tenant_scope(made.tenant.id):
+        _member, token = request_password_reset(agent.email)  # a link sent before
+        db.session.commit()
+    owner = _owner(sso_app, made, login_as)
+    assert _set_up(owner, made, fake.issuer, sso_only="y").status_code == 303
+    assert agents.get(f"/{slug}/console/").status_code == 303  # out at once
+    # The owner's session stands (without a factor of their own, it reaches only the page that sets one up).
+    assert owner.get(f"/{slug}/console/account/security").status_code == 200
+    # The link sent before changes nothing now, and no new one is sent.
+    opened = sso_app.test_client().get(f"/{slug}/console/password/reset/{token}")
+    assert opened.status_code == 403
+    assert "identity provider" in opened.get_data(as_text=True)
+    asked = sso_app.test_client().post(f"/{slug}/console/password/forgot", data={"email": agent.email})
+    assert asked.status_code == 303
+    # The owner's password still works, so theirs is sent.
+    sso_app.test_client().post(f"/{slug}/console/password/forgot", data={"email": made.owner.email})
+    with sso_app.app_context(), tenant_scope(made.tenant.id):
+        sent = db.session.execute(sa.select(Notice.recipient, Notice.event)).all()
+    assert (made.owner.email, "password_reset") in sent
+    assert (agent.email, "password_reset") not in sent
+
+
 def test_owners_and_admins_link_only_from_their_security_page(sso_app, make_tenant, make_user, login_as, fake):
     made = make_tenant()
     admin = make_user(made.tenant, role="admin", email="person@example.com")
@@ -402,8 +435,11 @@ def test_the_providers_mfa_stands_for_the_factor_only_when_trusted(sso_app, make
     assert _set_up(owner, made, fake.issuer, trust_mfa="y").status_code == 303
     trusted = _sign_in(sso_app.test_client(), made)
     assert trusted.headers["Location"] == f"/{made.tenant.slug}/console/"
-    fake.claims = fake.claims | {"amr": ["pwd"]}
-    assert _sign_in(sso_app.test_client(), made).headers["Location"] == f"/{made.tenant.slug}/console/login/verify"
+    verify = f"/{made.tenant.slug}/console/login/verify"
+    # One method is one factor, whichever it is; two of RFC 8176's kinds are two.
+    for amr, asks in ((["pwd"], True), (["otp"], True), (["sms", "otp"], True), (["pwd", "otp"], False)):
+        fake.claims = fake.claims | {"amr": amr}
+        assert (_sign_in(sso_app.test_client(), made).headers["Location"] == verify) is asks, amr
 
 
 def test_plain_oauth_with_a_user_info_endpoint_like_yandex_id(sso_app, staffed, login_as, fake):

@@ -278,6 +278,15 @@ def test_an_administrator_resets_anothers_factors_and_they_are_told(app, make_te
     _enrol(agents, slug)
     login_as(owner, made.tenant, made.owner)
     assert "reset-factors" in owner.get(f"/{slug}/console/settings/staff").get_data(as_text=True)
+    # A while after logging in, the administrator's own password is asked first.
+    with app.app_context(), tenant_scope(made.tenant.id):
+        for row in db.session.scalars(sa.select(StaffSession).where(StaffSession.staff_member_id == made.owner.id)):
+            row.confirmed_at = utcnow() - timedelta(minutes=11)
+        db.session.commit()
+    asked = owner.post(f"/{slug}/console/settings/staff/{agent.id}/reset-factors")
+    assert "/account/security/confirm" in asked.headers["Location"]
+    assert agents.get(f"/{slug}/console/").status_code == 200  # nothing reset yet
+    assert owner.post(f"/{slug}/console/account/security/confirm", data={"password": PASSWORD}).status_code == 303
     assert owner.post(f"/{slug}/console/settings/staff/{agent.id}/reset-factors").status_code == 303
     assert agents.get(f"/{slug}/console/").status_code == 303  # their sessions ended
     assert _password(app.test_client(), made, agent).headers["Location"] == f"/{slug}/console/"

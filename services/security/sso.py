@@ -39,8 +39,14 @@ MODES = ("oidc", "oauth2")
 # What an ID token may be signed with: a key the provider publishes, never "none" nor the client secret.
 SIGNING_ALGORITHMS = ("RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA")
 _ADMINS = (Role.OWNER.value, Role.ADMIN.value)
-# The ID token's word that more than a password was asked (RFC 8176's amr, or an acr of a known MFA level).
-_MFA_AMR = frozenset({"mfa", "otp", "hwk", "fido", "sms", "tel", "face", "fpt", "iris", "retina", "vbm"})
+# The ID token's word that more than a password was asked: RFC 8176's amr "mfa", or methods of two of its three
+# kinds (something known, something held, something one is), or an acr of a known MFA level. One method alone
+# (a code by SMS in place of the password) is one factor.
+_AMR_KINDS = {
+    "knowledge": frozenset({"pwd", "pin", "kba"}),
+    "possession": frozenset({"otp", "sms", "tel", "hwk", "swk", "sc", "pop", "fido"}),
+    "inherence": frozenset({"face", "fpt", "iris", "retina", "vbm", "bio"}),
+}
 _MFA_ACR = frozenset({"mfa", "2", "3", "http://schemas.openid.net/pape/policies/2007/06/multi-factor"})
 
 
@@ -256,7 +262,21 @@ def save_provider(actor: StaffMember, wanted: ProviderSettings, redirect_uri: st
     provider.client_secret_sealed, provider.scopes = seal(secret), scopes[:300]
     provider.email_domains = ", ".join(domains)[:500]
     provider.create_staff, provider.default_role = wanted.create_staff, wanted.default_role
+    was_only = provider.sso_only and provider.is_enabled
     provider.trust_mfa, provider.sso_only, provider.is_enabled = wanted.trust_mfa, wanted.sso_only, wanted.is_enabled
+    if provider.sso_only and provider.is_enabled and not was_only:
+        # Passwords stop working now, also in the sessions they opened (but for the owners, who keep theirs).
+        owners = sa.select(StaffMember.id).where(StaffMember.role == Role.OWNER.value)
+        db.session.execute(
+            sa.update(StaffSession)
+            .where(
+                StaffSession.ended_at.is_(None),
+                StaffSession.method == "password",
+                StaffSession.staff_member_id.not_in(owners),
+            )
+            .values(ended_at=utcnow(), end_reason="sso_only")
+            .execution_options(synchronize_session="fetch")
+        )
     provider.trust_email = wanted.trust_email
     provider.updated_at = utcnow()
     record_event("sso_changed", actor, detail=f"{wanted.mode} {issuer}"[:300])
@@ -311,7 +331,9 @@ def identity_from_claims(provider: SsoProvider, claims: dict) -> Identity:
         # Yandex ID's default_email is one it has confirmed; elsewhere the answer must say so.
         verified = claims.get("email_verified") is True or ("default_email" in claims and not claims.get("email"))
     amr = claims.get("amr") if isinstance(claims.get("amr"), list) else []
-    mfa = bool(_MFA_AMR & {str(a).lower() for a in amr}) or str(claims.get("acr", "")).lower() in _MFA_ACR
+    methods = {str(a).lower() for a in amr}
+    kinds = sum(1 for known in _AMR_KINDS.values() if methods & known)
+    mfa = "mfa" in methods or kinds >= 2 or str(claims.get("acr", "")).lower() in _MFA_ACR
     name = claims.get("name") or claims.get("real_name") or claims.get("display_name") or ""
     subject = str(subject) if isinstance(subject, str | int) and not isinstance(subject, bool) else ""
     # Kept whole or not at all: two subjects cut to one length would be one person here.

@@ -7,6 +7,7 @@ from flask_babel import force_locale
 from flask_babel import gettext as _
 
 from services.notifications.outbox import notify_account
+from services.security.sso import passwords_refused
 from tenants.accounts import request_password_reset
 from tenants.db import db
 from tenants.models import Tenant
@@ -23,8 +24,8 @@ def ask_for_password_reset(tenant_id: int, email: str) -> None:
 def send_password_reset(email: str) -> None:
     """The reset link to the active staff member with this e-mail, in their language; nothing for anyone else."""
     issued = request_password_reset(email)
-    if issued is None:
-        return
+    if issued is None or passwords_refused(issued[0]):
+        return  # where the organization signs in only through its provider, a password is no way in
     member, token = issued
     tenant = db.session.get(Tenant, member.tenant_id)
     locale = member.locale or tenant.default_locale

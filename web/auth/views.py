@@ -75,15 +75,19 @@ def login():
 _NEXT = "dadras_login_next"
 
 
+def _sso_only_refusal(member):
+    record_event("login_failed", member, detail="sso only", survives_refusal=True)
+    return error_page(
+        403, _("Your organization signs in through its identity provider. Use the button on the log-in page.")
+    )
+
+
 def _logged_in(member, target: str, *, method: str = "password", factor_done: str | None = None):
     """The password (the invitation, the reset link) or the identity provider proved who this is: in, or on to
     the second factor. Where the organization signs in only through its provider, a password proves nothing but
     for an owner."""
     if method == "password" and passwords_refused(member):
-        record_event("login_failed", member, detail="sso only", survives_refusal=True)
-        return error_page(
-            403, _("Your organization signs in through its identity provider. Use the button on the log-in page.")
-        )
+        return _sso_only_refusal(member)
     if remember_login(member, method=method, factor_done=factor_done):
         return redirect_after_change(target)
     session[_NEXT] = target
@@ -212,6 +216,8 @@ def forgot_password():
 def reset(token: str):
     """Choose a new password from an e-mailed link; the link works once."""
     member = open_password_reset(token)
+    if passwords_refused(member):  # a link sent before the organization turned to its provider alone
+        return _sso_only_refusal(member)
     form = ResetPasswordForm()
     form.about = (member.email, member.name, g.tenant.name, g.tenant.slug)
     if form.validate_on_submit():

@@ -40,6 +40,7 @@ from tenants.accounts import (
 from tenants.db import db, utcnow
 from tenants.errors import Refused
 from tenants.roles import Permission, Role
+from web.account.views import confirm_first
 from web.common.views import external_url, redirect_after_change, render_block, role_choices, wants_fragment
 from web.console.forms import optional_id
 from web.i18n import locale_code
@@ -181,7 +182,10 @@ def reactivate(member_id: int):
 @bp.post("/staff/<int:member_id>/reset-factors")
 @access(Permission.MANAGE_STAFF)
 def reset_member_factors(member_id: int):
-    """Take away the second factors of someone who lost them; they are told by e-mail."""
+    """Take away the second factors of someone who lost them (the administrator's own password asked again first,
+    as for any change of how people sign in); they are told by e-mail."""
+    if (asked := confirm_first()) is not None:
+        return asked
     try:
         member = reset_factors(current_user, member_id)
     except Refused as exc:
