@@ -152,6 +152,7 @@ def _register_request_wrapper(app: Flask) -> None:
                     db.session.commit()
                 except sa.exc.SQLAlchemyError:
                     db.session.rollback()
+                    current_app.logger.exception("the security log's lines of a refused request were not kept")
             return response
         try:
             db.session.commit()
