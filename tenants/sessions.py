@@ -160,13 +160,21 @@ def end_session(row: StaffSession, reason: str) -> None:
 
 
 def end_sessions(
-    member_id: int | None, reason: str, *, keep: StaffSession | None = None, method: str | None = None
+    member_id: int | None,
+    reason: str,
+    *,
+    keep: StaffSession | None = None,
+    method: str | None = None,
+    but_role: str | None = None,
 ) -> int:
-    """End every open session of a staff member (of everyone in the organization: None), but `keep`, or only
-    those signed in by `method`; how many were ended."""
+    """End every open session of a staff member (of everyone in the organization: None), but `keep` and those
+    of people of `but_role`, or only those signed in by `method`; how many were ended."""
     query = sa.update(StaffSession).where(StaffSession.ended_at.is_(None))
     if member_id is not None:
         query = query.where(StaffSession.staff_member_id == member_id)
+    if but_role is not None:
+        spared = sa.select(StaffMember.id).where(StaffMember.role == but_role)
+        query = query.where(StaffSession.staff_member_id.not_in(spared))
     if method is not None:
         query = query.where(StaffSession.method == method)
     if keep is not None:

@@ -113,7 +113,9 @@ def _take(tenant: Tenant, message: dict[str, Any]) -> bool:
     else:
         text = _typed(body.get("caption")) if kind in FILE_TYPES else ""
     media_id = body.get("id") if kind in FILE_TYPES else None
-    locale = _locale(tenant, wa_id, text)
+    talk = _talking(wa_id)
+    complaint = _open_complaint(wa_id) if talk is None else None
+    locale = _locale(tenant, text, talk, complaint)
     with force_locale(locale):
         if kind in ("text", "button") or isinstance(media_id, str | int):
             media = (
@@ -121,7 +123,7 @@ def _take(tenant: Tenant, message: dict[str, Any]) -> bool:
                 if media_id is None
                 else {"id": str(media_id)[:200], "filename": _typed(body.get("filename"))[:200]}
             )
-            answer = _conversation_turn(tenant, wa_id, text, media, locale)
+            answer = _conversation_turn(tenant, wa_id, text, media, locale, talk, complaint)
         else:
             answer = _(
                 "Only text, photos, documents and voice messages are taken here. Please write your message in words."
@@ -130,12 +132,10 @@ def _take(tenant: Tenant, message: dict[str, Any]) -> bool:
     return True
 
 
-def _locale(tenant: Tenant, wa_id: str, text: str) -> str:
+def _locale(tenant: Tenant, text: str, talk: BotConversation | None, complaint: Complaint | None) -> str:
     """WhatsApp sends no language: the one the letters plainly say (Persian, Kazakh or Russian), else the one
     the conversation or the customer's open complaint is in, else the organization's. A conversation in Kazakh
     stays in Kazakh when a message has no letter only Kazakh has. A clear guess is kept on the conversation."""
-    talk = _talking(wa_id)
-    complaint = _open_complaint(wa_id) if talk is None else None
     kept = (talk.data.get("locale") if talk is not None else None) or (
         complaint.preferred_locale if complaint is not None else None
     )
@@ -172,9 +172,17 @@ def _talking(wa_id: str) -> BotConversation | None:
     return talk if talk is not None and utcnow() - talk.updated_at <= STALE else None
 
 
-def _conversation_turn(tenant: Tenant, wa_id: str, text: str, media: dict | None, locale: str) -> str:
-    talk = _talking(wa_id)
-    complaint = _open_complaint(wa_id) if talk is None and not text.startswith("/") else None
+def _conversation_turn(  # noqa: PLR0917 - the message, and what _take read about the chat once
+    tenant: Tenant,
+    wa_id: str,
+    text: str,
+    media: dict | None,
+    locale: str,
+    talk: BotConversation | None,
+    complaint: Complaint | None,
+) -> str:
+    """`talk`: the conversation going on, if any; `complaint`: without one, the customer's open complaint."""
+    complaint = complaint if not text.startswith("/") else None
     # A customer with an open complaint who sends a number that is not a whole code (their phone, an invoice's)
     # is adding to it; anyone else is asking where a complaint stands, and a mistyped code is explained.
     if talk is None and _only_a_code(text) and (complaint is None or _digits(text) == CODE_DIGITS):

@@ -266,17 +266,7 @@ def save_provider(actor: StaffMember, wanted: ProviderSettings, redirect_uri: st
     provider.trust_mfa, provider.sso_only, provider.is_enabled = wanted.trust_mfa, wanted.sso_only, wanted.is_enabled
     if provider.sso_only and provider.is_enabled and not was_only:
         # Passwords stop working now, also in the sessions they opened (but for the owners, who keep theirs).
-        owners = sa.select(StaffMember.id).where(StaffMember.role == Role.OWNER.value)
-        db.session.execute(
-            sa.update(StaffSession)
-            .where(
-                StaffSession.ended_at.is_(None),
-                StaffSession.method == "password",
-                StaffSession.staff_member_id.not_in(owners),
-            )
-            .values(ended_at=utcnow(), end_reason="sso_only")
-            .execution_options(synchronize_session="fetch")
-        )
+        end_sessions(None, "sso_only", method="password", but_role=Role.OWNER.value)
     provider.trust_email = wanted.trust_email
     provider.updated_at = utcnow()
     record_event("sso_changed", actor, detail=f"{wanted.mode} {issuer}"[:300])
